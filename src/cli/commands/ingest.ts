@@ -1,0 +1,39 @@
+import { Option, type Command } from 'commander';
+import { dbOption } from '../options.js';
+
+interface IngestFlags {
+  db: string;
+  format?: string;
+  preset?: string;
+  map: string[];
+  date?: string;
+  strict?: boolean;
+  config?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function registerIngest(program: Command): void {
+  const command = program
+    .command('ingest')
+    .description('read event logs into the store: files, globs, folders, - for stdin')
+    .argument('<source...>', 'files, globs, folders, or - for standard input')
+    .addOption(new Option('--format <format>', 'ndjson, json, csv or parquet (default: from the extension or the content)'))
+    .option('--preset <name>', 'canonical, cloudevents or lobster (default: canonical)')
+    .option('--map <field=path>', 'map an envelope field by hand, e.g. --map id=event.uuid (repeatable)', collect, [])
+    .option('--date <YYYY-MM-DD>', 'trading date for LOBSTER files whose name does not carry it')
+    .option('--strict', 'fail, leaving the store unchanged, if any record is rejected')
+    .option('--config <file>', 'ingest settings (default: ./evtrail.config.json when present)')
+    .option('--json', 'print the summary as JSON')
+    .option('-q, --quiet', 'no progress on stderr');
+  dbOption(command).action(async (sources: string[], flags: IngestFlags) => {
+    const { runIngest } = await import('../../ingest/run-ingest.js');
+    await runIngest(sources, flags);
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export type { IngestFlags };

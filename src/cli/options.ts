@@ -1,0 +1,28 @@
+import { Option, type Command } from 'commander';
+
+/** --db, shared by every command: the store file (default ./evtrail.duckdb or $EVTRAIL_DB). */
+export function dbOption(command: Command): Command {
+  return command.addOption(
+    new Option('--db <file>', 'the store (a DuckDB file)').env('EVTRAIL_DB').default('evtrail.duckdb'),
+  );
+}
+
+export function outputOptions(command: Command, csv = true): Command {
+  command.option('--json', 'print one JSON document on stdout');
+  if (csv) command.option('--csv', 'print CSV on stdout');
+  return command;
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  csv?: boolean;
+}
+
+export type OutputMode = 'json' | 'csv' | 'tty' | 'plain';
+
+/** --json / --csv win; otherwise a terminal gets ink rendering and a pipe plain text. */
+export function outputMode(flags: OutputFlags): OutputMode {
+  if (flags.json) return 'json';
+  if (flags.csv) return 'csv';
+  return process.stdout.isTTY ? 'tty' : 'plain';
+}

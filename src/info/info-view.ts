@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { TableData } from '../cli/render.js';
+import type { StoreInfo } from './info.js';
+
+/** The info command's tables (shared by ink and plain text). */
+export function infoTables(info: StoreInfo): TableData[] {
+  const summary: TableData = {
+    title: `store ${path.relative(process.cwd(), info.store) || info.store}`,
+    columns: ['events', 'streams', 'types', 'first event', 'last event', 'rejects', 'redelivered', 'conflicts'],
+    rows: [[info.events, info.streams, info.types, info.firstTs, info.lastTs, info.rejects, info.redelivered, info.conflicts]],
+  };
+  const sources: TableData = {
+    title: 'sources',
+    columns: ['source', 'kind', 'format', 'preset', 'events', 'rejects', 'bytes'],
+    rows: info.sources.map((s) => [shortUri(s.source), s.kind, s.format, s.preset, s.events, s.rejects, s.bytes]),
+  };
+  const types: TableData = {
+    title: 'event types',
+    columns: ['type', 'events', 'schema versions'],
+    rows: info.typeCounts.map((t) => [t.type, t.events, t.versions]),
+    note: info.types > info.typeCounts.length ? `… ${info.types - info.typeCounts.length} more types` : undefined,
+  };
+  const streams: TableData = {
+    title: 'largest streams',
+    columns: ['stream', 'events'],
+    rows: info.topStreams.map((s) => [s.stream ?? '(none)', s.events]),
+  };
+  return [summary, sources, types, streams];
+}
+
+function shortUri(uri: string): string {
+  if (uri.startsWith('stdin:')) return `stdin (${uri.slice(6, 18)}…)`;
+  return path.isAbsolute(uri) ? path.relative(process.cwd(), uri) || uri : uri;
+}

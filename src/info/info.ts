@@ -1,0 +1,54 @@
+import { MACROS_SQL } from '../store/macros.js';
+import type { Store } from '../store/store.js';
+
+export interface StoreInfo {
+  store: string;
+  schemaVersion: number;
+  events: number;
+  rejects: number;
+  redelivered: number;
+  conflicts: number;
+  streams: number;
+  types: number;
+  firstTs: string | null;
+  lastTs: string | null;
+  sources: { source: string; kind: string; format: string; preset: string; events: number; rejects: number; bytes: number; lastIngestedAt: string }[];
+  typeCounts: { type: string; events: number; versions: string }[];
+  topStreams: { stream: string | null; events: number }[];
+}
+
+/** What the store holds, in a handful of set-based queries. */
+export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
+  await store.run(MACROS_SQL);
+  const totals = (await store.all(`SELECT
+      count(*) AS events,
+      count(*) FILTER (WHERE dup_kind = 'redelivery') AS redelivered,
+      count(*) FILTER (WHERE dup_kind = 'conflict') AS conflicts,
+      count(DISTINCT stream) AS streams, count(DISTINCT type) AS types,
+      evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts,
+      (SELECT count(*) FROM rejects) AS rejects
+    FROM events`))[0]!;
+  const sources = await store.all(`SELECT uri, kind, format, preset, events, rejects, bytes, last_ingested_at::VARCHAR AS at
+    FROM sources ORDER BY source_id`);
+  const types = await store.all(`SELECT type, count(*) AS n, string_agg(DISTINCT schema_version::VARCHAR, ',' ORDER BY schema_version::VARCHAR) AS versions
+    FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
+  const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
+  return {
+    store: store.path,
+    schemaVersion: await store.schemaVersion(),
+    events: Number(totals.events),
+    rejects: Number(totals.rejects),
+    redelivered: Number(totals.redelivered),
+    conflicts: Number(totals.conflicts),
+    streams: Number(totals.streams),
+    types: Number(totals.types),
+    firstTs: (totals.first_ts as string | null) ?? null,
+    lastTs: (totals.last_ts as string | null) ?? null,
+    sources: sources.map((s) => ({
+      source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
+      events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
+    })),
+    typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
+    topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),
+  };
+}

@@ -1,0 +1,345 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { EnvelopeField } from '../core/envelope.js';
+import { UserError } from '../core/errors.js';
+import { MACROS_SQL } from '../store/macros.js';
+import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
+import { buildMapSql } from './map-sql.js';
+import { getPreset, type Preset } from './presets/index.js';
+import { stageRecords } from './readers.js';
+import { copyPart, expandFileArgs, hashPrefixes, makeTmpDir, unfinishedTail, type FileInput } from './sources.js';
+
+export interface IngestOptions {
+  sources: readonly string[];
+  format?: Format;
+  preset?: string;
+  map?: Partial<Record<EnvelopeField, string>>;
+  date?: string;
+  strict?: boolean;
+  /** Called with a line of progress while long steps run (the CLI shows it on a TTY). */
+  progress?: (message: string) => void;
+}
+
+export interface SourceSummary {
+  source: string;
+  uri: string;
+  format: Format;
+  preset: string;
+  /** new: first ingest; appended: only the new part was read; unchanged: nothing new. */
+  status: 'new' | 'appended' | 'unchanged';
+  ingested: number;
+  rejected: number;
+  redelivered: number;
+  conflicts: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
+export interface IngestSummary {
+  ingested: number;
+  rejected: number;
+  redelivered: number;
+  conflicts: number;
+  sources: SourceSummary[];
+}
+
+interface SourceRow {
+  source_id: number;
+  bytes: string;
+  sha256: string;
+  units: string;
+  header: string | null;
+  format: Format;
+}
+
+const HELD_BACK = 'incomplete last line (no newline at the end of the file): read again when the file grows';
+
+/**
+ * Ingests files (and stdin) into the store. Reading and mapping happen first, into temp tables
+ * (DuckDB is faster outside a transaction, and nothing there is the store's); then one
+ * transaction appends every source's events and rejects: an error, --strict with a reject, or
+ * an interrupt leaves the store exactly as it was.
+ */
+export async function ingestFiles(store: Store, options: IngestOptions): Promise<IngestSummary> {
+  const tmp = makeTmpDir();
+  try {
+    const inputs = await expandFileArgs(options.sources, () => tmp);
+    await store.run(MACROS_SQL);
+    const staged: StagedSource[] = [];
+    let lastId = Number((await store.all(`SELECT coalesce(max(source_id), 0) AS n FROM sources`))[0]?.n);
+    for (const [index, input] of inputs.entries()) {
+      staged.push(await stageSource(store, input, options, index + 1, tmp, () => ++lastId));
+    }
+
+    if (options.strict) {
+      const rejected = staged.filter((s) => s.rejected > 0);
+      if (rejected.length > 0) {
+        const first = rejected[0]!;
+        const row = (await store.all(`SELECT pos, reason FROM ${first.rejectsTable} ORDER BY pos LIMIT 1`))[0];
+        throw new UserError(
+          `--strict: ${rejected.reduce((n, s) => n + s.rejected, 0)} record(s) rejected in ${rejected.map((s) => s.summary.source).join(', ')}` +
+            (row ? ` (first: line ${row.pos}: ${row.reason})` : '') + '; the store is unchanged',
+          'run without --strict to keep the good records and list the bad ones with evtrail rejects',
+        );
+      }
+    }
+
+    const summaries = await store.transaction(async () => {
+      const ingestId = Number((await store.all(`SELECT coalesce(max(ingest_id), 0) + 1 AS n FROM ingests`))[0]?.n);
+      const seqStart = Number((await store.all(`SELECT coalesce(max(seq), 0) AS n FROM events`))[0]?.n);
+      let seqBase = seqStart;
+      for (const source of staged) {
+        if (source.summary.status === 'unchanged') continue;
+        options.progress?.(`storing ${source.summary.source}`);
+        await storeSource(store, source, ingestId, seqBase, options);
+        seqBase += source.summary.ingested;
+      }
+      if (seqBase > seqStart) {
+        options.progress?.('checking ids');
+        await markDuplicates(store, seqStart, staged);
+      }
+      for (const source of staged) {
+        if (source.summary.status === 'unchanged') continue;
+        const s = source.summary;
+        await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${source.sourceId}, now()::TIMESTAMP, $v, ${source.prevBytes}, ${source.consumeTo},
+            ${s.firstSeq ?? 'NULL'}, ${s.lastSeq ?? 'NULL'}, ${s.ingested}, ${s.rejected}, ${s.redelivered}, ${s.conflicts})`, { v: VERSION });
+      }
+      return staged.map((s) => s.summary);
+    });
+    return {
+      ingested: sum(summaries, 'ingested'),
+      rejected: sum(summaries, 'rejected'),
+      redelivered: sum(summaries, 'redelivered'),
+      conflicts: sum(summaries, 'conflicts'),
+      sources: summaries,
+    };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await store.run(`DROP TABLE IF EXISTS stage_raw`).catch(() => undefined);
+  }
+}
+
+function sum(list: SourceSummary[], key: 'ingested' | 'rejected' | 'redelivered' | 'conflicts'): number {
+  return list.reduce((n, s) => n + s[key], 0);
+}
+
+/** A source read and mapped into temp tables, ready to be appended. */
+interface StagedSource {
+  input: FileInput;
+  summary: SourceSummary;
+  existing: SourceRow | undefined;
+  sourceId: number;
+  prevBytes: number;
+  consumeTo: number;
+  units: number;
+  /** Position of the part's first record: its seq is seqBase + 1. */
+  firstPos: number;
+  rejected: number;
+  sha256: string;
+  header: string | null;
+  mappedTable: string;
+  rejectsTable: string;
+  /** Positions that are not events (rejects, blank lines) exist in this part. */
+  hasGaps: boolean;
+}
+
+async function stageSource(
+  store: Store, input: FileInput, options: IngestOptions, k: number, tmp: string, allocateId: () => number,
+): Promise<StagedSource> {
+  const preset: Preset = getPreset(options.preset ?? 'canonical');
+  const size = fs.statSync(input.path).size;
+  const head = await readHead(input.path);
+  const format =
+    options.format ??
+    (input.kind === 'file' ? formatFromName(input.path) : undefined) ??
+    sniffFormat(head) ??
+    (size === 0 ? (preset.defaultFormat ?? 'ndjson') : undefined);
+  if (!format) {
+    throw new UserError(`cannot tell the format of ${input.displayName}`, 'pass --format ndjson|json|csv|parquet');
+  }
+  const gz = isGzip(head);
+  const existing = (await store.all(`SELECT * FROM sources WHERE uri = $uri`, { uri: input.uri }))[0] as SourceRow | undefined;
+  const prevBytes = existing ? Number(existing.bytes) : 0;
+  const prevUnits = existing ? Number(existing.units) : 0;
+  const sourceId = existing ? existing.source_id : allocateId();
+
+  // How far to read: all of it, except an unfinished last NDJSON line (a writer mid-append).
+  const tail = format === 'ndjson' && !gz ? await unfinishedTail(input.path, size) : undefined;
+  const consumeTo = tail ? tail.end : size;
+  const mappedTable = `evt_mapped_${k}`;
+  const rejectsTable = `evt_rejects_${k}`;
+  const staged: StagedSource = {
+    input, existing, sourceId, prevBytes, consumeTo, units: prevUnits, firstPos: prevUnits + 1, rejected: 0,
+    sha256: existing?.sha256 ?? '', header: existing?.header ?? null, mappedTable, rejectsTable, hasGaps: false,
+    summary: {
+      source: input.displayName, uri: input.uri, format, preset: preset.name, status: existing ? 'appended' : 'new',
+      ingested: 0, rejected: 0, redelivered: 0, conflicts: 0, firstSeq: null, lastSeq: null,
+    },
+  };
+  if (existing && existing.format !== format) {
+    throw new UserError(`${input.displayName} was ingested as ${existing.format}, now read as ${format}`, `pass --format ${existing.format}`);
+  }
+  if (existing && size < prevBytes) throw changedSource(input, prevBytes);
+  // Hash while DuckDB reads: the file is read twice, but on two cores at once.
+  const hashing = hashPrefixes(input.path, [prevBytes, consumeTo]);
+  hashing.catch(() => undefined);
+  if (existing) {
+    const hashes = await hashing;
+    if (hashes.get(prevBytes) !== existing.sha256) throw changedSource(input, prevBytes);
+    if (consumeTo <= prevBytes) return { ...staged, summary: { ...staged.summary, status: 'unchanged' } };
+    if (format === 'json' || format === 'parquet') {
+      throw new UserError(
+        `${input.displayName} has grown since it was ingested, and a ${format} file cannot be read in parts`,
+        'append to NDJSON or CSV logs; ingest a rewritten file into a new store (--db)',
+      );
+    }
+  }
+
+  const whole = prevBytes === 0 && consumeTo === size;
+  const file = whole ? input.path : await copyPart(input.path, prevBytes, consumeTo, tmp);
+  const csvHeader = format === 'csv' && !preset.csvColumns && prevBytes === 0;
+  const storedHeader = existing?.header ? (JSON.parse(existing.header) as string[]) : undefined;
+  options.progress?.(`reading ${input.displayName}`);
+  await stageRecords(store, {
+    file, format, posOffset: prevUnits, displayName: input.displayName,
+    csvHeader, csvColumns: preset.csvColumns ?? (format === 'csv' && !csvHeader ? storedHeader : undefined),
+  });
+
+  options.progress?.(`mapping ${input.displayName}`);
+  const mapSql = buildMapSql(preset, options.map ?? {}, { fileName: input.kind === 'stdin' ? 'stdin' : path.basename(input.path), date: options.date });
+  // The raw text is kept for rejects only.
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${mappedTable} AS
+    SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql})`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS
+    SELECT pos, line, reason FROM ${mappedTable} WHERE reason IS NOT NULL
+    UNION ALL SELECT pos, line, reason FROM stage_rejects`);
+  if (tail) {
+    await store.run(`INSERT INTO ${rejectsTable} VALUES ((SELECT count(*) FROM stage_raw) + (SELECT count(*) FROM stage_rejects) + ${prevUnits + (csvHeader ? 1 : 0) + 1}, $raw, $r)`,
+      { raw: tail.text.slice(0, 1 << 20), r: HELD_BACK });
+  }
+  const counts = (await store.all(`SELECT
+      (SELECT count(*) FROM stage_raw) AS raw_rows,
+      (SELECT count(*) FROM stage_rejects) AS reader_rejects,
+      (SELECT count(*) FROM ${mappedTable} WHERE reason IS NULL AND NOT blank) AS ingested,
+      (SELECT count(*) FROM ${mappedTable} WHERE blank) AS blank,
+      (SELECT count(*) FROM ${rejectsTable}) AS rejected`))[0]!;
+  let header = staged.header;
+  if (csvHeader && Number(counts.raw_rows) > 0) {
+    const keys = (await store.all(`SELECT json_keys(line::JSON) AS k FROM stage_raw LIMIT 1`))[0]?.k;
+    header = keys ? JSON.stringify(keys) : null;
+  }
+  await store.run(`DROP TABLE IF EXISTS stage_raw`);
+  const hashes = await hashing;
+  const ingested = Number(counts.ingested);
+  const rejected = Number(counts.rejected);
+  return {
+    ...staged,
+    units: prevUnits + (csvHeader ? 1 : 0) + Number(counts.raw_rows) + Number(counts.reader_rejects),
+    firstPos: prevUnits + (csvHeader ? 1 : 0) + 1,
+    rejected, header, sha256: hashes.get(consumeTo)!,
+    hasGaps: rejected > 0 || Number(counts.blank) > 0,
+    summary: { ...staged.summary, ingested, rejected },
+  };
+}
+
+function changedSource(input: FileInput, prevBytes: number): UserError {
+  return new UserError(
+    `${input.displayName} has changed since it was ingested: its first ${prevBytes} bytes differ from what the store holds`,
+    'that is tampering or a different file; ingest it into a new store (--db) to compare',
+  );
+}
+
+/** Appends one staged source: events in file order from seqBase + 1, rejects, bookkeeping. */
+async function storeSource(store: Store, s: StagedSource, ingestId: number, seqBase: number, options: IngestOptions): Promise<void> {
+  const { sourceId, mappedTable: m } = s;
+  // seq = seqBase + the record's rank among this part's events. Without gaps that is its
+  // position; with some, the count of gap positions before it is subtracted (an as-of join
+  // against the few gaps instead of sorting every row).
+  let seqExpr = `${seqBase} + (m.pos - ${s.firstPos} + 1)`;
+  let join = '';
+  if (s.hasGaps) {
+    await store.run(`CREATE OR REPLACE TEMP TABLE evt_gaps AS
+      SELECT pos, row_number() OVER (ORDER BY pos) AS n FROM (
+        SELECT pos FROM ${m} WHERE reason IS NOT NULL OR blank UNION SELECT pos FROM ${s.rejectsTable} WHERE pos >= ${s.firstPos})`);
+    seqExpr += ` - coalesce(g.n, 0)`;
+    join = `ASOF LEFT JOIN evt_gaps g ON m.pos > g.pos`;
+  }
+  await store.run(`INSERT INTO events
+    SELECT ${seqExpr}, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1), m.ts, m.recorded_ts,
+      m.correlation_id, m.causation_id, m.source, m.data, m.meta, ${sourceId}, m.pos, m.position,
+      NULL, NULL, NULL
+    FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
+
+  // A line held back last time is read again now: its old reject row goes.
+  if (s.existing) {
+    await store.run(`DELETE FROM rejects WHERE source_id = ${sourceId} AND source_pos >= ${s.firstPos} AND reason = $r`, { r: HELD_BACK });
+  }
+  await store.run(`INSERT INTO rejects SELECT ${sourceId}, pos, line, reason, ${ingestId} FROM ${s.rejectsTable}`);
+  const mapping = JSON.stringify({ preset: s.summary.preset, map: options.map ?? {}, date: options.date ?? null });
+  const params = { bytes: s.consumeTo, sha: s.sha256, units: s.units, header: s.header, ingested: s.summary.ingested };
+  if (s.existing) {
+    await store.run(`UPDATE sources SET bytes = $bytes, sha256 = $sha, units = $units, header = $header,
+        events = events + $ingested, rejects = (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}),
+        last_ingested_at = now()::TIMESTAMP WHERE source_id = ${sourceId}`, params);
+  } else {
+    await store.run(`INSERT INTO sources VALUES (${sourceId}, $uri, $kind, $format, $preset, $mapping, $bytes, $sha, $units, $header,
+        $ingested, (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}), NULL, now()::TIMESTAMP, now()::TIMESTAMP)`,
+      { ...params, uri: s.input.uri, kind: s.input.kind, format: s.summary.format, preset: s.summary.preset, mapping });
+  }
+  if (s.summary.ingested > 0) {
+    s.summary.firstSeq = seqBase + 1;
+    s.summary.lastSeq = seqBase + s.summary.ingested;
+  }
+  await store.run(`DROP TABLE IF EXISTS ${m}; DROP TABLE IF EXISTS ${s.rejectsTable}; DROP TABLE IF EXISTS evt_gaps;`);
+}
+
+/**
+ * What "same content" means for two events with one id: type, stream, revision, time and data
+ * (metadata and recording time may differ between deliveries of one event).
+ */
+const CONTENT_HASH = `md5(concat_ws(chr(31), type, coalesce(stream, ''), coalesce(rev::VARCHAR, ''), coalesce(ts::VARCHAR, ''), coalesce(data::VARCHAR, '')))`;
+
+/**
+ * Marks later occurrences of an id: a redelivery when its content equals the first
+ * occurrence's, a conflict otherwise. Both are kept; only the events added after seqStart are
+ * marked, against everything in the store.
+ */
+async function markDuplicates(store: Store, seqStart: number, staged: StagedSource[]): Promise<void> {
+  // Content hashes are computed only for ids that occur more than once: rare, and md5 of every
+  // event would cost a fifth of the ingest.
+  await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
+    SELECT id FROM events GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+  await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
+    WHERE content_hash IS NULL AND id IN (SELECT id FROM evt_dup_ids)`);
+  await store.run(`UPDATE events SET dup_of = f.first_seq,
+      dup_kind = CASE WHEN events.content_hash = f.first_hash THEN 'redelivery' ELSE 'conflict' END
+    FROM (
+      SELECT id, min(seq) AS first_seq, arg_min(content_hash, seq) AS first_hash FROM events
+      WHERE id IN (SELECT id FROM evt_dup_ids) GROUP BY id
+    ) f
+    WHERE events.id = f.id AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
+  await store.run(`DROP TABLE evt_dup_ids`);
+  const rows = await store.all(`SELECT source_id,
+      count(*) FILTER (WHERE dup_kind = 'redelivery') AS r, count(*) FILTER (WHERE dup_kind = 'conflict') AS c
+    FROM events WHERE seq > ${seqStart} AND dup_kind IS NOT NULL GROUP BY source_id`);
+  for (const row of rows) {
+    const source = staged.find((s) => s.sourceId === Number(row.source_id));
+    if (!source) continue;
+    source.summary.redelivered = Number(row.r);
+    source.summary.conflicts = Number(row.c);
+  }
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { ENVELOPE_FIELDS, FIELD_KIND, parsePath, type EnvelopeField } from '../core/envelope.js';
+import { sqlIdent, sqlString } from '../store/sql.js';
+
+/** Candidate paths per envelope field: the first one present in a record wins. */
+export type FieldCandidates = Partial<Record<EnvelopeField, readonly string[]>>;
+
+/**
+ * Builds the SQL that maps staged records (a JSON object per row, column `rec`) to envelope
+ * columns. The record is parsed once per row with json_transform into a struct `r` holding
+ * every top-level key any candidate path starts with; fields are then read from `r`.
+ * Keys that are read as a whole value stay text (VARCHAR); keys that are descended into or
+ * kept as JSON (data, meta) are JSON.
+ */
+export class RecordAccess {
+  private readonly keys = new Map<string, 'VARCHAR' | 'JSON'>();
+
+  /** SQL for the value at `path` as text (a string unquoted; numbers and objects as JSON text). */
+  text(path: string): string {
+    const [head, ...rest] = parsePath(path);
+    if (rest.length === 0) {
+      if (!this.keys.has(head!)) this.keys.set(head!, 'VARCHAR');
+      return this.column(head!, 'text');
+    }
+    this.keys.set(head!, 'JSON');
+    return `json_extract_string(r.${sqlIdent(head!)}, ${sqlString(jsonPath(rest))})`;
+  }
+
+  /** SQL for the value at `path` as JSON (NULL when absent or null). */
+  json(path: string): string {
+    const [head, ...rest] = parsePath(path);
+    this.keys.set(head!, 'JSON');
+    if (rest.length === 0) return `r.${sqlIdent(head!)}`;
+    return `nullif(json_extract(r.${sqlIdent(head!)}, ${sqlString(jsonPath(rest))}), 'null'::JSON)`;
+  }
+
+  private column(head: string, as: 'text'): string {
+    // Resolved at build time: a key first registered as VARCHAR may later become JSON.
+    return `{{${as}:${head}}}`;
+  }
+
+  /** The json_transform call producing struct r. */
+  transform(recColumn: string): string {
+    const spec: Record<string, string> = {};
+    for (const [key, type] of this.keys) spec[key] = type;
+    return `json_transform(${recColumn}, ${sqlString(JSON.stringify(spec))})`;
+  }
+
+  /** Replaces the placeholders left by text() now that every key's type is known. */
+  finish(sql: string): string {
+    return sql.replace(/\{\{text:((?:(?!\}\}).)+)\}\}/g, (_m, head: string) =>
+      this.keys.get(head) === 'JSON'
+        ? `json_extract_string(r.${sqlIdent(head)}, '$')`
+        : `r.${sqlIdent(head)}`,
+    );
+  }
+}
+
+function jsonPath(keys: readonly string[]): string {
+  return '$' + keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replaceAll('"', '\\"')}"`)).join('');
+}
+
+/** The SQL expression of one field: coalesce over its candidates (text or JSON). */
+export function candidatesExpr(access: RecordAccess, field: EnvelopeField, candidates: readonly string[]): string {
+  if (candidates.length === 0) return 'NULL';
+  const parts = candidates.map((path) => (FIELD_KIND[field] === 'json' ? access.json(path) : access.text(path)));
+  return parts.length === 1 ? parts[0]! : `coalesce(${parts.join(', ')})`;
+}
+
+/** Raw (text or JSON) expressions for every envelope field from candidates and overrides. */
+export function rawFieldExprs(
+  access: RecordAccess,
+  candidates: FieldCandidates,
+  overrides: Partial<Record<EnvelopeField, string>> = {},
+): Record<EnvelopeField, string> {
+  const out = {} as Record<EnvelopeField, string>;
+  for (const field of ENVELOPE_FIELDS) {
+    out[field] = overrides[field] ?? candidatesExpr(access, field, candidates[field] ?? []);
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+import type { EnvelopeField } from '../../core/envelope.js';
+import type { FieldCandidates, RecordAccess } from '../mapping.js';
+import type { Format } from '../formats.js';
+
+/** What a preset knows about the file it maps (LOBSTER takes its date from the name). */
+export interface PresetContext {
+  /** File name of the source (no directory), or 'stdin'. */
+  fileName: string;
+  /** --date, when given. */
+  date?: string;
+}
+
+/**
+ * A preset maps one family of sources to the envelope: candidate paths per field (the user's
+ * --map entries replace a field's candidates), SQL overrides for fields that need computing,
+ * the fields an event cannot lack, and an optional validation returning a reject reason.
+ */
+export interface Preset {
+  name: string;
+  description: string;
+  candidates: FieldCandidates;
+  required: readonly EnvelopeField[];
+  /** The format to assume when neither the extension nor --format says. */
+  defaultFormat?: Format;
+  /** CSV: read without a header, with these column names. */
+  csvColumns?: readonly string[];
+  /** SQL overrides per field, built from the record accessor. */
+  expressions?(access: RecordAccess, ctx: PresetContext): Partial<Record<EnvelopeField, string>>;
+  /** SQL returning a reject reason (VARCHAR) or NULL, checked on top of the field checks. */
+  validate?(access: RecordAccess): string;
+}

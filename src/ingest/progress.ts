@@ -1,0 +1,34 @@
+import type { Store } from '../store/store.js';
+
+/**
+ * Progress on stderr, on a terminal only: the current step and DuckDB's own estimate of how far
+ * the running statement is, redrawn in place every 200 ms.
+ */
+export function startProgress(store: Store): { step: (message: string) => void; stop: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let message = '';
+  const started = Date.now();
+  const draw = () => {
+    let pct = '';
+    try {
+      const p = store.conn.progress;
+      if (p.percentage >= 0) pct = ` ${p.percentage.toFixed(0)}%`;
+    } catch {
+      /* no statement running */
+    }
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`\r\x1b[2K${message}${pct} (${secs}s)`);
+  };
+  const timer = setInterval(draw, 200);
+  timer.unref();
+  return {
+    step(next) {
+      message = next;
+      draw();
+    },
+    stop() {
+      clearInterval(timer);
+      process.stderr.write('\r\x1b[2K');
+    },
+  };
+}

@@ -1,0 +1,188 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { UserError } from '../core/errors.js';
+import { formatFromName } from './formats.js';
+
+/** A file-like input: a file on disk, or standard input spooled to one. */
+export interface FileInput {
+  kind: 'file' | 'stdin';
+  /** Identity across runs: the real path, or stdin:<sha256 of the content>. */
+  uri: string;
+  /** How messages name it. */
+  displayName: string;
+  /** Where the bytes are now. */
+  path: string;
+}
+
+const KNOWN = /\.(ndjson|jsonl|json|csv|parquet|pq)(\.gz)?$/i;
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * Expands the command line's sources into inputs, in a deterministic order: arguments in the
+ * order given, the files of a folder or a glob sorted by path. Store URLs are left to their own
+ * readers (see `isStoreUrl`).
+ */
+export async function expandFileArgs(args: readonly string[], tmpDir: () => string): Promise<FileInput[]> {
+  const inputs: FileInput[] = [];
+  const seen = new Set<string>();
+  const add = (input: FileInput) => {
+    if (seen.has(input.uri)) return;
+    seen.add(input.uri);
+    inputs.push(input);
+  };
+  for (const arg of args) {
+    if (arg === '-') {
+      add(await spoolStdin(tmpDir()));
+      continue;
+    }
+    if (GLOB.test(arg) && !fs.existsSync(arg)) {
+      const { glob } = await import('tinyglobby');
+      const matches = (await glob(arg, { absolute: true, onlyFiles: true })).sort();
+      if (matches.length === 0) throw new UserError(`no file matches ${arg}`, 'check the pattern (quote it to let evtrail expand it)');
+      for (const file of matches) add(fileInput(file));
+      continue;
+    }
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(arg);
+    } catch {
+      throw new UserError(`no such file: ${arg}`, 'check the path; use - to read standard input');
+    }
+    if (stat.isDirectory()) {
+      const files = listFolder(arg);
+      if (files.length === 0) {
+        throw new UserError(`folder ${arg} holds no event files`, 'evtrail reads .ndjson, .jsonl, .json, .csv, .parquet (and .gz of them)');
+      }
+      for (const file of files) add(fileInput(file));
+      continue;
+    }
+    try {
+      fs.accessSync(arg, fs.constants.R_OK);
+    } catch {
+      throw new UserError(`cannot read ${arg}: permission denied`, 'check the file permissions');
+    }
+    add(fileInput(arg));
+  }
+  return inputs;
+}
+
+function fileInput(file: string): FileInput {
+  const real = fs.realpathSync(file);
+  return { kind: 'file', uri: real, displayName: path.relative(process.cwd(), real) || real, path: real };
+}
+
+function listFolder(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const full = path.join(entry.parentPath, entry.name);
+    if (KNOWN.test(entry.name) && !entry.name.endsWith('.truth.ndjson')) out.push(full);
+  }
+  return out.sort();
+}
+
+/** Standard input is copied to a temp file (DuckDB reads files) and named by its content. */
+async function spoolStdin(dir: string): Promise<FileInput> {
+  if (process.stdin.isTTY) {
+    throw new UserError('- reads standard input, but it is a terminal', 'pipe a log in: evtrail ingest - < events.ndjson');
+  }
+  const file = path.join(dir, 'stdin');
+  const hash = crypto.createHash('sha256');
+  await pipeline(
+    process.stdin,
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    },
+    fs.createWriteStream(file),
+  );
+  return { kind: 'stdin', uri: `stdin:${hash.digest('hex')}`, displayName: 'stdin', path: file };
+}
+
+export function makeTmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-'));
+}
+
+/** SHA-256 of the first n bytes of a file, for each n asked (one pass). */
+export async function hashPrefixes(file: string, cuts: readonly number[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(cuts)].sort((a, b) => a - b);
+  const out = new Map<number, string>();
+  const hash = crypto.createHash('sha256');
+  let offset = 0;
+  let next = 0;
+  const emitUpTo = () => {
+    while (next < wanted.length && wanted[next] === offset) out.set(wanted[next++]!, hash.copy().digest('hex'));
+  };
+  emitUpTo();
+  const last = wanted[wanted.length - 1] ?? 0;
+  if (last > 0) {
+    for await (const chunk of fs.createReadStream(file, { end: last - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      let start = 0;
+      while (start < chunk.length) {
+        const cut = wanted[next];
+        const take = cut === undefined ? chunk.length - start : Math.min(chunk.length - start, cut - offset);
+        hash.update(chunk.subarray(start, start + take));
+        start += take;
+        offset += take;
+        emitUpTo();
+      }
+    }
+  }
+  return out;
+}
+
+/** Copies bytes [from, to) of a file to a new temp file with the same extension. */
+export async function copyPart(file: string, from: number, to: number, dir: string): Promise<string> {
+  const ext = path.basename(file).match(/(\.[a-z0-9]+)+$/i)?.[0] ?? '';
+  const part = path.join(dir, `part-${crypto.randomBytes(4).toString('hex')}${ext}`);
+  if (to > from) await pipeline(fs.createReadStream(file, { start: from, end: to - 1 }), fs.createWriteStream(part));
+  else await fsp.writeFile(part, '');
+  return part;
+}
+
+/**
+ * For an NDJSON file whose last line has no newline: where its complete lines end and the
+ * unfinished line, when it is not a whole JSON value (a writer still appending to it). A last
+ * line that parses is complete: many files just lack the final newline.
+ */
+export async function unfinishedTail(file: string, size: number): Promise<{ end: number; text: string } | undefined> {
+  if (size === 0) return undefined;
+  const handle = await fsp.open(file, 'r');
+  try {
+    const lastByte = Buffer.alloc(1);
+    await handle.read(lastByte, 0, 1, size - 1);
+    if (lastByte[0] === 0x0a) return undefined;
+    let chunk = 64 * 1024;
+    for (;;) {
+      const start = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - start);
+      await handle.read(buf, 0, buf.length, start);
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl >= 0 || start === 0) {
+        const end = nl >= 0 ? start + nl + 1 : 0;
+        const text = buf.subarray(nl + 1).toString('utf8');
+        try {
+          JSON.parse(text);
+          return undefined;
+        } catch {
+          return { end, text };
+        }
+      }
+      chunk *= 4;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+export function isStoreUrl(arg: string): boolean {
+  return /^(postgres|postgresql|nats):\/\//i.test(arg);
+}
+
+export { formatFromName };

@@ -1,0 +1,61 @@
+import type { OutputMode } from '../cli/options.js';
+import { printTables, toCsv, type Cell } from '../cli/render.js';
+import { UserError } from '../core/errors.js';
+import { Store } from '../store/store.js';
+import { runQuery } from './query.js';
+
+export async function runQueryCommand(sql: string, flags: { db: string; limit: string; mode: OutputMode }): Promise<void> {
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  const store = await Store.open(flags.db, { readOnly: true });
+  try {
+    const result = await runQuery(store, sql);
+    const parse = (row: unknown[]) =>
+      row.map((v, i) => (result.jsonColumns[i] && typeof v === 'string' ? safeJson(v) : v));
+    if (flags.mode === 'json') {
+      // Streamed: '[' then one object per row.
+      let first = true;
+      process.stdout.write('[');
+      for await (const chunk of result.rows) {
+        for (const row of chunk) {
+          const values = parse(row);
+          const obj = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
+          process.stdout.write((first ? '\n' : ',\n') + JSON.stringify(obj));
+          first = false;
+        }
+      }
+      process.stdout.write(first ? ']\n' : '\n]\n');
+      return;
+    }
+    if (flags.mode === 'csv') {
+      let header = true;
+      for await (const chunk of result.rows) {
+        const text = toCsv(result.columns, chunk as Cell[][]);
+        process.stdout.write(header ? text : text.slice(text.indexOf('\n') + 1));
+        header = false;
+      }
+      if (header) process.stdout.write(toCsv(result.columns, []));
+      return;
+    }
+    const rows: Cell[][] = [];
+    let total = 0;
+    for await (const chunk of result.rows) {
+      for (const row of chunk) {
+        if (rows.length < limit) rows.push(row as Cell[]);
+        total++;
+      }
+    }
+    const note = total > rows.length ? `… ${total - rows.length} more rows (--limit, or --csv / --json for all)` : `${total} row${total === 1 ? '' : 's'}`;
+    await printTables(flags.mode, [{ columns: result.columns, rows, note }]);
+  } finally {
+    store.close();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
