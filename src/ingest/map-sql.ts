@@ -25,24 +25,32 @@ export function buildMapSql(
 
   const rawCols = ENVELOPE_FIELDS.map((f) => `${raw[f]} AS raw_${f}`).join(',\n      ');
   const typed = ENVELOPE_FIELDS.map((f) => `${convert(f, `raw_${f}`)} AS ${f}`).join(',\n      ');
-  const checks: string[] = [];
+  // Each check as a cheap boolean (true = fine) and the sentence that explains it. The
+  // sentences are only built for records that fail: most records pass every check.
+  const checks: { ok: string; reason: string }[] = [];
   for (const f of ENVELOPE_FIELDS) {
     const kind = FIELD_KIND[f];
-    if (required.has(f)) checks.push(`CASE WHEN raw_${f} IS NULL OR raw_${f}::VARCHAR = '' THEN 'missing ${f}' END`);
+    const raw = `raw_${f}`;
+    if (required.has(f)) checks.push({ ok: `coalesce(${raw}::VARCHAR <> '', false)`, reason: `'missing ${f}'` });
     if (kind === 'integer') {
-      checks.push(`CASE WHEN raw_${f} IS NOT NULL AND ${f} IS NULL THEN '${f}: expected an integer, got ' || left(raw_${f}, 60) END`);
+      checks.push({ ok: `(${raw} IS NULL OR ${f} IS NOT NULL)`, reason: `'${f}: expected an integer, got ' || left(${raw}, 60)` });
     } else if (kind === 'time') {
-      checks.push(`CASE WHEN raw_${f} IS NOT NULL AND ${f} IS NULL THEN '${f}: cannot read ' || left(raw_${f}, 60) || ' as a time' END`);
+      checks.push({ ok: `(${raw} IS NULL OR ${f} IS NOT NULL)`, reason: `'${f}: cannot read ' || left(${raw}, 60) || ' as a time'` });
     } else if (kind === 'text') {
-      checks.push(`CASE WHEN left(raw_${f}, 1) IN ('{', '[') AND json_valid(raw_${f}) THEN '${f}: expected a string, got ' || left(raw_${f}, 60) END`);
+      // An object or array where a string belongs (text values of JSON objects start with { or [).
+      // (CASE, not AND: DuckDB evaluates both sides of an AND on every row.)
+      const nested = `CASE WHEN starts_with(${raw}, '{') OR starts_with(${raw}, '[') THEN json_valid(${raw}) ELSE false END`;
+      checks.push({ ok: `NOT coalesce(${nested}, false)`, reason: `'${f}: expected a string, got ' || left(${raw}, 60)` });
     }
   }
-
-  const reasons = `nullif(concat_ws('; ', preset_reason, ${checks.join(',\n        ')}), '')`;
+  const allOk = ['preset_reason IS NULL', ...checks.map((c) => c.ok)].join('\n        AND ');
+  const reasons = `nullif(concat_ws('; ', preset_reason, ${checks.map((c) => `CASE WHEN NOT (${c.ok}) THEN ${c.reason} END`).join(',\n        ')}), '')`;
   const sql = `
   WITH parsed AS (
-    SELECT pos, line, coalesce(length(line) <= 8 AND trim(line) = '', true) AS blank,
-      try(${access.transform('line')}) AS r FROM stage
+    SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+      -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
+      -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
+      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM stage
   ), rawv AS (
     SELECT pos, line, blank, r IS NULL AS unparsable,
       ${rawCols},
@@ -56,6 +64,7 @@ export function buildMapSql(
   SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank,
     CASE
       WHEN blank THEN NULL
+      WHEN NOT unparsable AND ${allOk} THEN NULL
       WHEN unparsable THEN CASE WHEN json_valid(line) THEN 'not a JSON object' ELSE 'not valid JSON' END
       WHEN raw_id IS NULL AND raw_type IS NULL THEN CASE WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object' ELSE ${reasons} END
       ELSE ${reasons}
