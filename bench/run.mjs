@@ -92,11 +92,15 @@ function median(xs) {
 
 function startup(db) {
   const times = (cmdArgs) => median(Array.from({ length: 7 }, () => evtrail(cmdArgs).secs * 1000));
-  // Which heavy modules a --json command loads: none of ink/react.
-  const probe = spawnSync(process.execPath, ['--import', 'data:text/javascript,' + encodeURIComponent(
-    `import { registerHooks } from 'node:module'; const seen = new Set(); try { registerHooks({ resolve(s, c, next) { const r = next(s, c); seen.add(r.url); return r; } }); } catch {} process.on('exit', () => { const heavy = [...seen].filter((u) => /node_modules\\/(ink|react)\\//.test(u)); process.stderr.write('__HEAVY=' + heavy.length + '\\n'); });`,
-  ), BIN, 'info', '--json', '--db', db], { encoding: 'utf8' });
-  const heavy = /__HEAVY=(\d+)/.exec(probe.stderr ?? '')?.[1];
+  // Which heavy modules a --json command loads: none of ink/react. A loader hook records every
+  // module URL the command resolves.
+  const probeFile = path.join(OUT, 'modules.txt');
+  fs.rmSync(probeFile, { force: true });
+  const hooks = `import fs from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(${JSON.stringify(probeFile)}, r.url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
+  spawnSync(process.execPath, ['--import', 'data:text/javascript,' + encodeURIComponent(register), BIN, 'info', '--json', '--db', db], { encoding: 'utf8' });
+  const loaded = fs.existsSync(probeFile) ? fs.readFileSync(probeFile, 'utf8').split('\n') : [];
+  const heavy = loaded.length ? String(loaded.filter((u) => /node_modules\/(ink|react)\//.test(u)).length) : undefined;
   return { helpMs: times(['--help']), versionMs: times(['--version']), infoJsonMs: times(['info', '--json', '--db', db]), inkModulesInJsonCommand: heavy === undefined ? 'n/a' : Number(heavy) };
 }
 

@@ -142,7 +142,8 @@ interface StagedSource {
   header: string | null;
   mappedTable: string;
   rejectsTable: string;
-  /** Positions that are not events (rejects, blank lines) exist in this part. */
+  /** Positions in this part that are not events (rejects, blank lines): seq skips them. */
+  gapsTable: string;
   hasGaps: boolean;
 }
 
@@ -171,9 +172,10 @@ async function stageSource(
   const consumeTo = tail ? tail.end : size;
   const mappedTable = `evt_mapped_${k}`;
   const rejectsTable = `evt_rejects_${k}`;
+  const gapsTable = `evt_gaps_${k}`;
   const staged: StagedSource = {
     input, existing, sourceId, prevBytes, consumeTo, units: prevUnits, firstPos: prevUnits + 1, rejected: 0,
-    sha256: existing?.sha256 ?? '', header: existing?.header ?? null, mappedTable, rejectsTable, hasGaps: false,
+    sha256: existing?.sha256 ?? '', header: existing?.header ?? null, mappedTable, rejectsTable, gapsTable, hasGaps: false,
     summary: {
       source: input.displayName, uri: input.uri, format, preset: preset.name, status: existing ? 'appended' : 'new',
       ingested: 0, rejected: 0, redelivered: 0, conflicts: 0, firstSeq: null, lastSeq: null,
@@ -220,9 +222,13 @@ async function stageSource(
     await store.run(`INSERT INTO ${rejectsTable} VALUES ((SELECT count(*) FROM stage_raw) + (SELECT count(*) FROM stage_rejects) + ${prevUnits + (csvHeader ? 1 : 0) + 1}, $raw, $r)`,
       { raw: tail.text.slice(0, 1 << 20), r: HELD_BACK });
   }
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${gapsTable} AS
+    SELECT pos FROM ${mappedTable} WHERE reason IS NOT NULL OR blank
+    UNION SELECT pos FROM ${rejectsTable} UNION SELECT d FROM stage_dropped`);
   const counts = (await store.all(`SELECT
+      (SELECT count(*) FROM ${gapsTable}) AS gaps,
       (SELECT count(*) FROM stage_raw) AS raw_rows,
-      (SELECT count(*) FROM stage_rejects) AS reader_rejects,
+      (SELECT count(DISTINCT d) FROM stage_dropped) AS dropped,
       (SELECT count(*) FROM ${mappedTable} WHERE reason IS NULL AND NOT blank) AS ingested,
       (SELECT count(*) FROM ${mappedTable} WHERE blank) AS blank,
       (SELECT count(*) FROM ${rejectsTable}) AS rejected`))[0]!;
@@ -237,10 +243,10 @@ async function stageSource(
   const rejected = Number(counts.rejected);
   return {
     ...staged,
-    units: prevUnits + (csvHeader ? 1 : 0) + Number(counts.raw_rows) + Number(counts.reader_rejects),
+    units: prevUnits + (csvHeader ? 1 : 0) + Number(counts.raw_rows) + Number(counts.dropped),
     firstPos: prevUnits + (csvHeader ? 1 : 0) + 1,
     rejected, header, sha256: hashes.get(consumeTo)!,
-    hasGaps: rejected > 0 || Number(counts.blank) > 0,
+    hasGaps: Number(counts.gaps) > 0,
     summary: { ...staged.summary, ingested, rejected },
   };
 }
@@ -261,11 +267,8 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   let seqExpr = `${seqBase} + (m.pos - ${s.firstPos} + 1)`;
   let join = '';
   if (s.hasGaps) {
-    await store.run(`CREATE OR REPLACE TEMP TABLE evt_gaps AS
-      SELECT pos, row_number() OVER (ORDER BY pos) AS n FROM (
-        SELECT pos FROM ${m} WHERE reason IS NOT NULL OR blank UNION SELECT pos FROM ${s.rejectsTable} WHERE pos >= ${s.firstPos})`);
     seqExpr += ` - coalesce(g.n, 0)`;
-    join = `ASOF LEFT JOIN evt_gaps g ON m.pos > g.pos`;
+    join = `ASOF LEFT JOIN (SELECT pos, row_number() OVER (ORDER BY pos) AS n FROM ${s.gapsTable}) g ON m.pos > g.pos`;
   }
   await store.run(`INSERT INTO events
     SELECT ${seqExpr}, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1), m.ts, m.recorded_ts,
@@ -293,7 +296,7 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
     s.summary.firstSeq = seqBase + 1;
     s.summary.lastSeq = seqBase + s.summary.ingested;
   }
-  await store.run(`DROP TABLE IF EXISTS ${m}; DROP TABLE IF EXISTS ${s.rejectsTable}; DROP TABLE IF EXISTS evt_gaps;`);
+  await store.run(`DROP TABLE IF EXISTS ${m}; DROP TABLE IF EXISTS ${s.rejectsTable}; DROP TABLE IF EXISTS ${s.gapsTable};`);
 }
 
 /**

@@ -78,10 +78,11 @@ function convert(field: EnvelopeField, rawCol: string): string {
   switch (FIELD_KIND[field]) {
     case 'text':
       return `nullif(${rawCol}, '')`;
-    case 'integer':
-      return field === 'schema_version'
-        ? `TRY_CAST(${rawCol} AS INTEGER)`
-        : `TRY_CAST(${rawCol} AS BIGINT)`;
+    case 'integer': {
+      // Only whole numbers written as such: DuckDB's cast would round 12.5 and read 1e3 or 0x10.
+      const type = field === 'schema_version' ? 'INTEGER' : 'BIGINT';
+      return `CASE WHEN TRY_CAST(${rawCol} AS ${type})::VARCHAR = ${rawCol} THEN TRY_CAST(${rawCol} AS ${type}) END`;
+    }
     case 'time':
       return `evt_ts(${rawCol})`;
     case 'json':

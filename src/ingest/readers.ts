@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { sqlString } from '../store/sql.js';
@@ -8,7 +9,9 @@ import type { Format } from './formats.js';
  * per line or record, `pos` the 1-based line / row / element number in the whole source, `line`
  * the record as text (NULL or blank for an empty line) (the raw NDJSON line; for JSON, CSV and Parquet the record as JSON). What the
  * reader itself cannot read (invalid UTF-8, a CSV row with too many fields) goes to the temp
- * table `stage_rejects(pos, line, reason)`. All parsing happens inside DuckDB.
+ * table `stage_rejects(pos, line, reason)`; `stage_dropped(d)` holds the positions of every line
+ * the reader did not turn into a row (those rejects, and empty CSV lines). All parsing happens
+ * inside DuckDB.
  */
 export interface ReadRequest {
   file: string;
@@ -66,35 +69,69 @@ export async function stageRecords(store: Store, req: ReadRequest): Promise<void
     throw readError(req, error);
   }
 
-  const hasReaderRejects =
+  const readerRejects =
     req.format === 'ndjson' || req.format === 'csv'
-      ? Number((await store.all(`SELECT count(*) AS n FROM evt_reader_rejects`))[0]?.n ?? 0) > 0
-      : false;
+      ? Number((await store.all(`SELECT count(*) AS n FROM evt_reader_rejects`))[0]?.n ?? 0)
+      : 0;
+  // DuckDB's CSV reader skips empty lines silently; NDJSON's single-column read keeps them.
+  const emptyLines = req.format === 'csv' && !req.file.endsWith('.gz') ? await findEmptyLines(req.file) : [];
   const offset = req.posOffset + headerLines;
   // Row ids follow insertion order, i.e. file order; inside a transaction they start from a
   // large base instead of 0, so positions are taken relative to the first one.
   const firstRowId = String((await store.all(`SELECT coalesce(min(rowid), 0) AS r FROM stage_raw`))[0]?.r ?? 0);
-  if (!hasReaderRejects) {
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_rejects (pos BIGINT, line VARCHAR, reason VARCHAR);
+    CREATE OR REPLACE TEMP TABLE stage_dropped (d BIGINT);`);
+  if (readerRejects > 0) {
+    await store.run(`INSERT INTO stage_rejects
+      SELECT DISTINCT ON (line) line::BIGINT AS pos, csv_line AS line,
+        CASE error_type WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' ELSE lower(error_type) || ': ' || error_message END AS reason
+      FROM evt_reader_rejects ORDER BY line`);
+  }
+  if (readerRejects === 0 && emptyLines.length === 0) {
     await store.run(`CREATE OR REPLACE TEMP VIEW stage AS
       SELECT rowid - ${firstRowId} + 1 + ${offset} AS pos, line FROM stage_raw`);
-    await store.run(`CREATE OR REPLACE TEMP TABLE stage_rejects (pos BIGINT, line VARCHAR, reason VARCHAR)`);
     return;
   }
-  // The reader dropped some lines: shift each kept row's number by the dropped lines before it.
-  // With rejects at lines r_1 < r_2 < …, a_i = r_i - i rows were kept before the i-th; a kept
-  // row with index k comes after every reject with a_i <= k.
-  await store.run(`CREATE OR REPLACE TEMP TABLE stage_rejects AS
-    SELECT DISTINCT ON (line) line::BIGINT AS pos, csv_line AS line,
-      CASE error_type WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' ELSE lower(error_type) || ': ' || error_message END AS reason
-    FROM evt_reader_rejects ORDER BY line`);
+  // The reader dropped some lines (rejects, empty CSV lines): shift each kept row's number by
+  // the dropped lines before it. With dropped lines d_1 < d_2 < … (counted after the header),
+  // a_i = d_i - i rows were kept before the i-th; a kept row with index k (0-based) comes after
+  // every dropped line with a_i <= k.
+  await store.run(`INSERT INTO stage_dropped
+    SELECT DISTINCT pos - ${headerLines} AS d FROM stage_rejects
+    ${emptyLines.length ? `UNION SELECT unnest([${emptyLines.join(',')}]::BIGINT[]) - ${headerLines}` : ''}`);
   await store.run(`CREATE OR REPLACE TEMP TABLE stage_shift AS
     SELECT a, max(n) AS n FROM (
-      SELECT pos - ${headerLines} - row_number() OVER (ORDER BY pos) AS a, row_number() OVER (ORDER BY pos) AS n FROM stage_rejects
+      SELECT d - row_number() OVER (ORDER BY d) AS a, row_number() OVER (ORDER BY d) AS n FROM stage_dropped
     ) GROUP BY a`);
-  await store.run(`UPDATE stage_rejects SET pos = pos + ${req.posOffset}`);
+  await store.run(`UPDATE stage_rejects SET pos = pos + ${req.posOffset};
+    UPDATE stage_dropped SET d = d + ${offset};`);
   await store.run(`CREATE OR REPLACE TEMP VIEW stage AS
     SELECT s.rid + 1 + coalesce(sh.n, 0) + ${offset} AS pos, s.line
     FROM (SELECT rowid - ${firstRowId} AS rid, line FROM stage_raw) s ASOF LEFT JOIN stage_shift sh ON s.rid >= sh.a`);
+}
+
+/** 1-based numbers of the empty lines of a file (a byte scan, no parsing). */
+export async function findEmptyLines(file: string): Promise<number[]> {
+  const out: number[] = [];
+  let line = 1;
+  let atLineStart = true;
+  let sawCr = false;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x0a) {
+        if (atLineStart) out.push(line);
+        line++;
+        atLineStart = true;
+        sawCr = false;
+      } else if (b === 0x0d && atLineStart && !sawCr) {
+        sawCr = true;
+      } else {
+        atLineStart = false;
+      }
+    }
+  }
+  return out;
 }
 
 function readError(req: ReadRequest, error: unknown): UserError {

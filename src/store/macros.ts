@@ -6,7 +6,7 @@
  * nine fractional digits and an optional offset (none means UTC), or a number of seconds,
  * milliseconds, microseconds or nanoseconds since the epoch, told apart by its number of
  * integer digits (≤ 11 s, ≤ 14 ms, ≤ 17 µs, else ns); a fraction is kept to the nanosecond and
- * one finer than that is refused (NULL) rather than rounded.
+ * one finer than that is refused (NULL) rather than rounded, and so is an offset beyond ±23:59.
  */
 export const MACROS_SQL = `
 CREATE OR REPLACE TEMP MACRO evt_epoch_digits(s) AS
@@ -16,10 +16,13 @@ CREATE OR REPLACE TEMP MACRO evt_epoch_ns(s) AS
   CASE WHEN length(split_part(s, '.', 2)) > evt_epoch_digits(s) THEN NULL
   ELSE make_timestamp_ns((split_part(s, '.', 1)::HUGEINT * (CASE evt_epoch_digits(s) WHEN 9 THEN 1000000000 WHEN 6 THEN 1000000 WHEN 3 THEN 1000 ELSE 1 END)
     + coalesce(nullif(rpad(split_part(s, '.', 2), evt_epoch_digits(s), '0'), '')::HUGEINT, 0))::BIGINT) END;
-CREATE OR REPLACE TEMP MACRO evt_ts(s) AS coalesce(
-  TRY_CAST(s AS TIMESTAMP_NS),
-  CASE WHEN regexp_full_match(s, '[0-9]{1,19}(\\.[0-9]{1,9})?') THEN try(evt_epoch_ns(s)) END
-);
+CREATE OR REPLACE TEMP MACRO evt_ts(s) AS CASE
+  -- DuckDB's cast would drop a tenth fractional digit and accept an offset of +25:00.
+  WHEN regexp_matches(s, '[.,][0-9]{9}[0-9]*[1-9]|[+-](2[4-9]|[3-9][0-9]):?[0-9]{2}$') THEN NULL
+  ELSE coalesce(
+    TRY_CAST(s AS TIMESTAMP_NS),
+    CASE WHEN regexp_full_match(s, '[0-9]{1,19}(\\.[0-9]{1,9})?') THEN try(evt_epoch_ns(s)) END)
+END;
 
 -- ISO 8601 UTC text of a TIMESTAMP_NS with all nine fractional digits.
 CREATE OR REPLACE TEMP MACRO evt_iso(t) AS

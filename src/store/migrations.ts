@@ -57,7 +57,7 @@ export const MIGRATIONS: readonly Migration[] = [
         rev BIGINT,
         type VARCHAR NOT NULL,
         schema_version INTEGER NOT NULL,
-        ts TIMESTAMP_NS NOT NULL,
+        ts TIMESTAMP_NS,                  -- NULL only when the source has no time (optional in CloudEvents)
         recorded_ts TIMESTAMP_NS,
         correlation_id VARCHAR,
         causation_id VARCHAR,

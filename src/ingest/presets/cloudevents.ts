@@ -1,17 +1,49 @@
+import type { RecordAccess } from '../mapping.js';
 import type { Preset } from './preset.js';
 
-/** RFC 3339 date-time with seconds, optional fraction, Z or a ±hh:mm offset (hh ≤ 23). */
-const RFC3339 = `^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$`;
+/** RFC 3339 date-time: seconds required, optional fraction, Z or a ±hh:mm offset (hh ≤ 23). */
+const RFC3339 = `[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])`;
 /** RFC 2046 media type: type/subtype with optional parameters. */
-const MEDIA_TYPE = `^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+([ \\t]*;.*)?$`;
+const MEDIA_TYPE = `[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+([ \\t]*;.*)?`;
+/** An absolute URI starts with a scheme (RFC 3986 §3.1). */
+const ABSOLUTE_URI = `[A-Za-z][A-Za-z0-9+.-]*:.*`;
+
+/** The context attributes of the core specification; every other attribute is an extension. */
+const CORE_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'datacontenttype', 'dataschema', 'subject', 'time'];
+/** Members of a JSON-format event that are not attributes. */
+const DATA_MEMBERS = ['data', 'data_base64'];
+/** String extensions the envelope reads (DESIGN §2) or that carry the trace context. */
+const STRING_EXTENSIONS = ['correlationid', 'causationid', 'sequence', 'traceparent', 'tracestate'];
 
 /**
- * CloudEvents 1.0, JSON format: single events and batches (a JSON array), with the
- * correlationid / causationid / sequence / recordedtime / traceparent extensions mapped to the
- * envelope. The stream is the subject when there is one, else the source. Validation follows
- * the spec and the conformance tests in ../shared/data/cloudevents: required attributes
- * present, non-empty and strings, specversion 1.0, RFC 3339 times, RFC 2046 content types,
- * lower-case alphanumeric extension names, not both data and data_base64.
+ * All members of the record as (key, JSON value) pairs, for meta and for the name and value
+ * rules; NULL when the record is no JSON object (reported on its own as "not a JSON object").
+ */
+const MEMBERS = `try(map_entries(json_transform(line, '"MAP(VARCHAR, JSON)"')))`;
+
+const sqlList = (items: readonly string[]) => items.map((k) => `'${k}'`).join(', ');
+
+/**
+ * CloudEvents 1.0, JSON format: single events, batches (a JSON array) and NDJSON of events,
+ * with the correlationid / causationid / sequence / recordedtime / traceparent extensions
+ * mapped to the envelope. Validation follows the spec and its conformance tests
+ * (../shared/data/cloudevents, test/integration/cloudevents-conformance.test.ts): specversion,
+ * id, source and type present, strings and non-empty; specversion 1.0; the optional
+ * attributes null (unset) or non-empty strings; RFC 3339 times; an RFC 2046 content type; an
+ * absolute dataschema URI; attribute names of lower-case letters and digits; extension values
+ * of a JSON type CloudEvents allows (string, boolean, integer); not both data and data_base64.
+ * data_base64 is not decoded (the spec's own examples hold a placeholder there).
+ *
+ * - stream: the subject when there is one, else the source.
+ * - ts: `time`, else `recordedtime`. time is optional in CloudEvents: an event with neither
+ *   keeps ts NULL rather than an invented time (an ingest time would make the store depend on
+ *   when it was built, and a redelivery look like a conflict).
+ * - rev: `sequence` when it is a whole number (the extension is a string compared
+ *   lexicographically; any other spelling stays in meta only).
+ * - data: the JSON value of `data`, or the base64 text of `data_base64` (meta.data_base64 is
+ *   then true).
+ * - meta: every attribute as given (core and extensions, traceparent among them) except
+ *   data, and except null ones (null means unset).
  */
 export const cloudeventsPreset: Preset = {
   name: 'cloudevents',
@@ -23,43 +55,103 @@ export const cloudeventsPreset: Preset = {
     type: ['type'],
     stream: ['subject', 'source'],
     source: ['source'],
-    ts: ['time'],
-    recorded_ts: ['recordedtime'],
-    rev: ['sequence'],
     correlation_id: ['correlationid'],
     causation_id: ['causationid'],
   },
   expressions(access) {
-    // data as JSON; data_base64 kept as its string, and the attributes other than data in meta.
+    const sequence = access.text('sequence');
+    // A time that is no RFC 3339 timestamp is rejected by validate(), with the attribute's
+    // name; it is not handed on (that would add a second reason, or DuckDB would read
+    // "+25:00"). upper(): RFC 3339 allows a lower-case t and z, DuckDB's cast does not.
+    // A time finer than nanoseconds is rejected by validate() too, so it is not handed on.
+    const rfc3339 = (k: string) => `CASE WHEN regexp_full_match(${access.text(k)}, '${RFC3339}')
+      AND NOT regexp_matches(${access.text(k)}, '\\.[0-9]{9}[0-9]*[1-9]') THEN upper(${access.text(k)}) END`;
     return {
+      ts: `CASE WHEN ${access.text('time')} IS NULL THEN ${rfc3339('recordedtime')} ELSE ${rfc3339('time')} END`,
+      recorded_ts: rfc3339('recordedtime'),
+      rev: `CASE WHEN regexp_full_match(${sequence}, '[0-9]{1,18}') THEN ${sequence} END`,
       data: `coalesce(${access.json('data')}, ${access.json('data_base64')})`,
-      meta: `json_object(${['specversion', 'source', 'datacontenttype', 'dataschema', 'subject', 'traceparent', 'tracestate']
-        .map((k) => `'${k}', ${access.json(k)}`)
-        .join(', ')}, 'data_base64', (${access.json('data_base64')}) IS NOT NULL)`,
+      meta: `json_merge_patch(
+        to_json(map_from_entries(list_filter(${MEMBERS}, e -> e.value IS NOT NULL AND e.key NOT IN (${sqlList(DATA_MEMBERS)})))),
+        CASE WHEN ${access.json('data_base64')} IS NOT NULL THEN '{"data_base64": true}' ELSE '{}' END)`,
     };
   },
   validate(access) {
-    const str = (k: string) => access.json(k);
-    const required = ['specversion', 'id', 'source', 'type'].map(
-      (k) => `CASE WHEN ${str(k)} IS NULL THEN 'missing ${k}'
-        WHEN json_type(${str(k)}) <> 'VARCHAR' THEN '${k}: must be a string'
-        WHEN (${str(k)})->>'$' = '' THEN '${k}: must not be empty' END`,
-    );
-    const optional = ['datacontenttype', 'dataschema', 'subject', 'time'].map(
-      (k) => `CASE WHEN ${str(k)} IS NOT NULL AND json_type(${str(k)}) <> 'VARCHAR' THEN '${k}: must be a string'
-        WHEN (${str(k)})->>'$' = '' THEN '${k}: must not be empty' END`,
-    );
-    const checks = [
-      ...required,
-      `CASE WHEN (${str('specversion')})->>'$' <> '1.0' THEN 'specversion: ' || ((${str('specversion')})->>'$') || ' is not supported (1.0 is)' END`,
-      ...optional,
-      `CASE WHEN NOT regexp_matches((${str('time')})->>'$', '${RFC3339}') THEN 'time: not an RFC 3339 timestamp: ' || ((${str('time')})->>'$') END`,
-      `CASE WHEN NOT regexp_matches((${str('datacontenttype')})->>'$', '${MEDIA_TYPE}') THEN 'datacontenttype: not an RFC 2046 media type' END`,
-      `CASE WHEN ${str('data')} IS NOT NULL AND ${str('data_base64')} IS NOT NULL THEN 'both data and data_base64' END`,
-      // Extension names: lower-case letters and digits only.
-      `CASE WHEN len(list_filter(json_keys(line), k -> NOT regexp_full_match(k, '[a-z0-9]+') AND k <> 'data_base64')) > 0
-        THEN 'attribute names must be lower-case letters and digits: ' || array_to_string(list_filter(json_keys(line), k -> NOT regexp_full_match(k, '[a-z0-9]+') AND k <> 'data_base64'), ', ') END`,
-    ];
-    return `nullif(concat_ws('; ', ${checks.join(', ')}), '')`;
+    return `nullif(concat_ws('; ', ${cloudeventChecks(access).join(',\n      ')}), '')`;
   },
 };
+
+/** SQL expressions, each NULL or a reject reason that names the attribute at fault. */
+function cloudeventChecks(access: RecordAccess): string[] {
+  const value = (k: string) => access.json(k);
+  const text = (k: string) => `((${value(k)})->>'$')`;
+  /**
+   * The first problem of one string attribute: absent (when required), not a string, empty,
+   * or failing its own test. For id and type the envelope's own checks already say
+   * "missing id" and "id: expected a string, got {…}" (objects, arrays), so those are not
+   * repeated here.
+   */
+  const stringAttribute = (k: string, options: { required?: boolean; tests?: { bad: string; reason: string }[] } = {}) => {
+    const envelopeChecked = k === 'id' || k === 'type';
+    const notString = envelopeChecked ? `json_type(${value(k)}) NOT IN ('VARCHAR', 'OBJECT', 'ARRAY')` : `json_type(${value(k)}) <> 'VARCHAR'`;
+    return `CASE
+        WHEN ${value(k)} IS NULL THEN ${options.required && !envelopeChecked ? `'missing ${k}'` : 'NULL'}
+        WHEN ${notString} THEN '${k}: must be a string, got ' || left(${value(k)}::VARCHAR, 60)
+        WHEN json_type(${value(k)}) <> 'VARCHAR' THEN NULL
+        WHEN ${text(k)} = '' THEN '${k}: must not be empty'
+        ${(options.tests ?? []).map((t) => `WHEN ${t.bad} THEN ${t.reason}`).join('\n        ')}
+      END`;
+  };
+  const rfc3339 = (k: string) => [
+    { bad: `NOT regexp_full_match(${text(k)}, '${RFC3339}')`, reason: `'${k}: not an RFC 3339 timestamp: ' || left(${text(k)}, 60)` },
+    // Nanoseconds are kept exactly; a finer digit would be dropped, so it is refused instead.
+    {
+      bad: `regexp_matches(${text(k)}, '\\.[0-9]{9}[0-9]*[1-9]')`,
+      reason: `'${k}: ' || ${text(k)} || ' is finer than nanoseconds, which evtrail would have to round'`,
+    },
+  ];
+
+  const badNames = `list_transform(list_filter(${MEMBERS},
+      e -> NOT regexp_full_match(e.key, '[a-z0-9]+') AND e.key NOT IN (${sqlList(DATA_MEMBERS)})), e -> e.key)`;
+  // CloudEvents types in JSON: string (also binary, URI, timestamp), boolean, integer.
+  const badValues = `list_transform(list_filter(${MEMBERS}, e -> e.key NOT IN (${sqlList([...CORE_ATTRIBUTES, ...DATA_MEMBERS])})
+      AND e.value IS NOT NULL AND json_type(e.value) NOT IN ('VARCHAR', 'BOOLEAN', 'BIGINT', 'UBIGINT')),
+    e -> e.key || ' = ' || left(e.value::VARCHAR, 40))`;
+
+  return [
+    stringAttribute('specversion', {
+      required: true,
+      tests: [{
+        bad: `${text('specversion')} <> '1.0'`,
+        reason: `'specversion: ' || left(${text('specversion')}, 20) || ' is not supported (1.0 is)'`,
+      }],
+    }),
+    stringAttribute('id', { required: true }),
+    stringAttribute('source', { required: true }),
+    stringAttribute('type', { required: true }),
+    stringAttribute('datacontenttype', {
+      tests: [{
+        bad: `NOT regexp_full_match(${text('datacontenttype')}, '${MEDIA_TYPE}')`,
+        reason: `'datacontenttype: not an RFC 2046 media type: ' || left(${text('datacontenttype')}, 60)`,
+      }],
+    }),
+    stringAttribute('dataschema', {
+      tests: [{
+        bad: `NOT regexp_full_match(${text('dataschema')}, '${ABSOLUTE_URI}')`,
+        reason: `'dataschema: not an absolute URI: ' || left(${text('dataschema')}, 60)`,
+      }],
+    }),
+    stringAttribute('subject'),
+    stringAttribute('time', { tests: rfc3339('time') }),
+    stringAttribute('recordedtime', { tests: rfc3339('recordedtime') }),
+    ...STRING_EXTENSIONS.map((k) => stringAttribute(k)),
+    `CASE WHEN ${value('data_base64')} IS NOT NULL AND json_type(${value('data_base64')}) <> 'VARCHAR'
+      THEN 'data_base64: must be a base64 string' END`,
+    `CASE WHEN ${value('data')} IS NOT NULL AND ${value('data_base64')} IS NOT NULL
+      THEN 'both data and data_base64: an event carries one or the other' END`,
+    `CASE WHEN len(${badNames}) > 0
+      THEN 'attribute names must be lower-case letters and digits: ' || array_to_string(${badNames}, ', ') END`,
+    `CASE WHEN len(${badValues}) > 0
+      THEN 'extension values must be strings, booleans or integers: ' || array_to_string(${badValues}, ', ') END`,
+  ];
+}
