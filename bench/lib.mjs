@@ -1,0 +1,117 @@
+// Shared pieces of the benchmarks: child-process timing with peak RSS, the fixture generator,
+// the baselines. Each bench/*.bench.mjs exports run(ctx) returning a Markdown section;
+// bench/run.mjs runs them all in one process and writes BENCHMARKS.md.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT = path.join(ROOT, 'bench', 'out');
+export const BIN = path.join(ROOT, 'bin', 'evtrail.js');
+export const HAS_TIME = fs.existsSync('/usr/bin/time');
+
+/** Runs a command, returns wall seconds and peak RSS (MB) of the child. */
+export function measure(cmd, cmdArgs, opts = {}) {
+  const full = HAS_TIME ? ['/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const rss = /__RSS_KB=(\d+)/.exec(r.stderr ?? '');
+  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout };
+}
+
+export function generate(orders, file) {
+  if (fs.existsSync(file) && fs.existsSync(file + '.done')) return;
+  console.error(`generating ${orders} orders → ${path.relative(ROOT, file)}`);
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/fixtures/generate.js'), '--orders', String(orders), '--anomalies', '0.01', '--seed', '7', '--out', file], { stdio: 'inherit' });
+  fs.writeFileSync(file + '.done', '');
+}
+
+export function rmStore(db) {
+  for (const f of [db, db + '.wal']) fs.rmSync(f, { force: true });
+  fs.rmSync(db + '.tmp', { recursive: true, force: true });
+}
+
+export const BARE_COLUMNS = `{'id':'VARCHAR','stream':'VARCHAR','rev':'BIGINT','type':'VARCHAR','schema_version':'INTEGER','ts':'VARCHAR','recorded_ts':'VARCHAR','correlation_id':'VARCHAR','causation_id':'VARCHAR','source':'VARCHAR','data':'JSON','meta':'JSON'}`;
+
+export function bareDuckdb(file, db) {
+  rmStore(db);
+  const script = `
+    import { DuckDBInstance } from '${path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js')}';
+    const inst = await DuckDBInstance.create(${JSON.stringify(db)});
+    const c = await inst.connect();
+    await c.run(\`CREATE TABLE t AS SELECT * FROM read_json(${JSON.stringify(file).replaceAll('"', "'")}, format='newline_delimited', columns=${BARE_COLUMNS})\`);
+    c.closeSync(); inst.closeSync();`;
+  return measure(process.execPath, ['--input-type=module', '-e', script]);
+}
+
+export function naiveLoop(file) {
+  // What someone would write without evtrail: one pass, latest state per order, nothing kept.
+  const script = `
+    import fs from 'node:fs'; import readline from 'node:readline';
+    const state = new Map();
+    const rl = readline.createInterface({ input: fs.createReadStream(${JSON.stringify(file)}), crlfDelay: Infinity });
+    let n = 0;
+    for await (const line of rl) {
+      if (!line) continue;
+      const e = JSON.parse(line); n++;
+      const s = state.get(e.stream) ?? { events: 0 };
+      s.events++; s.lastType = e.type; s.lastTs = e.ts;
+      if (e.data && e.data.cumQty !== undefined) s.cumQty = e.data.cumQty;
+      state.set(e.stream, s);
+    }
+    console.log(n, state.size);`;
+  return measure(process.execPath, ['--input-type=module', '-e', script]);
+}
+
+export function hasJq() {
+  return spawnSync('jq', ['--version']).status === 0;
+}
+
+export function evtrail(cmdArgs, env = {}) {
+  return measure(process.execPath, [BIN, ...cmdArgs], { env: { ...process.env, ...env } });
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+export function startup(db) {
+  const times = (cmdArgs) => median(Array.from({ length: 7 }, () => evtrail(cmdArgs).secs * 1000));
+  // Which heavy modules a --json command loads: none of ink/react. A loader hook records every
+  // module URL the command resolves.
+  const probeFile = path.join(OUT, 'modules.txt');
+  fs.rmSync(probeFile, { force: true });
+  const hooks = `import fs from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); fs.appendFileSync(${JSON.stringify(probeFile)}, r.url + '\\n'); return r; }`;
+  const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));`;
+  spawnSync(process.execPath, ['--import', 'data:text/javascript,' + encodeURIComponent(register), BIN, 'info', '--json', '--db', db], { encoding: 'utf8' });
+  const loaded = fs.existsSync(probeFile) ? fs.readFileSync(probeFile, 'utf8').split('\n') : [];
+  const heavy = loaded.length ? String(loaded.filter((u) => /node_modules\/(ink|react)\//.test(u)).length) : undefined;
+  return { helpMs: times(['--help']), versionMs: times(['--version']), infoJsonMs: times(['info', '--json', '--db', db]), inkModulesInJsonCommand: heavy === undefined ? 'n/a' : Number(heavy) };
+}
+
+export const fmt = (x, d = 2) => (x === null || x === undefined ? 'n/a' : Number(x).toFixed(d));
+
+
+/**
+ * The 10M-event store the replay / trace / audit budgets are measured on: generated and
+ * ingested once, then kept in bench/out (ingesting 10M events takes minutes).
+ */
+export function largeStore() {
+  const file = path.join(OUT, 'trading-1000000.ndjson');
+  generate(1_000_000, file);
+  const db = path.join(OUT, 'store-10m.duckdb');
+  let ingest = null;
+  if (!fs.existsSync(db + '.done')) {
+    rmStore(db);
+    const r = evtrail(['ingest', file, '--db', db, '--json']);
+    ingest = { events: JSON.parse(r.stdout).ingested, bytes: fs.statSync(file).size, secs: r.secs, rssMb: r.rssMb };
+    fs.writeFileSync(db + '.done', JSON.stringify(ingest));
+  } else {
+    ingest = JSON.parse(fs.readFileSync(db + '.done', 'utf8'));
+  }
+  return { file, db, ingest };
+}
