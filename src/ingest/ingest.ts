@@ -9,7 +9,7 @@ import { VERSION } from '../version.js';
 import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
 import { getPreset, type Preset } from './presets/index.js';
-import { stageRecords } from './readers.js';
+import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { copyPart, expandFileArgs, hashPrefixes, makeTmpDir, unfinishedTail, type FileInput } from './sources.js';
 
 export interface IngestOptions {
@@ -118,7 +118,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
     };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
-    await store.run(`DROP TABLE IF EXISTS stage_raw`).catch(() => undefined);
+    await store.run(`DROP VIEW IF EXISTS stage_raw_v; DROP TABLE IF EXISTS stage_raw;`).catch(() => undefined);
   }
 }
 
@@ -202,49 +202,60 @@ async function stageSource(
 
   const whole = prevBytes === 0 && consumeTo === size;
   const file = whole ? input.path : await copyPart(input.path, prevBytes, consumeTo, tmp);
-  const csvHeader = format === 'csv' && !preset.csvColumns && prevBytes === 0;
+  const csvHeaderLine = format === 'csv' && !preset.csvColumns && prevBytes === 0;
   const storedHeader = existing?.header ? (JSON.parse(existing.header) as string[]) : undefined;
-  options.progress?.(`reading ${input.displayName}`);
-  await stageRecords(store, {
-    file, format, posOffset: prevUnits, displayName: input.displayName,
-    csvHeader, csvColumns: preset.csvColumns ?? (format === 'csv' && !csvHeader ? storedHeader : undefined),
-  });
+  const request: ReadRequest = {
+    file, format, posOffset: prevUnits, displayName: input.displayName, csvHeader: csvHeaderLine,
+    csvColumns: preset.csvColumns ?? (format === 'csv' && !csvHeaderLine ? storedHeader : undefined),
+  };
+  const mapSql = (records: string) =>
+    buildMapSql(preset, options.map ?? {}, { fileName: input.kind === 'stdin' ? 'stdin' : path.basename(input.path), date: options.date }, records);
 
-  options.progress?.(`mapping ${input.displayName}`);
-  const mapSql = buildMapSql(preset, options.map ?? {}, { fileName: input.kind === 'stdin' ? 'stdin' : path.basename(input.path), date: options.date });
-  // The raw text is kept for rejects only.
-  await store.run(`CREATE OR REPLACE TEMP TABLE ${mappedTable} AS
-    SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql})`);
+  options.progress?.(`reading ${input.displayName}`);
+  // Mapped as it is read: the file is materialised once. A preset whose mapping needs the
+  // record's position (LOBSTER's ids) reads the lines first, numbers them, then maps.
+  let mapped: string;
+  if (preset.usesPosition) {
+    await readInto(store, request, 'stage_raw', (records) => `SELECT pos, line FROM ${records}`);
+    await numberRows(store, request, 'stage_raw');
+    options.progress?.(`mapping ${input.displayName}`);
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${mappedTable} AS
+      SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql('stage_raw_v')})`);
+    mapped = mappedTable;
+    await store.run(`DROP VIEW IF EXISTS stage_raw_v; DROP TABLE IF EXISTS stage_raw_shift; DROP TABLE IF EXISTS stage_raw;`);
+  } else {
+    // The raw text is kept for rejects only.
+    await readInto(store, request, mappedTable, (records) =>
+      `SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql(records)})`);
+    await numberRows(store, request, mappedTable);
+    mapped = `${mappedTable}_v`;
+  }
   await store.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS
-    SELECT pos, line, reason FROM ${mappedTable} WHERE reason IS NOT NULL
+    SELECT pos, line, reason FROM ${mapped} WHERE reason IS NOT NULL
     UNION ALL SELECT pos, line, reason FROM stage_rejects`);
+  const rows = Number((await store.all(`SELECT count(*) AS n FROM ${mappedTable}`))[0]?.n);
+  const dropped = Number((await store.all(`SELECT count(DISTINCT d) AS n FROM stage_dropped`))[0]?.n);
+  // Lines read: rows, plus lines that gave none, plus the header.
+  const units = prevUnits + (csvHeaderLine ? 1 : 0) + rows + dropped;
   if (tail) {
-    await store.run(`INSERT INTO ${rejectsTable} VALUES ((SELECT count(*) FROM stage_raw) + (SELECT count(*) FROM stage_rejects) + ${prevUnits + (csvHeader ? 1 : 0) + 1}, $raw, $r)`,
-      { raw: tail.text.slice(0, 1 << 20), r: HELD_BACK });
+    await store.run(`INSERT INTO ${rejectsTable} VALUES (${units + 1}, $raw, $r)`, { raw: tail.text.slice(0, 1 << 20), r: HELD_BACK });
   }
   await store.run(`CREATE OR REPLACE TEMP TABLE ${gapsTable} AS
-    SELECT pos FROM ${mappedTable} WHERE reason IS NOT NULL OR blank
+    SELECT pos FROM ${mapped} WHERE reason IS NOT NULL OR blank
     UNION SELECT pos FROM ${rejectsTable} UNION SELECT d FROM stage_dropped`);
   const counts = (await store.all(`SELECT
       (SELECT count(*) FROM ${gapsTable}) AS gaps,
-      (SELECT count(*) FROM stage_raw) AS raw_rows,
-      (SELECT count(DISTINCT d) FROM stage_dropped) AS dropped,
       (SELECT count(*) FROM ${mappedTable} WHERE reason IS NULL AND NOT blank) AS ingested,
-      (SELECT count(*) FROM ${mappedTable} WHERE blank) AS blank,
       (SELECT count(*) FROM ${rejectsTable}) AS rejected`))[0]!;
-  let header = staged.header;
-  if (csvHeader && Number(counts.raw_rows) > 0) {
-    const keys = (await store.all(`SELECT json_keys(line::JSON) AS k FROM stage_raw LIMIT 1`))[0]?.k;
-    header = keys ? JSON.stringify(keys) : null;
-  }
-  await store.run(`DROP TABLE IF EXISTS stage_raw`);
+  const header = csvHeaderLine && rows > 0 ? JSON.stringify(await csvHeader(store, request)) : staged.header;
   const hashes = await hashing;
   const ingested = Number(counts.ingested);
   const rejected = Number(counts.rejected);
   return {
     ...staged,
-    units: prevUnits + (csvHeader ? 1 : 0) + Number(counts.raw_rows) + Number(counts.dropped),
-    firstPos: prevUnits + (csvHeader ? 1 : 0) + 1,
+    mappedTable: mapped,
+    units,
+    firstPos: prevUnits + (csvHeaderLine ? 1 : 0) + 1,
     rejected, header, sha256: hashes.get(consumeTo)!,
     hasGaps: Number(counts.gaps) > 0,
     summary: { ...staged.summary, ingested, rejected },
@@ -296,7 +307,9 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
     s.summary.firstSeq = seqBase + 1;
     s.summary.lastSeq = seqBase + s.summary.ingested;
   }
-  await store.run(`DROP TABLE IF EXISTS ${m}; DROP TABLE IF EXISTS ${s.rejectsTable}; DROP TABLE IF EXISTS ${s.gapsTable};`);
+  const table = m.replace(/_v$/, '');
+  await store.run(`DROP VIEW IF EXISTS ${table}_v; DROP TABLE IF EXISTS ${table}_shift; DROP TABLE IF EXISTS ${table};
+    DROP TABLE IF EXISTS ${s.rejectsTable}; DROP TABLE IF EXISTS ${s.gapsTable};`);
 }
 
 /**

@@ -3,7 +3,7 @@ import { RecordAccess, rawFieldExprs } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
 
 /**
- * The SQL that maps the staged records (view `stage(pos, line)`) to envelope rows with a
+ * The SQL that maps records (a relation `(pos, line)`) to envelope rows with a
  * reject reason (NULL when the record is good) and a `blank` flag for empty lines. Three layers: parse each record once into a
  * struct, pick the raw value of every field, then convert and check types.
  */
@@ -11,6 +11,8 @@ export function buildMapSql(
   preset: Preset,
   userMap: Partial<Record<EnvelopeField, string>>,
   ctx: PresetContext,
+  /** The records: a relation with columns pos and line. */
+  input = 'stage',
 ): string {
   const access = new RecordAccess();
   const candidates = { ...preset.candidates };
@@ -50,7 +52,7 @@ export function buildMapSql(
     SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
-      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM stage
+      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM ${input}
   ), rawv AS (
     SELECT pos, line, blank, r IS NULL AS unparsable,
       ${rawCols},

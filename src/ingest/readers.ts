@@ -5,13 +5,15 @@ import { sqlString } from '../store/sql.js';
 import type { Format } from './formats.js';
 
 /**
- * Readers turn one file (or the new part of one) into the temp view `stage(pos, line)`: one row
- * per line or record, `pos` the 1-based line / row / element number in the whole source, `line`
- * the record as text (NULL or blank for an empty line) (the raw NDJSON line; for JSON, CSV and Parquet the record as JSON). What the
- * reader itself cannot read (invalid UTF-8, a CSV row with too many fields) goes to the temp
- * table `stage_rejects(pos, line, reason)`; `stage_dropped(d)` holds the positions of every line
- * the reader did not turn into a row (those rejects, and empty CSV lines). All parsing happens
- * inside DuckDB.
+ * Readers turn one file (or the new part of one) into rows of one column, `line`: the raw
+ * NDJSON line (NULL for an empty one), or for JSON, CSV and Parquet the record as JSON text.
+ * All parsing happens inside DuckDB. The rows go straight into a temp table through a
+ * projection (usually the mapping to the envelope, so the file is materialised once); the
+ * table's row ids follow file order, and `numberRows` turns them into `pos`, the 1-based line /
+ * row / element number in the whole source. What the reader itself cannot read (invalid UTF-8,
+ * a CSV row with too many fields) goes to the temp table `stage_rejects(pos, line, reason)`;
+ * `stage_dropped(d)` holds the position of every line that produced no row (those rejects, and
+ * the empty lines DuckDB's CSV reader skips).
  */
 export interface ReadRequest {
   file: string;
@@ -32,43 +34,49 @@ export const MAX_LINE_BYTES = 32 * 1024 * 1024;
 const CSV_LIMITS = `max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES}`;
 const REJECTS = `store_rejects=true, rejects_table='evt_reader_rejects', rejects_scan='evt_reader_scans', rejects_limit=0`;
 
-export async function stageRecords(store: Store, req: ReadRequest): Promise<void> {
-  await store.run(`DROP TABLE IF EXISTS evt_reader_rejects; DROP TABLE IF EXISTS evt_reader_scans;`);
-  let headerLines = 0;
-  try {
-    switch (req.format) {
-      case 'ndjson':
-        // Each line as one VARCHAR: a delimiter that valid JSON never contains unescaped, no quoting.
-        await store.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
-          SELECT line FROM read_csv(${sqlString(req.file)}, columns={'line': 'VARCHAR'}, header=false,
-            delim=E'\\x1F', quote='', escape='', auto_detect=false, strict_mode=false, ${CSV_LIMITS}, ${REJECTS})`);
-        break;
-      case 'json': {
-        await store.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
-          SELECT json::VARCHAR AS line FROM read_json(${sqlString(req.file)}, format='auto', records=false,
-            columns={'json': 'JSON'}, maximum_object_size=${MAX_LINE_BYTES})`);
-        break;
-      }
-      case 'csv': {
-        const columns = req.csvColumns
-          ? `columns={${req.csvColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}, auto_detect=false, delim=',', quote='"', escape='"',`
-          : '';
-        headerLines = req.csvHeader ? 1 : 0;
-        await store.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
-          SELECT to_json(t)::VARCHAR AS line FROM read_csv(${sqlString(req.file)}, ${columns}
-            header=${req.csvHeader ? 'true' : 'false'}, all_varchar=true, strict_mode=false, null_padding=false,
-            ${CSV_LIMITS}, ${REJECTS}) t`);
-        break;
-      }
-      case 'parquet':
-        await store.run(`CREATE OR REPLACE TEMP TABLE stage_raw AS
-          SELECT to_json(t)::VARCHAR AS line FROM read_parquet(${sqlString(req.file)}) t`);
-        break;
+/** The SELECT reading a part, one row per line or record, column `line`. */
+function readSql(req: ReadRequest): string {
+  const file = sqlString(req.file);
+  switch (req.format) {
+    case 'ndjson':
+      // Each line as one VARCHAR: a delimiter that valid JSON never contains unescaped, no quoting.
+      return `SELECT line FROM read_csv(${file}, columns={'line': 'VARCHAR'}, header=false,
+        delim=E'\\x1F', quote='', escape='', auto_detect=false, strict_mode=false, ${CSV_LIMITS}, ${REJECTS})`;
+    case 'json':
+      return `SELECT json::VARCHAR AS line FROM read_json(${file}, format='auto', records=false,
+        columns={'json': 'JSON'}, maximum_object_size=${MAX_LINE_BYTES})`;
+    case 'csv': {
+      const columns = req.csvColumns
+        ? `columns={${req.csvColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}, auto_detect=false, delim=',', quote='"', escape='"',`
+        : '';
+      return `SELECT to_json(t)::VARCHAR AS line FROM read_csv(${file}, ${columns}
+        header=${req.csvHeader ? 'true' : 'false'}, all_varchar=true, strict_mode=false, null_padding=false,
+        ${CSV_LIMITS}, ${REJECTS}) t`;
     }
+    case 'parquet':
+      return `SELECT to_json(t)::VARCHAR AS line FROM read_parquet(${file}) t`;
+  }
+}
+
+/**
+ * Reads a part into the temp table `table`: `project` receives a relation `(pos, line)` (pos
+ * still NULL: it is known only once the rows are stored) and returns the query to store.
+ */
+export async function readInto(store: Store, req: ReadRequest, table: string, project: (input: string) => string): Promise<void> {
+  await store.run(`DROP TABLE IF EXISTS evt_reader_rejects; DROP TABLE IF EXISTS evt_reader_scans;`);
+  try {
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${project(`(SELECT NULL::BIGINT AS pos, line FROM (${readSql(req)}))`)}`);
   } catch (error) {
     throw readError(req, error);
   }
+}
 
+/**
+ * Numbers the rows of `table` (filled by readInto) and creates the view `<table>_v` with the
+ * right `pos` in place of the NULL one; fills stage_rejects and stage_dropped.
+ */
+export async function numberRows(store: Store, req: ReadRequest, table: string): Promise<void> {
+  const headerLines = req.format === 'csv' && req.csvHeader ? 1 : 0;
   const readerRejects =
     req.format === 'ndjson' || req.format === 'csv'
       ? Number((await store.all(`SELECT count(*) AS n FROM evt_reader_rejects`))[0]?.n ?? 0)
@@ -78,7 +86,7 @@ export async function stageRecords(store: Store, req: ReadRequest): Promise<void
   const offset = req.posOffset + headerLines;
   // Row ids follow insertion order, i.e. file order; inside a transaction they start from a
   // large base instead of 0, so positions are taken relative to the first one.
-  const firstRowId = String((await store.all(`SELECT coalesce(min(rowid), 0) AS r FROM stage_raw`))[0]?.r ?? 0);
+  const firstRowId = String((await store.all(`SELECT coalesce(min(rowid), 0) AS r FROM ${table}`))[0]?.r ?? 0);
   await store.run(`CREATE OR REPLACE TEMP TABLE stage_rejects (pos BIGINT, line VARCHAR, reason VARCHAR);
     CREATE OR REPLACE TEMP TABLE stage_dropped (d BIGINT);`);
   if (readerRejects > 0) {
@@ -88,8 +96,8 @@ export async function stageRecords(store: Store, req: ReadRequest): Promise<void
       FROM evt_reader_rejects ORDER BY line`);
   }
   if (readerRejects === 0 && emptyLines.length === 0) {
-    await store.run(`CREATE OR REPLACE TEMP VIEW stage AS
-      SELECT rowid - ${firstRowId} + 1 + ${offset} AS pos, line FROM stage_raw`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ${table}_v AS
+      SELECT * REPLACE (rowid - ${firstRowId} + 1 + ${offset} AS pos) FROM ${table}`);
     return;
   }
   // The reader dropped some lines (rejects, empty CSV lines): shift each kept row's number by
@@ -99,15 +107,22 @@ export async function stageRecords(store: Store, req: ReadRequest): Promise<void
   await store.run(`INSERT INTO stage_dropped
     SELECT DISTINCT pos - ${headerLines} AS d FROM stage_rejects
     ${emptyLines.length ? `UNION SELECT unnest([${emptyLines.join(',')}]::BIGINT[]) - ${headerLines}` : ''}`);
-  await store.run(`CREATE OR REPLACE TEMP TABLE stage_shift AS
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${table}_shift AS
     SELECT a, max(n) AS n FROM (
       SELECT d - row_number() OVER (ORDER BY d) AS a, row_number() OVER (ORDER BY d) AS n FROM stage_dropped
     ) GROUP BY a`);
   await store.run(`UPDATE stage_rejects SET pos = pos + ${req.posOffset};
     UPDATE stage_dropped SET d = d + ${offset};`);
-  await store.run(`CREATE OR REPLACE TEMP VIEW stage AS
-    SELECT s.rid + 1 + coalesce(sh.n, 0) + ${offset} AS pos, s.line
-    FROM (SELECT rowid - ${firstRowId} AS rid, line FROM stage_raw) s ASOF LEFT JOIN stage_shift sh ON s.rid >= sh.a`);
+  await store.run(`CREATE OR REPLACE TEMP VIEW ${table}_v AS
+    SELECT s.* EXCLUDE (rid) REPLACE (s.rid + 1 + coalesce(sh.n, 0) + ${offset} AS pos)
+    FROM (SELECT rowid - ${firstRowId} AS rid, * FROM ${table}) s ASOF LEFT JOIN ${table}_shift sh ON s.rid >= sh.a`);
+}
+
+/** Column names of a CSV file with a header (DuckDB's sniffer reads only a sample). */
+export async function csvHeader(store: Store, req: ReadRequest): Promise<string[]> {
+  const rows = await store.all(`DESCRIBE SELECT * FROM read_csv(${sqlString(req.file)}, header=true, all_varchar=true,
+    strict_mode=false, null_padding=false, ${CSV_LIMITS})`);
+  return rows.map((r) => String(r.column_name));
 }
 
 /** 1-based numbers of the empty lines of a file (a byte scan, no parsing). */

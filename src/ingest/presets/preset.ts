@@ -22,6 +22,8 @@ export interface Preset {
   required: readonly EnvelopeField[];
   /** The format to assume when neither the extension nor --format says. */
   defaultFormat?: Format;
+  /** Its expressions use `pos` (the record's line / row number): the records are numbered before mapping. */
+  usesPosition?: boolean;
   /** CSV: read without a header, with these column names. */
   csvColumns?: readonly string[];
   /** SQL overrides per field, built from the record accessor. */
