@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CheckFailed, UserError, firstLine } from '../core/errors.js';
 import { VERSION } from '../version.js';
+import { installInterruptHandler } from './interrupt.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
@@ -17,7 +19,8 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // Usage errors are printed by reportError, in evtrail's one-line shape.
+    .configureOutput({ outputError: () => undefined });
   for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
@@ -25,6 +28,20 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and sets the exit code (DESIGN §3: 0 ok, 1 check failed, 2 usage/input, 3 bug). */
 export async function runCli(argv: readonly string[]): Promise<void> {
+  installInterruptHandler();
+  // A reader that stops early (evtrail query … | head) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  // Whatever escapes the command (an error in a callback, a rejected promise nobody awaited)
+  // still gets the one-line report, never a raw stack trace.
+  const fatal = (error: unknown) => {
+    process.exitCode = reportError(error);
+    process.exit();
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);
@@ -35,9 +52,13 @@ export async function runCli(argv: readonly string[]): Promise<void> {
 
 export function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander already printed its message; --help and --version are not errors.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
-    process.stderr.write('hint: evtrail --help lists the commands and options\n');
+    // --help and --version are not errors; help shown for a missing command is (commander
+    // printed it already).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
+    const { message, hint } = commanderMessage(error.message);
+    process.stderr.write(`evtrail: ${message}\n`);
+    process.stderr.write(`hint: ${hint}\n`);
     return 2;
   }
   if (error instanceof UserError) {
@@ -49,8 +70,49 @@ export function reportError(error: unknown): number {
     if (error.message) process.stderr.write(`evtrail: ${error.message}\n`);
     return 1;
   }
+  const system = systemError(error);
+  if (system) {
+    // The file system said no (a file unreadable or gone mid-run, a full disk): the user's to fix.
+    process.stderr.write(`evtrail: ${system}\n`);
+    process.stderr.write('hint: check the path, its permissions and the free space\n');
+    if (process.env.EVTRAIL_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    return 2;
+  }
   process.stderr.write(`evtrail: internal error: ${firstLine(error)}\n`);
   process.stderr.write('hint: this is a bug in evtrail; run with EVTRAIL_DEBUG=1 for the stack trace and report it\n');
   if (process.env.EVTRAIL_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
   return 3;
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  ENXIO: 'no such device or address',
+  EMFILE: 'too many open files',
+  EROFS: 'read-only file system',
+};
+
+/** A Node.js file-system error as one line, e.g. "cannot open logs/a.ndjson: permission denied". */
+function systemError(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string' || typeof e.syscall !== 'string' || !(e.code in SYSTEM_ERRORS)) return undefined;
+  const where = e.path ? ` ${path.relative(process.cwd(), e.path) || e.path}` : '';
+  return `cannot ${e.syscall}${where}: ${SYSTEM_ERRORS[e.code]}`;
+}
+
+/** Commander's "error: unknown command 'x'\n(Did you mean y?)" as one line and a hint. */
+function commanderMessage(text: string): { message: string; hint: string } {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const message = (lines[0] ?? 'bad command line').replace(/^error:\s*/, '');
+  const suggestion = /^\(Did you mean (.*)\?\)$/.exec(lines[1] ?? '')?.[1];
+  return {
+    message,
+    hint: suggestion ? `did you mean ${suggestion}? (evtrail --help lists the commands and options)` : 'evtrail --help lists the commands and options',
+  };
 }

@@ -2,20 +2,33 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ENVELOPE_FIELDS, parsePath, type EnvelopeField } from '../core/envelope.js';
 import { UserError } from '../core/errors.js';
+import { FORMATS, parseFormat } from './formats.js';
+import { PRESETS, getPreset } from './presets/index.js';
+
+const CONFIG_FIELDS = ['preset', 'format', 'date', 'map'] as const;
 
 /** evtrail.config.json: defaults for ingest, overridden by the command line. */
 export const configSchema = z
   .object({
     preset: z.string().optional(),
     format: z.string().optional(),
-    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD').optional(),
-    map: z.record(z.enum(ENVELOPE_FIELDS), z.string().min(1)).optional(),
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    // Partial: a config maps the fields it needs, not all of them.
+    map: z.partialRecord(z.enum(ENVELOPE_FIELDS), z.string().min(1)).optional(),
   })
   .strict();
 
 export type IngestConfig = z.infer<typeof configSchema>;
 
 export const CONFIG_FILE = 'evtrail.config.json';
+
+/** What each field must be, as said in errors. */
+const EXPECTED: Record<string, string> = {
+  preset: `a preset name (${PRESETS.map((p) => p.name).join(', ')})`,
+  format: `a format name (${FORMATS.join(', ')})`,
+  date: 'a date as YYYY-MM-DD',
+  map: 'an object of envelope field → path, e.g. {"id": "event.uuid"}',
+};
 
 /** Reads a config file; an error names the file, the field and what was expected. */
 export function loadConfig(file: string, explicit: boolean): IngestConfig {
@@ -25,18 +38,64 @@ export function loadConfig(file: string, explicit: boolean): IngestConfig {
   }
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    json = JSON.parse(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, 'fix the file or remove it');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new UserError(`${file} is a folder, not a config file`, 'pass a JSON file with --config');
+    if (code) throw new UserError(`cannot read ${file} (${code})`, 'check the file permissions');
+    throw new UserError(`${file}: not valid JSON (${(error as Error).message})`, `fix the file or remove it; fields: ${CONFIG_FIELDS.join(', ')}`);
   }
   const parsed = configSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : '(top level)';
-    throw new UserError(`${file}: ${where}: ${issue.message}`, `fields: preset, format, date, map {${ENVELOPE_FIELDS.join(', ')}}`);
+  if (!parsed.success) throw configError(file, parsed.error.issues[0]!, json);
+  const config = parsed.data;
+  // Names are checked here too, so the error says which file they came from.
+  if (config.preset !== undefined) {
+    try {
+      getPreset(config.preset);
+    } catch (error) {
+      throw new UserError(`${file}: preset: ${(error as Error).message}`, (error as UserError).hint);
+    }
   }
-  for (const [field, p] of Object.entries(parsed.data.map ?? {})) checkPath(p, `${file}: map.${field}`);
-  return parsed.data;
+  if (config.format !== undefined) {
+    try {
+      parseFormat(config.format);
+    } catch (error) {
+      throw new UserError(`${file}: format: ${(error as Error).message}`, (error as UserError).hint);
+    }
+  }
+  for (const [field, p] of Object.entries(config.map ?? {})) checkPath(p, `${file}: map.${field}`);
+  return config;
+}
+
+function configError(file: string, issue: z.core.$ZodIssue, json: unknown): UserError {
+  const where = issue.path.map(String).join('.');
+  const fieldsHint = `fields: ${CONFIG_FIELDS.join(', ')}; map fields: ${ENVELOPE_FIELDS.join(', ')}`;
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    const plural = issue.keys.length > 1 ? 's' : '';
+    return where === 'map'
+      ? new UserError(`${file}: map: unknown envelope field${plural} ${keys}`, `map fields: ${ENVELOPE_FIELDS.join(', ')}`)
+      : new UserError(`${file}: unknown field${plural} ${keys}`, fieldsHint);
+  }
+  const got = describe(valueAt(json, issue.path));
+  if (where === '') return new UserError(`${file}: expected a JSON object, got ${got}`, `e.g. {"preset": "canonical", "map": {"id": "event.uuid"}}`);
+  const top = String(issue.path[0]);
+  const expected = issue.path.length > 1 && top === 'map' ? 'a path, e.g. "event.uuid"' : (EXPECTED[top] ?? issue.message);
+  return new UserError(`${file}: ${where}: expected ${expected}, got ${got}`, fieldsHint);
+}
+
+function valueAt(json: unknown, keys: readonly PropertyKey[]): unknown {
+  let value = json;
+  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 39) + '…' : value);
+  return String(value);
 }
 
 /** Parses --map field=path entries. */

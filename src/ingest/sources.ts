@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../core/errors.js';
-import { formatFromName } from './formats.js';
+import { formatFromName, isGzip } from './formats.js';
 
 /** A file-like input: a file on disk, or standard input spooled to one. */
 export interface FileInput {
@@ -34,9 +35,16 @@ export async function expandFileArgs(args: readonly string[], tmpDir: () => stri
     seen.add(input.uri);
     inputs.push(input);
   };
+  const isStdin = (a: string) => a === '-' || a === '/dev/stdin';
+  if (args.filter(isStdin).length > 1) {
+    throw new UserError('- (standard input) is given more than once', 'standard input can be read once per ingest');
+  }
   for (const arg of args) {
-    if (arg === '-') {
-      add(await spoolStdin(tmpDir()));
+    if (isStdin(arg)) {
+      if (process.stdin.isTTY) {
+        throw new UserError('- reads standard input, but it is a terminal', 'pipe a log in: evtrail ingest - < events.ndjson');
+      }
+      add(await spool(process.stdin, 'stdin', tmpDir()));
       continue;
     }
     if (GLOB.test(arg) && !fs.existsSync(arg)) {
@@ -49,7 +57,8 @@ export async function expandFileArgs(args: readonly string[], tmpDir: () => stri
     let stat: fs.Stats;
     try {
       stat = fs.statSync(arg);
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`cannot read ${arg}: permission denied`, 'check the permissions of its folders');
       throw new UserError(`no such file: ${arg}`, 'check the path; use - to read standard input');
     }
     if (stat.isDirectory()) {
@@ -60,49 +69,74 @@ export async function expandFileArgs(args: readonly string[], tmpDir: () => stri
       for (const file of files) add(fileInput(file));
       continue;
     }
-    try {
-      fs.accessSync(arg, fs.constants.R_OK);
-    } catch {
-      throw new UserError(`cannot read ${arg}: permission denied`, 'check the file permissions');
+    if (!stat.isFile()) {
+      // A pipe (e.g. <(zcat log.gz)) or a device: read once, like standard input.
+      checkReadable(arg);
+      add(await spool(fs.createReadStream(arg), arg, tmpDir()));
+      continue;
     }
     add(fileInput(arg));
   }
   return inputs;
 }
 
+function checkReadable(file: string): void {
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch {
+    throw new UserError(`cannot read ${path.relative(process.cwd(), file) || file}: permission denied`, 'check the file permissions');
+  }
+}
+
 function fileInput(file: string): FileInput {
+  checkReadable(file);
   const real = fs.realpathSync(file);
   return { kind: 'file', uri: real, displayName: path.relative(process.cwd(), real) || real, path: real };
 }
 
 function listFolder(dir: string): string[] {
   const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true, recursive: true });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const where = e.path ? path.relative(process.cwd(), e.path) || e.path : dir;
+    if (e.code === 'EACCES') throw new UserError(`cannot read folder ${where}: permission denied`, 'check the folder permissions, or name the files to read');
+    throw new UserError(`cannot read folder ${where} (${e.code ?? e.message})`, 'name the files to read instead');
+  }
+  for (const entry of entries) {
+    if (!KNOWN.test(entry.name) || entry.name.endsWith('.truth.ndjson')) continue;
     const full = path.join(entry.parentPath, entry.name);
-    if (KNOWN.test(entry.name) && !entry.name.endsWith('.truth.ndjson')) out.push(full);
+    // A link to a log counts as the log; a broken link is skipped.
+    if (entry.isFile() || (entry.isSymbolicLink() && fs.statSync(full, { throwIfNoEntry: false })?.isFile())) out.push(full);
   }
   return out.sort();
 }
 
-/** Standard input is copied to a temp file (DuckDB reads files) and named by its content. */
-async function spoolStdin(dir: string): Promise<FileInput> {
-  if (process.stdin.isTTY) {
-    throw new UserError('- reads standard input, but it is a terminal', 'pipe a log in: evtrail ingest - < events.ndjson');
-  }
-  const file = path.join(dir, 'stdin');
+/**
+ * Standard input (or a pipe named on the command line) is copied to a temp file (DuckDB reads
+ * files) and named by its content. A gzip stream keeps a .gz name so DuckDB decompresses it.
+ */
+async function spool(stream: Readable, name: string, dir: string): Promise<FileInput> {
+  const base = path.join(dir, `stdin-${crypto.randomBytes(4).toString('hex')}`);
   const hash = crypto.createHash('sha256');
+  let head = Buffer.alloc(0);
+  const raw = `${base}.part`;
   await pipeline(
-    process.stdin,
+    stream,
     async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
+        if (head.length < 2) head = Buffer.concat([head, chunk]);
         hash.update(chunk);
         yield chunk;
       }
     },
-    fs.createWriteStream(file),
+    fs.createWriteStream(raw),
   );
-  return { kind: 'stdin', uri: `stdin:${hash.digest('hex')}`, displayName: 'stdin', path: file };
+  const file = isGzip(head) ? `${base}.gz` : base;
+  fs.renameSync(raw, file);
+  return { kind: 'stdin', uri: `stdin:${hash.digest('hex')}`, displayName: name, path: file };
 }
 
 export function makeTmpDir(): string {

@@ -15,26 +15,26 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
     if (flags.mode === 'json') {
       // Streamed: '[' then one object per row.
       let first = true;
-      process.stdout.write('[');
+      await write('[');
       for await (const chunk of result.rows) {
         for (const row of chunk) {
           const values = parse(row);
           const obj = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
-          process.stdout.write((first ? '\n' : ',\n') + JSON.stringify(obj));
+          await write((first ? '\n' : ',\n') + JSON.stringify(obj));
           first = false;
         }
       }
-      process.stdout.write(first ? ']\n' : '\n]\n');
+      await write(first ? ']\n' : '\n]\n');
       return;
     }
     if (flags.mode === 'csv') {
       let header = true;
       for await (const chunk of result.rows) {
         const text = toCsv(result.columns, chunk as Cell[][]);
-        process.stdout.write(header ? text : text.slice(text.indexOf('\n') + 1));
+        await write(header ? text : text.slice(text.indexOf('\n') + 1));
         header = false;
       }
-      if (header) process.stdout.write(toCsv(result.columns, []));
+      if (header) await write(toCsv(result.columns, []));
       return;
     }
     const rows: Cell[][] = [];
@@ -58,4 +58,18 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** Writes to stdout, waiting when the reader is slower than the query (large results). */
+async function write(text: string): Promise<void> {
+  if (process.stdout.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('close', done);
+  });
 }

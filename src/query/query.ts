@@ -9,11 +9,17 @@ export interface QueryResult {
   rows: AsyncIterableIterator<unknown[][]>;
 }
 
+const HINT = 'the store has the tables events, sources, rejects and ingests (evtrail info shows what they hold); the store is opened read-only';
+
 /**
  * Runs user SQL over the store, streaming rows in chunks so a large result never sits whole in
- * memory. Values come JSON-safe: BIGINT, HUGEINT and timestamps as exact strings.
+ * memory. Values come JSON-safe: BIGINT, HUGEINT and timestamps as exact strings. An error in
+ * the SQL, found before the first row or while rows stream, is the user's (exit 2).
  */
 export async function runQuery(store: Store, sql: string): Promise<QueryResult> {
+  if (sql.trim().replace(/;+$/, '').trim() === '') {
+    throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all"');
+  }
   await store.run(MACROS_SQL);
   try {
     const result = await store.conn.stream(sql);
@@ -21,12 +27,21 @@ export async function runQuery(store: Store, sql: string): Promise<QueryResult> 
     return {
       columns: result.deduplicatedColumnNames(),
       jsonColumns: types.map((t) => t.alias === 'JSON'),
-      rows: result.yieldRowsJson() as AsyncIterableIterator<unknown[][]>,
+      rows: sqlErrors(result.yieldRowsJson() as AsyncIterableIterator<unknown[][]>),
     };
   } catch (error) {
-    throw new UserError(
-      `SQL error: ${firstLine(error)}`,
-      'the store has the tables events, sources, rejects and ingests (evtrail info shows what they hold); the store is opened read-only',
-    );
+    throw sqlError(error);
   }
+}
+
+async function* sqlErrors(rows: AsyncIterableIterator<unknown[][]>): AsyncIterableIterator<unknown[][]> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw sqlError(error);
+  }
+}
+
+function sqlError(error: unknown): UserError {
+  return new UserError(`SQL error: ${firstLine(error).replace(/^Failed to extract statements: /, '')}`, HINT);
 }

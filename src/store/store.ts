@@ -26,6 +26,7 @@ export class Store {
   ) {}
 
   static async open(dbPath: string, options: OpenOptions = {}): Promise<Store> {
+    if (dbPath.trim() === '') throw new UserError('--db needs a file name', 'e.g. --db audit.duckdb');
     const resolved = path.resolve(dbPath);
     const exists = fs.existsSync(resolved);
     if (!exists && !options.create) {
@@ -34,28 +35,48 @@ export class Store {
     if (exists && fs.statSync(resolved).isDirectory()) {
       throw new UserError(`--db ${dbPath} is a directory`, 'pass a file name, e.g. --db audit.duckdb');
     }
-    let store = await Store.connect(resolved, options.readOnly ?? false);
-    const version = await store.schemaVersion();
-    if (version > SCHEMA_VERSION) {
-      store.close();
-      throw new UserError(
-        `${dbPath} was written by a newer evtrail (store schema ${version}, this one knows up to ${SCHEMA_VERSION})`,
-        'upgrade evtrail',
-      );
+    if (!exists) {
+      const dir = path.dirname(resolved);
+      if (!fs.existsSync(dir)) throw new UserError(`cannot create store ${dbPath}: there is no folder ${path.dirname(dbPath)}`, 'create the folder first, or pass another --db');
+      if (!fs.statSync(dir).isDirectory()) throw new UserError(`cannot create store ${dbPath}: ${path.dirname(dbPath)} is not a folder`, 'pass another --db');
     }
-    if (version < SCHEMA_VERSION) {
-      if (store.readOnly) {
-        // Upgrading needs a writer; do it once, then go back to read-only.
-        store.close();
-        store = await Store.connect(resolved, false);
-        await store.migrate(version);
-        store.close();
-        store = await Store.connect(resolved, true);
-      } else {
-        await store.migrate(version);
+    let store: Store | undefined;
+    let connected = false;
+    try {
+      store = await Store.connect(resolved, options.readOnly ?? false);
+      connected = true;
+      const version = await store.schemaVersion();
+      if (version > SCHEMA_VERSION) {
+        throw new UserError(
+          `${dbPath} was written by a newer evtrail (store schema ${version}, this one knows up to ${SCHEMA_VERSION})`,
+          'upgrade evtrail',
+        );
       }
+      if (version < SCHEMA_VERSION) {
+        if (store.readOnly) {
+          // Upgrading needs a writer; do it once, then go back to read-only.
+          store.close();
+          store = undefined;
+          const writer = await Store.connect(resolved, false);
+          try {
+            await writer.migrate(version);
+          } finally {
+            writer.close();
+          }
+          store = await Store.connect(resolved, true);
+        } else {
+          await store.migrate(version);
+        }
+      }
+      return store;
+    } catch (error) {
+      store?.close();
+      // A store this call created and could not finish is not left behind (one that could not
+      // be opened at all, e.g. another process holding it, is not ours to remove).
+      if (!exists && connected) removeStoreFiles(resolved);
+      if (error instanceof UserError) throw error;
+      throw storeOpenError(resolved, error);
     }
-    return store;
   }
 
   private static async connect(file: string, readOnly: boolean): Promise<Store> {
@@ -128,11 +149,32 @@ export class Store {
     return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
   }
 
+  private closed = false;
+
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.conn.closeSync();
     } finally {
       this.instance.closeSync();
+    }
+  }
+}
+
+/** Whether --db names something that exists (a store, or whatever else is in the way). */
+export function storeExists(dbPath: string): boolean {
+  return dbPath.trim() !== '' && fs.existsSync(path.resolve(dbPath));
+}
+
+/** Removes a store file and DuckDB's files next to it (write-ahead log, spill folder). */
+export function removeStoreFiles(dbPath: string): void {
+  const file = path.resolve(dbPath);
+  for (const f of [file, `${file}.wal`, `${file}.tmp`]) {
+    try {
+      fs.rmSync(f, { recursive: true, force: true });
+    } catch {
+      /* best effort: what is left is an empty store, which opens fine */
     }
   }
 }
