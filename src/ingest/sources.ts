@@ -143,20 +143,40 @@ export function makeTmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-'));
 }
 
-/** SHA-256 of the first n bytes of a file, for each n asked (one pass). */
-export async function hashPrefixes(file: string, cuts: readonly number[]): Promise<Map<number, string>> {
+/**
+ * One pass over a file: the SHA-256 of its first n bytes for each n asked, and whether bytes
+ * from `crFrom` on hold a lone CR (a CR not followed by LF). DuckDB's line reader takes a lone
+ * CR for a line break, which would split a record and shift every later line number.
+ */
+export async function scanFile(
+  file: string,
+  cuts: readonly number[],
+  crFrom = Number.POSITIVE_INFINITY,
+): Promise<{ hashes: Map<number, string>; loneCr: boolean }> {
   const wanted = [...new Set(cuts)].sort((a, b) => a - b);
-  const out = new Map<number, string>();
+  const hashes = new Map<number, string>();
   const hash = crypto.createHash('sha256');
   let offset = 0;
   let next = 0;
+  let loneCr = false;
+  let pendingCr = false;
   const emitUpTo = () => {
-    while (next < wanted.length && wanted[next] === offset) out.set(wanted[next++]!, hash.copy().digest('hex'));
+    while (next < wanted.length && wanted[next] === offset) hashes.set(wanted[next++]!, hash.copy().digest('hex'));
   };
   emitUpTo();
   const last = wanted[wanted.length - 1] ?? 0;
   if (last > 0) {
     for await (const chunk of fs.createReadStream(file, { end: last - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      if (!loneCr && offset + chunk.length > crFrom) {
+        if (pendingCr && chunk[0] !== 0x0a) loneCr = true;
+        for (let i = Math.max(0, crFrom - offset); !loneCr; ) {
+          const cr = chunk.indexOf(0x0d, i);
+          if (cr < 0) break;
+          if (cr === chunk.length - 1) pendingCr = true;
+          else if (chunk[cr + 1] !== 0x0a) loneCr = true;
+          i = cr + 1;
+        }
+      }
       let start = 0;
       while (start < chunk.length) {
         const cut = wanted[next];
@@ -168,7 +188,33 @@ export async function hashPrefixes(file: string, cuts: readonly number[]): Promi
       }
     }
   }
-  return out;
+  return { hashes, loneCr: loneCr || pendingCr };
+}
+
+/** Copies bytes [from, to) of a file, each lone CR made a space, to a new temp file. */
+export async function copyWithoutLoneCr(file: string, from: number, to: number, dir: string): Promise<string> {
+  const ext = path.basename(file).match(/(\.[a-z0-9]+)+$/i)?.[0] ?? '';
+  const part = path.join(dir, `clean-${crypto.randomBytes(4).toString('hex')}${ext}`);
+  let carry: Buffer | null = null;
+  await pipeline(
+    fs.createReadStream(file, { start: from, end: Math.max(from, to - 1) }),
+    async function* (source: AsyncIterable<Buffer>) {
+      for await (const raw of source) {
+        const chunk: Buffer = carry ? Buffer.concat([carry, raw]) : Buffer.from(raw);
+        carry = null;
+        // A CR at the end of a chunk is decided by the next chunk's first byte.
+        const end = chunk[chunk.length - 1] === 0x0d ? chunk.length - 1 : chunk.length;
+        for (let i = chunk.indexOf(0x0d); i >= 0 && i < end; i = chunk.indexOf(0x0d, i + 1)) {
+          if (chunk[i + 1] !== 0x0a) chunk[i] = 0x20;
+        }
+        if (end < chunk.length) carry = chunk.subarray(end);
+        yield chunk.subarray(0, end);
+      }
+      if (carry) yield Buffer.from([0x20]);
+    },
+    fs.createWriteStream(part),
+  );
+  return part;
 }
 
 /** Copies bytes [from, to) of a file to a new temp file with the same extension. */
