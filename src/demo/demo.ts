@@ -7,16 +7,27 @@ import { storeInfo } from '../info/info.js';
 import { infoTables } from '../info/info-view.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { listRejects } from '../ingest/rejects.js';
+import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
+
+/** The demo starts from a fresh store, but never deletes what is not an evtrail store. */
+async function clearDemoStore(db: string): Promise<void> {
+  if (!fs.existsSync(db)) return;
+  if (fs.statSync(db).isDirectory()) throw new UserError(`--db ${db} is a directory`, 'pass a file name, e.g. --db evtrail-demo.duckdb');
+  const store = await Store.open(db, { readOnly: true }).catch(() => undefined);
+  store?.close();
+  if (!store) throw new UserError(`--db ${db} exists and is not an evtrail store`, 'pass a new file name; the demo replaces only an evtrail store');
+  for (const f of [db, `${db}.wal`]) fs.rmSync(f, { force: true });
+}
 
 /**
  * The README's first command: the bundled trading sample into a fresh store, then what the
  * store says about it. It grows as evtrail does (replay, trace, audit when they land).
  */
 export async function runDemo(db: string, mode: OutputMode): Promise<void> {
-  for (const f of [db, `${db}.wal`]) fs.rmSync(f, { force: true });
+  await clearDemoStore(db);
   const sample = path.join(FIXTURES, 'trading-sample.ndjson');
   const store = await Store.open(db, { create: true });
   try {

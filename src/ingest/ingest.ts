@@ -104,7 +104,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       for (const source of staged) {
         if (source.summary.status === 'unchanged') continue;
         const s = source.summary;
-        await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${source.sourceId}, now()::TIMESTAMP, $v, ${source.prevBytes}, ${source.consumeTo},
+        await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${source.sourceId}, timezone('UTC', now()), $v, ${source.prevBytes}, ${source.consumeTo},
             ${s.firstSeq ?? 'NULL'}, ${s.lastSeq ?? 'NULL'}, ${s.ingested}, ${s.rejected}, ${s.redelivered}, ${s.conflicts})`, { v: VERSION });
       }
       return staged.map((s) => s.summary);
@@ -304,10 +304,10 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   if (s.existing) {
     await store.run(`UPDATE sources SET bytes = $bytes, sha256 = $sha, units = $units, header = $header,
         events = events + $ingested, rejects = (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}),
-        last_ingested_at = now()::TIMESTAMP WHERE source_id = ${sourceId}`, params);
+        last_ingested_at = timezone('UTC', now()) WHERE source_id = ${sourceId}`, params);
   } else {
     await store.run(`INSERT INTO sources VALUES (${sourceId}, $uri, $kind, $format, $preset, $mapping, $bytes, $sha, $units, $header,
-        $ingested, (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}), NULL, now()::TIMESTAMP, now()::TIMESTAMP)`,
+        $ingested, (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}), NULL, timezone('UTC', now()), timezone('UTC', now()))`,
       { ...params, uri: s.input.uri, kind: s.input.kind, format: s.summary.format, preset: s.summary.preset, mapping });
   }
   if (s.summary.ingested > 0) {
