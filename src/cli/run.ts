@@ -8,6 +8,7 @@ import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
 import { registerRejects } from './commands/rejects.js';
+import { registerTrace } from './commands/trace.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerTrace, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -1,0 +1,41 @@
+import { Option, type Command } from 'commander';
+import { dbOption, outputMode } from '../options.js';
+
+interface TraceCliFlags {
+  db: string;
+  json?: boolean;
+  dot?: boolean;
+  mermaid?: boolean;
+  stats?: boolean;
+  as?: string;
+  key?: string[];
+  skewTolerance: string;
+  stuckAfter: string;
+  maxEvents: string;
+  saga: boolean;
+  index: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerTrace(program: Command): void {
+  const command = program
+    .command('trace')
+    .description('the causality graph behind an event id, stream, order id or correlation id; --stats for hop latencies')
+    .argument('[id]', 'an event id, a stream, a business key (data.orderId by default) or a correlation id')
+    .option('--json', 'print one JSON document: { nodes, edges, anomalies, criticalPath, sagas, ... }')
+    .option('--dot', 'print the graph as Graphviz DOT (… | dot -Tsvg > trace.svg)')
+    .option('--mermaid', 'print the graph as a Mermaid flowchart')
+    .option('--stats', 'for every (cause type → effect type) hop in the log: count and latency p50 / p90 / p99 / max')
+    .addOption(new Option('--as <kind>', 'say what the id is').choices(['event', 'stream', 'key', 'correlation']))
+    .option('--key <path>', 'business-key path, repeatable (default data.orderId)', collect)
+    .option('--skew-tolerance <duration>', 'an effect this much earlier than its cause is a clock skew', '1s')
+    .option('--stuck-after <duration>', 'a saga idle this long before the log ends is stuck', '60s')
+    .option('--max-events <n>', 'stop growing the graph past this many events', '20000')
+    .option('--no-saga', 'leave out the saga view for orders')
+    .option('--no-index', 'do not build or update the trace index (read-only; slower on large stores)');
+  dbOption(command).action(async (id: string | undefined, flags: TraceCliFlags) => {
+    const { runTraceCommand } = await import('../../trace/trace-command.js');
+    await runTraceCommand(id, flags, outputMode(flags));
+  });
+}

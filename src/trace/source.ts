@@ -1,0 +1,241 @@
+/**
+ * Reading trace events from the store: lookups by id, causation id, correlation id, stream and
+ * business key. Two round trips, each pruned by DuckDB's zonemaps:
+ *  1. the seqs, from the trace index (`h IN (hash(…))` on tables sorted by h) up to its
+ *     watermark, plus a seq-pruned scan of the events past it;
+ *  2. the events, by seq ranges (`seq BETWEEN lo AND hi AND seq IN (…)` per cluster of nearby
+ *     seqs), skipping the ones already read; every value is checked on the event itself, so a
+ *     hash collision costs a row, never a wrong answer.
+ * (A join `seq IN (SELECT seq FROM trace_… )` in one query looks simpler but scans all of
+ * events when the index finds nothing: DuckDB's join filter only prunes a non-empty build side.)
+ */
+import { sqlString } from '../store/sql.js';
+import type { Row, Store } from '../store/store.js';
+import type { StreamRevision, TraceEvent } from './graph.js';
+import { indexStatus, keyValueSql, type IndexStatus, type KeyPath } from './trace-index.js';
+import { nsToIso } from './time.js';
+
+export type LookupKind = 'id' | 'cause' | 'xcause' | 'correlation' | 'stream';
+
+const LOOKUPS: Record<LookupKind, { table: string; column: string; field: (e: TraceEvent) => string | null; small?: boolean }> = {
+  id: { table: 'trace_ids', column: 'id', field: (e) => e.id },
+  cause: { table: 'trace_causes', column: 'causation_id', field: (e) => e.causationId },
+  // Effects outside their cause's correlation: a small table, read whole.
+  xcause: { table: 'trace_xcauses', column: 'causation_id', field: (e) => e.causationId, small: true },
+  correlation: { table: 'trace_corrs', column: 'correlation_id', field: (e) => e.correlationId },
+  stream: { table: 'trace_streams', column: 'stream', field: (e) => e.stream },
+};
+
+/**
+ * The event columns trace reads; the time as exact epoch nanoseconds (text), turned into ISO in
+ * JavaScript (the evt_iso macro would need MACROS_SQL on the connection: 40 ms per process).
+ */
+export const EVENT_COLUMNS = `seq, id, type, stream, rev, epoch_ns(ts)::VARCHAR AS tns, source,
+  correlation_id, causation_id, dup_kind, dup_of, data::VARCHAR AS data`;
+/** Up to this many values, an index lookup is one `h = hash(…)` per value (each prunes to one row group). */
+const EQUALITY_LOOKUPS = 64;
+
+/** Values per query: they go into the SQL as quoted literals so DuckDB prunes on each. */
+const BATCH = 500;
+/** Seqs closer than this are read with one range (a row group holds 122,880 rows). */
+const CLUSTER_GAP = 65_536;
+
+/** One lookup: events whose `kind` (or business key) is one of `values`. */
+export interface Probe {
+  tag: string;
+  kind: LookupKind | KeyPath;
+  values: readonly string[];
+}
+
+export type TaggedEvents = Map<string, TraceEvent[]>;
+
+export function toTraceEvent(row: Row): TraceEvent {
+  let data: Record<string, unknown> | null = null;
+  if (typeof row.data === 'string') {
+    try {
+      const parsed = JSON.parse(row.data) as unknown;
+      data = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    } catch {
+      data = null;
+    }
+  }
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const tsNs = typeof row.tns === 'string' ? BigInt(row.tns) : null;
+  return {
+    seq: Number(row.seq),
+    id: String(row.id),
+    type: String(row.type),
+    stream: (row.stream as string | null) ?? null,
+    rev: num(row.rev),
+    ts: tsNs === null ? null : nsToIso(tsNs),
+    tsNs,
+    source: (row.source as string | null) ?? null,
+    correlationId: (row.correlation_id as string | null) ?? null,
+    causationId: (row.causation_id as string | null) ?? null,
+    dupKind: row.dup_kind === 'redelivery' || row.dup_kind === 'conflict' ? row.dup_kind : null,
+    dupOf: num(row.dup_of),
+    data,
+  };
+}
+
+export class EventSource {
+  /** Every event read so far, by seq: a trace reads most of its events more than once. */
+  private readonly cache = new Map<number, TraceEvent>();
+  /** Business-key values of cached events (key path → seq → value), read in SQL. */
+  private readonly keyValues = new Map<string, Map<number, string | null>>();
+  queries = 0;
+
+  private constructor(
+    readonly store: Store,
+    readonly status: IndexStatus,
+  ) {}
+
+  static async open(store: Store): Promise<EventSource> {
+    return new EventSource(store, await indexStatus(store));
+  }
+
+  get indexed(): boolean {
+    return this.status.state !== null;
+  }
+
+  /** Whether lookups on this key path use the index (else they scan). */
+  keyIndexed(key: KeyPath): boolean {
+    return this.indexed && this.status.keyPaths.includes(key.path);
+  }
+
+  private async all(sql: string): Promise<Row[]> {
+    this.queries++;
+    return this.store.all(sql);
+  }
+
+  /** Runs probes; returns the matching events per tag (every delivery, by seq). */
+  async lookup(probes: readonly Probe[], keys?: readonly KeyPath[]): Promise<TaggedEvents>;
+  async lookup(probes: readonly Probe[], keys: readonly KeyPath[], maxRows: number): Promise<TaggedEvents | null>;
+  async lookup(probes: readonly Probe[], keys: readonly KeyPath[] = [], maxRows = Infinity): Promise<TaggedEvents | null> {
+    const out: TaggedEvents = new Map(probes.map((p) => [p.tag, []]));
+    const wanted = new Map<number, Set<string>>(); // seq → tags that may match it
+    const indexParts: string[] = [];
+    const scanParts: string[] = [];
+    const keyList = [...keys];
+    for (const probe of probes) {
+      const isKey = typeof probe.kind !== 'string';
+      if (isKey && !keyList.some((k) => k.path === (probe.kind as KeyPath).path)) keyList.push(probe.kind as KeyPath);
+      for (let i = 0; i < probe.values.length; i += BATCH) {
+        const batch = probe.values.slice(i, i + BATCH);
+        const list = batch.map(sqlString).join(', ');
+        const tag = sqlString(probe.tag);
+        const indexed = isKey ? this.keyIndexed(probe.kind as KeyPath) : this.indexed;
+        const valueSql = isKey ? keyValueSql(probe.kind as KeyPath) : LOOKUPS[probe.kind as LookupKind].column;
+        if (indexed && this.status.watermark > 0) {
+          const table = isKey ? 'trace_keys' : LOOKUPS[probe.kind as LookupKind].table;
+          const hashes = batch.map((v) => (isKey ? `hash(${sqlString((probe.kind as KeyPath).path)}, ${sqlString(v)})` : `hash(${sqlString(v)})`));
+          // DuckDB prunes row groups for each value of a short IN list only by its min and max,
+          // which for random hashes is the whole table; one equality per value prunes each.
+          const small = !isKey && LOOKUPS[probe.kind as LookupKind].small === true;
+          if (hashes.length <= EQUALITY_LOOKUPS && !small) for (const h of hashes) indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h = ${h}`);
+          else indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h IN (${hashes.join(', ')})`);
+        }
+        const from = indexed ? this.status.watermark : 0;
+        if (!indexed || this.status.tail > 0) scanParts.push(`SELECT ${tag} AS tag, seq FROM events WHERE seq > ${from} AND ${valueSql} IN (${list})`);
+      }
+    }
+    const parts = [...indexParts, ...scanParts];
+    if (parts.length > 0) {
+      for (const row of await this.all(parts.join('\nUNION ALL\n'))) {
+        const seq = Number(row.seq);
+        const tags = wanted.get(seq);
+        if (tags) tags.add(String(row.tag));
+        else wanted.set(seq, new Set([String(row.tag)]));
+      }
+    }
+    if (wanted.size > maxRows) return null;
+    await this.read([...wanted.keys()], keyList);
+    // Check each candidate's value on the event itself.
+    const valueSets = new Map(probes.map((p) => [p.tag, new Set(p.values)]));
+    const byTag = new Map(probes.map((p) => [p.tag, p]));
+    for (const [seq, tags] of [...wanted].sort((a, b) => a[0] - b[0])) {
+      const e = this.cache.get(seq);
+      if (!e) continue;
+      for (const tag of tags) {
+        const probe = byTag.get(tag)!;
+        const value =
+          typeof probe.kind === 'string' ? LOOKUPS[probe.kind].field(e) : (this.keyValues.get(probe.kind.path)?.get(seq) ?? null);
+        if (value !== null && valueSets.get(tag)!.has(value)) out.get(tag)!.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** Reads the events with these seqs into the cache (with the values of these key paths). */
+  private async read(seqs: readonly number[], keys: readonly KeyPath[]): Promise<void> {
+    const missing = seqs.filter((s) => !this.cache.has(s) || keys.some((k) => !this.keyValues.get(k.path)?.has(s)));
+    if (missing.length === 0) return;
+    missing.sort((a, b) => a - b);
+    const keyColumns = keys.map((k, i) => `, ${keyValueSql(k)} AS key_${i}`).join('');
+    const parts: string[] = [];
+    for (const cluster of clusters(missing)) {
+      const lo = cluster[0]!;
+      const hi = cluster[cluster.length - 1]!;
+      const where = lo === hi ? `seq = ${lo}` : `seq BETWEEN ${lo} AND ${hi} AND seq IN (${cluster.join(', ')})`;
+      parts.push(`SELECT ${EVENT_COLUMNS}${keyColumns} FROM events WHERE ${where}`);
+    }
+    for (let i = 0; i < parts.length; i += 64) {
+      for (const row of await this.all(parts.slice(i, i + 64).join('\nUNION ALL\n'))) {
+        const e = this.cache.get(Number(row.seq)) ?? toTraceEvent(row);
+        this.cache.set(e.seq, e);
+        keys.forEach((k, j) => {
+          let m = this.keyValues.get(k.path);
+          if (!m) this.keyValues.set(k.path, (m = new Map()));
+          const v = row[`key_${j}`];
+          m.set(e.seq, v === null || v === undefined ? null : String(v));
+        });
+      }
+    }
+  }
+
+  async events(kind: LookupKind, values: Iterable<string>): Promise<TraceEvent[]> {
+    return (await this.lookup([{ tag: 'x', kind, values: [...new Set(values)] }])).get('x')!;
+  }
+
+  /**
+   * One round trip pair for a causation step: the events with these ids (going up), the events
+   * caused by these ids (going down), and the events outside their correlation caused by
+   * `crossDown` ids (for events whose whole correlation is already read).
+   */
+  async step(up: readonly string[], down: readonly string[], crossDown: readonly string[] = []): Promise<{ up: TraceEvent[]; down: TraceEvent[] }> {
+    const probes: Probe[] = [];
+    if (up.length) probes.push({ tag: 'up', kind: 'id', values: [...new Set(up)] });
+    if (down.length) probes.push({ tag: 'down', kind: 'cause', values: [...new Set(down)] });
+    if (crossDown.length) probes.push({ tag: 'xdown', kind: 'xcause', values: [...new Set(crossDown)] });
+    const found = await this.lookup(probes);
+    return { up: found.get('up') ?? [], down: [...(found.get('down') ?? []), ...(found.get('xdown') ?? [])] };
+  }
+
+  /**
+   * Every revision of these streams (stream, rev, id, seq), for revision-gap checks; null when
+   * the streams hold more than `max` events (then only the trace's own events are checked).
+   */
+  async streamRevisions(streams: Iterable<string>, max: number): Promise<StreamRevision[] | null> {
+    const events = await this.lookup([{ tag: 's', kind: 'stream', values: [...new Set(streams)] }], [], max);
+    if (events === null) return null;
+    return events
+      .get('s')!
+      .filter((e) => e.stream !== null && e.rev !== null)
+      .map((e) => ({ stream: e.stream!, rev: e.rev!, id: e.id, seq: e.seq }));
+  }
+}
+
+/** Sorted seqs → runs where neighbours are closer than CLUSTER_GAP. */
+function clusters(sorted: readonly number[]): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  for (const s of sorted) {
+    if (cur.length > 0 && (s - cur[cur.length - 1]! > CLUSTER_GAP || cur.length >= BATCH)) {
+      out.push(cur);
+      cur = [];
+    }
+    cur.push(s);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}

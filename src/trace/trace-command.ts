@@ -1,0 +1,173 @@
+/**
+ * `evtrail trace <id>` and `evtrail trace --stats`: validate the flags, open the store (keeping
+ * the trace index up to date when it can), resolve the id, load the graph, build the saga view
+ * and print it in the mode asked.
+ */
+import type { OutputMode } from '../cli/options.js';
+import { printJson, printTables } from '../cli/render.js';
+import { UserError } from '../core/errors.js';
+import { Store } from '../store/store.js';
+import { buildGraph } from './graph.js';
+import { loadTrace } from './load.js';
+import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
+import { TRADING_SAGA, sagaTypes, sagaViews } from './saga.js';
+import { EventSource } from './source.js';
+import { hopStats } from './stats.js';
+import { formatDuration, parseDuration } from './time.js';
+import { DEFAULT_KEY_PATHS, parseKeyPath, refreshTraceIndex, type KeyPath } from './trace-index.js';
+import { plainTrace, traceJson, traceTree, type TraceReport } from './view.js';
+import { toDot, toMermaid } from './render-graph.js';
+
+export interface TraceFlags {
+  db: string;
+  json?: boolean;
+  dot?: boolean;
+  mermaid?: boolean;
+  stats?: boolean;
+  as?: string;
+  key?: string[];
+  skewTolerance: string;
+  stuckAfter: string;
+  maxEvents: string;
+  /** --no-saga turns the saga view off. */
+  saga: boolean;
+  /** --no-index reads the store as it is, without building or updating the trace index. */
+  index: boolean;
+}
+
+/** Events past the index's watermark that trace reads by scanning before it updates the index. */
+const TAIL_BEFORE_REFRESH = 100_000;
+
+interface Settings {
+  as?: IdKind;
+  keys: KeyPath[];
+  skewToleranceNs: bigint;
+  stuckAfterNs: bigint;
+  maxEvents: number;
+}
+
+function settings(flags: TraceFlags): Settings {
+  const formats = [flags.json && '--json', flags.dot && '--dot', flags.mermaid && '--mermaid'].filter(Boolean);
+  if (formats.length > 1) throw new UserError(`${formats.join(' and ')} cannot be combined`, 'pick one output format');
+  if (flags.stats && (flags.dot || flags.mermaid)) throw new UserError('--stats prints a table (or --json), not a graph', 'drop --dot / --mermaid');
+  if (flags.as !== undefined && !(ID_KINDS as readonly string[]).includes(flags.as)) {
+    throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${ID_KINDS.join(', ')}`);
+  }
+  const skew = parseDuration(flags.skewTolerance);
+  if (skew === undefined) throw new UserError(`--skew-tolerance ${flags.skewTolerance}: not a duration`, 'e.g. --skew-tolerance 500ms, 1s or 0');
+  const stuck = parseDuration(flags.stuckAfter);
+  if (stuck === undefined) throw new UserError(`--stuck-after ${flags.stuckAfter}: not a duration`, 'e.g. --stuck-after 60s or 5m');
+  const max = Number(flags.maxEvents);
+  if (!Number.isInteger(max) || max < 1) throw new UserError(`--max-events ${flags.maxEvents}: expected a whole number above 0`, 'e.g. --max-events 50000');
+  const keyPaths = flags.key && flags.key.length > 0 ? flags.key : DEFAULT_KEY_PATHS;
+  return {
+    ...(flags.as ? { as: flags.as as IdKind } : {}),
+    keys: keyPaths.map(parseKeyPath),
+    skewToleranceNs: skew,
+    stuckAfterNs: stuck,
+    maxEvents: max,
+  };
+}
+
+export async function runTraceCommand(id: string | undefined, flags: TraceFlags, mode: OutputMode): Promise<void> {
+  const s = settings(flags);
+  if (flags.stats && id !== undefined) throw new UserError('--stats covers the whole log: leave out the id', 'evtrail trace --stats, or evtrail trace <id>');
+  if (!flags.stats && id === undefined) {
+    throw new UserError('trace needs an id (or --stats)', 'e.g. evtrail trace ord-00000042: an event id, stream, order id or correlation id');
+  }
+  const { store, source } = await openSource(flags.db, s.keys.map((k) => k.path), { complete: flags.stats === true, useIndex: flags.index });
+  try {
+    if (flags.stats) {
+      await printStats(source, mode);
+      return;
+    }
+    const report = await traceReport(source, id!, s, flags.saga);
+    if (flags.dot) process.stdout.write(toDot(report));
+    else if (flags.mermaid) process.stdout.write(toMermaid(report));
+    else if (mode === 'json') printJson(traceJson(report));
+    else if (mode === 'tty') {
+      const { renderTraceTree } = await import('../ui/trace-tree.js');
+      await renderTraceTree(traceTree(report));
+    } else process.stdout.write(plainTrace(traceTree(report)));
+  } finally {
+    store.close();
+  }
+}
+
+/** Everything trace shows for one id (exported for tests and the benchmark). */
+export async function traceReport(source: EventSource, id: string, s: Settings, withSaga = true): Promise<TraceReport> {
+  const resolution = await resolveId(source, id, { keys: s.keys, ...(s.as ? { as: s.as } : {}) });
+  const loaded = await loadTrace(source, resolution, { maxEvents: s.maxEvents });
+  const graph = buildGraph(loaded.events, { skewToleranceNs: s.skewToleranceNs, ...(loaded.streamRevisions ? { streamRevisions: loaded.streamRevisions } : {}) });
+  const tradingTypes = sagaTypes(TRADING_SAGA);
+  const trading = graph.nodes.some((n) => tradingTypes.has(n.type));
+  let sagas: TraceReport['sagas'] = [];
+  if (trading && withSaga) {
+    const end = (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t;
+    const first = resolution.kind === 'key' ? [id] : [];
+    sagas = sagaViews(graph.nodes, TRADING_SAGA, { logEndNs: typeof end === 'string' ? BigInt(end) : null, stuckAfterNs: s.stuckAfterNs }, first);
+  }
+  return {
+    resolution,
+    correlations: loaded.correlations,
+    graph,
+    sagas,
+    truncated: loaded.truncated,
+    saga: trading ? TRADING_SAGA : null,
+  };
+}
+
+/** Default settings, as the CLI's defaults give them. */
+export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
+  return { keys: DEFAULT_KEY_PATHS.map(parseKeyPath), skewToleranceNs: 1_000_000_000n, stuckAfterNs: 60_000_000_000n, maxEvents: 20_000, ...overrides };
+}
+
+/**
+ * Opens the store read-only for tracing. When the trace index is missing, lacks a key path or
+ * lags far behind the log (any lag, for --stats), it is brought up to date first with a
+ * writer; when the store cannot be written (another process, permissions), trace goes on
+ * without it, slower.
+ */
+async function openSource(db: string, keyPaths: string[], opts: { complete: boolean; useIndex: boolean }): Promise<{ store: Store; source: EventSource }> {
+  let store = await Store.open(db, { readOnly: true });
+  let source = await EventSource.open(store);
+  if (!opts.useIndex) return { store, source };
+  const status = source.status;
+  const missingKeys = keyPaths.filter((k) => !status.keyPaths.includes(k));
+  const stale = status.state === null ? status.total > 0 : status.tail > (opts.complete ? 0 : TAIL_BEFORE_REFRESH) || missingKeys.length > 0;
+  if (!stale) return { store, source };
+  store.close();
+  try {
+    const writer = await Store.open(db);
+    try {
+      const what = status.state === null ? `${status.total.toLocaleString('en-US')} events` : missingKeys.length ? `key ${missingKeys.join(', ')}` : `${status.tail.toLocaleString('en-US')} new events`;
+      process.stderr.write(`evtrail: indexing ${what} for trace …\n`);
+      await refreshTraceIndex(writer, keyPaths);
+    } finally {
+      writer.close();
+    }
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    process.stderr.write(`evtrail: cannot update the trace index (${error.message}); reading without it, which is slower\n`);
+  }
+  store = await Store.open(db, { readOnly: true });
+  source = await EventSource.open(store);
+  return { store, source };
+}
+
+async function printStats(source: EventSource, mode: OutputMode): Promise<void> {
+  const stats = await hopStats(source);
+  if (mode === 'json') {
+    printJson(stats);
+    return;
+  }
+  const d = (ns: number | null) => (ns === null ? '' : formatDuration(BigInt(ns)));
+  await printTables(mode === 'csv' ? 'plain' : mode, [
+    {
+      title: 'hops: cause type → effect type, latency over every trace',
+      columns: ['cause', 'effect', 'count', 'p50', 'p90', 'p99', 'max'],
+      rows: stats.hops.map((h) => [h.cause, h.effect, h.count, d(h.p50Ns), d(h.p90Ns), d(h.p99Ns), d(h.maxNs)]),
+      note: `${stats.hops.length} kind${stats.hops.length === 1 ? '' : 's'} of hop, ${stats.hops.reduce((a, h) => a + h.count, 0).toLocaleString('en-US')} hops`,
+    },
+  ]);
+}

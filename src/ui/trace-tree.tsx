@@ -1,0 +1,73 @@
+import { Box, Text, render } from 'ink';
+import type { Mark, TraceTree } from '../trace/view.js';
+import { treeColumns } from '../trace/view.js';
+
+const MARK_COLOR: Record<Mark['kind'], string> = {
+  anomaly: 'red',
+  failure: 'magenta',
+  compensation: 'blue',
+  terminal: 'green',
+  slowest: 'yellow',
+};
+const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
+const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yellow', rejected: 'magenta', stuck: 'red', 'in flight': 'cyan' };
+
+/** The causation tree: one line per event, columns aligned, marks coloured by what they say. */
+export function TraceTreeView({ tree }: { tree: TraceTree }) {
+  const { header, cells } = treeColumns(tree);
+  const notes = header.length - 1;
+  const widths = header.map((h, i) => (i === notes ? 0 : Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
+  const pad = (text: string, i: number) => (i === notes ? text : text.padEnd(widths[i] ?? 0) + '  ');
+  const col = (name: string) => header.indexOf(name);
+  return (
+    <Box flexDirection="column">
+      <Text bold>{tree.header}</Text>
+      {tree.sagaLines.map((line, i) => {
+        const state = /^saga [^:]*: ([a-z ]+?)(?: since| ·|:|$)/.exec(line)?.[1] ?? '';
+        return (
+          <Box key={i} flexDirection="column">
+            <Text color={STATE_COLOR[state] ?? 'white'}>{line}</Text>
+            <Text dimColor>{'  ' + (tree.stepLines[i] ?? '')}</Text>
+          </Box>
+        );
+      })}
+      <Text> </Text>
+      <Text bold>{header.map(pad).join('')}</Text>
+      <Text dimColor>{header.map((_, i) => pad('─'.repeat(i === notes ? 5 : widths[i] ?? 0), i)).join('')}</Text>
+      {tree.rows.map((row, r) => {
+        const cell = cells[r]!;
+        const slow = row.marks.some((m) => m.kind === 'slowest');
+        const back = row.deltaNs !== null && row.deltaNs < 0n;
+        return (
+          <Text key={r}>
+            <Text dimColor>{pad(cell[col('time')]!, col('time'))}</Text>
+            <Text color={back ? 'red' : slow ? 'yellow' : undefined}>{pad(cell[col('Δt')]!, col('Δt'))}</Text>
+            <Text dimColor>{row.prefix}</Text>
+            <Text bold={row.critical}>{row.type.padEnd((widths[col('event')] ?? 0) - row.prefix.length) + '  '}</Text>
+            <Text color="cyan">{pad(cell[col('source')]!, col('source'))}</Text>
+            <Text dimColor>{pad(cell[col('id')]!, col('id'))}</Text>
+            {tree.showStream ? <Text>{pad(cell[col('stream')]!, col('stream'))}</Text> : null}
+            <Text>{pad(cell[col('rev')]!, col('rev'))}</Text>
+            {row.marks.map((m, i) => (
+              <Text key={i} color={MARK_COLOR[m.kind]}>
+                {(i > 0 ? '  ' : '') + `${MARK_SIGN[m.kind]} ${m.text}`}
+              </Text>
+            ))}
+          </Text>
+        );
+      })}
+      <Text> </Text>
+      {tree.footer.map((line, i) => (
+        <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies'}>
+          {line}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+export async function renderTraceTree(tree: TraceTree): Promise<void> {
+  const app = render(<TraceTreeView tree={tree} />, { patchConsole: false });
+  app.unmount();
+  await app.waitUntilExit();
+}
