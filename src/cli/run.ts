@@ -8,6 +8,7 @@ import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
 import { registerRejects } from './commands/rejects.js';
+import { registerReplay } from './commands/replay.js';
 import { registerTrace } from './commands/trace.js';
 
 /**
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerTrace, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerTrace, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { dbOption, outputMode } from '../options.js';
+
+interface ReplayOptions {
+  db: string;
+  at?: string;
+  projection: string;
+  key?: string;
+  diff?: string;
+  json?: boolean;
+  csv?: boolean;
+  limit: string;
+}
+
+export function registerReplay(program: Command): void {
+  const command = program
+    .command('replay')
+    .description('the state of a projection as of any point of the log: time, relative time or seq')
+    .option('--at <time>', 'where to stop: ISO time (2025-08-26T10:31:05.123456Z), time of day on the store\'s day (10:31), seconds after midnight (34500.5), +5m / end-30s from the first / last event, or seq:N (default: the whole log)')
+    .option('--projection <name>', 'streams, orders, positions, or a module exporting { name, initialState, evolve, keyOf? } (./my-projection.mjs)', 'streams')
+    .option('--key <key>', 'only this entity (an order id, a stream, an account; a custom projection\'s key)')
+    .option('--diff <time>', 'what changed from --at to this point (same forms as --at)')
+    .option('--json', 'print { at, projection, rows } (all rows)')
+    .option('--csv', 'print CSV (all rows)')
+    .option('--limit <n>', 'rows shown in a terminal or as text (--json and --csv print all)', '200')
+    .addHelpText('after', `
+Examples:
+  evtrail replay --at 2025-08-26T10:31:05.123456Z --projection orders
+  evtrail replay --at seq:1500000 --projection positions --json
+  evtrail replay --at 10:31 --projection orders --key ord-00000042
+  evtrail replay --at 10:00 --diff 10:05 --projection orders
+  evtrail replay --at end-1m --projection ./my-projection.mjs
+
+The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 10:00') group by all"
+(orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq).`);
+  dbOption(command).action(async (flags: ReplayOptions) => {
+    const { runReplayCommand } = await import('../../replay/replay-command.js');
+    await runReplayCommand({ ...flags, mode: outputMode(flags) });
+  });
+}

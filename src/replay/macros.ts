@@ -1,0 +1,38 @@
+/**
+ * The built-in projections as DuckDB TEMP table macros, so `evtrail query` can use them:
+ *
+ *   select status, count(*) from orders_at('2025-08-26 10:00') group by all
+ *   select * from orders_at_seq(1500000) where status = 'FILLED'
+ *   select * from positions_at('2025-08-26 10:00') where accountId = 'acc-00042'
+ *
+ * `<name>_at(t)` replays the events with ts ≤ t (t a TIMESTAMP, or text in any form ingest
+ * accepts: ISO 8601 with up to nine digits and an offset, epoch numbers); `<name>_at_seq(n)`
+ * the events with seq ≤ n. They are part of MACROS_SQL (src/store/macros.ts), which needs the
+ * events table to exist (DuckDB binds a table macro when it is created) and evt_ts / evt_iso
+ * defined before.
+ */
+import { ordersSql } from './projections/orders.js';
+import { positionsSql } from './projections/positions.js';
+import { streamsSql } from './projections/streams.js';
+
+/** The table macros, one pair per built-in projection: [name, SQL of the rows for a cut]. */
+export const BUILTIN_MACROS: readonly [string, (where: string) => string][] = [
+  ['orders', ordersSql],
+  ['streams', streamsSql],
+  ['positions', positionsSql],
+];
+
+export const REPLAY_MACROS_SQL = `
+-- A replay cut's time: a TIMESTAMP, or text in any form ingest reads. When t is no time the
+-- query stops with an error rather than an empty result: evt_at_ok(t) folds to true for a good t
+-- and raises otherwise, and evt_at_or_end(t) lets rows reach it. Kept apart so that
+-- ts <= evt_at_or_end(t) folds to a plain comparison DuckDB pushes into the scan (an error()
+-- inside it would keep it from folding).
+CREATE OR REPLACE TEMP MACRO evt_at(t) AS evt_ts(CAST(t AS VARCHAR));
+CREATE OR REPLACE TEMP MACRO evt_at_or_end(t) AS coalesce(evt_at(t), '2262-04-11 23:47:16'::TIMESTAMP_NS);
+CREATE OR REPLACE TEMP MACRO evt_at_ok(t) AS
+  CASE WHEN evt_at(t) IS NULL THEN error('not a time: ' || coalesce(CAST(t AS VARCHAR), 'NULL') || ' (give ISO 8601, e.g. ''2025-08-26 10:00'')') ELSE true END;
+${BUILTIN_MACROS.map(([name, sql]) => `
+CREATE OR REPLACE TEMP MACRO ${name}_at(t) AS TABLE ${sql('ts <= evt_at_or_end(t) AND evt_at_ok(t)')};
+CREATE OR REPLACE TEMP MACRO ${name}_at_seq(n) AS TABLE ${sql('seq <= n')};`).join('\n')}
+`;

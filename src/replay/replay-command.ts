@@ -1,0 +1,377 @@
+/**
+ * `evtrail replay`: the state of a projection as of a point of the log (--at), one entity
+ * (--key), or what changed between two points (--diff). Built-in projections run as SQL inside
+ * DuckDB and stream their rows; custom ones (a JavaScript module) fold events streamed from
+ * DuckDB in seq order (./custom.ts).
+ *
+ * Output (DESIGN §3): --json `{ "at", "projection", "rows": [...] }` (with --diff also "diff",
+ * and rows `{ <key>, change, fields, before, after }`), --csv, an ink table in a terminal,
+ * plain text in a pipe. The same store gives the same bytes: rows come in key order and every
+ * number is computed in a fixed order.
+ */
+import type { OutputMode } from '../cli/options.js';
+import { printTables, toCsv, type Cell, type TableData } from '../cli/render.js';
+import { UserError } from '../core/errors.js';
+import { MACROS_SQL } from '../store/macros.js';
+import { Store } from '../store/store.js';
+import { atCondition, atLabel, parseAt, type At, type StoreBounds } from './at.js';
+import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
+import { sqlString } from '../store/sql.js';
+import { isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
+
+export interface ReplayFlags {
+  db: string;
+  at?: string;
+  projection: string;
+  key?: string;
+  diff?: string;
+  limit: string;
+  mode: OutputMode;
+}
+
+/** Rows as DuckDB streams them: JSON-safe values, chunk by chunk. */
+export interface RowSet {
+  columns: string[];
+  /** Which columns hold JSON text (parsed for --json). */
+  jsonColumns: boolean[];
+  rows: AsyncIterable<unknown[][]>;
+}
+
+type Projection = { kind: 'builtin'; def: BuiltinProjection } | { kind: 'custom'; def: CustomProjection };
+
+export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
+  const limit = Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  if (flags.key !== undefined && flags.key.trim() === '') throw new UserError('--key needs a value', 'e.g. --key ord-00000042');
+  // A custom module is loaded before the store is opened: a broken module is reported first.
+  const projection = await resolveProjection(flags.projection);
+  const store = await Store.open(flags.db, { readOnly: true });
+  try {
+    await store.run(MACROS_SQL);
+    const bounds = await storeBounds(store);
+    const at = parseAt(flags.at ?? (bounds.lastSeq === null ? 'seq:0' : `seq:${bounds.lastSeq}`), bounds, '--at');
+    const name = projection.def.name;
+    if (flags.diff !== undefined) {
+      const to = parseAt(flags.diff, bounds, '--diff');
+      const diff = await diffRows(store, projection, at, to, flags.key);
+      await printDiff(flags.mode, { at, to, projection: name, key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit });
+      return;
+    }
+    const rows = await projectionRows(store, projection, at, flags.key);
+    await printRows(flags.mode, { at, projection: name, key: flags.key, rows, limit, note: projection.kind === 'builtin' ? projection.def.note : undefined });
+  } catch (error) {
+    // DuckDB's own limit, not a bug: say how to give it more room.
+    if (error instanceof Error && /^Out of Memory Error/.test(error.message)) {
+      throw new UserError(
+        `the replay needs more memory than the store may use (${process.env.EVTRAIL_MEMORY_LIMIT ?? '1200MB'})`,
+        'set EVTRAIL_MEMORY_LIMIT higher (e.g. EVTRAIL_MEMORY_LIMIT=4GB), or replay an earlier cut or one --key',
+      );
+    }
+    throw error;
+  } finally {
+    store.close();
+  }
+}
+
+async function resolveProjection(name: string): Promise<Projection> {
+  const def = builtin(name);
+  if (def) return { kind: 'builtin', def };
+  if (isCustomProjectionPath(name)) return { kind: 'custom', def: await loadCustomProjection(name) };
+  throw new UserError(
+    `--projection ${name}: no such projection`,
+    `the built-ins are ${BUILTINS.map((p) => p.name).join(', ')}; or give a module, e.g. --projection ./my-projection.mjs`,
+  );
+}
+
+export async function storeBounds(store: Store): Promise<StoreBounds> {
+  const [row] = await store.all(`SELECT evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts, max(seq)::VARCHAR AS last_seq FROM events`);
+  return {
+    firstTs: (row?.first_ts as string | null) ?? null,
+    lastTs: (row?.last_ts as string | null) ?? null,
+    lastSeq: row?.last_seq === null || row?.last_seq === undefined ? null : BigInt(String(row.last_seq)),
+  };
+}
+
+/** Streams a SQL result (JSON-safe values); an error in it is a bug of ours, not the user's. */
+export async function streamSql(store: Store, sql: string): Promise<RowSet> {
+  const result = await store.conn.stream(sql);
+  return {
+    columns: result.deduplicatedColumnNames(),
+    jsonColumns: result.columnTypes().map((t) => t.alias === 'JSON'),
+    rows: result.yieldRowsJson() as AsyncIterable<unknown[][]>,
+  };
+}
+
+async function projectionRows(store: Store, p: Projection, at: At, key: string | undefined): Promise<RowSet> {
+  if (p.kind === 'custom') return rowSetOf(await replayCustom(store, p.def, atCondition(at), key));
+  return builtinRows(store, p.def, atCondition(at), key);
+}
+
+/** A built-in's rows for a cut, streamed; in parts (key ranges, in order) when the cut is large. */
+export async function builtinRows(store: Store, def: BuiltinProjection, cut: string, key?: string, eventsPerPart?: number): Promise<RowSet> {
+  const [first, ...rest] = await keyRanges(store, def, [cut], key, eventsPerPart);
+  const head = await streamSql(store, builtinSql(def, `(${cut}) AND ${first}`, key));
+  if (rest.length === 0) return head;
+  // Part by part: each part's rows come in key order and the parts are key ranges in order.
+  return {
+    ...head,
+    rows: (async function* () {
+      yield* head.rows;
+      for (const range of rest) yield* (await streamSql(store, builtinSql(def, `(${cut}) AND ${range}`, key))).rows;
+    })(),
+  };
+}
+
+/**
+ * A projection whose fold holds its whole input in memory is run in parts when the cut is large:
+ * conditions that split its key column into ranges (from a sample of it, so each part gets about
+ * as many events), in key order. ['true'] when one part will do.
+ */
+export async function keyRanges(store: Store, def: BuiltinProjection, cuts: string[], key: string | undefined, eventsPerPart = def.partition?.eventsPerPart): Promise<string[]> {
+  if (!def.partition || !eventsPerPart || key !== undefined) return ['true'];
+  const where = cuts.map((c) => `(${c})`).join(' OR ');
+  const [count] = await store.all(`SELECT count(*)::VARCHAR AS n FROM events WHERE ${where}`);
+  const parts = Math.ceil(Number(count?.n ?? 0) / eventsPerPart);
+  if (parts <= 1) return ['true'];
+  const column = `"${def.partition.column}"`;
+  // The split points are sorted by DuckDB, so the ranges agree with its ORDER BY.
+  const sample = await store.all(`SELECT k FROM (SELECT ${column} AS k FROM events WHERE (${where}) AND ${column} IS NOT NULL)
+    USING SAMPLE reservoir(${parts * 100} ROWS) ORDER BY k`);
+  const points: string[] = [];
+  for (let i = 1; i < parts; i++) {
+    const k = sample[Math.floor((i * sample.length) / parts)]?.k;
+    if (typeof k === 'string' && k !== points.at(-1)) points.push(k);
+  }
+  if (points.length === 0) return ['true'];
+  const q = (k: string) => sqlString(k);
+  return [
+    `${column} < ${q(points[0]!)}`,
+    ...points.slice(1).map((k, i) => `${column} >= ${q(points[i]!)} AND ${column} < ${q(k)}`),
+    `${column} >= ${q(points.at(-1)!)}`,
+  ];
+}
+
+/** Plain objects as a RowSet: the columns are the union of their keys, in first-seen order. */
+export function rowSetOf(objects: Record<string, unknown>[]): RowSet {
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const o of objects) for (const k of Object.keys(o)) if (!seen.has(k)) (seen.add(k), columns.push(k));
+  return {
+    columns,
+    jsonColumns: columns.map(() => false),
+    rows: (async function* () {
+      yield objects.map((o) => columns.map((c) => o[c] ?? null));
+    })(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+interface RowsView {
+  at: At;
+  projection: string;
+  key?: string;
+  rows: RowSet;
+  limit: number;
+  note?: string;
+}
+
+async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
+  const { columns, jsonColumns } = v.rows;
+  const parse = (row: unknown[]) => row.map((x, i) => (jsonColumns[i] && typeof x === 'string' ? safeJson(x) : x));
+  if (mode === 'json') {
+    const head: Record<string, unknown> = { at: atLabel(v.at), projection: v.projection };
+    if (v.key !== undefined) head.key = v.key;
+    await write(JSON.stringify(head).slice(0, -1) + ',"rows":[');
+    let first = true;
+    for await (const chunk of v.rows.rows) {
+      let text = '';
+      for (const row of chunk) {
+        const values = parse(row);
+        const obj: Record<string, unknown> = {};
+        columns.forEach((c, i) => (obj[c] = values[i]));
+        text += (first ? '\n' : ',\n') + JSON.stringify(obj);
+        first = false;
+      }
+      if (text) await write(text);
+    }
+    await write(first ? ']}\n' : '\n]}\n');
+    return;
+  }
+  if (mode === 'csv') {
+    let header = true;
+    for await (const chunk of v.rows.rows) {
+      const text = toCsv(columns, chunk as Cell[][]);
+      await write(header ? text : text.slice(text.indexOf('\n') + 1));
+      header = false;
+    }
+    if (header) await write(toCsv(columns, []));
+    return;
+  }
+  const shown: Cell[][] = [];
+  let total = 0;
+  for await (const chunk of v.rows.rows) {
+    for (const row of chunk) {
+      if (shown.length < v.limit) shown.push(row as Cell[]);
+      total++;
+    }
+  }
+  const what = v.key !== undefined ? `${v.projection} ${v.key}` : v.projection;
+  const count = total === 0 ? (v.key !== undefined ? `no ${v.projection} row for ${v.key} at this point` : 'no rows') : `${total} row${total === 1 ? '' : 's'}`;
+  const more = total > shown.length ? `… ${total - shown.length} more rows (--limit, or --json / --csv for all)` : count;
+  const table: TableData = { title: `${what} as of ${atLabel(v.at)}${v.note ? ` (${v.note})` : ''}`, columns, rows: shown, note: more };
+  await printTables(mode, [table]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diff
+
+export interface DiffRow {
+  key: Record<string, unknown>;
+  change: 'added' | 'removed' | 'changed';
+  fields: string[];
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+async function diffRows(store: Store, p: Projection, from: At, to: At, key: string | undefined): Promise<{ keyColumns: string[]; rows: DiffRow[] }> {
+  if (p.kind === 'custom') {
+    const a = await replayCustom(store, p.def, atCondition(from), key);
+    const b = await replayCustom(store, p.def, atCondition(to), key);
+    if (p.def.keyOf) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
+    // No keys: rows are told apart by their place.
+    const numbered = (rows: Record<string, unknown>[]) => rows.map((r, i) => ({ row: i + 1, ...r }));
+    return { keyColumns: ['row'], rows: diffObjects(numbered(a), numbered(b), ['row']) };
+  }
+  return { keyColumns: [...p.def.keyColumns], rows: await builtinDiff(store, p.def, atCondition(from), atCondition(to), key) };
+}
+
+/** A built-in's entities that differ between two cuts, in key order; in parts when the cuts are large. */
+export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number): Promise<DiffRow[]> {
+  const keys = def.keyColumns.map((c) => `"${c}"`);
+  const side = (cut: string, range: string) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${builtinSql(def, `(${cut}) AND ${range}`, key)}) x`;
+  const diffSql = (range: string) => `
+    WITH a AS (${side(from, range)}), b AS (${side(to, range)})
+    SELECT a.j AS before, b.j AS after
+    FROM a FULL JOIN b ON ${keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND ')}
+    WHERE a.j IS DISTINCT FROM b.j
+    ORDER BY ${keys.map((k) => `coalesce(a.${k}, b.${k})`).join(', ')}`;
+  const out: DiffRow[] = [];
+  for (const range of await keyRanges(store, def, [from, to], key, eventsPerPart)) {
+    for (const r of await store.all(diffSql(range))) {
+      const before = r.before === null ? null : (JSON.parse(String(r.before)) as Record<string, unknown>);
+      const after = r.after === null ? null : (JSON.parse(String(r.after)) as Record<string, unknown>);
+      const d = diffOne(before, after, def.keyColumns);
+      if (d) out.push(d);
+    }
+  }
+  return out;
+}
+
+/** Two row lists keyed by `keyColumns`, compared entity by entity (in the order of the keys). */
+export function diffObjects(a: Record<string, unknown>[], b: Record<string, unknown>[], keyColumns: readonly string[]): DiffRow[] {
+  const id = (o: Record<string, unknown>) => JSON.stringify(keyColumns.map((k) => o[k] ?? null));
+  const before = new Map(a.map((o) => [id(o), o]));
+  const after = new Map(b.map((o) => [id(o), o]));
+  const ids = [...new Set([...before.keys(), ...after.keys()])].sort(byKeyText);
+  return ids.flatMap((k) => diffOne(before.get(k) ?? null, after.get(k) ?? null, keyColumns) ?? []);
+}
+
+function diffOne(before: Record<string, unknown> | null, after: Record<string, unknown> | null, keyColumns: readonly string[]): DiffRow | null {
+  const some = (after ?? before)!;
+  const key = Object.fromEntries(keyColumns.map((k) => [k, some[k] ?? null]));
+  if (before === null) return { key, change: 'added', fields: Object.keys(after!), before: null, after };
+  if (after === null) return { key, change: 'removed', fields: Object.keys(before), before, after: null };
+  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => !deepEqual(before[f] ?? null, after[f] ?? null));
+  return fields.length === 0 ? null : { key, change: 'changed', fields, before, after };
+}
+
+/** Keys as JSON text of their values: numbers in numeric order, then text in byte order. */
+function byKeyText(a: string, b: string): number {
+  const x = JSON.parse(a) as unknown[];
+  const y = JSON.parse(b) as unknown[];
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const u = x[i];
+    const v = y[i];
+    if (u === v) continue;
+    if (typeof u === 'number' && typeof v === 'number') return u - v;
+    const su = typeof u === 'string' ? u : JSON.stringify(u);
+    const sv = typeof v === 'string' ? v : JSON.stringify(v);
+    if (su !== sv) return su < sv ? -1 : 1;
+  }
+  return 0;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+interface DiffView {
+  at: At;
+  to: At;
+  projection: string;
+  key?: string;
+  keyColumns: string[];
+  rows: DiffRow[];
+  limit: number;
+}
+
+async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
+  if (mode === 'json') {
+    const head: Record<string, unknown> = { at: atLabel(v.at), diff: atLabel(v.to), projection: v.projection };
+    if (v.key !== undefined) head.key = v.key;
+    let text = JSON.stringify(head).slice(0, -1) + ',"rows":[';
+    v.rows.forEach((r, i) => {
+      text += (i === 0 ? '\n' : ',\n') + JSON.stringify({ ...r.key, change: r.change, fields: r.fields, before: r.before, after: r.after });
+    });
+    await write(text + (v.rows.length ? '\n]}\n' : ']}\n'));
+    return;
+  }
+  // One line per changed field; an added or removed entity is one line with its whole state.
+  const columns = [...v.keyColumns, 'change', 'field', 'before', 'after'];
+  const lines: Cell[][] = [];
+  for (const r of v.rows) {
+    const k = v.keyColumns.map((c) => r.key[c] as Cell);
+    if (r.change === 'changed') for (const f of r.fields) lines.push([...k, r.change, f, r.before![f] as Cell, r.after![f] as Cell]);
+    else lines.push([...k, r.change, '', r.before as Cell, r.after as Cell]);
+  }
+  if (mode === 'csv') {
+    await write(toCsv(columns, lines));
+    return;
+  }
+  const counts = (['added', 'removed', 'changed'] as const).map((c) => `${v.rows.filter((r) => r.change === c).length} ${c}`).join(', ');
+  const shown = lines.slice(0, v.limit);
+  const note = lines.length > shown.length ? `${counts}; … ${lines.length - shown.length} more lines (--limit, or --json / --csv for all)` : counts;
+  await printTables(mode, [{ title: `${v.projection}${v.key !== undefined ? ` ${v.key}` : ''}: what changed from ${atLabel(v.at)} to ${atLabel(v.to)}`, columns, rows: shown, note }]);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Writes to stdout, waiting when the reader is slower than the replay (large results). */
+async function write(text: string): Promise<void> {
+  if (process.stdout.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done);
+    process.stdout.once('close', done);
+  });
+}
