@@ -40,7 +40,8 @@ export function plainTable(table: TableData, maxCell = 60): string {
 
 /** Prints tables in the mode asked: ink in a terminal (loaded only then), else text or CSV. */
 export async function printTables(mode: Exclude<OutputMode, 'json'>, tables: TableData[]): Promise<void> {
-  if (mode === 'tty') {
+  // ink needs a width: a terminal that reports none (e.g. `script` without a size) gets text.
+  if (mode === 'tty' && process.stdout.columns) {
     const { renderTables } = await import('../ui/tables.js');
     await renderTables(tables);
     return;

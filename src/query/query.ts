@@ -9,7 +9,7 @@ export interface QueryResult {
   rows: AsyncIterableIterator<unknown[][]>;
 }
 
-const HINT = 'the store has the tables events, sources, rejects and ingests (evtrail info shows what they hold); the store is opened read-only';
+const HINT = 'the store has the tables events, sources, rejects and ingests and the table functions orders_at(t), streams_at(t), positions_at(t) (and *_at_seq(n)); it is opened read-only';
 
 /**
  * Runs user SQL over the store, streaming rows in chunks so a large result never sits whole in
