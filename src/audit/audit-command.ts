@@ -1,0 +1,189 @@
+/**
+ * `evtrail audit`: read the catalog and the flags (every mistake stops here, before the store
+ * is opened), run the audit, render it (summary table, --details, --json, --explain, --list)
+ * and fail with exit 1 when a rule at or above --fail-on found violations.
+ */
+import type { OutputMode } from '../cli/options.js';
+import { printJson, printTables, type Cell, type TableData } from '../cli/render.js';
+import { CheckFailed, UserError } from '../core/errors.js';
+import { Store } from '../store/store.js';
+import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
+import { fails, findRule, planAudit, type AuditPlan } from './plan.js';
+import { runAudit, type AuditResult } from './run.js';
+
+export interface AuditCommandFlags {
+  db: string;
+  mode: OutputMode;
+  details?: boolean;
+  only?: string[];
+  rules?: string;
+  pack?: string[];
+  param?: string[];
+  since?: string;
+  until?: string;
+  failOn: string;
+  explain?: string;
+  list?: boolean;
+  limit: string;
+}
+
+export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
+  const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
+  if (flags.list) return printList(catalog, flags.mode);
+  if (flags.explain !== undefined) return printExplain(catalog, flags.explain, flags.param ?? [], flags.mode);
+  const limit = /^\d+$/.test(flags.limit) ? Number(flags.limit) : NaN;
+  if (!Number.isSafeInteger(limit)) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
+  const plan = planAudit(catalog, {
+    ...(flags.only ? { only: flags.only } : {}),
+    ...(flags.param ? { params: flags.param } : {}),
+    ...(flags.pack ? { packs: flags.pack } : {}),
+    failOn: flags.failOn,
+    ...(flags.since !== undefined ? { since: flags.since } : {}),
+    ...(flags.until !== undefined ? { until: flags.until } : {}),
+    limit,
+  });
+  const store = await Store.open(flags.db, { readOnly: true });
+  let result: AuditResult;
+  try {
+    result = await runAudit(store, catalog, plan);
+  } finally {
+    store.close();
+  }
+  if (flags.mode === 'json') printJson(toJson(result));
+  else {
+    await printTables(flags.mode === 'csv' ? 'plain' : flags.mode, [summaryTable(result, flags.details ?? false)]);
+    process.stdout.write(skippedText(result));
+    // Every violation in full, one per line (a table would cut the messages).
+    if (flags.details) process.stdout.write(detailsText(result, plan));
+  }
+  if (result.failed) {
+    const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));
+    const n = failing.reduce((s, r) => s + r.violations, 0);
+    throw new CheckFailed(
+      flags.mode === 'json' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`,
+    );
+  }
+}
+
+/** The --json document (DESIGN §3: rules[{id, severity, violations}], violations[{rule, eventId, stream, message}]). */
+function toJson(result: AuditResult): unknown {
+  return {
+    store: result.store,
+    events: result.events,
+    window: result.window,
+    failOn: result.failOn,
+    failed: result.failed,
+    packs: result.packs,
+    rules: result.rules,
+    shared: result.shared,
+    violations: result.violations,
+    totalMs: result.totalMs,
+    totalCpuMs: result.totalCpuMs,
+  };
+}
+
+const secs = (ms: number): string => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+
+function summaryTable(result: AuditResult, details: boolean): TableData {
+  const ran = result.rules.filter((r) => r.status === 'ran');
+  const found = ran.reduce((s, r) => s + r.violations, 0);
+  const skipped = result.rules.length - ran.length;
+  const window = result.window.since || result.window.until ? `, window [${result.window.since ?? '…'}, ${result.window.until ?? '…'})` : '';
+  const packs = result.packs.filter((p) => p.active && p.id !== 'core').map((p) => p.id);
+  const summary: TableData = {
+    title: `Audit of ${result.events.toLocaleString('en-US')} events${window}: ${ran.length} rule${ran.length === 1 ? '' : 's'} ran${skipped ? `, ${skipped} skipped` : ''}, ${found} violation${found === 1 ? '' : 's'}${packs.length ? ` (packs: core, ${packs.join(', ')})` : ''}`,
+    columns: ['rule', 'severity', 'violations', 'examples', 'ms'],
+    rows: result.rules.map((r): Cell[] =>
+      r.status === 'skipped'
+        ? [r.id, r.severity, 'skipped', `(${reasonNumber(result, r.reason)})`, '']
+        : [r.id, r.severity, r.violations, r.examples.join(' ') + (r.violations > r.examples.length ? ' …' : ''), r.ms],
+    ),
+    note: `${secs(result.totalMs)} in all; shared views: ${result.shared.map((s) => `${s.id} ${secs(s.ms)}`).join(', ') || 'none'}.${result.failed ? ` Fails on ${result.failOn}.` : ''}${details || found === 0 ? '' : ' --details lists every violation.'}`,
+  };
+  return summary;
+}
+
+/** The distinct reasons rules were skipped, numbered in order of first use. */
+function skipReasons(result: AuditResult): string[] {
+  return [...new Set(result.rules.filter((r) => r.status === 'skipped').map((r) => r.reason ?? ''))];
+}
+
+function reasonNumber(result: AuditResult, reason: string | undefined): number {
+  return skipReasons(result).indexOf(reason ?? '') + 1;
+}
+
+/** Why rules were skipped, in full (a table cell would cut it). */
+function skippedText(result: AuditResult): string {
+  const reasons = skipReasons(result);
+  return reasons.length ? `Skipped:\n${reasons.map((r, i) => `  (${i + 1}) ${r}`).join('\n')}\n` : '';
+}
+
+function detailsText(result: AuditResult, plan: AuditPlan): string {
+  const out: string[] = [];
+  for (const r of result.rules) {
+    if (r.status !== 'ran' || r.violations === 0) continue;
+    out.push('', `${r.id} (${r.severity}): ${r.title}`);
+    for (const v of result.violations.filter((x) => x.rule === r.id)) out.push(`  ${v.eventId ?? '-'}  ${v.stream ?? '-'}  ${v.message}`);
+    if (r.truncated) out.push(`  … ${r.violations - result.violations.filter((x) => x.rule === r.id).length} more (--limit ${plan.limit}; --limit 0 lists all)`);
+  }
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+async function printList(catalog: Catalog, mode: OutputMode): Promise<void> {
+  const rules = catalog.rules.map((r) => ({ id: r.id, severity: r.severity, pack: r.pack ?? 'core', title: r.title, file: r.file }));
+  if (mode === 'json') return printJson({ rules });
+  await printTables(mode === 'csv' ? 'plain' : mode, [
+    { title: `${rules.length} rules`, columns: ['rule', 'severity', 'pack', 'title'], rows: rules.map((r) => [r.id, r.severity, r.pack, r.title]) },
+  ]);
+}
+
+async function printExplain(catalog: Catalog, id: string, given: string[], mode: OutputMode): Promise<void> {
+  const rule = findRule(catalog, id, '--explain');
+  // The values that would run, --param checked the same way as for a run.
+  const planned = planAudit(catalog, { only: [id], params: given }).rules[0]!;
+  const values = planned.values;
+  const uses: { id: string; description: string; materialized: boolean; sql: string | null }[] = [];
+  const add = (v: string) => {
+    if (uses.some((u) => u.id === v)) return;
+    const view = catalog.views.get(v);
+    view?.uses.forEach(add);
+    uses.push(
+      view
+        ? { id: v, description: view.description, materialized: view.materialize, sql: view.sql }
+        : { id: v, description: GENERATED_VIEWS[v] ?? '', materialized: v === 'audit_schema_problems', sql: null },
+    );
+  };
+  rule.uses.forEach(add);
+  const doc = {
+    id: rule.id,
+    title: rule.title,
+    severity: rule.severity,
+    pack: rule.pack ?? 'core',
+    file: rule.file,
+    description: rule.description,
+    rationale: rule.rationale,
+    requires: rule.requires,
+    params: rule.params.map((p) => ({ name: p.name, type: p.type, default: p.default.text, value: values[p.name]!.text, description: p.description })),
+    uses,
+    sql: planned.sql,
+  };
+  if (mode === 'json') return printJson(doc);
+  const lines: string[] = [];
+  const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+  lines.push(`${doc.id}: ${doc.title}`);
+  lines.push(`severity ${doc.severity} · pack ${doc.pack} · ${doc.file}${doc.requires.length ? ` · needs ${doc.requires.join(', ')}` : ''}`);
+  lines.push('', 'What it checks', indent(doc.description), '', 'Why', indent(doc.rationale));
+  if (doc.params.length) {
+    lines.push('', 'Parameters (--param rule.name=value)');
+    for (const p of doc.params) lines.push(`  ${p.name} (${p.type}) = ${p.value}${p.value !== p.default ? ` (default ${p.default})` : ''}: ${p.description}`);
+  }
+  lines.push('', 'SQL', indent(doc.sql));
+  if (uses.length) {
+    lines.push('', 'Shared views it reads');
+    for (const u of uses) {
+      lines.push(`  ${u.id}${u.materialized ? ' (computed once per audit)' : ''}: ${u.description.replaceAll('\n', ' ')}`);
+      if (u.sql) lines.push(indent(indent(u.sql)));
+    }
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,149 @@
+/**
+ * What an audit will do, decided from the catalog and the command line before the store is
+ * opened: which rules, with which parameter values, which severity fails the run, which time
+ * window. Pure: every mistake is a UserError (exit 2) raised before any SQL runs.
+ */
+import { UserError } from '../core/errors.js';
+import type { Catalog } from './catalog.js';
+import { parseParamValue, substituteParams, type ParamValue } from './params.js';
+import { SEVERITIES, type Rule, type Severity } from './rule-file.js';
+
+export const FAIL_ON = [...SEVERITIES, 'none'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
+/** A --since / --until value: a time of day (on the log's day) or a full instant. */
+export type TimeSpec = { kind: 'time-of-day'; text: string } | { kind: 'instant'; text: string };
+
+export interface AuditRequest {
+  only?: string[];
+  params?: string[];
+  packs?: string[];
+  failOn?: string;
+  since?: string;
+  until?: string;
+  /** Violations kept per rule (the count is always exact); 0 keeps all. */
+  limit?: number;
+}
+
+export interface PlannedRule {
+  rule: Rule;
+  values: Record<string, ParamValue>;
+  /** The SQL that runs: parameters replaced by their literals. */
+  sql: string;
+}
+
+export interface AuditPlan {
+  rules: PlannedRule[];
+  packs: string[];
+  failOn: FailOn;
+  since: TimeSpec | undefined;
+  until: TimeSpec | undefined;
+  limit: number;
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word, c);
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+export function findRule(catalog: Catalog, id: string, flag: string): Rule {
+  const rule = catalog.rules.find((r) => r.id === id);
+  if (rule) return rule;
+  const ids = catalog.rules.map((r) => r.id);
+  const near = closest(id, ids);
+  throw new UserError(`${flag}: no rule ${id}`, near ? `did you mean ${near}? (evtrail audit --list shows the rules)` : 'evtrail audit --list shows the rules');
+}
+
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?$/;
+
+export function parseTimeSpec(flag: string, text: string): TimeSpec {
+  const t = text.trim();
+  if (t === '') throw new UserError(`${flag} needs a time`, 'e.g. 10:00, 2025-08-26T10:00:00Z or epoch milliseconds');
+  if (TIME_OF_DAY.test(t)) return { kind: 'time-of-day', text: t.length === 5 || t.length === 4 ? `${t}:00` : t };
+  return { kind: 'instant', text: t };
+}
+
+/** Each rule's parameter values: its defaults, overridden by --param rule.key=value. */
+function paramValues(catalog: Catalog, given: string[]): Map<string, Record<string, ParamValue>> {
+  const values = new Map<string, Record<string, ParamValue>>();
+  for (const r of catalog.rules) values.set(r.id, Object.fromEntries(r.params.map((p) => [p.name, p.default])));
+  for (const item of given) {
+    const m = /^([^.=\s]+)\.([^=\s]+)=([\s\S]*)$/.exec(item);
+    if (!m) throw new UserError(`--param ${item}: expected rule.key=value`, 'e.g. --param saga-incomplete.timeout=30s');
+    const [, id, key, raw] = m as unknown as [string, string, string, string];
+    const rule = findRule(catalog, id, `--param ${item}`);
+    const param = rule.params.find((p) => p.name === key);
+    if (!param) {
+      const names = rule.params.map((p) => p.name);
+      throw new UserError(
+        `--param ${item}: rule ${id} has no parameter ${key}`,
+        names.length ? `its parameters: ${names.join(', ')} (evtrail audit --explain ${id})` : `${id} takes no parameters`,
+      );
+    }
+    const value = parseParamValue(param.type, raw);
+    if ('error' in value) throw new UserError(`--param ${item}: ${value.error}`, `${id}.${key} is ${param.type === 'integer' ? 'an' : 'a'} ${param.type}: ${param.description}`);
+    values.get(id)![key] = value;
+  }
+  return values;
+}
+
+export function planAudit(catalog: Catalog, request: AuditRequest): AuditPlan {
+  let selected = catalog.rules;
+  if (request.only !== undefined) {
+    const ids = request.only.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    if (ids.length === 0) throw new UserError('--only needs rule ids', 'e.g. --only order-overfill,saga-incomplete');
+    selected = [...new Set(ids)].map((id) => findRule(catalog, id, '--only'));
+  }
+  const failOn = (request.failOn ?? 'error') as FailOn;
+  if (!FAIL_ON.includes(failOn)) throw new UserError(`--fail-on ${request.failOn}: expected ${FAIL_ON.join(', ')}`, 'error (default): only errors fail the run; warning: warnings too; none: never');
+  const packs = (request.packs ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const p of packs) {
+    if (!catalog.packs.some((x) => x.id === p)) {
+      throw new UserError(`--pack ${p}: no such pack`, `packs: ${catalog.packs.map((x) => x.id).join(', ')}`);
+    }
+  }
+  const limit = request.limit ?? 1000;
+  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${request.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
+  const values = paramValues(catalog, request.params ?? []);
+  const rules = selected.map((rule) => {
+    const v = values.get(rule.id)!;
+    return { rule, values: v, sql: substituteParams(rule.sql, v) };
+  });
+  return {
+    rules,
+    packs,
+    failOn,
+    since: request.since === undefined ? undefined : parseTimeSpec('--since', request.since),
+    until: request.until === undefined ? undefined : parseTimeSpec('--until', request.until),
+    limit,
+  };
+}
+
+/** Whether violations of a rule of this severity fail the run. */
+export function fails(severity: Severity, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(failOn);
+}

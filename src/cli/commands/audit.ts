@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander';
+import { dbOption, outputMode } from '../options.js';
+
+export interface AuditFlags {
+  db: string;
+  json?: boolean;
+  details?: boolean;
+  only?: string[];
+  rules?: string;
+  pack?: string[];
+  param?: string[];
+  since?: string;
+  until?: string;
+  failOn: string;
+  explain?: string;
+  list?: boolean;
+  limit: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerAudit(program: Command): void {
+  const command = program
+    .command('audit')
+    .description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations')
+    .option('--only <ids>', 'run only these rules (comma-separated, or the option repeated)', collect)
+    .option('--rules <dir>', 'also run the rules (*.sql with a header) in this folder')
+    .option('--pack <ids>', 'run these packs\' rules even when the log does not speak their vocabulary', collect)
+    .option('--param <rule.key=value>', 'set a rule parameter, e.g. saga-incomplete.timeout=30s (repeatable)', collect)
+    .option('--since <time>', 'audit the streams with events from this time (10:00, or 2025-08-26T10:00:00Z); report violations from it')
+    .option('--until <time>', '… up to this time (exclusive)')
+    .addOption(new Option('--fail-on <severity>', 'the lowest severity whose violations make the exit code 1').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .option('--details', 'list every violation, not only the summary')
+    .option('--limit <n>', 'violations listed per rule (the counts are always exact); 0 lists all', '1000')
+    .option('--explain <rule>', 'show what a rule checks, why, its parameters and its SQL (no store needed)')
+    .option('--list', 'list the rules of the catalog (no store needed)')
+    .option('--json', 'print one JSON document on stdout');
+  dbOption(command).action(async (flags: AuditFlags) => {
+    const { runAuditCommand } = await import('../../audit/audit-command.js');
+    await runAuditCommand({ ...flags, mode: outputMode(flags) });
+  });
+}

@@ -1,0 +1,23 @@
+-- id: saga-incomplete
+-- title: An order saga never reached a terminal state
+-- severity: warning
+-- pack: trading
+-- description: An order has no terminal event (OrderCancelled, OrderRejected or
+--   SettlementCompleted) and its latest event is more than the timeout before the end of the
+--   log (the latest time in the store). Its last event in stream order is reported.
+-- rationale: Every order ends settled, cancelled or rejected. One that stops half-way is
+--   stuck: its reservation, its open quantity at the venue or its unsettled fills are nobody's
+--   to resolve.
+-- requires: ts
+-- uses: trading_orders, trading_suspects, audit_window
+-- param timeout: duration = 60s | how long an order may go without news before it counts as stuck
+
+SELECT e.id AS event_id, e.stream, e.type, evt_iso(e.ts) AS ts,
+  'no terminal event; the last is ' || e.type || ', and the latest time ' || evt_iso(o.last_ts) || ' is '
+    || evt_secs(epoch_ns(w.log_end) - epoch_ns(o.last_ts)) || ' before the end of the log' AS message,
+  e.seq, evt_iso(o.last_ts) AS last_ts, evt_iso(w.log_end) AS log_end
+FROM trading_orders o
+CROSS JOIN audit_window w
+JOIN trading_suspects e USING (stream)
+WHERE o.open AND epoch_ns(w.log_end) - epoch_ns(o.last_ts) > $timeout
+QUALIFY row_number() OVER (PARTITION BY e.stream ORDER BY e.ord DESC, e.seq DESC) = 1
