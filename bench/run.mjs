@@ -21,18 +21,31 @@ const { values: args } = parseArgs({
 fs.mkdirSync(OUT, { recursive: true });
 const benches = fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs')).sort()
   .filter((f) => !args.only || f.startsWith(args.only));
+// Each section is kept between markers, so `--only` refreshes its own and keeps the others.
+const file = path.join(ROOT, 'BENCHMARKS.md');
+const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+const sectionOf = (name) => new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`).exec(previous)?.[0];
+const all = fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs')).sort();
 const sections = [];
-for (const file of benches) {
-  console.error(`bench: ${file}`);
-  const { run } = await import(path.join(ROOT, 'bench', file));
-  sections.push(await run({ args }));
+for (const name of all.map((f) => f.replace('.bench.mjs', ''))) {
+  if (!benches.includes(`${name}.bench.mjs`)) {
+    const kept = sectionOf(name);
+    if (kept) sections.push(kept);
+    continue;
+  }
+  console.error(`bench: ${name}`);
+  const { run } = await import(path.join(ROOT, 'bench', `${name}.bench.mjs`));
+  const md = await run({ args });
+  sections.push(`<!-- bench:${name} -->\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${os.loadavg()[0].toFixed(1)})._\n\n${md.trim()}\n<!-- /bench:${name} -->`);
 }
 const md = `# Benchmarks
 
-Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}).
+Written by \`npm run bench\` (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}).
 Every number in one table comes from the same run on the same data, so compare ratios, not
-absolute times: these machines are shared and noisy.
+absolute times: these machines are shared and noisy. \`npm run bench -- --only NAME\` refreshes
+one section.
 
-${sections.join('\n')}`;
-if (!args.only) fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
+${sections.join('\n\n')}
+`;
+fs.writeFileSync(file, md);
 process.stdout.write(md);
