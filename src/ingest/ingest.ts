@@ -26,7 +26,8 @@ export interface IngestOptions {
 export interface SourceSummary {
   source: string;
   uri: string;
-  format: Format;
+  /** A file format, or the kind of event store read. */
+  format: Format | 'postgres' | 'nats';
   preset: string;
   /** new: first ingest; appended: only the new part was read; unchanged: nothing new. */
   status: 'new' | 'appended' | 'unchanged';
@@ -36,6 +37,10 @@ export interface SourceSummary {
   conflicts: number;
   firstSeq: number | null;
   lastSeq: number | null;
+  /** Event stores: the last position read (global position, stream sequence). */
+  checkpoint?: string | null;
+  /** Event stores: holes in the positions read (a PostgreSQL sequence skips numbers on rollback). */
+  gaps?: { count: number; missing: number; first: string | null };
 }
 
 export interface IngestSummary {
@@ -330,7 +335,9 @@ const CONTENT_HASH = `md5(concat_ws(chr(31), type, coalesce(stream, ''), coalesc
  * occurrence's, a conflict otherwise. Both are kept; only the events added after seqStart are
  * marked, against everything in the store.
  */
-async function markDuplicates(store: Store, seqStart: number, staged: StagedSource[]): Promise<void> {
+export async function markDuplicates(
+  store: Store, seqStart: number, staged: readonly { sourceId: number; summary: SourceSummary }[],
+): Promise<void> {
   // Content hashes are computed only for ids that occur more than once: rare, and md5 of every
   // event would cost a fifth of the ingest.
   await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS

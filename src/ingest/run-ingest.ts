@@ -10,6 +10,7 @@ import { ingestFiles, type IngestSummary } from './ingest.js';
 import { getPreset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
+import type { StoreSource } from './stores/ingest-store.js';
 
 async function isEmptyStore(store: Store): Promise<boolean> {
   try {
@@ -32,14 +33,22 @@ class Interrupted extends Error {}
 export async function runIngest(sources: string[], flags: IngestFlags): Promise<void> {
   const config = loadConfig(flags.config ?? CONFIG_FILE, flags.config !== undefined);
   const storeUrl = sources.find(isStoreUrl);
+  const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
+  let storeSource: StoreSource | undefined;
   if (storeUrl) {
-    throw new UserError(`event-store sources (${storeUrl.split('://')[0]}://) are not supported by this build yet`, 'export the store to NDJSON and ingest the file');
+    if (sources.length > 1) throw new UserError('an event store is ingested on its own', `run one evtrail ingest for ${storeUrl.split('@').pop()} and another for the rest`);
+    if (flags.format !== undefined) throw new UserError('--format is for files', 'an event store is read with --preset');
+    const { openStoreSource } = await import('./stores/open.js');
+    storeSource = await openStoreSource(storeUrl, { ...flags, preset: flags.preset ?? config.preset, map });
+  } else {
+    for (const [flag, value] of [['--stream', flags.stream], ['--subject', flags.subject], ['--since', flags.since], ['--schema', flags.schema], ['--table', flags.table]] as const) {
+      if (value !== undefined) throw new UserError(`${flag} is for event-store sources (postgres://, nats://)`, 'files are read with --format, --preset and --map');
+    }
   }
   const presetName = flags.preset ?? config.preset ?? 'canonical';
-  getPreset(presetName); // unknown preset: fail before opening anything
+  if (!storeSource) getPreset(presetName); // unknown preset: fail before opening anything
   const formatName = flags.format ?? config.format;
-  const format = formatName ? parseFormat(formatName) : undefined;
-  const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
+  const format = formatName && !storeSource ? parseFormat(formatName) : undefined;
   const date = flags.date ?? config.date;
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UserError(`--date ${date}: expected YYYY-MM-DD`, 'e.g. --date 2012-06-21');
 
@@ -65,13 +74,16 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     const progress = flags.quiet || flags.json ? undefined : startProgress(store);
     try {
       if (interrupted) throw new Interrupted();
-      summary = await ingestFiles(store, {
-        sources, preset: presetName, map, date, strict: flags.strict, format,
-        progress: (message) => {
-          if (interrupted) throw new Interrupted();
-          progress?.step(message);
-        },
-      });
+      const onProgress = (message: string) => {
+        if (interrupted) throw new Interrupted();
+        progress?.step(message);
+      };
+      if (storeSource) {
+        const { ingestStore } = await import('./stores/ingest-store.js');
+        summary = await ingestStore(store, storeSource, { strict: flags.strict, progress: onProgress });
+      } else {
+        summary = await ingestFiles(store, { sources, preset: presetName, map, date, strict: flags.strict, format, progress: onProgress });
+      }
     } finally {
       progress?.stop();
     }
@@ -105,6 +117,9 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
       (summary.conflicts ? `, ${summary.conflicts} conflicting ids` : ''),
     columns: ['source', 'format', 'preset', 'status', 'ingested', 'rejected', 'redelivered', 'conflicts'],
     rows: summary.sources.map((s) => [s.source, s.format, s.preset, s.status, s.ingested, s.rejected, s.redelivered, s.conflicts]),
+    note: summary.sources.filter((s) => s.gaps && s.gaps.count > 0)
+      .map((s) => `${s.source}: ${s.gaps!.missing} position(s) missing in ${s.gaps!.count} gap(s), first at ${s.gaps!.first} (a rolled-back write or a deleted message leaves one)`)
+      .join('\n') || undefined,
   };
   await printTables(mode === 'csv' ? 'plain' : mode, [table]);
 }

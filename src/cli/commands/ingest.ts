@@ -9,6 +9,11 @@ interface IngestFlags {
   date?: string;
   strict?: boolean;
   config?: string;
+  schema?: string;
+  table?: string;
+  stream?: string;
+  subject?: string;
+  since?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -16,12 +21,17 @@ interface IngestFlags {
 export function registerIngest(program: Command): void {
   const command = program
     .command('ingest')
-    .description('read event logs into the store: files, globs, folders, - for stdin')
-    .argument('<source...>', 'files, globs, folders, or - for standard input')
+    .description('read event logs into the store: files, globs, folders, - for stdin, postgres://, nats://')
+    .argument('<source...>', 'files, globs, folders, - for standard input, or one event store URL (postgres://…, nats://…)')
     .addOption(new Option('--format <format>', 'ndjson, json, csv or parquet (default: from the extension or the content)'))
-    .option('--preset <name>', 'canonical, cloudevents or lobster (default: canonical)')
+    .option('--preset <name>', 'files: canonical, cloudevents or lobster (default: canonical); postgres://: messagedb, marten, emmett or table; nats://: canonical or cloudevents')
     .option('--map <field=path>', 'map an envelope field by hand, e.g. --map id=event.uuid (repeatable)', collect, [])
     .option('--date <YYYY-MM-DD>', 'trading date for LOBSTER files whose name does not carry it')
+    .option('--schema <name>', 'postgres://: the schema of the store\'s table (default: the preset\'s)')
+    .option('--table <[schema.]name>', 'postgres://: the table or view to read (--preset table)')
+    .option('--stream <name>', 'nats://: the JetStream stream')
+    .option('--subject <filter>', 'nats://: only messages on these subjects, e.g. \'orders.>\'')
+    .option('--since <time>', 'nats://: start at this time (ISO 8601) instead of the stream\'s start')
     .option('--strict', 'fail, leaving the store unchanged, if any record is rejected')
     .option('--config <file>', 'ingest settings (default: ./evtrail.config.json when present)')
     .option('--json', 'print the summary as JSON')

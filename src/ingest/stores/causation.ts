@@ -1,0 +1,35 @@
+import type { Store } from '../../store/store.js';
+
+/** The side table of resolved causes: (pos, id) for the rows whose cause was found. */
+export const CAUSES_TABLE = 'evt_store_causes';
+
+/**
+ * Message DB names a message's cause by where it is, in the metadata:
+ * causationMessageGlobalPosition, or causationMessageStreamName + causationMessagePosition.
+ * The envelope's causation_id is the causing message's id: looked up, in SQL, among the rows
+ * being ingested and the events this source ingested before. A cause that is not there (written
+ * to another store, or not yet read) leaves causation_id NULL; the metadata keeps the reference.
+ * The result is a side table joined when the events are appended (the mapped rows stay as they are).
+ */
+export async function resolveMessageDbCausation(store: Store, mapped: string, sourceId: number): Promise<void> {
+  const key = (k: string) => `json_extract_string(meta, '$.${k}')`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE evt_cause_refs AS
+    SELECT pos, TRY_CAST(${key('causationMessageGlobalPosition')} AS BIGINT) AS gp,
+      ${key('causationMessageStreamName')} AS cs, TRY_CAST(${key('causationMessagePosition')} AS BIGINT) AS cp
+    FROM ${mapped} WHERE reason IS NULL AND meta IS NOT NULL AND (contains(meta::VARCHAR, '"causationMessage'))`);
+  // By global position first (positions are unique in a source: a plain join), then, for the
+  // rest, by stream and position in the stream.
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${CAUSES_TABLE} AS
+    SELECT r.pos, k.id FROM evt_cause_refs r JOIN (
+      SELECT position, id FROM ${mapped} WHERE reason IS NULL
+      UNION ALL SELECT position, id FROM events WHERE source_id = ${sourceId}
+    ) k ON k.position = r.gp`);
+  await store.run(`INSERT INTO ${CAUSES_TABLE}
+    SELECT r.pos, min(k.id) FROM (SELECT * FROM evt_cause_refs WHERE cs IS NOT NULL AND pos NOT IN (SELECT pos FROM ${CAUSES_TABLE})) r
+    JOIN (
+      SELECT stream, rev, id FROM ${mapped} WHERE reason IS NULL
+      UNION ALL SELECT stream, rev, id FROM events WHERE source_id = ${sourceId} AND dup_kind IS NULL
+    ) k ON k.stream = r.cs AND k.rev = r.cp
+    GROUP BY r.pos`);
+  await store.run(`DROP TABLE evt_cause_refs`);
+}

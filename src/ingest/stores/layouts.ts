@@ -1,0 +1,60 @@
+import { UserError } from '../../core/errors.js';
+
+/** Where a PostgreSQL event store keeps its events, and the columns its preset reads. */
+export interface PgLayout {
+  preset: string;
+  schema: string;
+  table: string;
+  /** The global position: reads are ordered by it and the checkpoint is its last value. */
+  positionColumn: string;
+  columns: readonly string[];
+  /**
+   * Rows that can be read now: Emmett's own rule, rows of transactions older than the oldest
+   * one still running (a later global position can commit before an earlier one; reading past
+   * it would move the checkpoint over an event not yet visible). Applied when the column is there.
+   */
+  settled?: { column: string; sql: string };
+  /** Message DB names the causing message by position: resolve it to an id after mapping. */
+  resolveCausation?: boolean;
+}
+
+export const PG_PRESETS = ['messagedb', 'marten', 'emmett', 'table'] as const;
+
+/** The layout for --preset, --schema and --table (the `table` preset needs --table and --map position=…). */
+export function pgLayout(preset: string, opts: { schema?: string; table?: string; positionColumn?: string }): PgLayout {
+  const split = (qualified: string, defaultSchema: string): [string, string] => {
+    const dot = qualified.indexOf('.');
+    return dot < 0 ? [opts.schema ?? defaultSchema, qualified] : [qualified.slice(0, dot), qualified.slice(dot + 1)];
+  };
+  switch (preset) {
+    case 'messagedb': {
+      const [schema, table] = split(opts.table ?? 'messages', 'message_store');
+      return {
+        preset, schema, table, positionColumn: 'global_position', resolveCausation: true,
+        columns: ['global_position', 'position', 'time', 'stream_name', 'type', 'data', 'metadata', 'id'],
+      };
+    }
+    case 'marten': {
+      const [schema, table] = split(opts.table ?? 'mt_events', 'public');
+      return { preset, schema, table, positionColumn: 'seq_id', columns: ['seq_id', 'id', 'stream_id', 'version', 'type', 'timestamp', 'data'] };
+    }
+    case 'emmett': {
+      const [schema, table] = split(opts.table ?? 'emt_messages', 'public');
+      return {
+        preset, schema, table, positionColumn: 'global_position',
+        settled: { column: 'transaction_id', sql: 't.transaction_id < pg_snapshot_xmin(pg_current_snapshot())' },
+        columns: ['global_position', 'stream_position', 'stream_id', 'message_id', 'message_type', 'message_data', 'message_metadata', 'message_schema_version', 'created'],
+      };
+    }
+    case 'table': {
+      if (!opts.table) throw new UserError('--preset table needs --table', 'e.g. --table audit.events --map position=seq --map id=event_id');
+      if (!opts.positionColumn || opts.positionColumn.includes('.')) {
+        throw new UserError('--preset table needs --map position=<column>', 'name the column that orders the events (an increasing integer), e.g. --map position=seq');
+      }
+      const [schema, table] = split(opts.table, 'public');
+      return { preset, schema, table, positionColumn: opts.positionColumn, columns: [opts.positionColumn] };
+    }
+    default:
+      throw new UserError(`preset "${preset}" cannot read PostgreSQL`, `presets for postgres://: ${PG_PRESETS.join(', ')}`);
+  }
+}

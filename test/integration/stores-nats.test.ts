@@ -1,0 +1,198 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateTradingLog, type CanonicalTradingEvent } from '../../src/fixtures/trading-generator.js';
+import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
+import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
+import { Store } from '../../src/store/store.js';
+import { cli, tmpDir } from '../helpers.js';
+
+/**
+ * NATS JetStream read from the real server (127.0.0.1:4222): a stream of our own per run,
+ * generator events published with headers; every envelope field compared with a plain-JS
+ * reference (headers into meta, Nats-Msg-Id as id, stream sequence as position).
+ */
+const NATS_URL = process.env.EVTRAIL_TEST_NATS ?? 'nats://127.0.0.1:4222';
+
+async function natsUp(): Promise<boolean> {
+  try {
+    const nc = await connect({ servers: NATS_URL, timeout: 3000, reconnect: false });
+    await jetstreamManager(nc).then((m) => m.getAccountInfo());
+    await nc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const up = await natsUp();
+const skip = !up && process.env.CI !== 'true';
+if (skip) console.warn(`stores-nats: SKIPPED, no NATS JetStream at ${NATS_URL} (with CI=true this is a failure)`);
+
+const ENVELOPE = `seq, id, stream, rev, type, schema_version, evt_iso(ts) AS ts, correlation_id, causation_id, source,
+  data::VARCHAR AS data, meta::VARCHAR AS meta, position, source_pos`;
+
+const events: CanonicalTradingEvent[] = [];
+for (const e of generateTradingLog({ orders: 40, seed: 9, anomalyRate: 0 })) events.push(e as CanonicalTradingEvent);
+
+describe.skipIf(skip)('NATS JetStream', () => {
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let dir: string;
+  const tag = crypto.randomBytes(4).toString('hex');
+  const streamName = `EVT_${tag}`;
+  const prefix = `evt${tag}`;
+  /** What the store must hold, in publish order. */
+  const published: { e: CanonicalTradingEvent; seq: string; subject: string; msgId: string | null }[] = [];
+
+  const publish = async (list: CanonicalTradingEvent[]) => {
+    for (const [i, e] of list.entries()) {
+      const h = headers();
+      h.set('X-Tenant', 'acme');
+      // Every other message carries a Nats-Msg-Id, which then is the event id.
+      const msgId = i % 2 === 0 ? `msg-${e.id}` : null;
+      const subject = `${prefix}.${e.type === 'OrderPlaced' ? 'orders' : 'fills'}.${e.stream}`;
+      const ack = await js.publish(subject, JSON.stringify(e), { headers: h, ...(msgId ? { msgID: msgId } : {}) });
+      published.push({ e, seq: String(ack.seq), subject, msgId });
+    }
+  };
+  const expected = (list: typeof published) =>
+    list.map((p, i) => ({
+      seq: String(i + 1), id: p.msgId ?? p.e.id, stream: p.e.stream, rev: String(p.e.rev), type: p.e.type, schema_version: p.e.schema_version,
+      ts: p.e.ts, correlation_id: p.e.correlation_id, causation_id: p.e.causation_id, source: p.e.source, data: p.e.data,
+      meta: { ...p.e.meta, 'X-Tenant': 'acme', ...(p.msgId ? { 'Nats-Msg-Id': p.msgId } : {}) },
+      position: p.seq, source_pos: p.seq,
+    }));
+  const ingest = async (db: string, flags: Partial<StoreSourceFlags> = {}) => {
+    const store = await Store.open(path.join(dir, db), { create: true });
+    try {
+      const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: streamName, map: {}, ...flags }));
+      const rows: Record<string, unknown>[] = (await store.all(`SELECT ${ENVELOPE} FROM events ORDER BY seq`)).map((r) => ({
+        ...r, data: JSON.parse(String(r.data)), meta: JSON.parse(String(r.meta)),
+      }));
+      return { summary, rows };
+    } finally {
+      store.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = tmpDir();
+    nc = await connect({ servers: NATS_URL });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await jsm.streams.add({ name: streamName, subjects: [`${prefix}.>`] });
+  });
+  afterAll(async () => {
+    await jsm?.streams.delete(streamName).catch(() => undefined);
+    await nc?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('maps every field, then reads only what was published since', async () => {
+    const cut = Math.floor(events.length / 2);
+    await publish(events.slice(0, cut));
+    const first = await ingest('inc.duckdb');
+    expect(first.summary.rejected).toBe(0);
+    expect(first.rows).toEqual(expected(published));
+    await publish(events.slice(cut));
+    const second = await ingest('inc.duckdb');
+    expect(second.summary.sources[0]!.status).toBe('appended');
+    expect(second.summary.ingested).toBe(events.length - cut);
+    expect(second.rows).toEqual(expected(published));
+    expect((await ingest('inc.duckdb')).summary.sources[0]!.status).toBe('unchanged');
+  });
+
+  it('--subject reads only matching subjects; --since starts at a time', async () => {
+    const orders = await ingest('subject.duckdb', { subject: `${prefix}.orders.>` });
+    const want = published.filter((p) => p.subject.startsWith(`${prefix}.orders.`));
+    expect(want.length).toBeGreaterThan(10);
+    expect(orders.rows.map((r) => r.position)).toEqual(want.map((p) => p.seq));
+    // Messages published after a moment; --since that moment reads only them.
+    await new Promise((r) => setTimeout(r, 50));
+    const since = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 50));
+    const before = published.length;
+    await publish(events.slice(0, 5).map((e) => ({ ...e, id: `${e.id}-again` })));
+    const later = await ingest('since.duckdb', { since });
+    expect(later.rows.map((r) => r.position)).toEqual(published.slice(before).map((p) => p.seq));
+  });
+
+  it('reads CloudEvents (structured) payloads with --preset cloudevents', async () => {
+    const ceStream = `${streamName}_CE`;
+    await jsm.streams.add({ name: ceStream, subjects: [`${prefix}ce.>`] });
+    try {
+      const sent: { id: string; seq: string; type: string; subject: string }[] = [];
+      for (const e of events.slice(0, 20)) {
+        const ce = { specversion: '1.0', id: e.id, source: `/trading/${e.source}`, type: e.type, subject: e.stream, time: e.ts, datacontenttype: 'application/json', data: e.data };
+        const ack = await js.publish(`${prefix}ce.${e.source}`, JSON.stringify(ce));
+        sent.push({ id: e.id, seq: String(ack.seq), type: e.type, subject: e.stream });
+      }
+      const store = await Store.open(path.join(dir, 'ce.duckdb'), { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: ceStream, preset: 'cloudevents', map: {} }));
+        expect(summary.rejected).toBe(0);
+        const rows = await store.all(`SELECT id, type, stream, position FROM events ORDER BY seq`);
+        expect(rows).toEqual(sent.map((s) => ({ id: s.id, type: s.type, stream: s.subject, position: s.seq })));
+      } finally {
+        store.close();
+      }
+    } finally {
+      await jsm.streams.delete(ceStream).catch(() => undefined);
+    }
+  });
+
+  it('payloads without an id or meta take them from the headers; bad payloads are rejected with their sequence', async () => {
+    const edge = `${streamName}_EDGE`;
+    await jsm.streams.add({ name: edge, subjects: [`${prefix}edge.>`] });
+    try {
+      const h = headers();
+      h.set('Nats-Msg-Id', 'm-1');
+      h.set('X-Trace', 't-1');
+      const a = await js.publish(`${prefix}edge.a`, '  {"type":"T","ts":"2025-08-26T09:30:00Z"}', { headers: h });
+      const h2 = headers();
+      h2.set('X-Trace', 't-2');
+      const b = await js.publish(`${prefix}edge.b`, '{ }', { headers: h2 });
+      const c = await js.publish(`${prefix}edge.c`, 'not json');
+      const d = await js.publish(`${prefix}edge.d`, '{"id":"own","type":"U","ts":"2025-08-26T09:30:01Z","metadata":{"k":1}}');
+      const store = await Store.open(path.join(dir, 'edge.duckdb'), { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: edge, map: {} }));
+        expect(summary.ingested).toBe(2);
+        expect(summary.rejected).toBe(2);
+        const rows = await store.all(`SELECT id, type, meta::VARCHAR AS meta, position FROM events ORDER BY seq`);
+        expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
+          { id: 'm-1', type: 'T', meta: { 'Nats-Msg-Id': 'm-1', 'X-Trace': 't-1' }, position: String(a.seq) },
+          { id: 'own', type: 'U', meta: { k: 1 }, position: String(d.seq) },
+        ]);
+        const rejects = await store.all(`SELECT source_pos, reason FROM rejects ORDER BY source_pos`);
+        expect(rejects.map((r) => r.source_pos)).toEqual([String(b.seq), String(c.seq)]);
+        expect(String(rejects[1]!.reason)).toBe('not valid JSON');
+      } finally {
+        store.close();
+      }
+    } finally {
+      await jsm.streams.delete(edge).catch(() => undefined);
+    }
+  });
+
+  it('errors: unreachable, missing stream, no --stream: one line, exit 2, no store left', () => {
+    const cases: [string[], RegExp][] = [
+      [['nats://127.0.0.1:1', '--stream', 'X'], /^evtrail: NATS at 127\.0\.0\.1:1: connection refused\nhint: /],
+      [[NATS_URL, '--stream', `NO_SUCH_${tag}`], /^evtrail: NATS at 127\.0\.0\.1:4222: no JetStream stream NO_SUCH_/],
+      [[NATS_URL], /^evtrail: nats:\/\/127\.0\.0\.1:4222: which JetStream stream\?\nhint: /],
+      [[NATS_URL, '--stream', streamName, '--preset', 'messagedb'], /^evtrail: preset "messagedb" cannot read this source\nhint: /],
+    ];
+    for (const [args, pattern] of cases) {
+      const db = path.join(dir, 'err.duckdb');
+      const r = cli(['ingest', ...args, '--db', db, '--quiet']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(pattern);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(fs.existsSync(db)).toBe(false);
+    }
+  });
+});
