@@ -61,7 +61,8 @@ function jsonPath(keys: readonly string[]): string {
 
 /** The SQL expression of one field: coalesce over its candidates (text or JSON). */
 export function candidatesExpr(access: RecordAccess, field: EnvelopeField, candidates: readonly string[]): string {
-  if (candidates.length === 0) return 'NULL';
+  // Typed, so a coalesce with a preset's text expression binds.
+  if (candidates.length === 0) return FIELD_KIND[field] === 'json' ? 'NULL::JSON' : 'NULL::VARCHAR';
   const parts = candidates.map((path) => (FIELD_KIND[field] === 'json' ? access.json(path) : access.text(path)));
   return parts.length === 1 ? parts[0]! : `coalesce(${parts.join(', ')})`;
 }
