@@ -11,6 +11,7 @@ import { registerRejects } from './commands/rejects.js';
 import { registerReplay } from './commands/replay.js';
 import { registerTrace } from './commands/trace.js';
 import { registerAudit } from './commands/audit.js';
+import { registerSchema } from './commands/schema.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerTrace, registerAudit, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerTrace, registerAudit, registerSchema, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
