@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { BIN, ROOT, cli, cliJson, event, ndjson, tmpDir } from '../helpers.js';
 
 let dir: string;
@@ -92,7 +93,7 @@ describe('evtrail commands (built CLI)', () => {
     const info = cliJson(['info', '--db', db]);
     expect(info).toEqual({
       store: path.resolve(db),
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
       events: 5,
       rejects: 1,
       redelivered: 1,
