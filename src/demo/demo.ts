@@ -3,11 +3,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OutputMode } from '../cli/options.js';
 import { printJson, printTables, type TableData } from '../cli/render.js';
+import { loadCatalog } from '../audit/catalog.js';
+import { planAudit } from '../audit/plan.js';
+import { runAudit } from '../audit/run.js';
 import { storeInfo } from '../info/info.js';
 import { infoTables } from '../info/info-view.js';
 import { ingestFiles } from '../ingest/ingest.js';
 import { listRejects } from '../ingest/rejects.js';
 import { UserError } from '../core/errors.js';
+import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
@@ -23,8 +27,9 @@ async function clearDemoStore(db: string): Promise<void> {
 }
 
 /**
- * The README's first command: the bundled trading sample into a fresh store, then what the
- * store says about it. It grows as evtrail does (replay, trace, audit when they land).
+ * The README's first command: the bundled trading sample into a fresh store, then what
+ * evtrail finds in it: counts, duplicates, rejects, the orders' states (replay) and the rule
+ * catalog's findings (audit). It grows as evtrail does.
  */
 export async function runDemo(db: string, mode: OutputMode): Promise<void> {
   await clearDemoStore(db);
@@ -36,8 +41,16 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
     const rejects = await listRejects(store);
     const duplicates = await store.all(`SELECT e.id, e.stream, e.type, e.dup_kind AS kind, e.seq, e.dup_of AS first_seq
       FROM events e WHERE dup_kind IS NOT NULL ORDER BY seq`);
+    // Replay: every order's status at the end of the log, from the orders projection (SQL).
+    await store.run(MACROS_SQL);
+    const lastSeq = Number((await store.all(`SELECT coalesce(max(seq), 0) AS n FROM events`))[0]?.n);
+    const statuses = await store.all(`SELECT status, count(*)::INTEGER AS orders FROM orders_at_seq(${lastSeq}) GROUP BY status ORDER BY orders DESC, status`);
+    // Audit: the built-in rule catalog.
+    const catalog = loadCatalog();
+    const audit = await runAudit(store, catalog, planAudit(catalog, { failOn: 'error', limit: 3 }));
+    const findings = audit.rules.filter((r) => r.violations > 0);
     if (mode === 'json') {
-      printJson({ ingest: summary, info, rejects, duplicates });
+      printJson({ ingest: summary, info, rejects, duplicates, orders: statuses, audit: { rules: audit.rules, violations: audit.violations } });
       return;
     }
     const tables: TableData[] = [
@@ -57,9 +70,21 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
         columns: ['line', 'reason'],
         rows: rejects.map((r) => [r.line, r.reason]),
       },
+      {
+        title: 'orders at the end of the log (evtrail replay --projection orders)',
+        columns: ['status', 'orders'],
+        rows: statuses.map((r) => [r.status as string, r.orders as number]),
+      },
+      {
+        title: `what broke the rules (evtrail audit): ${findings.length} of ${audit.rules.length} rules found something`,
+        columns: ['rule', 'severity', 'violations', 'first event'],
+        rows: findings.map((r) => [r.id, r.severity, r.violations, r.examples[0] ?? '']),
+      },
     ];
     await printTables(mode === 'csv' ? 'plain' : mode, tables);
-    process.stderr.write(`next: evtrail query "select type, count(*) from events group by all" --db ${db}\n`);
+    const example = audit.violations.find((v) => v.stream?.startsWith('order-'))?.stream?.replace(/^order-/, '');
+    process.stderr.write(`next: evtrail audit --details --db ${db}` + (example ? ` · evtrail trace ${example} --db ${db}` : '') +
+      ` · evtrail replay --projection orders --db ${db}\n`);
   } finally {
     store.close();
   }

@@ -229,7 +229,8 @@ describe('evtrail commands (built CLI)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^evtrail demo: .*trading-sample\.ndjson → /);
     expect(result.stdout).toMatch(/same id seen twice \(kept, never merged\)/);
-    expect(result.stderr).toMatch(/^next: evtrail query /);
+    expect(result.stderr).toMatch(/^next: evtrail audit --details /);
+    expect(result.stdout).toMatch(/what broke the rules \(evtrail audit\)/);
     expect(result.stdout).not.toMatch(ANSI);
 
     const lines = fs.readFileSync(sample, 'utf8').trimEnd().split('\n').length;
@@ -237,6 +238,21 @@ describe('evtrail commands (built CLI)', () => {
     expect(json.ingest).toMatchObject({ ingested: lines, rejected: 0 });
     expect(json.info).toMatchObject({ events: lines, rejects: 0 });
     expect(json.ingest.redelivered + json.ingest.conflicts).toBe(json.duplicates.length);
+    // Every order is replayed, and the audit finds exactly the rules the sample's injected
+    // anomalies break (the generator's truth file says which).
+    const truth = fs.readFileSync(path.join(ROOT, 'fixtures', 'trading-sample.truth.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const orders = new Set(fs.readFileSync(sample, 'utf8').trim().split('\n').map((l) => JSON.parse(l).data.orderId));
+    expect(json.orders.reduce((n: number, r: { orders: number }) => n + r.orders, 0)).toBe(orders.size);
+    const RULES: Record<string, string[]> = {
+      duplicate: ['duplicate-event-id'], conflict: ['conflicting-event-id'], 'revision-gap': ['stream-revision-gap'],
+      'orphan-causation': ['causation-orphan'], 'clock-skew': ['causation-time-inversion', 'timestamp-regression'],
+      overfill: ['order-overfill'], 'fill-after-cancel': ['fill-after-terminal'], 'route-without-risk-check': ['route-without-risk-check'],
+      'missing-compensation': ['compensation-missing'], 'stuck-saga': ['saga-incomplete'], 'fill-price-through-limit': ['fill-price-outside-limit'],
+      'settlement-mismatch': ['settlement-mismatch'], 'schema-violation': ['schema-violation'],
+    };
+    const expected = new Set(truth.flatMap((t: { kind: string }) => RULES[t.kind] ?? [`unmapped:${t.kind}`]));
+    const found = new Set(json.audit.rules.filter((r: { violations: number }) => r.violations > 0).map((r: { id: string }) => r.id));
+    expect([...found].sort()).toEqual([...expected].sort());
     // Run twice: the demo starts from a fresh store each time.
     expect(cliJson(['info', '--db', demoDb]).events).toBe(lines);
   });
