@@ -9,6 +9,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerQuery } from './commands/query.js';
 import { registerRejects } from './commands/rejects.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSnapshot } from './commands/snapshot.js';
 import { registerTrace } from './commands/trace.js';
 import { registerAudit } from './commands/audit.js';
 import { registerSchema } from './commands/schema.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerTrace, registerAudit, registerSchema, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerSchema, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

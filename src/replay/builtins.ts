@@ -2,9 +2,9 @@
  * The built-in projections: their SQL (one query per cut, run inside DuckDB), their key, and
  * how --key narrows the events read.
  */
-import { ORDER_COLUMNS, ordersKeyCondition, ordersSql } from './projections/orders.js';
-import { POSITION_COLUMNS, positionsSql } from './projections/positions.js';
-import { STREAM_COLUMNS, streamsKeyCondition, streamsSql } from './projections/streams.js';
+import { ORDER_COLUMNS, ordersFinalSql, ordersFoldSql, ordersKeyCondition, ordersMergeSql, ordersShapeSql, ordersSql } from './projections/orders.js';
+import { POSITION_COLUMNS, POSITIONS_EMPTY, positionsFoldSql, positionsMergeSql, positionsRowsSql, positionsSnapshotBlocked, positionsSql } from './projections/positions.js';
+import { STREAM_COLUMNS, streamsFoldSql, streamsKeyCondition, streamsMergeSql, streamsRowsSql, streamsSql, STREAMS_EMPTY } from './projections/streams.js';
 import { sqlString } from '../store/sql.js';
 
 export interface BuiltinProjection {
@@ -26,6 +26,30 @@ export interface BuiltinProjection {
   partition?: { column: string; eventsPerPart: number };
   /** Shown with the table (e.g. the cost method). */
   note?: string;
+  /** How its state is kept in a snapshot and continued from one (see ./snapshots.ts). */
+  snapshot?: SnapshotSql;
+}
+
+/**
+ * A built-in's fold split at a seq. Its entities are streams: a snapshot is a table of partial
+ * states, one row per stream (column `stream`, typed by DuckDB), and the rows as of a cut after
+ * the snapshot are rows(merge(snapshot, fold(events after it in the cut))) — equal to sql(cut)
+ * (tested).
+ */
+export interface SnapshotSql {
+  /** The partial states of the events of `where`, one row per stream (column `stream`). */
+  fold(where: string): string;
+  /** `base` (a relation of partial states, as merge returns them) continued by `fold` (SQL from fold()). */
+  merge(base: string, fold: string): string;
+  /** A relation with no partial states, typed as merge returns them (the base of a first snapshot). */
+  empty: string;
+  /** A relation of partial states → the projection's rows in key order. */
+  rows(merged: string): string;
+  /**
+   * When a snapshot cannot be continued exactly by some later events: SQL counting what stops it
+   * (`base` the snapshot's table, `later` the condition on the events after it in the cut).
+   */
+  blocked?(base: string, later: string): string;
 }
 
 export const BUILTINS: readonly BuiltinProjection[] = [
@@ -38,6 +62,7 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     sql: streamsSql,
     keyEvents: streamsKeyCondition,
     partition: { column: 'stream', eventsPerPart: 1_000_000 },
+    snapshot: { fold: streamsFoldSql, merge: streamsMergeSql, empty: STREAMS_EMPTY, rows: streamsRowsSql },
   },
   {
     name: 'orders',
@@ -47,6 +72,12 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     keyColumn: 'orderId',
     sql: ordersSql,
     keyEvents: ordersKeyCondition,
+    snapshot: {
+      fold: ordersFoldSql,
+      merge: ordersMergeSql,
+      empty: `(${ordersFoldSql('false')})`,
+      rows: (merged) => ordersFinalSql(`(${ordersShapeSql(merged)})`),
+    },
   },
   {
     name: 'positions',
@@ -56,6 +87,7 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     keyColumn: 'accountId',
     sql: positionsSql,
     note: 'average cost method',
+    snapshot: { fold: positionsFoldSql, merge: positionsMergeSql, empty: POSITIONS_EMPTY, rows: positionsRowsSql, blocked: positionsSnapshotBlocked },
   },
 ];
 

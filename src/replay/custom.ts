@@ -295,15 +295,30 @@ function* toEvents(b: Batch): Generator<ReplayEvent[]> {
   }
 }
 
+/** A custom projection's state part-way: one state per key (with keyOf) or one state. */
+export interface CustomState {
+  states: Map<unknown, unknown>;
+  single: unknown;
+  started: boolean;
+}
+
+export function emptyCustomState(): CustomState {
+  return { states: new Map(), single: undefined, started: false };
+}
+
 /**
- * Folds the events of a cut through the projection. Rows: with keyOf, one per key in key order
- * (`{ key, ...state }` for an object state, `{ key, state }` otherwise); without, the state
- * itself (an array of rows, or one row).
+ * Folds the events of a cut through the projection, from `state` (a fresh one, or a snapshot's).
+ * `checkpoint(seq, state)` is called, when given, before the first event past each of
+ * `checkpoints` (ascending) and at the end for those left: the state as of that seq.
  */
-export async function replayCustom(store: Store, p: CustomProjection, cut: string, key?: string): Promise<Record<string, unknown>[]> {
-  const states = new Map<unknown, unknown>();
-  let single: unknown;
-  let started = false;
+export async function foldCustom(
+  store: Store,
+  p: CustomProjection,
+  cut: string,
+  state: CustomState = emptyCustomState(),
+  checkpoints?: { seqs: number[]; save: (seq: number, state: CustomState) => Promise<void> },
+): Promise<CustomState> {
+  const { states } = state;
   const initial = () => {
     try {
       return p.initialState();
@@ -312,34 +327,67 @@ export async function replayCustom(store: Store, p: CustomProjection, cut: strin
       throw new UserError(`projection ${p.name}: initialState threw: ${firstLine(error)}`, 'fix the projection');
     }
   };
+  const pending = checkpoints ? [...checkpoints.seqs] : [];
   for await (const events of replayEvents(store, cut)) {
-    for (const e of events) {
-      try {
-        if (p.keyOf) {
-          const k = p.keyOf(e);
-          if (k === undefined || k === null) continue;
-          const s = states.has(k) ? states.get(k) : initial();
-          states.set(k, synchronous(p.evolve(s, e)));
-        } else {
-          if (!started) {
-            single = initial();
-            started = true;
-          }
-          single = synchronous(p.evolve(single, e));
-        }
-      } catch (error) {
-        if (error instanceof UserError) throw error;
-        throw new UserError(
-          `projection ${p.name} failed at event ${e.id} (seq ${e.seq}, ${e.type}): ${firstLine(error)}`,
-          `fix ${path.relative(process.cwd(), p.file) || p.file}; evtrail query "select * from events where seq = ${e.seq}" shows the event`,
-        );
+    if (pending.length > 0 && events.length > 0 && events.at(-1)!.seq > pending[0]!) {
+      // Cheap test first: only a slice that passes a checkpoint is walked event by event here.
+      for (const e of events) {
+        while (pending.length > 0 && e.seq > pending[0]!) await checkpoints!.save(pending.shift()!, state);
+        apply(e);
       }
+      continue;
+    }
+    for (const e of events) apply(e);
+  }
+  while (pending.length > 0) await checkpoints!.save(pending.shift()!, state);
+  return state;
+
+  function apply(e: ReplayEvent): void {
+    try {
+      if (p.keyOf) {
+        const k = p.keyOf(e);
+        if (k === undefined || k === null) return;
+        const s = states.has(k) ? states.get(k) : initial();
+        states.set(k, synchronous(p.evolve(s, e)));
+      } else {
+        if (!state.started) {
+          state.single = initial();
+          state.started = true;
+        }
+        state.single = synchronous(p.evolve(state.single, e));
+      }
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(
+        `projection ${p.name} failed at event ${e.id} (seq ${e.seq}, ${e.type}): ${firstLine(error)}`,
+        `fix ${path.relative(process.cwd(), p.file) || p.file}; evtrail query "select * from events where seq = ${e.seq}" shows the event`,
+      );
     }
   }
+}
+
+/**
+ * Folds the events of a cut through the projection. Rows: with keyOf, one per key in key order
+ * (`{ key, ...state }` for an object state, `{ key, state }` otherwise); without, the state
+ * itself (an array of rows, or one row).
+ */
+export async function replayCustom(store: Store, p: CustomProjection, cut: string, key?: string, from?: CustomState): Promise<Record<string, unknown>[]> {
+  return customRows(p, await foldCustom(store, p, cut, from), key);
+}
+
+export function customRows(p: CustomProjection, state: CustomState, key?: string): Record<string, unknown>[] {
   if (!p.keyOf) {
-    if (!started) single = initial();
-    return toRows(single, p.name);
+    if (!state.started) {
+      try {
+        state.single = p.initialState();
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError(`projection ${p.name}: initialState threw: ${firstLine(error)}`, 'fix the projection');
+      }
+    }
+    return toRows(state.single, p.name);
   }
+  const { states } = state;
   const keys = [...states.keys()];
   const numeric = keys.every((k) => typeof k === 'number');
   keys.sort(numeric ? (a, b) => (a as number) - (b as number) : (a, b) => cmp(String(a), String(b)));

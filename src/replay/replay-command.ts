@@ -18,6 +18,7 @@ import { atCondition, atLabel, parseAt, type At, type StoreBounds } from './at.j
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
 import { sqlString } from '../store/sql.js';
 import { isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
+import { builtinFromSnapshotSql, customStateOf, findSnapshot, type SnapshotInfo } from './snapshots.js';
 
 export interface ReplayFlags {
   db: string;
@@ -27,6 +28,10 @@ export interface ReplayFlags {
   diff?: string;
   limit: string;
   mode: OutputMode;
+  /** false: ignore snapshots (--no-snapshots). */
+  snapshots?: boolean;
+  /** Another version of the (custom) projection to diff against, entity by entity. */
+  compare?: string;
 }
 
 /** Rows as DuckDB streams them: JSON-safe values, chunk by chunk. */
@@ -45,19 +50,42 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   if (flags.key !== undefined && flags.key.trim() === '') throw new UserError('--key needs a value', 'e.g. --key ord-00000042');
   // A custom module is loaded before the store is opened: a broken module is reported first.
   const projection = await resolveProjection(flags.projection);
+  const baseline = flags.compare === undefined ? undefined : await resolveProjection(flags.compare);
+  if (baseline && (baseline.kind !== 'custom' || projection.kind !== 'custom')) {
+    throw new UserError('--compare diffs two versions of a projection module', 'e.g. --projection ./v2.mjs --compare ./v1.mjs');
+  }
+  if (baseline && flags.diff !== undefined) throw new UserError('--compare and --diff cannot go together', 'compare two versions at one point (--at), or one version between two points (--diff)');
   const store = await Store.open(flags.db, { readOnly: true });
   try {
     await store.run(MACROS_SQL);
     const bounds = await storeBounds(store);
     const at = parseAt(flags.at ?? (bounds.lastSeq === null ? 'seq:0' : `seq:${bounds.lastSeq}`), bounds, '--at');
     const name = projection.def.name;
-    if (flags.diff !== undefined) {
-      const to = parseAt(flags.diff, bounds, '--diff');
-      const diff = await diffRows(store, projection, at, to, flags.key);
-      await printDiff(flags.mode, { at, to, projection: name, key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit });
+    if (baseline?.kind === 'custom' && projection.kind === 'custom') {
+      const diff = await compareCustom(store, baseline.def, projection.def, at, flags.key);
+      await printDiff(flags.mode, {
+        head: { at: atLabel(at), projection: name, compare: baseline.def.name },
+        title: `${name} (--projection) against ${baseline.def.name} (--compare) as of ${atLabel(at)}${flags.key !== undefined ? `, ${flags.key}` : ''}`,
+        key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
+      });
       return;
     }
-    const rows = await projectionRows(store, projection, at, flags.key);
+    if (flags.diff !== undefined) {
+      const to = parseAt(flags.diff, bounds, '--diff');
+      const find = async (point: At) => (flags.snapshots === false ? null : await findSnapshot(store, projection, point, note));
+      const snaps = { from: await find(at), to: await find(to) };
+      for (const sn of new Set([snaps.from?.seq, snaps.to?.seq])) if (sn !== undefined) note(`replayed from the snapshot at seq ${sn}`);
+      const diff = await diffRows(store, projection, at, to, flags.key, snaps);
+      await printDiff(flags.mode, {
+        head: { at: atLabel(at), diff: atLabel(to), projection: name },
+        title: `${name}${flags.key !== undefined ? ` ${flags.key}` : ''}: what changed from ${atLabel(at)} to ${atLabel(to)}`,
+        key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
+      });
+      return;
+    }
+    const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);
+    if (snap) note(`replayed from the snapshot at seq ${snap.seq}`);
+    const rows = await projectionRows(store, projection, at, flags.key, snap);
     await printRows(flags.mode, { at, projection: name, key: flags.key, rows, limit, note: projection.kind === 'builtin' ? projection.def.note : undefined });
   } catch (error) {
     // DuckDB's own limit, not a bug: say how to give it more room.
@@ -73,7 +101,11 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   }
 }
 
-async function resolveProjection(name: string): Promise<Projection> {
+function note(text: string): void {
+  process.stderr.write(`note: ${text}\n`);
+}
+
+export async function resolveProjection(name: string): Promise<Projection> {
   const def = builtin(name);
   if (def) return { kind: 'builtin', def };
   if (isCustomProjectionPath(name)) return { kind: 'custom', def: await loadCustomProjection(name) };
@@ -102,22 +134,34 @@ export async function streamSql(store: Store, sql: string): Promise<RowSet> {
   };
 }
 
-async function projectionRows(store: Store, p: Projection, at: At, key: string | undefined): Promise<RowSet> {
-  if (p.kind === 'custom') return rowSetOf(await replayCustom(store, p.def, atCondition(at), key));
-  return builtinRows(store, p.def, atCondition(at), key);
+async function projectionRows(store: Store, p: Projection, at: At, key: string | undefined, snap: SnapshotInfo | null = null): Promise<RowSet> {
+  if (p.kind === 'custom') {
+    if (!snap) return rowSetOf(await replayCustom(store, p.def, atCondition(at), key));
+    return rowSetOf(await replayCustom(store, p.def, `seq > ${snap.seq} AND (${atCondition(at)})`, key, await customStateOf(store, snap)));
+  }
+  return builtinRows(store, p.def, atCondition(at), key, undefined, snap);
 }
 
-/** A built-in's rows for a cut, streamed; in parts (key ranges, in order) when the cut is large. */
-export async function builtinRows(store: Store, def: BuiltinProjection, cut: string, key?: string, eventsPerPart?: number): Promise<RowSet> {
-  const [first, ...rest] = await keyRanges(store, def, [cut], key, eventsPerPart);
-  const head = await streamSql(store, builtinSql(def, `(${cut}) AND ${first}`, key));
+/**
+ * A built-in's rows for a cut, streamed; in parts (key ranges, in order) when the cut is large;
+ * from a snapshot when one is given (its rows continued by the events after it).
+ */
+export async function builtinRows(store: Store, def: BuiltinProjection, cut: string, key?: string, eventsPerPart?: number, snap: SnapshotInfo | null = null): Promise<RowSet> {
+  const [first, ...rest] = await keyRanges(store, def, [snap ? `seq > ${snap.seq} AND (${cut})` : cut], key, eventsPerPart);
+  const part = (range: string) =>
+    snap && def.snapshot
+      ? key !== undefined && def.keyEvents
+        ? builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`)
+        : builtinFromSnapshotSql(def, snap, cut, range, key)
+      : builtinSql(def, `(${cut}) AND ${range}`, key);
+  const head = await streamSql(store, part(first!));
   if (rest.length === 0) return head;
   // Part by part: each part's rows come in key order and the parts are key ranges in order.
   return {
     ...head,
     rows: (async function* () {
       yield* head.rows;
-      for (const range of rest) yield* (await streamSql(store, builtinSql(def, `(${cut}) AND ${range}`, key))).rows;
+      for (const range of rest) yield* (await streamSql(store, part(range))).rows;
     })(),
   };
 }
@@ -235,24 +279,49 @@ export interface DiffRow {
   after: Record<string, unknown> | null;
 }
 
-async function diffRows(store: Store, p: Projection, from: At, to: At, key: string | undefined): Promise<{ keyColumns: string[]; rows: DiffRow[] }> {
+type SnapshotPair = { from: SnapshotInfo | null; to: SnapshotInfo | null };
+
+async function diffRows(store: Store, p: Projection, from: At, to: At, key: string | undefined, snaps: SnapshotPair = { from: null, to: null }): Promise<{ keyColumns: string[]; rows: DiffRow[] }> {
   if (p.kind === 'custom') {
-    const a = await replayCustom(store, p.def, atCondition(from), key);
-    const b = await replayCustom(store, p.def, atCondition(to), key);
+    const replay = async (at: At, snap: SnapshotInfo | null) =>
+      snap ? replayCustom(store, p.def, `seq > ${snap.seq} AND (${atCondition(at)})`, key, await customStateOf(store, snap)) : replayCustom(store, p.def, atCondition(at), key);
+    const a = await replay(from, snaps.from);
+    const b = await replay(to, snaps.to);
     if (p.def.keyOf) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
     // No keys: rows are told apart by their place.
     const numbered = (rows: Record<string, unknown>[]) => rows.map((r, i) => ({ row: i + 1, ...r }));
     return { keyColumns: ['row'], rows: diffObjects(numbered(a), numbered(b), ['row']) };
   }
-  return { keyColumns: [...p.def.keyColumns], rows: await builtinDiff(store, p.def, atCondition(from), atCondition(to), key) };
+  return { keyColumns: [...p.def.keyColumns], rows: await builtinDiff(store, p.def, atCondition(from), atCondition(to), key, undefined, snaps) };
+}
+
+/**
+ * --compare: two versions of a projection replayed over the same events (up to `at`), their
+ * states diffed entity by entity: `before` is the --compare version's, `after` the --projection
+ * one's (added: only the new version has the entity). Keyed by `key` when both have keyOf, by
+ * row number otherwise.
+ */
+export async function compareCustom(store: Store, oldP: CustomProjection, newP: CustomProjection, at: At, key?: string): Promise<{ keyColumns: string[]; rows: DiffRow[] }> {
+  const cut = atCondition(at);
+  const a = await replayCustom(store, oldP, cut, key);
+  const b = await replayCustom(store, newP, cut, key);
+  if (oldP.keyOf && newP.keyOf) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
+  const numbered = (rows: Record<string, unknown>[]) => rows.map((r, i) => ({ row: i + 1, ...r }));
+  return { keyColumns: ['row'], rows: diffObjects(numbered(a), numbered(b), ['row']) };
 }
 
 /** A built-in's entities that differ between two cuts, in key order; in parts when the cuts are large. */
-export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number): Promise<DiffRow[]> {
+export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number, snaps: SnapshotPair = { from: null, to: null }): Promise<DiffRow[]> {
   const keys = def.keyColumns.map((c) => `"${c}"`);
-  const side = (cut: string, range: string) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${builtinSql(def, `(${cut}) AND ${range}`, key)}) x`;
+  const rows = (cut: string, range: string, snap: SnapshotInfo | null) =>
+    snap && def.snapshot
+      ? key !== undefined && def.keyEvents
+        ? builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`)
+        : builtinFromSnapshotSql(def, snap, cut, range, key)
+      : builtinSql(def, `(${cut}) AND ${range}`, key);
+  const side = (cut: string, range: string, snap: SnapshotInfo | null) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${rows(cut, range, snap)}) x`;
   const diffSql = (range: string) => `
-    WITH a AS (${side(from, range)}), b AS (${side(to, range)})
+    WITH a AS (${side(from, range, snaps.from)}), b AS (${side(to, range, snaps.to)})
     SELECT a.j AS before, b.j AS after
     FROM a FULL JOIN b ON ${keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND ')}
     WHERE a.j IS DISTINCT FROM b.j
@@ -314,9 +383,9 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 interface DiffView {
-  at: At;
-  to: At;
-  projection: string;
+  /** The --json head ({ at, diff, projection } or { at, projection, compare }). */
+  head: Record<string, unknown>;
+  title: string;
   key?: string;
   keyColumns: string[];
   rows: DiffRow[];
@@ -325,7 +394,7 @@ interface DiffView {
 
 async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
   if (mode === 'json') {
-    const head: Record<string, unknown> = { at: atLabel(v.at), diff: atLabel(v.to), projection: v.projection };
+    const head: Record<string, unknown> = { ...v.head };
     if (v.key !== undefined) head.key = v.key;
     let text = JSON.stringify(head).slice(0, -1) + ',"rows":[';
     v.rows.forEach((r, i) => {
@@ -349,7 +418,7 @@ async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
   const counts = (['added', 'removed', 'changed'] as const).map((c) => `${v.rows.filter((r) => r.change === c).length} ${c}`).join(', ');
   const shown = lines.slice(0, v.limit);
   const note = lines.length > shown.length ? `${counts}; … ${lines.length - shown.length} more lines (--limit, or --json / --csv for all)` : counts;
-  await printTables(mode, [{ title: `${v.projection}${v.key !== undefined ? ` ${v.key}` : ''}: what changed from ${atLabel(v.at)} to ${atLabel(v.to)}`, columns, rows: shown, note }]);
+  await printTables(mode, [{ title: v.title, columns, rows: shown, note }]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -82,6 +82,31 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'replay snapshots',
+    sql: `
+      -- A projection's state as of a seq (evtrail snapshot). code_hash is the SHA-256 of the
+      -- projection's code (a built-in's SQL, a module's file): another hash is a stale snapshot.
+      CREATE TABLE snapshots (
+        snapshot_id INTEGER PRIMARY KEY,
+        projection VARCHAR NOT NULL,
+        code_hash VARCHAR NOT NULL,
+        seq BIGINT NOT NULL,              -- the state of the events with seq <= this
+        events BIGINT NOT NULL,           -- events with seq <= seq when it was made (a changed prefix is stale)
+        max_ts TIMESTAMP_NS,              -- their latest time: usable for a time cut T >= max_ts ...
+        untimed BIGINT NOT NULL,          -- ... when none of them lacks a time
+        entities BIGINT NOT NULL,
+        created_at TIMESTAMP NOT NULL
+      );
+      -- One row per entity (key NULL for a projection without keys).
+      CREATE TABLE snapshot_rows (
+        snapshot_id INTEGER NOT NULL,
+        key VARCHAR,
+        state JSON
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

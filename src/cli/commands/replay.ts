@@ -10,6 +10,8 @@ interface ReplayOptions {
   json?: boolean;
   csv?: boolean;
   limit: string;
+  snapshots?: boolean;
+  compare?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -20,9 +22,11 @@ export function registerReplay(program: Command): void {
     .option('--projection <name>', 'streams, orders, positions, or a module exporting { name, initialState, evolve, keyOf? } (./my-projection.mjs)', 'streams')
     .option('--key <key>', 'only this entity (an order id, a stream, an account; a custom projection\'s key)')
     .option('--diff <time>', 'what changed from --at to this point (same forms as --at)')
+    .option('--compare <module>', 'replay this other version of the --projection module too and diff their states entity by entity (added, removed, changed fields)')
     .option('--json', 'print { at, projection, rows } (all rows)')
     .option('--csv', 'print CSV (all rows)')
     .option('--limit <n>', 'rows shown in a terminal or as text (--json and --csv print all)', '200')
+    .option('--no-snapshots', 'replay from the first event even when a snapshot (evtrail snapshot) could serve')
     .addHelpText('after', `
 Examples:
   evtrail replay --at 2025-08-26T10:31:05.123456Z --projection orders
@@ -30,6 +34,7 @@ Examples:
   evtrail replay --at 10:31 --projection orders --key ord-00000042
   evtrail replay --at 10:00 --diff 10:05 --projection orders
   evtrail replay --at end-1m --projection ./my-projection.mjs
+  evtrail replay --projection ./v2.mjs --compare ./v1.mjs       # what v2 does differently
 
 The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 10:00') group by all"
 (orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq).`);

@@ -39,3 +39,48 @@ ORDER BY stream`;
 export function streamsKeyCondition(key: string): string {
   return `stream = '${key.replaceAll("'", "''")}'`;
 }
+
+const PATCH = `(state, patch) -> json_merge_patch(CASE WHEN json_type(patch) = 'OBJECT' AND json_type(state) <> 'OBJECT' THEN '{}'::JSON ELSE state END, patch)`;
+
+/**
+ * Snapshots: the fold of later events (per stream its counts, last values and the data patches
+ * in seq order), continued from a snapshot's partial states (`base`: a relation with the columns
+ * of streamsMergeSql). The merge-patch fold is a left fold, so starting it from the snapshot's state gives
+ * the state of one fold over both.
+ */
+export function streamsFoldSql(where: string): string {
+  return `
+  SELECT stream,
+    count(*) AS events,
+    max(seq) AS last_seq,
+    arg_max_null(rev, seq) AS last_rev,
+    arg_max(type, seq) AS last_type,
+    arg_max_null(ts, seq) AS last_ts,
+    count(*) FILTER (WHERE dup_kind = 'conflict') AS conflicts,
+    list_transform(list_sort(coalesce(list({'seq': seq, 'data': data}) FILTER (WHERE data IS NOT NULL), [])), e -> e.data) AS patches
+  FROM events
+  WHERE (${where}) AND dup_kind IS DISTINCT FROM 'redelivery' AND stream IS NOT NULL
+  GROUP BY stream`;
+}
+
+/** No partial states yet, typed as streamsMergeSql's (the base of a first snapshot). */
+export const STREAMS_EMPTY = `(SELECT NULL::VARCHAR AS stream, 0::BIGINT AS events, NULL::BIGINT AS last_seq, NULL::BIGINT AS last_rev,
+  NULL::VARCHAR AS last_type, NULL::TIMESTAMP_NS AS last_ts, 0::BIGINT AS conflicts, NULL::JSON AS state WHERE false)`;
+
+export function streamsMergeSql(base: string, fold: string): string {
+  return `
+  SELECT coalesce(d.stream, s.stream) AS stream,
+    coalesce(s.events, 0) + coalesce(d.events, 0) AS events,
+    coalesce(d.last_seq, s.last_seq) AS last_seq,
+    CASE WHEN d.stream IS NOT NULL THEN d.last_rev ELSE s.last_rev END AS last_rev,
+    CASE WHEN d.stream IS NOT NULL THEN d.last_type ELSE s.last_type END AS last_type,
+    CASE WHEN d.stream IS NOT NULL THEN d.last_ts ELSE s.last_ts END AS last_ts,
+    coalesce(s.conflicts, 0) + coalesce(d.conflicts, 0) AS conflicts,
+    CASE WHEN d.stream IS NULL THEN s.state ELSE list_reduce(d.patches, ${PATCH}, coalesce(s.state, '{}'::JSON)) END AS state
+  FROM ${base} s FULL JOIN (${fold}) d ON s.stream = d.stream`;
+}
+
+export function streamsRowsSql(merged: string): string {
+  return `SELECT stream, events::INTEGER AS events, last_rev::DOUBLE AS lastRev, last_type AS lastType, evt_iso(last_ts) AS lastEventAt,
+    conflicts::INTEGER AS conflicts, state FROM ${merged} ORDER BY stream`;
+}

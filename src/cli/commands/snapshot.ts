@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { dbOption, outputMode } from '../options.js';
+
+interface SnapshotOptions {
+  db: string;
+  projection: string;
+  every: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+export function registerSnapshot(program: Command): void {
+  const command = program
+    .command('snapshot')
+    .description('keep a projection\'s state every N events in the store, so replay --at starts from the nearest one')
+    .requiredOption('--projection <name>', 'orders, streams, positions, or a projection module (./my-projection.mjs)')
+    .option('--every <n>', 'a snapshot every n seq (every, 2 × every, … up to the last event)', '1000000')
+    .option('--json', 'print { projection, every, snapshots: [{ seq, entities }] }')
+    .option('--csv', 'print CSV')
+    .addHelpText('after', `
+Examples:
+  evtrail snapshot --projection orders --every 1000000
+  evtrail snapshot --projection ./my-projection.mjs --every 500000
+
+Snapshots are keyed by a hash of the projection's code: after the code changes, replay ignores
+them (with a note) until they are made again. Making them again replaces the projection's old ones.`);
+  dbOption(command).action(async (flags: SnapshotOptions) => {
+    const { runSnapshotCommand } = await import('../../replay/snapshot-command.js');
+    await runSnapshotCommand({ ...flags, mode: outputMode(flags) });
+  });
+}

@@ -1,0 +1,41 @@
+/** `evtrail snapshot`: a projection's state every N events, kept in the store (./snapshots.ts). */
+import type { OutputMode } from '../cli/options.js';
+import { printJson, printTables } from '../cli/render.js';
+import { UserError } from '../core/errors.js';
+import { MACROS_SQL } from '../store/macros.js';
+import { Store } from '../store/store.js';
+import { resolveProjection } from './replay-command.js';
+import { makeSnapshots } from './snapshots.js';
+
+export interface SnapshotFlags {
+  db: string;
+  projection: string;
+  every: string;
+  mode: OutputMode;
+}
+
+export async function runSnapshotCommand(flags: SnapshotFlags): Promise<void> {
+  if (!/^[1-9]\d*$/.test(flags.every.trim())) throw new UserError(`--every ${flags.every}: expected a whole number above 0`, 'e.g. --every 1000000');
+  const every = BigInt(flags.every.trim());
+  const projection = await resolveProjection(flags.projection);
+  const store = await Store.open(flags.db, {});
+  try {
+    await store.run(MACROS_SQL);
+    const made = await makeSnapshots(store, projection, every);
+    const name = projection.def.name;
+    if (flags.mode === 'json') {
+      printJson({ projection: name, every: Number(every), snapshots: made });
+      return;
+    }
+    await printTables(flags.mode, [
+      {
+        title: `snapshots of ${name} every ${every} events`,
+        columns: ['seq', 'entities'],
+        rows: made.map((m) => [m.seq, m.entities]),
+        note: made.length === 0 ? `none: the store has fewer than ${every} events` : `${made.length} snapshot${made.length === 1 ? '' : 's'}`,
+      },
+    ]);
+  } finally {
+    store.close();
+  }
+}
