@@ -1,3 +1,4 @@
+import { TRADING_EVENT_TYPES } from '../../packs/trading/vocabulary.js';
 /**
  * The `orders` projection of the trading pack (DESIGN §4) as one set-based DuckDB query: a
  * GROUP BY stream over the events up to the cut, with aggregates that are the fold of the
@@ -26,21 +27,8 @@
  * always gives the same bytes.
  */
 
-export const ORDER_EVENT_TYPES = [
-  'OrderPlaced',
-  'RiskCheckPassed',
-  'RiskCheckRejected',
-  'OrderRouted',
-  'RoutingFailed',
-  'RiskReservationReleased',
-  'OrderAcknowledged',
-  'OrderPartiallyFilled',
-  'OrderFilled',
-  'OrderCancelRequested',
-  'OrderCancelled',
-  'OrderRejected',
-  'SettlementCompleted',
-] as const;
+/** The event types that take part: the trading pack's vocabulary. */
+export const ORDER_EVENT_TYPES = TRADING_EVENT_TYPES;
 
 /** Non-terminal statuses in the order they are reached, with the event that reaches each. */
 export const PROGRESS_STEPS = [
