@@ -1,5 +1,5 @@
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell } from '../cli/render.js';
+import { printTables, toCsv, type Cell, safeJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { runQuery } from './query.js';
@@ -52,24 +52,4 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
   }
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
-/** Writes to stdout, waiting when the reader is slower than the query (large results). */
-async function write(text: string): Promise<void> {
-  if (process.stdout.write(text)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      process.stdout.off('drain', done);
-      process.stdout.off('close', done);
-      resolve();
-    };
-    process.stdout.once('drain', done);
-    process.stdout.once('close', done);
-  });
-}

@@ -10,7 +10,7 @@
  * number is computed in a fixed order.
  */
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell, type TableData } from '../cli/render.js';
+import { printTables, toCsv, type Cell, type TableData, safeJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
@@ -423,24 +423,4 @@ async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
-/** Writes to stdout, waiting when the reader is slower than the replay (large results). */
-async function write(text: string): Promise<void> {
-  if (process.stdout.write(text)) return;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      process.stdout.off('drain', done);
-      process.stdout.off('close', done);
-      resolve();
-    };
-    process.stdout.once('drain', done);
-    process.stdout.once('close', done);
-  });
-}
