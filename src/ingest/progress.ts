@@ -4,8 +4,10 @@ import type { Store } from '../store/store.js';
  * Progress on stderr, on a terminal only: the current step and DuckDB's own estimate of how far
  * the running statement is, redrawn in place every 200 ms.
  */
-export function startProgress(store: Store): { step: (message: string) => void; stop: () => void } | undefined {
+export async function startProgress(store: Store): Promise<{ step: (message: string) => void; stop: () => void } | undefined> {
   if (!process.stderr.isTTY) return undefined;
+  // DuckDB tracks a statement's progress only with its progress bar on; it draws nothing itself.
+  await store.run(`SET enable_progress_bar = true; SET enable_progress_bar_print = false;`).catch(() => undefined);
   let message = '';
   const started = Date.now();
   const draw = () => {

@@ -71,7 +71,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   try {
     store = await Store.open(flags.db, { create: true });
     created = !existed;
-    const progress = flags.quiet || flags.json ? undefined : startProgress(store);
+    const progress = flags.quiet || flags.json ? undefined : await startProgress(store);
     try {
       if (interrupted) throw new Interrupted();
       const onProgress = (message: string) => {
