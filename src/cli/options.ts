@@ -26,3 +26,8 @@ export function outputMode(flags: OutputFlags): OutputMode {
   if (flags.csv) return 'csv';
   return process.stdout.isTTY ? 'tty' : 'plain';
 }
+
+/** A repeatable option's values, in the order given (`--key a --key b`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

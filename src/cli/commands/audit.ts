@@ -1,23 +1,9 @@
 import { Option, type Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import type { AuditCommandFlags } from '../../audit/audit-command.js';
+import { collect, dbOption, outputMode } from '../options.js';
 
-export interface AuditFlags {
-  db: string;
-  json?: boolean;
-  details?: boolean;
-  only?: string[];
-  rules?: string;
-  pack?: string[];
-  param?: string[];
-  since?: string;
-  until?: string;
-  failOn: string;
-  explain?: string;
-  list?: boolean;
-  limit: string;
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
+export type AuditFlags = Omit<AuditCommandFlags, 'mode'> & { json?: boolean };
 
 export function registerAudit(program: Command): void {
   const command = program

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { dbOption } from '../options.js';
+import { collect, dbOption } from '../options.js';
 
 interface IngestFlags {
   db: string;
@@ -42,8 +42,5 @@ export function registerIngest(program: Command): void {
   });
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 export type { IngestFlags };

@@ -1,22 +1,7 @@
 import { Option, type Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import type { TraceFlags } from '../../trace/trace-command.js';
+import { collect, dbOption, outputMode } from '../options.js';
 
-interface TraceCliFlags {
-  db: string;
-  json?: boolean;
-  dot?: boolean;
-  mermaid?: boolean;
-  stats?: boolean;
-  as?: string;
-  key?: string[];
-  skewTolerance: string;
-  stuckAfter: string;
-  maxEvents: string;
-  saga: boolean;
-  index: boolean;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerTrace(program: Command): void {
   const command = program
@@ -34,7 +19,7 @@ export function registerTrace(program: Command): void {
     .option('--max-events <n>', 'stop growing the graph past this many events', '20000')
     .option('--no-saga', 'leave out the saga view for orders')
     .option('--no-index', 'do not build or update the trace index (read-only; slower on large stores)');
-  dbOption(command).action(async (id: string | undefined, flags: TraceCliFlags) => {
+  dbOption(command).action(async (id: string | undefined, flags: TraceFlags) => {
     const { runTraceCommand } = await import('../../trace/trace-command.js');
     await runTraceCommand(id, flags, outputMode(flags));
   });
