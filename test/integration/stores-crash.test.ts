@@ -8,41 +8,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { BIN, tmpDir } from '../helpers.js';
+import { NATS_URL, PG_URL, skipWithout } from '../servers.js';
 
 /**
  * kill -9 in the middle of an event-store ingest, then a rerun, gives exactly the store an
  * uninterrupted run gives: events, rejects, sources and their checkpoints. The kills land at
  * half of a measured uninterrupted run (where the rows are being read, mapped or stored), on a first ingest and on an incremental one.
  */
-const PG_URL = process.env.EVTRAIL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const NATS_URL = process.env.EVTRAIL_TEST_NATS ?? 'nats://127.0.0.1:4222';
-
-async function pgUp(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-async function natsUp(): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: NATS_URL, timeout: 3000, reconnect: false });
-    await (await jetstreamManager(nc)).getAccountInfo();
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const ci = process.env.CI === 'true';
-const pgOk = await pgUp();
-const natsOk = await natsUp();
-if (!pgOk && !ci) console.warn(`stores-crash: PostgreSQL part SKIPPED, no server at ${PG_URL} (with CI=true this is a failure)`);
-if (!natsOk && !ci) console.warn(`stores-crash: NATS part SKIPPED, no JetStream at ${NATS_URL} (with CI=true this is a failure)`);
+const pgOk = !(await skipWithout('postgres', 'stores-crash (PostgreSQL part)'));
+const natsOk = !(await skipWithout('nats', 'stores-crash (NATS part)'));
 
 const N = 8_000;
 
@@ -107,7 +81,7 @@ async function crashAndCompare(dir: string, args: string[], append: () => Promis
   expect(outcomes.filter((o) => o === 'SIGKILL').length, outcomes.join(', ')).toBeGreaterThanOrEqual(1);
 }
 
-describe.skipIf(!pgOk && !ci)('kill -9 during a PostgreSQL ingest', () => {
+describe.skipIf(!pgOk)('kill -9 during a PostgreSQL ingest', () => {
   const schema = `evt_crash_${crypto.randomBytes(4).toString('hex')}`;
   let client: pg.Client;
   let dir: string;
@@ -134,7 +108,7 @@ describe.skipIf(!pgOk && !ci)('kill -9 during a PostgreSQL ingest', () => {
   }, 120_000);
 });
 
-describe.skipIf(!natsOk && !ci)('kill -9 during a JetStream ingest', () => {
+describe.skipIf(!natsOk)('kill -9 during a JetStream ingest', () => {
   const tag = crypto.randomBytes(4).toString('hex');
   const stream = `EVT_CRASH_${tag}`;
   let dir: string;

@@ -9,27 +9,14 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
+import { NATS_URL, skipWithout } from '../servers.js';
 
 /**
  * NATS JetStream read from the real server (127.0.0.1:4222): a stream of our own per run,
  * generator events published with headers; every envelope field compared with a plain-JS
  * reference (headers into meta, Nats-Msg-Id as id, stream sequence as position).
  */
-const NATS_URL = process.env.EVTRAIL_TEST_NATS ?? 'nats://127.0.0.1:4222';
-
-async function natsUp(): Promise<boolean> {
-  try {
-    const nc = await connect({ servers: NATS_URL, timeout: 3000, reconnect: false });
-    await jetstreamManager(nc).then((m) => m.getAccountInfo());
-    await nc.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const up = await natsUp();
-const skip = !up && process.env.CI !== 'true';
-if (skip) console.warn(`stores-nats: SKIPPED, no NATS JetStream at ${NATS_URL} (with CI=true this is a failure)`);
+const skip = await skipWithout('nats', 'stores-nats');
 
 const ENVELOPE = `seq, id, stream, rev, type, schema_version, evt_iso(ts) AS ts, correlation_id, causation_id, source,
   data::VARCHAR AS data, meta::VARCHAR AS meta, position, source_pos`;

@@ -8,28 +8,14 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
+import { PG_URL, skipWithout } from '../servers.js';
 
 /**
  * Marten, Emmett and any table, read from the real PostgreSQL: each layout written from the
  * project's documented schema into a schema of our own, seeded from the trading generator,
  * ingested twice (all, then what was appended), every field compared with a plain-JS reference.
  */
-const PG_URL = process.env.EVTRAIL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const up = await pgUp();
-const skip = !up && process.env.CI !== 'true';
-if (skip) console.warn(`stores-postgres-layouts: SKIPPED, no PostgreSQL at ${PG_URL} (with CI=true this is a failure)`);
+const skip = await skipWithout('postgres', 'stores-postgres-layouts');
 
 const uuid = (id: string) => {
   const h = crypto.createHash('md5').update(id).digest('hex');

@@ -8,28 +8,14 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource } from '../../src/ingest/stores/open.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
+import { PG_URL, skipWithout } from '../servers.js';
 
 /**
  * Message DB read from the real PostgreSQL (127.0.0.1:5432): a schema of our own per run with
  * Message DB's documented messages table, seeded from the trading generator; every envelope
  * field is compared with a plain-JS reference built from the seeded rows.
  */
-const PG_URL = process.env.EVTRAIL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function pgUp(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-const up = await pgUp();
-const skip = !up && process.env.CI !== 'true';
-if (skip) console.warn(`stores-postgres: SKIPPED, no PostgreSQL at ${PG_URL} (with CI=true this is a failure)`);
+const skip = await skipWithout('postgres', 'stores-postgres');
 
 /** Message DB's messages table (message-db/message-db, database/tables/messages.sql and its indexes). */
 function messageDbDdl(schema: string): string {
