@@ -19,6 +19,22 @@
  * avgCost and realizedPnl are rounded to 6 decimals.
  */
 
+
+/**
+ * One fill f = {q, p} applied to an average-cost position state v = {pos, cost, pnl} (the body
+ * of the fold's lambda): adding to the position raises its cost; reducing it realises P&L at the
+ * average cost; crossing zero realises the old position and opens the rest at the fill price.
+ */
+function averageCostStep(v: string): string {
+  return `CASE
+        WHEN ${v}.pos = 0 OR sign(f.q) = sign(${v}.pos) THEN
+          {'pos': ${v}.pos + f.q, 'cost': ${v}.cost + f.q * f.p, 'pnl': ${v}.pnl}
+        WHEN abs(f.q) <= abs(${v}.pos) THEN
+          {'pos': ${v}.pos + f.q, 'cost': (${v}.cost / ${v}.pos) * (${v}.pos + f.q), 'pnl': ${v}.pnl + abs(f.q) * (f.p - ${v}.cost / ${v}.pos) * sign(${v}.pos)}
+        ELSE
+          {'pos': ${v}.pos + f.q, 'cost': (${v}.pos + f.q) * f.p, 'pnl': ${v}.pnl + abs(${v}.pos) * (f.p - ${v}.cost / ${v}.pos) * sign(${v}.pos)}
+      END`;
+}
 export const POSITION_COLUMNS = ['accountId', 'symbol', 'netQty', 'avgCost', 'realizedPnl', 'fills', 'conflicts', 'lastFillAt'] as const;
 
 export function positionsSql(where: string): string {
@@ -43,14 +59,7 @@ WITH cut AS (
     -- Collected unordered, then sorted by seq: an ORDER BY inside the aggregate buffers every
     -- group's rows apart and runs out of memory on large cuts.
     list_reduce(list_transform(list_sort(list({'seq': seq, 'q': q, 'p': p})), x -> {'q': x.q, 'p': x.p}), (s, f) ->
-      CASE
-        WHEN s.pos = 0 OR sign(f.q) = sign(s.pos) THEN
-          {'pos': s.pos + f.q, 'cost': s.cost + f.q * f.p, 'pnl': s.pnl}
-        WHEN abs(f.q) <= abs(s.pos) THEN
-          {'pos': s.pos + f.q, 'cost': (s.cost / s.pos) * (s.pos + f.q), 'pnl': s.pnl + abs(f.q) * (f.p - s.cost / s.pos) * sign(s.pos)}
-        ELSE
-          {'pos': s.pos + f.q, 'cost': (s.pos + f.q) * f.p, 'pnl': s.pnl + abs(s.pos) * (f.p - s.cost / s.pos) * sign(s.pos)}
-      END,
+      ${averageCostStep('s')},
       {'pos': 0::DOUBLE, 'cost': 0::DOUBLE, 'pnl': 0::DOUBLE}) AS s
   FROM fills
   GROUP BY account_id, symbol
@@ -121,14 +130,7 @@ export function positionsMergeSql(base: string, fold: string): string {
     SELECT coalesce(d.account_id, s.account_id) AS account_id, coalesce(d.symbol, s.symbol) AS symbol,
       CASE WHEN d.fl IS NULL THEN {'pos': s.pos, 'cost': s.cost, 'pnl': s.pnl} ELSE
       list_reduce(d.fl, (acc, f) ->
-        CASE
-          WHEN acc.pos = 0 OR sign(f.q) = sign(acc.pos) THEN
-            {'pos': acc.pos + f.q, 'cost': acc.cost + f.q * f.p, 'pnl': acc.pnl}
-          WHEN abs(f.q) <= abs(acc.pos) THEN
-            {'pos': acc.pos + f.q, 'cost': (acc.cost / acc.pos) * (acc.pos + f.q), 'pnl': acc.pnl + abs(f.q) * (f.p - acc.cost / acc.pos) * sign(acc.pos)}
-          ELSE
-            {'pos': acc.pos + f.q, 'cost': (acc.pos + f.q) * f.p, 'pnl': acc.pnl + abs(acc.pos) * (f.p - acc.cost / acc.pos) * sign(acc.pos)}
-        END,
+        ${averageCostStep('acc')},
         {'pos': coalesce(s.pos, 0::DOUBLE), 'cost': coalesce(s.cost, 0::DOUBLE), 'pnl': coalesce(s.pnl, 0::DOUBLE)}) END AS st,
       coalesce(s.fills, 0) + coalesce(d.fills, 0) AS fills,
       coalesce(s.conflicts, 0) + coalesce(d.conflicts, 0) AS conflicts,
