@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ALSO_FIRES, RULE_OF_ANOMALY } from '../../src/fixtures/anomaly-rules.js';
+import type { AnomalyKind } from '../../src/fixtures/trading-generator.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { BIN, ROOT, cli, cliJson, event, ndjson, tmpDir } from '../helpers.js';
 
@@ -243,14 +245,7 @@ describe('evtrail commands (built CLI)', () => {
     const truth = fs.readFileSync(path.join(ROOT, 'fixtures', 'trading-sample.truth.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const orders = new Set(fs.readFileSync(sample, 'utf8').trim().split('\n').map((l) => JSON.parse(l).data.orderId));
     expect(json.orders.reduce((n: number, r: { orders: number }) => n + r.orders, 0)).toBe(orders.size);
-    const RULES: Record<string, string[]> = {
-      duplicate: ['duplicate-event-id'], conflict: ['conflicting-event-id'], 'revision-gap': ['stream-revision-gap'],
-      'orphan-causation': ['causation-orphan'], 'clock-skew': ['causation-time-inversion', 'timestamp-regression'],
-      overfill: ['order-overfill'], 'fill-after-cancel': ['fill-after-terminal'], 'route-without-risk-check': ['route-without-risk-check'],
-      'missing-compensation': ['compensation-missing'], 'stuck-saga': ['saga-incomplete'], 'fill-price-through-limit': ['fill-price-outside-limit'],
-      'settlement-mismatch': ['settlement-mismatch'], 'schema-violation': ['schema-violation'],
-    };
-    const expected = new Set(truth.flatMap((t: { kind: string }) => RULES[t.kind] ?? [`unmapped:${t.kind}`]));
+    const expected = new Set(truth.flatMap((t: { kind: AnomalyKind }) => [RULE_OF_ANOMALY[t.kind] ?? `unmapped:${t.kind}`, ...(ALSO_FIRES[t.kind] ?? [])]));
     const found = new Set(json.audit.rules.filter((r: { violations: number }) => r.violations > 0).map((r: { id: string }) => r.id));
     expect([...found].sort()).toEqual([...expected].sort());
     // Run twice: the demo starts from a fresh store each time.

@@ -15,32 +15,10 @@ import { generateTradingLog, serializeTradingEvent, type AnomalyKind, type Anoma
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { tmpDir } from '../helpers.js';
+import { ALSO_FIRES, RULE_OF_ANOMALY } from '../../src/fixtures/anomaly-rules.js';
 
-/** Which rule finds each kind of anomaly the generator injects. */
-const RULE_OF: Record<AnomalyKind, string> = {
-  duplicate: 'duplicate-event-id',
-  conflict: 'conflicting-event-id',
-  'revision-gap': 'stream-revision-gap',
-  'orphan-causation': 'causation-orphan',
-  'clock-skew': 'causation-time-inversion',
-  overfill: 'order-overfill',
-  'fill-after-cancel': 'fill-after-terminal',
-  'route-without-risk-check': 'route-without-risk-check',
-  'missing-compensation': 'compensation-missing',
-  'stuck-saga': 'saga-incomplete',
-  'fill-price-through-limit': 'fill-price-outside-limit',
-  'settlement-mismatch': 'settlement-mismatch',
-  'schema-violation': 'schema-violation',
-};
-
-/**
- * Findings that legitimately come with an anomaly, at the same event. A clock skew stamps an
- * effect 1.2–4 s before its cause, and in a saga the cause is the event before it in the
- * stream: time goes back inside the stream too. Nothing else may fire.
- */
-const ALSO: Partial<Record<AnomalyKind, string[]>> = {
-  'clock-skew': ['timestamp-regression'],
-};
+const RULE_OF = RULE_OF_ANOMALY;
+const ALSO = ALSO_FIRES;
 
 let dir: string;
 let catalog: Catalog;
