@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { OUT, ROOT, evtrail, fmt, generate, largeStore, median, rmStore } from './lib.mjs';
+const { Rng } = await import(new URL('../dist/fixtures/trading-generator.js', import.meta.url).href);
 
 const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
 
@@ -14,16 +15,10 @@ function percentile(xs, q) {
   return s[Math.max(0, Math.ceil(q * s.length) - 1)];
 }
 
-/** mulberry32: the same 100 orders every run. */
+/** The generator's deterministic PRNG (mulberry32): the same 100 orders every run. */
 function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 export async function run({ args }) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/fixtures/trading-generator.js';
 import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { positionsSql } from '../../src/replay/projections/positions.js';
@@ -24,16 +25,10 @@ let dir: string;
 let store: Store;
 let events: (StreamEvent & OrderEvent)[];
 
-/** A small deterministic PRNG (mulberry32). */
+/** The generator's deterministic PRNG (mulberry32), as a function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Rng(seed);
+  return () => g.next();
 }
 
 function tradingLines(): string[] {
