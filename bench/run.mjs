@@ -35,7 +35,14 @@ for (const name of all.map((f) => f.replace('.bench.mjs', ''))) {
   }
   console.error(`bench: ${name}`);
   const { run } = await import(path.join(ROOT, 'bench', `${name}.bench.mjs`));
-  const md = await run({ args });
+  let md;
+  try {
+    md = await run({ args });
+  } catch (error) {
+    // A user-facing problem (a store in use, a missing build) is one line, as in the CLI.
+    process.stderr.write(`bench ${name}: ${error?.message ?? error}\n${error?.hint ? `hint: ${error.hint}\n` : ''}`);
+    process.exit(2);
+  }
   sections.push(`<!-- bench:${name} -->\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${os.loadavg()[0].toFixed(1)})._\n\n${md.trim()}\n<!-- /bench:${name} -->`);
 }
 const md = `# Benchmarks
