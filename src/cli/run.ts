@@ -13,6 +13,11 @@ import { registerSnapshot } from './commands/snapshot.js';
 import { registerTrace } from './commands/trace.js';
 import { registerAudit } from './commands/audit.js';
 import { registerSchema } from './commands/schema.js';
+import { registerReport } from './commands/report.js';
+import { registerExport } from './commands/export.js';
+import { registerVerify } from './commands/verify.js';
+import { registerSeal } from './commands/seal.js';
+import { registerKeygen } from './commands/keygen.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -26,7 +31,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerSchema, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -3,6 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvelopeField } from '../core/envelope.js';
 import { UserError } from '../core/errors.js';
+import { extendChain, hashEvents } from '../integrity/chain-store.js';
 import { MACROS_SQL } from '../store/macros.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -10,6 +11,7 @@ import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
 import { getPreset, type Preset } from './presets/index.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
+import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
 import { copyPart, copyWithoutLoneCr, expandFileArgs, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
 
 export interface IngestOptions {
@@ -105,6 +107,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       if (seqBase > seqStart) {
         options.progress?.('checking ids');
         await markDuplicates(store, seqStart, staged);
+        await extendChain(store, seqStart);
       }
       for (const source of staged) {
         if (source.summary.status === 'unchanged') continue;
@@ -158,7 +161,10 @@ async function stageSource(
   const preset: Preset = getPreset(options.preset ?? 'canonical');
   const size = fs.statSync(input.path).size;
   const head = await readHead(input.path);
+  // An evtrail export (its manifest) is one source, read as written (export-source.ts).
+  const exported = input.kind === 'file' && looksLikeManifest(head) ? openExport(input.path, input.displayName, options) : undefined;
   const format =
+    exported?.file_format ??
     options.format ??
     (input.kind === 'file' ? formatFromName(input.path) : undefined) ??
     sniffFormat(head) ??
@@ -182,7 +188,7 @@ async function stageSource(
     input, existing, sourceId, prevBytes, consumeTo, units: prevUnits, firstPos: prevUnits + 1, rejected: 0,
     sha256: existing?.sha256 ?? '', header: existing?.header ?? null, mappedTable, rejectsTable, gapsTable, hasGaps: false,
     summary: {
-      source: input.displayName, uri: input.uri, format, preset: preset.name, status: existing ? 'appended' : 'new',
+      source: input.displayName, uri: input.uri, format, preset: exported ? EXPORT_PRESET : preset.name, status: existing ? 'appended' : 'new',
       ingested: 0, rejected: 0, redelivered: 0, conflicts: 0, firstSeq: null, lastSeq: null,
     },
   };
@@ -190,6 +196,7 @@ async function stageSource(
     throw new UserError(`${input.displayName} was ingested as ${existing.format}, now read as ${format}`, `pass --format ${existing.format}`);
   }
   if (existing && size < prevBytes) throw changedSource(input, prevBytes);
+  const exportFiles = exported ? await verifyExportFiles(exported, input.path, input.displayName) : [];
   // Hash while DuckDB reads: the file is read twice, but on two cores at once.
   const lineFormat = format === 'ndjson' && !gz;
   const scanning = scanFile(input.path, [prevBytes, consumeTo], lineFormat ? prevBytes : undefined);
@@ -198,12 +205,22 @@ async function stageSource(
     const { hashes } = await scanning;
     if (hashes.get(prevBytes) !== existing.sha256) throw changedSource(input, prevBytes);
     if (consumeTo <= prevBytes) return { ...staged, summary: { ...staged.summary, status: 'unchanged' } };
-    if (format === 'json' || format === 'parquet') {
+    if (format === 'json' || format === 'parquet' || exported) {
       throw new UserError(
         `${input.displayName} has grown since it was ingested, and a ${format} file cannot be read in parts`,
         'append to NDJSON or CSV logs; ingest a rewritten file into a new store (--db)',
       );
     }
+  }
+
+  if (exported) {
+    options.progress?.(`reading ${input.displayName}`);
+    const part = await stageExport(store, exported, exportFiles, { mapped: mappedTable, rejects: rejectsTable, gaps: gapsTable });
+    const { hashes } = await scanning;
+    return {
+      ...staged, units: part.units, rejected: part.rejected, sha256: hashes.get(consumeTo)!, hasGaps: part.hasGaps,
+      summary: { ...staged.summary, ingested: part.ingested, rejected: part.rejected },
+    };
   }
 
   const whole = prevBytes === 0 && consumeTo === size;
@@ -298,6 +315,9 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
       m.correlation_id, m.causation_id, m.source, m.data, m.meta, ${sourceId}, m.pos, m.position,
       NULL, NULL, NULL
     FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
+  // Integrity: the same rows' hashes, from the staged table (extendChain chains them).
+  await hashEvents(store, `SELECT ${seqExpr} AS seq, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1) AS schema_version, m.ts, m.recorded_ts,
+    m.correlation_id, m.causation_id, m.source, m.data, m.meta FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
 
   // A line held back last time is read again now: its old reject row goes.
   if (s.existing) {

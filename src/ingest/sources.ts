@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../core/errors.js';
+import { exportManifestIn } from './export-source.js';
 import { formatFromName, isGzip } from './formats.js';
 
 /** A file-like input: a file on disk, or standard input spooled to one. */
@@ -62,6 +63,12 @@ export async function expandFileArgs(args: readonly string[], tmpDir: () => stri
       throw new UserError(`no such file: ${arg}`, 'check the path; use - to read standard input');
     }
     if (stat.isDirectory()) {
+      // A folder holding an evtrail export is one source: its manifest (export-source.ts).
+      const manifest = exportManifestIn(arg);
+      if (manifest) {
+        add(fileInput(manifest));
+        continue;
+      }
       const files = listFolder(arg);
       if (files.length === 0) {
         throw new UserError(`folder ${arg} holds no event files`, 'evtrail reads .ndjson, .jsonl, .json, .csv, .parquet (and .gz of them)');

@@ -107,6 +107,54 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'integrity: event hashes and the hash chain',
+    // The canonical form, the block size and the link are those of src/integrity (canonical.ts,
+    // chain.ts), written out here because a migration never changes; the integrity tests check
+    // that a store migrated from v2 verifies.
+    sql: `
+      -- SHA-256 (lowercase hex) of each event's canonical form, computed at ingest.
+      CREATE TABLE event_hashes (seq BIGINT NOT NULL, hash VARCHAR NOT NULL);
+      -- The chain: blocks of 65536 seqs (block k = seq k*65536+1 .. (k+1)*65536), for the whole
+      -- store (source_id 0) and for each source's events (source_id n).
+      CREATE TABLE chain_blocks (
+        source_id INTEGER NOT NULL,
+        block BIGINT NOT NULL,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL,
+        events BIGINT NOT NULL,
+        digest VARCHAR NOT NULL,          -- sha256 of the block's event hashes in seq order
+        link VARCHAR NOT NULL             -- sha256(previous link || digest || ':' block ':' first ':' last ':' events)
+      );
+      INSERT INTO evtrail_meta VALUES ('chain_block_size', '65536'), ('chain_canonical', 'evtrail-event/1');
+
+      CREATE TEMP TABLE evt_migrate_hashes AS
+        SELECT seq, source_id, sha256(concat_ws(',', coalesce(strlen(id)::VARCHAR, '-'), coalesce(strlen(type)::VARCHAR, '-'), coalesce(strlen(stream)::VARCHAR, '-'), coalesce(strlen(rev::VARCHAR)::VARCHAR, '-'), coalesce(strlen(schema_version::VARCHAR)::VARCHAR, '-'), coalesce(strlen(epoch_ns(ts)::VARCHAR)::VARCHAR, '-'), coalesce(strlen(epoch_ns(recorded_ts)::VARCHAR)::VARCHAR, '-'), coalesce(strlen(correlation_id)::VARCHAR, '-'), coalesce(strlen(causation_id)::VARCHAR, '-'), coalesce(strlen(source)::VARCHAR, '-'), coalesce(strlen(data::VARCHAR)::VARCHAR, '-'), coalesce(strlen(meta::VARCHAR)::VARCHAR, '-'))
+          || chr(10) || concat(id, type, stream, rev::VARCHAR, schema_version::VARCHAR, epoch_ns(ts)::VARCHAR, epoch_ns(recorded_ts)::VARCHAR, correlation_id, causation_id, source, data::VARCHAR, meta::VARCHAR)) AS hash
+        FROM events;
+      INSERT INTO event_hashes SELECT seq, hash FROM evt_migrate_hashes;
+      INSERT INTO chain_blocks
+      WITH RECURSIVE d AS (
+        SELECT coalesce(source_id, 0) AS source_id, block, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS events,
+          sha256(string_agg(hash, '' ORDER BY seq)) AS digest
+        FROM (SELECT seq, source_id, (seq - 1) // 65536 AS block, hash FROM evt_migrate_hashes)
+        GROUP BY GROUPING SETS ((block), (block, source_id))
+      ), n AS (
+        SELECT *, row_number() OVER (PARTITION BY source_id ORDER BY block) AS i FROM d
+      ), c AS (
+        SELECT source_id, i, block, first_seq, last_seq, events, digest,
+          sha256(repeat('0', 64) || digest || ':' || block::VARCHAR || ':' || first_seq::VARCHAR || ':' || last_seq::VARCHAR || ':' || events::VARCHAR) AS link
+        FROM n WHERE i = 1
+        UNION ALL
+        SELECT n.source_id, n.i, n.block, n.first_seq, n.last_seq, n.events, n.digest,
+          sha256(c.link || n.digest || ':' || n.block::VARCHAR || ':' || n.first_seq::VARCHAR || ':' || n.last_seq::VARCHAR || ':' || n.events::VARCHAR)
+        FROM c JOIN n ON n.source_id = c.source_id AND n.i = c.i + 1
+      )
+      SELECT source_id, block, first_seq, last_seq, events, digest, link FROM c;
+      DROP TABLE evt_migrate_hashes;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

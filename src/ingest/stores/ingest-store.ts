@@ -1,5 +1,6 @@
 import type { EnvelopeField } from '../../core/envelope.js';
 import { UserError } from '../../core/errors.js';
+import { extendChain } from '../../integrity/chain-store.js';
 import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
@@ -140,6 +141,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
         summary.lastSeq = seqBase + summary.ingested;
         options.progress?.('checking ids');
         await markDuplicates(store, seqBase, [{ sourceId, summary }]);
+        await extendChain(store, seqBase);
       }
       await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${sourceId}, timezone('UTC', now()), $v, NULL, NULL,
           ${summary.firstSeq ?? 'NULL'}, ${summary.lastSeq ?? 'NULL'}, ${summary.ingested}, ${summary.rejected}, ${summary.redelivered}, ${summary.conflicts})`, { v: VERSION });

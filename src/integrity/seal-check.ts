@@ -1,0 +1,79 @@
+import type { Store } from '../store/store.js';
+import { eventHashSql } from './canonical.js';
+import type { BlockDigest } from './chain.js';
+import type { SealManifest } from './manifest.js';
+import type { IntegrityProblem, VerifyDetails } from './verify.js';
+
+export interface SealComparison {
+  problems: IntegrityProblem[];
+  /** What was added since the seal (checked by the store's own chain), or null. */
+  grown: { events: number; firstSeq: number; lastSeq: number } | null;
+  sealedEvents: number;
+  sealedHead: string | null;
+}
+
+/**
+ * The store now against a (signature-checked) seal. Every sealed block must be as sealed: the
+ * full ones as they are now, the last one (partial when sealed, maybe filled since) digested
+ * again over seq ≤ the sealed last seq. What came after is the store's own chain, recomputed
+ * by verify, continuing from the sealed blocks. A block that differs names its events when the
+ * store's per-event hashes still tell (verify found them); otherwise only its seq range.
+ */
+export async function compareWithSeal(store: Store, m: SealManifest, details: VerifyDetails): Promise<SealComparison> {
+  const problems: IntegrityProblem[] = [];
+  const size = m.blockSize;
+  if (size !== details.blockSize) {
+    problems.push({ kind: 'seal', message: `the seal was made with blocks of ${size} events, the store uses ${details.blockSize}` });
+    return { problems, grown: null, sealedEvents: m.events, sealedHead: m.head };
+  }
+  const now = new Map(details.blocks.map((b) => [b.block, b]));
+  const lastSealed = m.blocks.at(-1);
+  for (const sealed of m.blocks) {
+    let current: BlockDigest | undefined = now.get(sealed.block);
+    if (sealed === lastSealed && current && current.lastSeq > sealed.lastSeq) current = await prefixDigest(store, sealed.block, size, sealed.lastSeq);
+    const same = current && current.digest === sealed.digest && current.events === sealed.events && current.firstSeq === sealed.firstSeq && current.lastSeq === sealed.lastSeq;
+    if (same) continue;
+    const lo = sealed.block * size + 1;
+    const hi = sealed === lastSealed ? sealed.lastSeq : (sealed.block + 1) * size;
+    const named = details.problems.filter((p) => p.seq !== undefined && p.seq >= lo && p.seq <= hi && p.kind !== 'chain');
+    const count = !current ? 0 : current.events;
+    const what = !current
+      ? `all ${sealed.events} sealed events in it are gone (removed)`
+      : count < sealed.events ? `${sealed.events - count} event(s) fewer than sealed (removed)`
+      : count > sealed.events ? `${count - sealed.events} event(s) more than sealed (inserted)`
+      : 'same number of events, other content (changed or reordered)';
+    problems.push({
+      kind: 'seal', seq: named[0]?.seq ?? lo,
+      message: `block ${sealed.block} (seq ${lo}–${hi}) differs from the seal: ${what}; ` +
+        (named.length > 0 ? `first event concerned: ${named[0]!.message}` : `the store's own hashes were rewritten to match, so the change can only be placed in seq ${lo}–${hi}`),
+    });
+  }
+  for (const s of m.sources) {
+    const current = details.sourceRows.find((r) => r.uri === s.uri);
+    if (!current) {
+      problems.push({ kind: 'seal', source: s.uri, message: `${s.uri} was in the store when sealed, it is not now` });
+    } else if (current.bytes < s.bytes || (current.bytes === s.bytes && current.sha256 !== s.sha256) || current.events < s.events) {
+      problems.push({ kind: 'seal', source: s.uri, message: `${s.uri}: what the store records of it (bytes, SHA-256, events) differs from the seal` });
+    }
+  }
+  const sealedLast = m.lastSeq ?? 0;
+  const grown = details.lastSeq !== null && details.lastSeq > sealedLast
+    ? { events: Math.max(0, details.events - m.events), firstSeq: sealedLast + 1, lastSeq: details.lastSeq }
+    : null;
+  if (problems.length === 0 && !grown && details.head !== m.head) {
+    problems.push({ kind: 'seal', message: `the chain head ${short(details.head)} differs from the sealed head ${short(m.head)}` });
+  }
+  return { problems, grown, sealedEvents: m.events, sealedHead: m.head };
+}
+
+/** The digest of a block's events up to a seq, recomputed from the events. */
+async function prefixDigest(store: Store, block: number, size: number, upTo: number): Promise<BlockDigest> {
+  const row = (await store.all(`SELECT count(*) AS events, min(seq) AS first_seq, max(seq) AS last_seq,
+      sha256(string_agg(h, '' ORDER BY seq)) AS digest
+    FROM (SELECT seq, ${eventHashSql()} AS h FROM events WHERE seq > ${block * size} AND seq <= ${upTo})`))[0]!;
+  return { block, events: Number(row.events), firstSeq: Number(row.first_seq), lastSeq: Number(row.last_seq), digest: String(row.digest) };
+}
+
+function short(hash: string | null): string {
+  return hash === null ? '(none)' : hash.slice(0, 16);
+}

@@ -1,0 +1,132 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { firstLine } from '../core/errors.js';
+import type { Format } from '../ingest/formats.js';
+import { makeTmpDir, scanFile } from '../ingest/sources.js';
+import { Store } from '../store/store.js';
+import type { IntegrityProblem } from './verify.js';
+
+export interface SourceCheck {
+  uri: string;
+  kind: string;
+  /** ok | changed | missing | not-read */
+  status: string;
+  file?: string;
+  sha256?: string | null;
+  message?: string;
+}
+
+interface SourceRow {
+  source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;
+}
+
+/**
+ * `verify --source`: reads each file source again, the bytes the store consumed of it, and
+ * compares their SHA-256 with the one recorded at ingest. A file that differs is ingested again
+ * (that prefix, under its own name, with the recorded format and mapping) into a temporary
+ * store, whose event hashes are compared with the store's by line: the first line that now
+ * gives another event is named. Event stores (PostgreSQL, NATS) and standard input are not
+ * re-read. `paths` (files or folders) say where the files are now, matched by file name, for
+ * logs that moved since they were ingested.
+ */
+export async function checkSources(store: Store, paths: readonly string[]): Promise<{ checks: SourceCheck[]; problems: IntegrityProblem[] }> {
+  const rows = (await store.all(`SELECT source_id, uri, kind, format, mapping::VARCHAR AS mapping, bytes, sha256 FROM sources ORDER BY source_id`)) as unknown as SourceRow[];
+  const located = locate(paths);
+  const checks: SourceCheck[] = [];
+  const problems: IntegrityProblem[] = [];
+  for (const row of rows) {
+    if (row.kind !== 'file') {
+      checks.push({ uri: row.uri, kind: row.kind, status: 'not-read', message: row.kind === 'stdin' ? 'standard input cannot be read again' : `a ${row.kind} source is not re-read (the chain covers what was ingested)` });
+      continue;
+    }
+    const file = located.get(path.basename(row.uri)) ?? row.uri;
+    const bytes = Number(row.bytes);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      checks.push({ uri: row.uri, kind: row.kind, status: 'missing', file });
+      problems.push({ kind: 'source-missing', source: row.uri, message: `${file}: not found, so it cannot be compared` });
+      continue;
+    }
+    const size = fs.statSync(file).size;
+    const sha = size >= bytes ? (await scanFile(file, [bytes])).hashes.get(bytes) ?? null : null;
+    if (sha !== null && sha === row.sha256) {
+      checks.push({ uri: row.uri, kind: row.kind, status: 'ok', file, sha256: sha });
+      continue;
+    }
+    const where = await firstDifferingLine(store, row, file, Math.min(bytes, size));
+    const message = size < bytes
+      ? `${file}: ${size} bytes, shorter than the ${bytes} ingested${where ? `; ${where.text}` : ''}`
+      : `${file}: its first ${bytes} bytes (what was ingested) have another SHA-256 than at ingest${where ? `; ${where.text}` : ''}`;
+    checks.push({ uri: row.uri, kind: row.kind, status: 'changed', file, sha256: sha, message });
+    problems.push({ kind: 'source-changed', source: row.uri, ...(where?.seq !== undefined ? { seq: where.seq } : {}), ...(where?.id ? { id: where.id } : {}), message });
+  }
+  return { checks, problems };
+}
+
+/** Files named by the --source paths (a folder: the files in it, and one level down), by name. */
+function locate(paths: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const add = (f: string) => {
+    if (!found.has(path.basename(f))) found.set(path.basename(f), path.resolve(f));
+  };
+  for (const p of paths) {
+    if (!fs.existsSync(p)) continue;
+    if (!fs.statSync(p).isDirectory()) {
+      add(p);
+      continue;
+    }
+    for (const entry of fs.readdirSync(p, { withFileTypes: true })) {
+      const full = path.join(p, entry.name);
+      if (entry.isFile()) add(full);
+      else if (entry.isDirectory()) for (const inner of fs.readdirSync(full, { withFileTypes: true })) if (inner.isFile()) add(path.join(full, inner.name));
+    }
+  }
+  return found;
+}
+
+/**
+ * The first line at which the file's prefix, ingested again, gives another event than the
+ * store holds for that source (compared by event hash and line), or undefined when it cannot
+ * tell (the file no longer maps, or only lines that were not events changed).
+ */
+async function firstDifferingLine(store: Store, row: SourceRow, file: string, bytes: number): Promise<{ text: string; seq?: number; id?: string } | undefined> {
+  const tmp = makeTmpDir();
+  try {
+    const copy = path.join(tmp, path.basename(file));
+    if (bytes > 0) await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1 }), fs.createWriteStream(copy));
+    else fs.writeFileSync(copy, '');
+    const mapping = row.mapping ? (JSON.parse(row.mapping) as { preset?: string; map?: Record<string, string>; date?: string | null }) : {};
+    const db = path.join(tmp, 'check.duckdb');
+    const other = await Store.open(db, { create: true });
+    try {
+      const { ingestFiles } = await import('../ingest/ingest.js');
+      await ingestFiles(other, {
+        sources: [copy], format: row.format as Format,
+        ...(mapping.preset ? { preset: mapping.preset } : {}), ...(mapping.map ? { map: mapping.map } : {}), ...(mapping.date ? { date: mapping.date } : {}),
+      });
+    } finally {
+      other.close();
+    }
+    await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
+    try {
+      const diff = (await store.all(`
+        WITH a AS (SELECT e.source_pos AS pos, e.seq, e.id, h.hash FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}),
+        b AS (SELECT e.source_pos AS pos, e.id, h.hash FROM evt_check.events e JOIN evt_check.event_hashes h ON h.seq = e.seq)
+        SELECT coalesce(a.pos, b.pos) AS pos, a.seq, a.id AS was_id, b.id AS now_id, a.pos IS NULL AS new_event, b.pos IS NULL AS lost_event
+        FROM a FULL JOIN b ON a.pos = b.pos WHERE a.hash IS DISTINCT FROM b.hash ORDER BY 1 LIMIT 1`))[0];
+      if (!diff) return { text: 'every line that was an event still gives the same event (the change is in a line that was not one: a reject or blank line)' };
+      const line = Number(diff.pos);
+      if (diff.new_event) return { text: `first difference at line ${line}: it is now an event (id ${diff.now_id}) but was not one when ingested` };
+      const seq = Number(diff.seq);
+      const id = String(diff.was_id);
+      if (diff.lost_event) return { seq, id, text: `first difference at line ${line} (seq ${seq}, id ${id}): no longer an event` };
+      return { seq, id, text: `first difference at line ${line} (seq ${seq}, id ${id}): it now gives another event than the one ingested` };
+    } finally {
+      await store.run(`DETACH evt_check`);
+    }
+  } catch (error) {
+    return { text: `it could not be compared line by line (${firstLine(error)})` };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

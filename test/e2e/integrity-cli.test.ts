@@ -1,0 +1,196 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliJson, event, ndjson, tmpDir } from '../helpers.js';
+
+/** keygen, seal and verify through the built CLI, on real files and stores. */
+const dir = tmpDir('evtrail-integrity-cli-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const p = (f: string) => path.join(dir, f);
+
+function lines(from: number, count: number): string {
+  return ndjson(Array.from({ length: count }, (_, i) => event({ id: `evt-${from + i}`, rev: from + i, data: { orderId: 'ord-1', qty: from + i } })));
+}
+
+/** Runs SQL on a store directly (what someone with write access to the file could do). */
+async function tamper(db: string, sql: string): Promise<void> {
+  const instance = await DuckDBInstance.create(db);
+  const conn = await instance.connect();
+  try {
+    await conn.run(sql);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+function copyStore(from: string, to: string): string {
+  fs.copyFileSync(from, to);
+  return to;
+}
+
+beforeAll(() => {
+  fs.writeFileSync(p('log.ndjson'), lines(1, 50));
+  expect(cli(['ingest', p('log.ndjson'), '--db', p('s.duckdb')]).code).toBe(0);
+  expect(cli(['keygen', '--out', p('audit-key')]).code).toBe(0);
+  expect(cli(['keygen', '--out', p('other-key')]).code).toBe(0);
+  expect(cli(['seal', '--db', p('s.duckdb'), '--key', p('audit-key.pem'), '--out', p('seal.json')]).code).toBe(0);
+});
+
+describe('keygen', () => {
+  it('writes a private key only its owner reads, and a public key', () => {
+    expect(fs.statSync(p('audit-key.pem')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(p('audit-key.pub'), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  it('never overwrites a key', () => {
+    const before = fs.readFileSync(p('audit-key.pem'), 'utf8');
+    const r = cli(['keygen', '--out', p('audit-key')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/audit-key\.pem exists/);
+    expect(fs.readFileSync(p('audit-key.pem'), 'utf8')).toBe(before);
+  });
+});
+
+describe('verify', () => {
+  it('recomputes the chain: ok, with the head per store and per source', () => {
+    const v = cliJson(['verify', '--db', p('s.duckdb')]);
+    expect(v).toMatchObject({ ok: true, events: 50, problems: [] });
+    expect(v.head).toMatch(/^[0-9a-f]{64}$/);
+    expect(v.sources).toEqual([expect.objectContaining({ uri: p('log.ndjson'), events: 50, head: v.head, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+  });
+
+  it('exits 1 and names the first event that differs', async () => {
+    const db = copyStore(p('s.duckdb'), p('edited.duckdb'));
+    await tamper(db, `UPDATE events SET data = '{"orderId":"ord-1","qty":1000000}' WHERE seq = 17`);
+    const r = cli(['verify', '--db', db]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/changed: seq 17 \(id evt-17\)/);
+    expect(r.stderr).toMatch(/verification failed: 1 problem\(s\); first: seq 17/);
+  });
+
+  it('with --source, re-reads the file and names the first line that changed', () => {
+    const db = copyStore(p('s.duckdb'), p('src.duckdb'));
+    fs.mkdirSync(p('moved'));
+    const text = fs.readFileSync(p('log.ndjson'), 'utf8').split('\n');
+    text[22] = text[22]!.replace('"qty":23', '"qty":24');
+    fs.writeFileSync(p('moved/log.ndjson'), text.join('\n'));
+    const r = cli(['verify', '--db', db, '--source', p('moved'), '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout);
+    expect(v.problems).toEqual([expect.objectContaining({ kind: 'source-changed', seq: 23, id: 'evt-23' })]);
+    expect(v.problems[0].message).toMatch(/first difference at line 23/);
+    // The file where it was ingested is unchanged.
+    expect(cli(['verify', '--db', db, '--source']).code).toBe(0);
+  });
+});
+
+describe('verify --report', () => {
+  it('checks a report written by evtrail report, and finds it edited', () => {
+    expect(cli(['report', '--db', p('s.duckdb'), '--out', p('r.md')]).code).toBe(0);
+    expect(cliJson(['verify', '--report', p('r.md')])).toMatchObject({ ok: true, problems: [] });
+    fs.writeFileSync(p('r.md'), fs.readFileSync(p('r.md'), 'utf8').replace('50', '51'));
+    const r = cli(['verify', '--report', p('r.md')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/report check failed/);
+  });
+});
+
+describe('seal and verify --manifest', () => {
+  it('a store as sealed is ok', () => {
+    const v = cliJson(['verify', '--db', p('s.duckdb'), '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub')]);
+    expect(v).toMatchObject({ ok: true, seal: { signatureValid: true, grown: null, sealedEvents: 50 } });
+    const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
+    expect(seal).toMatchObject({ format: 'evtrail-seal/1', events: 50, lastSeq: 50, head: v.head, key: { algorithm: 'ed25519' } });
+    expect(seal.sources[0]).toMatchObject({ uri: p('log.ndjson'), events: 50, bytes: fs.statSync(p('log.ndjson')).size });
+  });
+
+  it('a seal checked with another key fails with a clear line', () => {
+    const r = cli(['verify', '--db', p('s.duckdb'), '--manifest', p('seal.json'), '--pubkey', p('other-key.pub')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/signature does not match .*other-key\.pub/);
+  });
+
+  it('a seal edited after signing fails', () => {
+    const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
+    fs.writeFileSync(p('edited-seal.json'), JSON.stringify({ ...seal, events: 49 }));
+    const r = cli(['verify', '--db', p('s.duckdb'), '--manifest', p('edited-seal.json'), '--pubkey', p('audit-key.pub')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/signature does not match/);
+  });
+
+  it('a store grown since its seal is checked incrementally: ok', () => {
+    const db = copyStore(p('s.duckdb'), p('grown.duckdb'));
+    // A second log after the seal (log.ndjson itself stays as it was for the other tests).
+    fs.mkdirSync(p('g'));
+    fs.writeFileSync(p('g/log.ndjson'), lines(1, 50) + lines(51, 30));
+    expect(cli(['ingest', p('g/log.ndjson'), '--db', db]).code).toBe(0);
+    const v = cliJson(['verify', '--db', db, '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub')]);
+    expect(v).toMatchObject({ ok: true, events: 130, seal: { grown: { events: 80, firstSeq: 51, lastSeq: 130 } } });
+  });
+
+  it('a store grown and edited before the sealed head is broken, at the edited seq', async () => {
+    const db = copyStore(p('s.duckdb'), p('grown-edited.duckdb'));
+    fs.appendFileSync(p('log.ndjson'), lines(51, 10));
+    try {
+      expect(cli(['ingest', p('log.ndjson'), '--db', db]).code).toBe(0);
+    } finally {
+      fs.writeFileSync(p('log.ndjson'), lines(1, 50));
+    }
+    await tamper(db, `UPDATE events SET type = 'OrderCancelled' WHERE seq = 12`);
+    const r = cli(['verify', '--db', db, '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub'), '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout);
+    expect(v.problems.map((x: { kind: string; seq?: number }) => [x.kind, x.seq])).toEqual([['changed', 12], ['seal', 12]]);
+    expect(v.seal.grown).toMatchObject({ firstSeq: 51, lastSeq: 60 });
+  });
+
+  it('names the sealed block when the store\'s own hashes and chain were rewritten to match', async () => {
+    const db = copyStore(p('s.duckdb'), p('rewritten.duckdb'));
+    // Delete an event and rebuild every hash and block from what is left, as a careful forger would.
+    await tamper(db, `DELETE FROM events WHERE seq = 30;
+      UPDATE events SET seq = seq - 1 WHERE seq > 30;
+      DELETE FROM event_hashes; DELETE FROM chain_blocks;`);
+    // The forger rebuilds hashes and blocks with evtrail's own SQL and link function.
+    const { eventHashSql } = await import('../../src/integrity/canonical.js');
+    const { linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
+    const { Store } = await import('../../src/store/store.js');
+    const store = await Store.open(db);
+    try {
+      await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events`);
+      const digests = await scopedDigests(store, (cond) => `SELECT h.seq, e.source_id, h.hash FROM event_hashes h JOIN events e USING (seq) WHERE ${cond}`, 65536);
+      for (const b of linkScopes(digests)) {
+        await store.run(`INSERT INTO chain_blocks VALUES (${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, '${b.digest}', '${b.link}')`);
+      }
+    } finally {
+      store.close();
+    }
+    expect(cli(['verify', '--db', db]).code).toBe(0);
+    const r = cli(['verify', '--db', db, '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub'), '--json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout);
+    expect(v.problems[0]).toMatchObject({ kind: 'seal', seq: 1 });
+    expect(v.problems[0].message).toMatch(/block 0 \(seq 1–50\) differs from the seal: 1 event\(s\) fewer than sealed \(removed\).*seq 1–50/);
+  });
+
+  it('seal refuses a store that fails verification', async () => {
+    const db = copyStore(p('s.duckdb'), p('broken.duckdb'));
+    await tamper(db, `DELETE FROM events WHERE seq = 3`);
+    const r = cli(['seal', '--db', db, '--key', p('audit-key.pem'), '--out', p('broken-seal.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not sealed: seq 3/);
+    expect(fs.existsSync(p('broken-seal.json'))).toBe(false);
+  });
+
+  it('usage errors exit 2 with a hint', () => {
+    const noKey = cli(['verify', '--db', p('s.duckdb'), '--manifest', p('seal.json')]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toMatch(/--manifest needs --pubkey/);
+    const notSeal = cli(['verify', '--db', p('s.duckdb'), '--manifest', p('log.ndjson'), '--pubkey', p('audit-key.pub')]);
+    expect(notSeal.code).toBe(2);
+    const noFile = cli(['seal', '--db', p('s.duckdb'), '--key', p('nope.pem'), '--out', p('x.json')]);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/hint:/);
+  });
+});

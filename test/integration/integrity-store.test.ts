@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ingestFiles } from '../../src/ingest/ingest.js';
+import { canonicalHash } from '../../src/integrity/canonical.js';
+import { verifyStore } from '../../src/integrity/verify.js';
+import { Store } from '../../src/store/store.js';
+import { event, ndjson, tmpDir } from '../helpers.js';
+
+/**
+ * The chain on real DuckDB stores: the SQL canonical form against the JavaScript reference,
+ * deterministic heads, appends across block boundaries, the v2 → v3 migration, and each kind
+ * of tampering found at its seq.
+ */
+const dir = tmpDir('evtrail-integrity-');
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+function events(count: number, from = 1): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => event({
+    id: `evt-${from + i}`, stream: `order-${(from + i) % 3}`, rev: from + i, ts: `2025-08-26T09:30:${String((from + i) % 60).padStart(2, '0')}.123456789Z`,
+    data: { orderId: `ord-${from + i}`, qty: from + i, note: (from + i) % 4 === 0 ? 'é ✓' : '' },
+    ...((from + i) % 5 === 0 ? { correlation_id: 'c-1', causation_id: `evt-${from + i - 1}`, meta: { user: 'u' } } : {}),
+  }));
+}
+
+/** A new store; blockSize shrinks the chain's blocks so a few events span several. */
+async function newStore(blockSize?: number): Promise<{ store: Store; db: string }> {
+  const db = path.join(dir, `s${++n}.duckdb`);
+  const store = await Store.open(db, { create: true });
+  if (blockSize) await store.run(`UPDATE evtrail_meta SET value = '${blockSize}' WHERE key = 'chain_block_size'`);
+  return { store, db };
+}
+
+async function ingest(store: Store, name: string, lines: Record<string, unknown>[], append = false): Promise<void> {
+  const file = path.join(dir, name);
+  if (append) fs.appendFileSync(file, ndjson(lines));
+  else fs.writeFileSync(file, ndjson(lines));
+  await ingestFiles(store, { sources: [file] });
+}
+
+async function tampered(sql: string, blockSize = 4): Promise<Awaited<ReturnType<typeof verifyStore>>> {
+  const { store } = await newStore(blockSize);
+  try {
+    await ingest(store, `t${n}.ndjson`, events(20));
+    expect((await verifyStore(store)).ok).toBe(true);
+    await store.run(sql);
+    return await verifyStore(store);
+  } finally {
+    store.close();
+  }
+}
+
+describe('event hashes', () => {
+  it('are the SHA-256 of the canonical form as the JavaScript reference builds it', async () => {
+    const { store } = await newStore();
+    try {
+      await ingest(store, 'ref.ndjson', [...events(6), event({ id: 'evt-null', stream: null, rev: null, ts: '2025-08-26T09:30:00Z', data: { s: '' } })]);
+      const rows = await store.all(`SELECT h.hash, e.id, e.type, e.stream, e.rev::VARCHAR AS rev, e.schema_version::VARCHAR AS schema_version,
+          epoch_ns(e.ts)::VARCHAR AS ts, epoch_ns(e.recorded_ts)::VARCHAR AS recorded_ts, e.correlation_id, e.causation_id, e.source,
+          e.data::VARCHAR AS data, e.meta::VARCHAR AS meta
+        FROM events e JOIN event_hashes h USING (seq) ORDER BY seq`);
+      expect(rows).toHaveLength(7);
+      for (const r of rows) {
+        const { hash, ...fields } = r;
+        expect(canonicalHash(fields as never)).toBe(hash);
+      }
+      // NULL fields (no stream, no revision) are in the form too.
+      expect(rows[6]!.stream).toBeNull();
+      expect(rows[6]!.rev).toBeNull();
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('chain', () => {
+  it('gives the same head for the same events, ingested at once or in two appends across blocks', async () => {
+    const heads: (string | null)[] = [];
+    for (const split of [0, 7, 8]) {
+      const { store } = await newStore(4);
+      try {
+        const all = events(22);
+        if (split === 0) await ingest(store, `one${n}.ndjson`, all);
+        else {
+          await ingest(store, `two${n}.ndjson`, all.slice(0, split));
+          await ingest(store, `two${n}.ndjson`, all.slice(split), true);
+        }
+        const v = await verifyStore(store);
+        expect(v.ok, JSON.stringify(v.problems)).toBe(true);
+        expect(v.blocks.map((b) => b.events)).toEqual([4, 4, 4, 4, 4, 2]);
+        expect(v.head).toBe(v.storedHead);
+        heads.push(v.head);
+      } finally {
+        store.close();
+      }
+    }
+    expect(new Set(heads).size).toBe(1);
+    expect(heads[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('keeps a head per source, and the store head over both', async () => {
+    const { store } = await newStore(4);
+    try {
+      await ingest(store, 'a.ndjson', events(5));
+      await ingest(store, 'b.ndjson', events(6, 100));
+      await ingest(store, 'a.ndjson', events(3, 50), true);
+      const v = await verifyStore(store);
+      expect(v.ok, JSON.stringify(v.problems)).toBe(true);
+      expect(v.sources.map((s) => s.events)).toEqual([8, 6]);
+      expect(new Set([v.head, ...v.sources.map((s) => s.head)]).size).toBe(3);
+      const stored = await store.all(`SELECT source_id, arg_max(link, block) AS head FROM chain_blocks GROUP BY source_id ORDER BY source_id`);
+      expect(stored.map((r) => r.head)).toEqual([v.head, ...v.sources.map((s) => s.head)]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('is built for a store written before it existed (migration v3)', async () => {
+    const { store, db } = await newStore();
+    await ingest(store, 'old.ndjson', events(30));
+    await ingest(store, 'old2.ndjson', events(10, 200));
+    const { head: before, sources } = await verifyStore(store);
+    // Back to what a v2 store is: no hashes, no chain.
+    await store.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
+      UPDATE evtrail_meta SET value = '2' WHERE key = 'schema_version'`);
+    store.close();
+    const reopened = await Store.open(db, { readOnly: true });
+    try {
+      const v = await verifyStore(reopened);
+      expect(v.ok, JSON.stringify(v.problems)).toBe(true);
+      expect(v.head).toBe(before);
+      expect(v.storedHead).toBe(before);
+      // Two sources in one block: their chains as the ingest hook builds them.
+      expect(v.sources).toEqual(sources);
+    } finally {
+      reopened.close();
+    }
+  });
+});
+
+describe('tampering is found at its seq', () => {
+  it('a payload edited', async () => {
+    const v = await tampered(`UPDATE events SET data = '{"orderId":"ord-7","qty":1}' WHERE seq = 7`);
+    expect(v.ok).toBe(false);
+    expect(v.problems[0]).toMatchObject({ kind: 'changed', seq: 7, id: 'evt-7' });
+    expect(v.head).not.toBe(v.storedHead);
+  });
+
+  it('an event deleted', async () => {
+    const v = await tampered(`DELETE FROM events WHERE seq = 10`);
+    expect(v.problems).toEqual([expect.objectContaining({ kind: 'removed', seq: 10 })]);
+  });
+
+  it('the last event deleted', async () => {
+    const v = await tampered(`DELETE FROM events WHERE seq = 20`);
+    expect(v.problems).toEqual([expect.objectContaining({ kind: 'removed', seq: 20 })]);
+  });
+
+  it('an event inserted, at the end or with a seq already taken', async () => {
+    const atEnd = await tampered(`INSERT INTO events SELECT * REPLACE (21 AS seq, 'evil' AS id) FROM events WHERE seq = 3`);
+    expect(atEnd.problems).toEqual([expect.objectContaining({ kind: 'inserted', seq: 21, id: 'evil' })]);
+    const twice = await tampered(`INSERT INTO events SELECT * REPLACE ('evil' AS id) FROM events WHERE seq = 6`);
+    expect(twice.problems).toEqual([expect.objectContaining({ kind: 'inserted', seq: 6, id: 'evil' })]);
+  });
+
+  it('two events swapped', async () => {
+    const v = await tampered(`UPDATE events SET seq = CASE seq WHEN 5 THEN 14 ELSE 5 END WHERE seq IN (5, 14)`);
+    expect(v.problems.map((p) => [p.kind, p.seq, p.id])).toEqual([['reordered', 5, 'evt-14'], ['reordered', 14, 'evt-5']]);
+    expect(v.problems[0]!.message).toMatch(/was at seq 14/);
+  });
+
+  it('an event edited and its stored hash replaced by another: still named', async () => {
+    const v = await tampered(`UPDATE events SET data = '{"x":1}' WHERE seq = 9;
+      UPDATE event_hashes SET hash = (SELECT sha256('x')) WHERE seq = 9`);
+    expect(v.ok).toBe(false);
+    // The replaced hash is not the edited event's, so the event is still named; a hash
+    // rewritten to the right value is the next case.
+    expect(v.problems[0]).toMatchObject({ seq: 9 });
+  });
+
+  it('an event and its stored hash both rewritten consistently: the block range is named', async () => {
+    const { store } = await newStore(4);
+    try {
+      await ingest(store, 'rw.ndjson', events(20));
+      await store.run(`UPDATE events SET data = '{"x":1}' WHERE seq = 9`);
+      const { eventHashSql } = await import('../../src/integrity/canonical.js');
+      await store.run(`UPDATE event_hashes SET hash = (SELECT ${eventHashSql()} FROM events WHERE seq = 9) WHERE seq = 9`);
+      const v = await verifyStore(store);
+      expect(v.problems).toEqual([expect.objectContaining({ kind: 'chain', seq: 9 })]);
+      expect(v.problems[0]!.message).toMatch(/seq 9–12/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('an event moved to another source: the sources\' chains tell', async () => {
+    const { store } = await newStore(4);
+    try {
+      await ingest(store, 'm1.ndjson', events(6));
+      await ingest(store, 'm2.ndjson', events(6, 100));
+      await store.run(`UPDATE events SET source_id = 2 WHERE seq = 3`);
+      const v = await verifyStore(store);
+      expect(v.problems.map((p) => p.kind)).toEqual(['source-chain', 'source-chain']);
+    } finally {
+      store.close();
+    }
+  });
+});
