@@ -1,11 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { Ajv } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
 import type { OutputMode } from '../cli/options.js';
-import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode, type JsonSchema, type VersionedSchema } from './compat.js';
+import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode } from './compat.js';
+import { loadRegistry, loadSchema } from './registry.js';
 
 export interface CompatFlags {
   old?: string;
@@ -13,90 +10,6 @@ export interface CompatFlags {
   registry?: string;
   mode: string;
   output: OutputMode;
-}
-
-const DRAFT_2020 = /json-schema\.org\/draft\/2020-12\/schema/;
-const DRAFT_07 = /json-schema\.org\/draft-07\/schema/;
-
-/** Reads a schema file; exit 2 when it is missing, not JSON, or not a valid draft-07 / 2020-12 JSON Schema. */
-export function loadSchema(file: string): JsonSchema {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read schema ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code)}`, 'give the path of a JSON Schema file');
-  }
-  let schema: unknown;
-  try {
-    schema = JSON.parse(text);
-  } catch (error) {
-    throw new UserError(`${file} is not JSON: ${(error as Error).message.split('\n')[0]}`, 'a schema file holds one JSON Schema document');
-  }
-  validateSchema(file, schema);
-  return schema as JsonSchema;
-}
-
-/** Checks the document against its meta-schema with Ajv (draft-07 unless it says 2020-12). */
-export function validateSchema(file: string, schema: unknown): void {
-  if (typeof schema !== 'boolean' && (typeof schema !== 'object' || schema === null || Array.isArray(schema))) {
-    throw new UserError(`${file} is not a JSON Schema: a schema is an object or a boolean`, 'see https://json-schema.org/ for the format');
-  }
-  const declared = typeof schema === 'object' && typeof (schema as { $schema?: unknown }).$schema === 'string' ? ((schema as { $schema: string }).$schema) : undefined;
-  if (declared !== undefined && !DRAFT_2020.test(declared) && !DRAFT_07.test(declared)) {
-    throw new UserError(`${file} declares $schema ${declared}, which evtrail does not check`, 'use draft-07 (http://json-schema.org/draft-07/schema#) or 2020-12 (https://json-schema.org/draft/2020-12/schema)');
-  }
-  const ajv = declared && DRAFT_2020.test(declared) ? new Ajv2020({ strict: false }) : new Ajv({ strict: false });
-  const valid = ajv.validateSchema(schema as object);
-  if (!valid) {
-    const e = ajv.errors?.[0];
-    const where = e?.instancePath ? ` at ${e.instancePath}` : '';
-    throw new UserError(`${file} is not a valid JSON Schema${where}: ${e?.message ?? 'invalid'}`, `check it against the ${declared && DRAFT_2020.test(declared) ? '2020-12' : 'draft-07'} meta-schema`);
-  }
-}
-
-export interface RegistryEntry extends VersionedSchema {
-  type: string;
-  file: string;
-}
-
-const REGISTRY_FILE = /^(.+)\.v(\d+)\.(?:schema\.)?json$/;
-
-/**
- * A registry is a folder of JSON Schemas, one per (type, version): either flat files
- * `<Type>.v<N>.json` or one folder per type holding `v<N>.json` (see src/schema/README.md).
- */
-export function loadRegistry(dir: string): Map<string, RegistryEntry[]> {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read registry ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(code)}`, 'a registry is a folder of <Type>.v<N>.json files');
-  }
-  const out = new Map<string, RegistryEntry[]>();
-  const add = (type: string, version: number, file: string) => {
-    const list = out.get(type) ?? [];
-    const clash = list.find((e) => e.version === version);
-    if (clash) throw new UserError(`registry ${dir} has two schemas for ${type} v${version}: ${clash.file} and ${file}`, 'keep one file per (type, version)');
-    list.push({ type, version, file, schema: loadSchema(file) });
-    out.set(type, list);
-  };
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isFile()) {
-      const m = REGISTRY_FILE.exec(entry.name);
-      if (m) add(m[1]!, Number(m[2]), full);
-    } else if (entry.isDirectory()) {
-      for (const name of fs.readdirSync(full).sort()) {
-        const m = /^v(\d+)\.(?:schema\.)?json$/.exec(name);
-        if (m) add(entry.name, Number(m[1]), path.join(full, name));
-      }
-    }
-  }
-  if (out.size === 0) throw new UserError(`registry ${dir} holds no schema`, 'name the files <Type>.v<N>.json (e.g. OrderPlaced.v2.json), or <Type>/v<N>.json');
-  for (const list of out.values()) list.sort((a, b) => a.version - b.version);
-  return out;
 }
 
 function parseMode(value: string): CompatMode {

@@ -1,0 +1,106 @@
+/**
+ * `evtrail schema timeline`: per type, the schema versions seen, with first and last time and
+ * counts; the producers still emitting an old version after a newer one appeared (the
+ * `source` field, or the stream's category, the part of its name before the first '-', when
+ * an event has no source); the versions with no schema in the registry. A report: exit 0.
+ * All of it is two aggregate queries in DuckDB (no data is read).
+ */
+import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
+import type { OutputMode } from '../cli/options.js';
+import { Store } from '../store/store.js';
+import { resolveRegistry, versionCounts } from './check-command.js';
+
+export interface TimelineFlags {
+  db: string;
+  registry?: string;
+  output: OutputMode;
+}
+
+/** ISO 8601 UTC with nine fractional digits, from epoch nanoseconds as text. */
+export function isoFromNs(ns: unknown): string | null {
+  if (ns === null || ns === undefined) return null;
+  const n = BigInt(String(ns));
+  const sec = n / 1_000_000_000n - (n % 1_000_000_000n < 0n ? 1n : 0n);
+  const frac = n - sec * 1_000_000_000n;
+  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+}
+
+const PRODUCER = `coalesce(source, split_part(stream, '-', 1))`;
+
+/** SQL: per (type, version), counts, time range and how many producers. */
+export const VERSIONS_SQL = `SELECT type, schema_version, count(*) AS events, epoch_ns(min(ts))::VARCHAR AS first_ns, epoch_ns(max(ts))::VARCHAR AS last_ns,
+    count(DISTINCT ${PRODUCER}) AS producers
+  FROM events GROUP BY ALL ORDER BY type, schema_version`;
+
+/**
+ * SQL: per (type, old version, producer), the events emitted after a newer version of the type
+ * first appeared (the earliest-appearing of the newer versions), with that version and time.
+ */
+export const LAGGING_SQL = `WITH v AS (SELECT type, schema_version, min(ts) AS first_ts FROM events WHERE ts IS NOT NULL GROUP BY ALL),
+  newer AS (
+    SELECT a.type, a.schema_version, min(b.first_ts) AS newer_first, arg_min(b.schema_version, b.first_ts) AS newer_version
+    FROM v a JOIN v b ON a.type = b.type AND b.schema_version > a.schema_version GROUP BY ALL
+  )
+  SELECT e.type, e.schema_version, ${PRODUCER.replaceAll('source', 'e.source').replaceAll('stream', 'e.stream')} AS producer,
+    CASE WHEN e.source IS NOT NULL THEN 'source' ELSE 'stream category' END AS producer_from,
+    n.newer_version, epoch_ns(n.newer_first)::VARCHAR AS newer_first_ns, count(*) AS events_after, epoch_ns(max(e.ts))::VARCHAR AS last_ns
+  FROM events e JOIN newer n ON e.type = n.type AND e.schema_version = n.schema_version
+  WHERE e.ts > n.newer_first
+  GROUP BY ALL ORDER BY e.type, e.schema_version, events_after DESC, producer`;
+
+export async function runTimelineCommand(flags: TimelineFlags): Promise<void> {
+  const store = await Store.open(flags.db, { readOnly: true });
+  let versionRows, lagRows, counts;
+  try {
+    counts = await versionCounts(store);
+    versionRows = await store.all(VERSIONS_SQL);
+    lagRows = await store.all(LAGGING_SQL);
+  } finally {
+    store.close();
+  }
+  const reg = await resolveRegistry(flags.registry, counts);
+  const hasRegistry = reg.registry.size > 0;
+  const schemaOf = (type: string, version: number) => reg.registry.get(type)?.find((e) => e.version === version)?.file ?? null;
+  const versions = versionRows.map((r) => ({
+    type: String(r.type),
+    version: Number(r.schema_version),
+    events: Number(r.events),
+    first: isoFromNs(r.first_ns),
+    last: isoFromNs(r.last_ns),
+    producers: Number(r.producers),
+    schema: schemaOf(String(r.type), Number(r.schema_version)),
+  }));
+  const types = [...new Set(versions.map((v) => v.type))].map((type) => ({ type, versions: versions.filter((v) => v.type === type).map(({ type: _t, ...rest }) => rest) }));
+  const lagging = lagRows.map((r) => ({
+    type: String(r.type),
+    version: Number(r.schema_version),
+    producer: String(r.producer),
+    producerFrom: String(r.producer_from),
+    newerVersion: Number(r.newer_version),
+    newerFirstSeen: isoFromNs(r.newer_first_ns),
+    eventsAfter: Number(r.events_after),
+    lastOld: isoFromNs(r.last_ns),
+  }));
+  const noSchema = hasRegistry ? versions.filter((v) => v.schema === null).map((v) => ({ type: v.type, version: v.version, events: v.events })) : [];
+  const registry = reg.dir ?? (reg.packs.length ? `packs: ${reg.packs.join(', ')}` : null);
+  if (flags.output === 'json') {
+    printJson({ registry, types, lagging, noSchema });
+    return;
+  }
+  const tables: TableData[] = [
+    {
+      title: `schema versions per type (registry: ${registry ?? 'none: --registry DIR names one'})`,
+      columns: ['type', 'version', 'events', 'first', 'last', 'producers', 'schema'],
+      rows: versions.map((v) => [v.type, `v${v.version}`, v.events, v.first, v.last, v.producers, v.schema ?? (hasRegistry ? 'NONE' : '')]),
+    },
+    {
+      title: 'producers still emitting an old version after a newer one appeared',
+      columns: ['type', 'old', 'producer', 'newer', 'newer first seen', 'events after', 'last old event'],
+      rows: lagging.map((l) => [l.type, `v${l.version}`, `${l.producer}${l.producerFrom === 'source' ? '' : ' (stream category)'}`, `v${l.newerVersion}`, l.newerFirstSeen, l.eventsAfter, l.lastOld]),
+      note: lagging.length === 0 ? 'none' : undefined,
+    },
+  ];
+  if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
+  if (flags.output === 'tty') await printTables(flags.output, tables);
+  else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+}

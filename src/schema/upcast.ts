@@ -1,0 +1,184 @@
+/**
+ * `evtrail schema upcast --upcasters FILE --dry-run`: upcasters are plain functions keyed by
+ * event type and the version they upcast from (as DESIGN §6 asks, after Emmett):
+ *
+ *   export default {
+ *     OrderPlaced: {
+ *       1: (data, event) => ({ ...data, timeInForce: 'DAY' }),   // v1 data → v2 data
+ *     },
+ *   };
+ *
+ * The dry run applies them, step by step up to the newest version of the type (the newest
+ * schema in the registry, else one past the last upcaster), to every stored event of an older
+ * version, and reports the events whose upcaster throws (or has no step for a version) and
+ * those whose upcast data still fails the newest schema (Ajv, as `schema check`). Nothing is
+ * written. Exit 1 when any event throws or fails.
+ *
+ * The user asked for JavaScript, so JavaScript touches each event of the types upcast (DESIGN
+ * §1); the events are streamed from DuckDB in seq order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CheckFailed, UserError, firstLine } from '../core/errors.js';
+import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
+import type { OutputMode } from '../cli/options.js';
+import { sqlString } from '../store/sql.js';
+import { Store } from '../store/store.js';
+import { parseLimit, resolveRegistry, versionCounts } from './check-command.js';
+import { compileSchema } from './registry.js';
+import { judge } from './validate.js';
+
+export type UpcastFn = (data: unknown, event: { id: string; seq: number; type: string; schema_version: number; stream: string | null }) => unknown;
+/** type → fromVersion → the function that turns data of fromVersion into data of fromVersion + 1. */
+export type Upcasters = Map<string, Map<number, UpcastFn>>;
+
+const SHAPE_HINT = 'an upcaster module exports default { <Type>: { <fromVersion>: (data, event) => newData } }';
+
+/** Checks a loaded module's shape (pure). */
+export function parseUpcasters(spec: string, mod: Record<string, unknown>): Upcasters {
+  const def = mod.default ?? mod;
+  if (typeof def !== 'object' || def === null || Array.isArray(def)) throw new UserError(`--upcasters ${spec}: the default export is not an object`, SHAPE_HINT);
+  const out: Upcasters = new Map();
+  for (const [type, steps] of Object.entries(def as Record<string, unknown>)) {
+    if (type === 'default' || type === '__esModule') continue;
+    if (typeof steps !== 'object' || steps === null) throw new UserError(`--upcasters ${spec}: ${type} is not an object of versions`, SHAPE_HINT);
+    const map = new Map<number, UpcastFn>();
+    for (const [from, fn] of Object.entries(steps as Record<string, unknown>)) {
+      if (!/^[1-9]\d*$/.test(from)) throw new UserError(`--upcasters ${spec}: ${type}.${from}: a version is a whole number from 1`, SHAPE_HINT);
+      if (typeof fn !== 'function') throw new UserError(`--upcasters ${spec}: ${type}.${from} is not a function`, SHAPE_HINT);
+      map.set(Number(from), fn as UpcastFn);
+    }
+    if (map.size) out.set(type, map);
+  }
+  if (out.size === 0) throw new UserError(`--upcasters ${spec}: no upcaster in it`, SHAPE_HINT);
+  return out;
+}
+
+async function loadUpcasters(spec: string): Promise<Upcasters> {
+  const file = path.resolve(spec);
+  if (!fs.existsSync(file)) throw new UserError(`--upcasters ${spec}: no such file`, 'give the path of a .js or .mjs module');
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (/\.(m|c)?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')) {
+      throw new UserError(`--upcasters ${spec}: this Node.js (${process.version}) cannot load TypeScript`, 'compile it first (npx tsc --module nodenext --target es2022 upcasters.ts) and pass the .js, or use Node ≥ 23.6');
+    }
+    throw new UserError(`--upcasters ${spec}: cannot load it: ${firstLine(error)}`, SHAPE_HINT);
+  }
+  return parseUpcasters(spec, mod);
+}
+
+export interface UpcastProblem {
+  eventId: string;
+  seq: number;
+  type: string;
+  version: number;
+  /** 'threw': an upcaster threw or a step is missing; 'invalid': the result fails the newest schema. */
+  kind: 'threw' | 'invalid';
+  /** The version whose upcaster threw (threw), or the JSON pointer of the failing field (invalid). */
+  at: string;
+  message: string;
+}
+
+/**
+ * Upcasts one event's data from `version` to `to` (pure): the data, or what went wrong.
+ */
+export function upcastData(steps: Map<number, UpcastFn>, data: unknown, version: number, to: number, event: Parameters<UpcastFn>[1]): { data: unknown } | { failedAt: number; message: string } {
+  let current = data;
+  for (let v = version; v < to; v++) {
+    const fn = steps.get(v);
+    if (!fn) return { failedAt: v, message: `no upcaster from v${v}` };
+    try {
+      current = fn(current, event);
+    } catch (error) {
+      return { failedAt: v, message: `threw: ${firstLine(error)}` };
+    }
+  }
+  return { data: current };
+}
+
+export interface UpcastFlags {
+  db: string;
+  upcasters?: string;
+  registry?: string;
+  dryRun?: boolean;
+  limit: string;
+  output: OutputMode;
+}
+
+export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
+  if (flags.upcasters === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./upcasters.mjs --dry-run');
+  if (!flags.dryRun) throw new UserError('schema upcast only runs as --dry-run (the store keeps every event as it was written)', 'add --dry-run');
+  const limit = parseLimit(flags.limit);
+  const upcasters = await loadUpcasters(flags.upcasters);
+  const store = await Store.open(flags.db, { readOnly: true });
+  try {
+    const counts = await versionCounts(store);
+    const reg = await resolveRegistry(flags.registry, counts);
+    const rows: { type: string; from: number; to: number; events: number; upcast: number; threw: number; invalid: number; schema: string | null }[] = [];
+    const problems: UpcastProblem[] = [];
+    let problemEvents = 0;
+    for (const [type, steps] of upcasters) {
+      const newest = reg.registry.get(type)?.at(-1);
+      const to = newest?.version ?? Math.max(...steps.keys()) + 1;
+      const validate = newest ? compileSchema(newest.file, newest.schema) : null;
+      const stats = new Map<number, (typeof rows)[number]>();
+      const result = await store.conn.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = ${sqlString(type)} AND schema_version < ${to} ORDER BY seq`);
+      for await (const batch of result.yieldRowObjectJson()) {
+        for (const r of batch) {
+          const version = Number(r.schema_version);
+          const row = stats.get(version) ?? stats.set(version, { type, from: version, to, events: 0, upcast: 0, threw: 0, invalid: 0, schema: newest?.file ?? null }).get(version)!;
+          row.events++;
+          const event = { id: String(r.id), seq: Number(r.seq), type, schema_version: version, stream: r.stream === null ? null : String(r.stream) };
+          let data: unknown = null;
+          try {
+            data = r.data === null ? null : JSON.parse(String(r.data));
+          } catch {
+            /* stored data is JSON; a text that is not stays null */
+          }
+          const out = upcastData(steps, data, version, to, event);
+          const list: UpcastProblem[] = [];
+          if ('failedAt' in out) {
+            row.threw++;
+            list.push({ eventId: event.id, seq: event.seq, type, version, kind: 'threw', at: `v${out.failedAt}`, message: out.message });
+          } else {
+            const errors = validate ? judge(validate, JSON.stringify(out.data) ?? null) : [];
+            if (errors.length) {
+              row.invalid++;
+              for (const e of errors) list.push({ eventId: event.id, seq: event.seq, type, version, kind: 'invalid', at: e.path, message: e.message });
+            } else row.upcast++;
+          }
+          if (list.length) {
+            problemEvents++;
+            if (limit === 0 || problemEvents <= limit) problems.push(...list);
+          }
+        }
+      }
+      rows.push(...[...stats.values()].sort((a, b) => a.from - b.from));
+    }
+    const ok = problemEvents === 0;
+    if (flags.output === 'json') {
+      printJson({ ok, upcasters: flags.upcasters, registry: reg.dir ?? (reg.packs.length ? `packs: ${reg.packs.join(', ')}` : null), types: rows, problemEvents, problems });
+    } else {
+      const tables: TableData[] = [
+        {
+          title: `upcast dry run (${flags.upcasters}): ${ok ? 'every event upcasts and passes the newest schema' : `${problemEvents} event(s) throw or still fail`}`,
+          columns: ['type', 'from', 'to', 'events', 'upcast ok', 'threw', 'still invalid', 'newest schema'],
+          rows: rows.map((r) => [r.type, `v${r.from}`, `v${r.to}`, r.events, r.upcast, r.threw, r.invalid, r.schema ?? 'none (results not validated)']),
+          note: rows.length === 0 ? 'no stored event is older than the newest version of its type' : undefined,
+        },
+      ];
+      if (!ok) {
+        tables.push({ title: 'problems', columns: ['seq', 'event id', 'type', 'version', 'kind', 'at', 'message'], rows: problems.map((p) => [p.seq, p.eventId, p.type, `v${p.version}`, p.kind, p.at || '(data)', p.message]) });
+      }
+      if (flags.output === 'tty') await printTables(flags.output, tables);
+      else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+    }
+    if (!ok) throw new CheckFailed(`${problemEvents} event(s) throw in an upcaster or still fail the newest schema`);
+  } finally {
+    store.close();
+  }
+}
