@@ -13,6 +13,7 @@ import { registerSnapshot } from './commands/snapshot.js';
 import { registerTrace } from './commands/trace.js';
 import { registerAudit } from './commands/audit.js';
 import { registerSchema } from './commands/schema.js';
+import { registerUi } from './commands/ui.js';
 import { registerReport } from './commands/report.js';
 import { registerExport } from './commands/export.js';
 import { registerVerify } from './commands/verify.js';
@@ -31,7 +32,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo, registerUi]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
@@ -53,8 +54,10 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   const program = buildProgram();
+  // `evtrail` alone in a terminal opens the explorer; anywhere else it prints the help.
+  const args = argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY ? [...argv, 'ui'] : argv;
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(args as string[]);
   } catch (error) {
     process.exitCode = reportError(error);
   }

@@ -12,8 +12,12 @@ const MARK_COLOR: Record<Mark['kind'], string> = {
 const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
 const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yellow', rejected: 'magenta', stuck: 'red', 'in flight': 'cyan' };
 
-/** The causation tree: one line per event, columns aligned, marks coloured by what they say. */
-export function TraceTreeView({ tree }: { tree: TraceTree }) {
+/**
+ * The causation tree: one line per event, columns aligned, marks coloured by what they say.
+ * `top` and `rows` show a window of the event lines (the explorer scrolls a long trace); the
+ * column widths stay those of the whole tree.
+ */
+export function TraceTreeView({ tree, top = 0, rows }: { tree: TraceTree; top?: number; rows?: number }) {
   const { header, cells } = treeColumns(tree);
   const notes = header.length - 1;
   const widths = header.map((h, i) => (i === notes ? 0 : Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
@@ -34,7 +38,9 @@ export function TraceTreeView({ tree }: { tree: TraceTree }) {
       <Text> </Text>
       <Text bold>{header.map(pad).join('')}</Text>
       <Text dimColor>{header.map((_, i) => pad('─'.repeat(i === notes ? 5 : widths[i] ?? 0), i)).join('')}</Text>
+      {top > 0 ? <Text dimColor>{`… ${top} above`}</Text> : null}
       {tree.rows.map((row, r) => {
+        if (r < top || (rows !== undefined && r >= top + rows)) return null;
         const cell = cells[r]!;
         const slow = row.marks.some((m) => m.kind === 'slowest');
         const back = row.deltaNs !== null && row.deltaNs < 0n;
@@ -56,6 +62,7 @@ export function TraceTreeView({ tree }: { tree: TraceTree }) {
           </Text>
         );
       })}
+      {rows !== undefined && top + rows < tree.rows.length ? <Text dimColor>{`… ${tree.rows.length - top - rows} more below`}</Text> : null}
       <Text> </Text>
       {tree.footer.map((line, i) => (
         <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies'}>

@@ -1,0 +1,27 @@
+import { Option, type Command } from 'commander';
+import { UserError } from '../../core/errors.js';
+import { dbOption } from '../options.js';
+
+export function registerUi(program: Command): void {
+  const command = program
+    .command('ui')
+    .description('the interactive explorer: overview, timeline, replay, trace, audit, SQL and schemas (in a terminal; also `evtrail` alone)')
+    .addOption(new Option('--screen <name>', 'the screen to open on').choices(['overview', 'timeline', 'replay', 'trace', 'audit', 'sql', 'schemas']));
+  dbOption(command).action(async (flags: { db: string; screen?: 'overview' | 'timeline' | 'replay' | 'trace' | 'audit' | 'sql' | 'schemas' }) => {
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw new UserError('evtrail ui needs a terminal (its input and output are not both a TTY)', 'run it in a terminal; scripts get the same answers from evtrail info / query / audit / trace --json');
+    }
+    // chalk reads the colour level once, when ink loads it: NO_COLOR must be seen before.
+    if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';
+    // ink draws only the last frame when it believes it runs in CI (is-in-ci reads CI once, on
+    // load), which would leave a terminal blank; a user at a terminal is never that.
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+    // The store opens (DuckDB works on its own threads) while ink and the screens load.
+    const { Store } = await import('../../store/store.js');
+    const opening = Store.open(flags.db, { readOnly: true });
+    opening.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    const { runUi } = await import('../../ui/app/run.js');
+    await runUi(await opening, flags.screen);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The replay screen's work: a cursor over the log (a seq or a time, as `replay --at` takes), and
+ * at each step the projection's entities that the step changed, before and after, through the
+ * replay service (builtinDiff). A projection whose entities are streams (it can narrow to a
+ * key's events) is diffed over the touched streams' events only, so a step costs about as much
+ * as those streams' histories, not the whole log; the others are diffed whole.
+ */
+import { atCondition, formatIsoNs, type At, type StoreBounds } from '../../../replay/at.js';
+import { BUILTINS, type BuiltinProjection } from '../../../replay/builtins.js';
+import { builtinDiff, type DiffRow } from '../../../replay/replay-command.js';
+import { sqlString } from '../../../store/sql.js';
+import type { Store } from '../../../store/store.js';
+import type { EventRow } from './events.js';
+
+/** Streams whose entities a step shows at most (the count says how many there were). */
+export const STEP_STREAMS = 200;
+
+export interface ReplayStep {
+  at: At;
+  /** The last event inside the cut (null before the first). */
+  event: EventRow | null;
+  /** Events between the previous cut and this one. */
+  events: number;
+  /** Streams those events touched. */
+  streams: number;
+  keyColumns: string[];
+  changes: DiffRow[];
+  /** Only the first STEP_STREAMS streams were diffed. */
+  partial: boolean;
+}
+
+export function projections(): readonly BuiltinProjection[] {
+  return BUILTINS;
+}
+
+const seqAt = (seq: bigint): At => ({ kind: 'seq', seq, input: `seq:${seq}` });
+export const timeAt = (ns: bigint): At => {
+  const iso = formatIsoNs(ns);
+  return { kind: 'time', ns, iso, input: iso };
+};
+
+export type Move = 'next' | 'prev' | 'forward' | 'back' | 'first' | 'last';
+
+/**
+ * Where a move takes the cursor (pure): an event step goes to the seq after / before the
+ * cursor's event, a time step adds / takes `stepNs` from the cursor's time (the event's time
+ * when the cursor is a seq). Clamped to the log.
+ */
+export function move(cursor: At, event: { seq: number; ts: string | null } | null, m: Move, stepNs: bigint, bounds: StoreBounds, eventNs: bigint | null): At {
+  const last = bounds.lastSeq ?? 0n;
+  const clampSeq = (s: bigint) => seqAt(s < 0n ? 0n : s > last ? last : s);
+  const seqOf = () => (cursor.kind === 'seq' ? cursor.seq : BigInt(event?.seq ?? 0));
+  switch (m) {
+    case 'first':
+      return seqAt(last > 0n ? 1n : 0n);
+    case 'last':
+      return seqAt(last);
+    case 'next':
+      return clampSeq(seqOf() + 1n);
+    case 'prev':
+      return clampSeq(seqOf() - 1n);
+    case 'forward':
+    case 'back': {
+      const base = cursor.kind === 'time' ? cursor.ns : eventNs;
+      if (base === null) return cursor;
+      return timeAt(m === 'forward' ? base + stepNs : base - stepNs);
+    }
+  }
+}
+
+/** The cursor's last event: the event at seq N, or the latest at or before a time. */
+async function cursorEvent(store: Store, at: At): Promise<EventRow | null> {
+  const where = at.kind === 'seq' ? `seq = ${at.seq}` : `${atCondition(at)} ORDER BY ts DESC, seq DESC LIMIT 1`;
+  const [r] = await store.all(`SELECT seq, epoch_ns(ts)::VARCHAR AS tns, type, stream, source, id FROM events WHERE ${where}`);
+  if (!r) return null;
+  return {
+    seq: Number(r.seq),
+    ts: typeof r.tns === 'string' ? formatIsoNs(BigInt(r.tns)) : null,
+    type: String(r.type),
+    stream: (r.stream as string | null) ?? null,
+    source: (r.source as string | null) ?? null,
+    id: String(r.id),
+  };
+}
+
+/** One step of the cursor, from `from` (null: the start of the log) to `to`. */
+export async function replayStep(store: Store, def: BuiltinProjection, from: At | null, to: At): Promise<ReplayStep> {
+  const before = from ? atCondition(from) : 'false';
+  const after = atCondition(to);
+  // The events in one cut and not the other, whichever way the cursor moved.
+  const between = `((${after}) AND NOT coalesce(${before}, false)) OR ((${before}) AND NOT coalesce(${after}, false))`;
+  const [counts] = await store.all(`SELECT count(*)::INTEGER AS n, count(DISTINCT stream)::INTEGER AS s FROM events WHERE ${between}`);
+  const events = Number(counts?.n ?? 0);
+  const streams = Number(counts?.s ?? 0);
+  const event = await cursorEvent(store, to);
+  const keyColumns = [...def.keyColumns];
+  if (events === 0) return { at: to, event, events, streams, keyColumns, changes: [], partial: false };
+  let changes: DiffRow[];
+  let partial = false;
+  if (def.keyEvents) {
+    const touched = await store.all(`SELECT DISTINCT stream FROM events WHERE (${between}) AND stream IS NOT NULL ORDER BY stream LIMIT ${STEP_STREAMS + 1}`);
+    partial = touched.length > STEP_STREAMS;
+    const list = touched.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))).join(', ');
+    const only = `stream IN (${list})`;
+    changes = list ? await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`) : [];
+  } else {
+    changes = await builtinDiff(store, def, before, after);
+  }
+  return { at: to, event, events, streams, keyColumns, changes, partial };
+}

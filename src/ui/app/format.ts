@@ -1,0 +1,59 @@
+/** Pure text helpers for the app's views (tested without a terminal). */
+
+const BARS = '▁▂▃▄▅▆▇█';
+
+/** Counts as a one-line bar chart; an empty slice is a space, any event at least ▁. */
+export function sparkline(counts: readonly number[]): string {
+  const max = Math.max(0, ...counts);
+  if (max === 0) return ' '.repeat(counts.length);
+  return counts.map((c) => (c === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((c / max) * (BARS.length - 1) + 0.5))] ?? ' ')).join('');
+}
+
+/** Text cut to `width` columns with an ellipsis (line breaks become spaces). */
+export function fit(text: string, width: number): string {
+  const one = text.replace(/\r?\n/g, ' ');
+  if (width <= 0) return '';
+  return one.length > width ? one.slice(0, Math.max(0, width - 1)) + '…' : one;
+}
+
+/** `fit` and padded to exactly `width` columns. */
+export function cell(text: string, width: number): string {
+  return fit(text, width).padEnd(width);
+}
+
+/** An ISO time shortened for a list: the time of day when the log spans one day. */
+export function shortTime(iso: string | null, oneDay: boolean): string {
+  if (iso === null) return '(no time)';
+  return oneDay ? iso.slice(11, 23) : iso.slice(0, 23).replace('T', ' ');
+}
+
+export const count = (n: number): string => n.toLocaleString('en-US');
+
+export type JsonToken = { text: string; kind: 'key' | 'string' | 'number' | 'literal' | 'punct' };
+
+/** Pretty JSON as lines of coloured tokens (keys, strings, numbers, literals). */
+export function jsonLines(value: unknown): JsonToken[][] {
+  const text = JSON.stringify(value, null, 2) ?? 'null';
+  return text.split('\n').map((line) => {
+    const tokens: JsonToken[] = [];
+    const re = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([^"\d\-tfn]+|.)/g;
+    for (let m = re.exec(line); m; m = re.exec(line)) {
+      if (m[1] !== undefined) {
+        if (m[2] !== undefined) tokens.push({ text: m[1], kind: 'key' }, { text: m[2], kind: 'punct' });
+        else tokens.push({ text: m[1], kind: 'string' });
+      } else if (m[3] !== undefined) tokens.push({ text: m[3], kind: 'number' });
+      else if (m[4] !== undefined) tokens.push({ text: m[4], kind: 'literal' });
+      else tokens.push({ text: m[0], kind: 'punct' });
+    }
+    return tokens;
+  });
+}
+
+/** A window of `height` items that keeps `cursor` in view, moved as little as possible. */
+export function scrollWindow(total: number, cursor: number, height: number, top: number): number {
+  if (height <= 0 || total <= height) return 0;
+  let t = Math.min(Math.max(0, top), total - height);
+  if (cursor < t) t = cursor;
+  if (cursor >= t + height) t = cursor - height + 1;
+  return t;
+}

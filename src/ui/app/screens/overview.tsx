@@ -1,0 +1,118 @@
+/** Overview: what the store holds, events over time as a sparkline, the audit's status per rule. */
+import { Box, Text } from 'ink';
+import { useEffect, useSyncExternalStore } from 'react';
+import type { RuleResult } from '../../../audit/run.js';
+import type { ScreenProps } from '../app.js';
+import { useApp, useScreenKeys } from '../context.js';
+import type { AuditState } from '../data/app-data.js';
+import { eventBuckets, overview, type Overview } from '../data/overview.js';
+import { count, fit, sparkline } from '../format.js';
+import { useRequest } from '../hooks/use-request.js';
+import { mark, sinceStart } from '../timings.js';
+
+export function OverviewScreen({ active }: ScreenProps) {
+  const { data, width, height } = useApp();
+  const [state, run] = useRequest<Overview>(data.runner);
+  const [buckets, runBuckets] = useRequest<number[]>(data.runner);
+  const audit = useSyncExternalStore(data.subscribeAudit, data.audit);
+  useEffect(() => {
+    run('reading the store', () => overview(data.store));
+    // The sparkline comes second, so the counts show as soon as they are read.
+    runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)));
+    // The sparkline is as wide as the terminal was at start; a resize keeps it (it is cut to fit).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  // After the commit that drew the data: the first screen is on the terminal.
+  useEffect(() => {
+    if (state.data) mark('first-screen', sinceStart());
+  }, [state.data]);
+  useScreenKeys('overview', (input) => {
+    if (input === 'a') {
+      data.runAudit(true);
+      return true;
+    }
+    return false;
+  });
+  if (state.error) return <Text color="red">{state.error}</Text>;
+  if (!state.data) return <Text dimColor>reading the store…</Text>;
+  return <OverviewView overview={{ ...state.data, ...(buckets.data ? { buckets: buckets.data } : {}) }} audit={audit} width={width} height={height} />;
+}
+
+export function OverviewView({ overview: o, audit, width, height }: { overview: Overview; audit: AuditState; width: number; height: number }) {
+  const { info } = o;
+  const half = Math.floor((width - 2) / 2);
+  const spark = o.buckets ? sparkline(o.buckets).slice(0, width - 2) : '';
+  const first = info.firstTs ?? '';
+  const last = info.lastTs ?? '';
+  const oneDay = first.slice(0, 10) === last.slice(0, 10);
+  const short = (t: string) => (oneDay ? t.slice(11, 19) : t.slice(0, 19).replace('T', ' '));
+  const rest = Math.max(3, height - 8 - Math.min(3, info.sources.length));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate">
+        <Text bold>{count(info.events)}</Text> events · {count(info.streams)} streams · {count(info.types)} types · rejects{' '}
+        <Text color={info.rejects ? 'yellow' : undefined}>{count(info.rejects)}</Text> · redelivered {count(info.redelivered)} · conflicts{' '}
+        <Text color={info.conflicts ? 'red' : undefined}>{count(info.conflicts)}</Text>
+      </Text>
+      <Text wrap="truncate" dimColor>
+        {first ? `${first} → ${last}${oneDay ? ` (${first.slice(0, 10)})` : ''}` : 'no event times'}
+      </Text>
+      <Text color="cyan">{spark || ' '}</Text>
+      {spark ? (
+        <Text dimColor>
+          {short(first)}
+          {short(last).padStart(Math.max(0, spark.length - short(first).length))}
+        </Text>
+      ) : (
+        <Text dimColor>events over time…</Text>
+      )}
+      <Text bold>Sources</Text>
+      {info.sources.slice(0, 3).map((s, i) => (
+        <Text key={i} wrap="truncate">
+          {`  ${s.kind} ${s.format}/${s.preset}  ${count(s.events)} events${s.rejects ? `, ${count(s.rejects)} rejects` : ''}  `}
+          <Text dimColor>{s.source}</Text>
+        </Text>
+      ))}
+      {info.sources.length > 3 ? <Text dimColor>{`  … ${info.sources.length - 3} more`}</Text> : null}
+      <Box flexDirection="row">
+        <Box flexDirection="column" width={half}>
+          <Text bold>Types</Text>
+          {info.typeCounts.slice(0, rest).map((t) => (
+            <Text key={t.type} wrap="truncate">
+              {`  ${fit(t.type, half - 20).padEnd(half - 20)} ${count(t.events).padStart(10)} `}
+              <Text dimColor>v{t.versions}</Text>
+            </Text>
+          ))}
+        </Box>
+        <Box flexDirection="column" width={width - half - 2} marginLeft={2}>
+          <Text bold>Audit</Text>
+          <AuditSummary audit={audit} width={width - half - 2} rows={rest} />
+        </Box>
+      </Box>
+    </Box>
+  );
+}
+
+function AuditSummary({ audit, width, rows }: { audit: AuditState; width: number; rows: number }) {
+  if (audit.status === 'idle') return <Text dimColor>  not run yet: a runs it (or 5)</Text>;
+  if (audit.status === 'running') return <Text dimColor>  running…</Text>;
+  if (audit.status === 'cancelled') return <Text dimColor>  cancelled: a runs it again</Text>;
+  if (audit.status === 'error') return <Text color="red">  {fit(audit.message, width - 2)}</Text>;
+  // Rules that found something first, then the clean ones, then the skipped.
+  const order = (r: RuleResult) => (r.status === 'skipped' ? 2 : r.violations > 0 ? 0 : 1);
+  const rules = [...audit.result.rules].sort((a, b) => order(a) - order(b));
+  return (
+    <>
+      {rules.slice(0, rows).map((r) => (
+        <Text key={r.id} wrap="truncate">
+          {'  '}
+          <Text color={r.status === 'skipped' ? undefined : r.violations === 0 ? 'green' : r.severity === 'error' ? 'red' : 'yellow'} dimColor={r.status === 'skipped'}>
+            {(r.status === 'skipped' ? 'skip' : count(r.violations)).padStart(6)}
+          </Text>
+          {` ${fit(r.id, width - 10)}`}
+        </Text>
+      ))}
+      {rules.length > rows ? <Text dimColor>{`  … ${rules.length - rows} more (5: Audit)`}</Text> : null}
+    </>
+  );
+}

@@ -1,0 +1,187 @@
+// The real `evtrail ui` in a terminal (tmux): keys sent, the screen read back with
+// capture-pane, polling for the expected text with a timeout.
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+let db = '';
+let session: string | undefined;
+let n = 0;
+
+beforeAll(() => {
+  if (!HAS_TMUX) return;
+  const dir = tmpDir('evtrail-ui-e2e-');
+  const log = path.join(dir, 'log.ndjson');
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/fixtures/generate.js'), '--orders', '300', '--anomalies', '0.1', '--seed', '5', '--out', log]);
+  db = path.join(dir, 'ui.duckdb');
+  const r = cli(['ingest', log, '--db', db]);
+  if (r.code !== 0) throw new Error(r.stderr);
+});
+afterEach(() => {
+  if (session) spawnSync('tmux', ['kill-session', '-t', session]);
+  session = undefined;
+});
+
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+function start(args: string[], { x = 120, y = 36, env = {} as Record<string, string> } = {}): void {
+  session = `evtrail-ui-${process.pid}-${++n}`;
+  const vars = Object.entries({ NO_COLOR: '', ...env }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const command = `env -u EVTRAIL_DB ${vars} ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ${args.map((a) => JSON.stringify(a)).join(' ')}; sleep 60`;
+  tmux('new-session', '-d', '-s', session, '-x', String(x), '-y', String(y), command);
+}
+
+const screen = (escapes = false): string => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session!);
+
+async function sees(text: string | RegExp, ms = 20_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = screen();
+    if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${text}; the screen:\n${s}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Keys one at a time with a pause, as a person types (a burst would read as pasted text). */
+async function keys(...list: string[]): Promise<void> {
+  for (const k of list) {
+    tmux('send-keys', '-t', session!, k);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+async function type(text: string): Promise<void> {
+  tmux('send-keys', '-t', session!, '-l', text);
+  await new Promise((r) => setTimeout(r, 150));
+}
+
+describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
+  it('overview first, every screen by its number, help, q quits back to the shell', async () => {
+    start(['ui', '--db', db]);
+    await sees('Sources');
+    await sees(/\d+,\d{3} events · 300 streams/);
+    await keys('2');
+    await sees(/›1 +\d\d:\d\d:\d\d\.\d{3} +OrderPlaced/);
+    await keys('3');
+    await sees('orders as of seq:1');
+    await keys('4');
+    await sees('/ to trace an id');
+    await keys('5');
+    await sees(/settlement-mismatch +error +\d/);
+    await keys('6');
+    await sees('sql>');
+    await keys('Escape', '7');
+    await sees('type/version pairs');
+    await keys('?');
+    await sees('keys (any key closes this)');
+    await keys('Escape');
+    await keys('q');
+    await sees('EXIT_MARK', 1).catch(() => undefined);
+    // The shell's screen is back (the alternate screen left), the app gone.
+    const end = Date.now() + 10_000;
+    while (screen().includes('type/version pairs') && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    expect(screen()).not.toContain('type/version pairs');
+  });
+
+  it('drill-down: audit → a violation → the event → its trace', async () => {
+    start(['ui', '--db', db, '--screen', 'audit']);
+    await sees(/order-overfill +error +[1-9]/);
+    // Down to order-overfill.
+    const rows = screen().split('\n');
+    const at = rows.findIndex((l) => l.includes('order-overfill')) - rows.findIndex((l) => l.startsWith('›'));
+    for (let i = 0; i < at; i++) await keys('j');
+    await sees(/^›order-overfill/m);
+    await keys('Enter');
+    await sees(/order-overfill: \d+ violations/);
+    await keys('Enter');
+    await sees(/^id +evt-/m);
+    await sees('"cumQty"');
+    await keys('Enter');
+    await sees('[4 Trace]');
+    const t = await sees(/critical path|no anomalies/);
+    expect(t).toMatch(/OrderPlaced/);
+    expect(t).toMatch(/⚠|anomal/);
+    await keys('Escape');
+    await sees('[5 Audit]');
+  });
+
+  it('timeline: page down, filter, jump to a time, the detail', async () => {
+    start(['ui', '--db', db, '--screen', 'timeline']);
+    await sees(/›1 +\d\d:/);
+    await keys('PageDown');
+    await sees(/^›3\d /m);
+    await keys('/');
+    await type('type:OrderRejected');
+    await keys('Enter');
+    await sees('filter: type:OrderRejected');
+    const s = await sees(/^›\d+ +\S+ +OrderRejected/m);
+    expect(s.split('\n').slice(3, 10).join('\n')).not.toMatch(/OrderPlaced|OrderFilled/);
+    await keys('@');
+    await type('seq:1');
+    await keys('Enter');
+    await keys('Enter');
+    await sees('"reason"');
+  });
+
+  it('SQL console: run, error inline, esc cancels a long query', async () => {
+    start(['ui', '--db', db, '--screen', 'sql']);
+    await sees('sql>');
+    await type('select 6*7 as answer');
+    await keys('C-r');
+    await sees(/answer\n *42/);
+    await type('select count(*) from range(1000000000) a, range(100) b where a.range * b.range % 7 = 3');
+    await keys('C-r');
+    await sees('esc cancels');
+    await keys('Escape');
+    await sees('cancelled');
+  });
+
+  it('works at 80×24 and follows a resize', async () => {
+    start(['ui', '--db', db, '--screen', 'timeline'], { x: 80, y: 24 });
+    const small = await sees(/›1 +\d\d:/);
+    const lines = small.split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(small).toContain('[2 Timeline]');
+    expect(small).toContain('? help');
+    // 24 rows: the tab bar, a hint, the header, 19 events, the status line.
+    const seqsOf = (s: string) => s.split('\n').flatMap((l) => /^[ ›](\d+) /.exec(l)?.[1] ?? []).map(Number);
+    const shown = seqsOf(small).length;
+    tmux('resize-window', '-t', session!, '-x', '120', '-y', '36');
+    // The status line moves down to the new last rows: the app has seen the resize.
+    await sees(/\n.*\? help[^\n]*\n\s*$/);
+    const rowsOf = (s: string) => s.split('\n').filter((l) => /^[ ›]\d+ /.test(l)).length;
+    // Taller: the page is read again with more rows; wider: room for the whole id.
+    const end = Date.now() + 10_000;
+    while (rowsOf(screen()) <= shown && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    const big = screen();
+    expect(rowsOf(big)).toBeGreaterThan(shown);
+    expect(big).toMatch(/evt-[0-9a-f]{12}/);
+    await keys('PageDown');
+    await sees(new RegExp(`^[ ›]${Math.max(...seqsOf(big)) + 1} `, 'm'));
+  });
+
+  it('NO_COLOR: no colour codes on the screen', async () => {
+    start(['ui', '--db', db], { env: { NO_COLOR: '1' } });
+    await sees('Sources');
+    // SGR colour parameters (30-37, 90-97, 38;…) do not appear.
+    expect(screen(true)).not.toMatch(/\x1b\[[0-9;]*(3[0-8]|9[0-7])(;[0-9;]*)?m/);
+  });
+
+  it('`evtrail` alone in a terminal opens the explorer', async () => {
+    start([], { env: { EVTRAIL_DB: db } });
+    await sees('Sources');
+  });
+});
+
+describe('not a terminal', () => {
+  it('ui refuses with a hint; `evtrail` alone in a pipe prints the help as before', () => {
+    const r = cli(['ui', '--db', 'x.duckdb']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: evtrail ui needs a terminal/);
+    expect(r.stderr).toMatch(/^hint: /m);
+    const bare = cli([]);
+    expect(bare.stdout + bare.stderr).toContain('Usage: evtrail');
+  });
+});

@@ -1,0 +1,198 @@
+// The explorer's screens with ink-testing-library over a real store (a generated trading log
+// with injected anomalies, ingested by the built CLI), frames ANSI-stripped.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { render } from 'ink-testing-library';
+import stripAnsi from 'strip-ansi';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { App } from '../../src/ui/app/app.js';
+import { AppData } from '../../src/ui/app/data/app-data.js';
+import { Cancelled } from '../../src/ui/app/data/runner.js';
+import { pageAfter, pageBefore, parseFilter } from '../../src/ui/app/data/events.js';
+import { ROOT, cli, tmpDir } from '../helpers.js';
+
+let store: Store;
+let data: AppData;
+let view: ReturnType<typeof render> | undefined;
+
+beforeAll(async () => {
+  const dir = tmpDir('evtrail-ui-');
+  const log = path.join(dir, 'log.ndjson');
+  execFileSync(process.execPath, [path.join(ROOT, 'dist/fixtures/generate.js'), '--orders', '300', '--anomalies', '0.1', '--seed', '5', '--out', log]);
+  const db = path.join(dir, 'ui.duckdb');
+  const r = cli(['ingest', log, '--db', db]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  store = await Store.open(db, { readOnly: true });
+  data = await AppData.open(store);
+});
+afterEach(() => {
+  view?.unmount();
+  view = undefined;
+});
+afterAll(() => store?.close());
+
+const frame = () => stripAnsi(view?.lastFrame() ?? '');
+
+async function until(test: (f: string) => boolean, what: string, ms = 15_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = frame();
+    if (test(f)) return f;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the frame:\n${f}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+const sees = (text: string | RegExp) => until((f) => (typeof text === 'string' ? f.includes(text) : text.test(f)), String(text));
+
+/** One key, then a pause so that ink reads it as a key and not as pasted text. */
+async function press(...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    view!.stdin.write(k);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+const ESC = '\x1b';
+const ENTER = '\r';
+const PGDN = '\x1b[6~';
+
+/** The seqs of the timeline rows on screen, in order. */
+const seqs = (f: string) => [...f.matchAll(/^[ ›](\d+)\s+\d\d:\d\d/gm)].map((m) => Number(m[1]));
+
+describe('the explorer', () => {
+  it('opens on the overview: counts, time range, sources, types; a runs the audit', async () => {
+    view = render(<App data={data} />);
+    const f = await sees('Sources');
+    const events = Number((await store.all('select count(*)::INTEGER n from events'))[0]!.n);
+    expect(f).toContain(`${events.toLocaleString('en-US')} events`);
+    expect(f).toContain('[1 Overview]');
+    expect(f).toMatch(/OrderPlaced\s+\d{3} v1,2/);
+    expect(f).toContain('not run yet');
+    await press('a');
+    const audited = await sees(/\d+ (order-overfill|fill-after-terminal)/);
+    expect(audited).not.toContain('not run yet');
+  });
+
+  it('timeline: pages of seq order, page down continues where the page ended, g / G the ends', async () => {
+    view = render(<App data={data} initial="timeline" />);
+    const f1 = await until((f) => seqs(f).length > 5, 'the first page');
+    const first = seqs(f1);
+    expect(first[0]).toBe(1);
+    expect(first).toEqual(first.map((_, i) => i + 1));
+    await press(PGDN);
+    const f2 = await until((f) => seqs(f)[0] === first.at(-1)! + 1, 'the second page');
+    expect(seqs(f2)).toHaveLength(first.length);
+    await press('G');
+    const last = Number(data.bounds.lastSeq);
+    const f3 = await until((f) => seqs(f).at(-1) === last, 'the last page');
+    expect(f3).toMatch(new RegExp(`^›${last} `, 'm'));
+    await press('g');
+    await until((f) => seqs(f)[0] === 1, 'the first page again');
+  });
+
+  it('timeline: / filters in SQL, enter shows the event in full with pretty JSON', async () => {
+    view = render(<App data={data} initial="timeline" />);
+    await until((f) => seqs(f).length > 5, 'the first page');
+    await press('/', ...'type:OrderFilled'.split(''), ENTER);
+    const f = await sees('filter: type:OrderFilled');
+    await until((x) => seqs(x).length > 0 && !/OrderPlaced|RiskCheck/.test(x.split('\n').slice(3).join('\n')), 'filtered rows');
+    const expected = (await pageAfter(store, parseFilter('type:OrderFilled', data.bounds), 0, 3)).map((e) => e.seq);
+    expect(seqs(frame()).slice(0, 3)).toEqual(expected);
+    await press(ENTER);
+    const detail = await sees('"fillQty":');
+    expect(detail).toContain(`seq          ${expected[0]}`);
+    expect(detail).toMatch(/type\s+OrderFilled \(v1\)/);
+    expect(f).not.toContain('no events');
+    await press(ESC);
+    await sees('filter: type:OrderFilled');
+  });
+
+  it('audit → a rule\'s violations → the event → its trace, and esc goes back up', async () => {
+    view = render(<App data={data} initial="audit" />);
+    await sees('violations  title');
+    const result = data.audit();
+    if (result.status !== 'done') throw new Error('audit not done');
+    const rules = result.result.rules;
+    const index = rules.findIndex((r) => r.violations > 0);
+    await press(...Array.from({ length: index }, () => 'j'), ENTER);
+    const rule = rules[index]!;
+    await sees(`${rule.id}: ${rule.violations} violations`);
+    const v = result.result.violations.find((x) => x.rule === rule.id)!;
+    await press(ENTER);
+    const ev = await sees('enter/t its trace');
+    expect(ev).toContain(v.message.slice(0, 40));
+    await sees(/^id\s+evt-/m);
+    await press(ENTER);
+    const t = await sees('[4 Trace]');
+    await until((f) => /critical path|no anomalies|anomal/.test(f), 'the trace tree');
+    expect(t).toContain('trace of');
+    await press(ESC);
+    await sees('[5 Audit]');
+    await sees('enter/t its trace');
+    await press(ESC);
+    await sees(`${rule.id}: ${rule.violations} violations`);
+  });
+
+  it('replay: steps event by event and shows what the step changed', async () => {
+    view = render(<App data={data} initial="replay" />);
+    await sees('orders as of seq:1');
+    await sees(/added\s+ord-00000001/);
+    await press('l');
+    await sees('orders as of seq:2');
+    const f = await sees(/RISK_APPROVED|REJECTED/);
+    expect(f).toContain('1 event in the step');
+    await press('p');
+    await sees('positions as of seq:2');
+  });
+
+  it('SQL: runs a statement, shows errors inline, keeps history', async () => {
+    view = render(<App data={data} initial="sql" />);
+    await sees('sql>');
+    await press(...'select 6*7 as answer;'.split(''), ENTER);
+    await sees(/answer\s*\n.*42/);
+    await press(...'select nope;'.split(''), ENTER);
+    await sees('SQL error');
+    await press('\x1b[A');
+    await sees('sql> select nope;');
+  });
+
+  it('schemas: types and versions; enter opens the timeline on that type', async () => {
+    view = render(<App data={data} initial="schemas" />);
+    const f = await sees('type/version pairs');
+    expect(f).toMatch(/OrderPlaced\s+v1/);
+    expect(f).toMatch(/OrderPlaced\s+v2/);
+    await press(ENTER);
+    await sees('[2 Timeline]');
+    await sees(/filter: type:\w+/);
+  });
+
+  it('help overlay, tab between screens', async () => {
+    view = render(<App data={data} />);
+    await sees('Sources');
+    await press('?');
+    await sees('keys (any key closes this)');
+    await press('x');
+    await until((f) => !f.includes('keys (any key') && f.includes('Sources'), 'help closed');
+    await press('\t');
+    await sees('[2 Timeline]');
+    await press('7');
+    await sees('[7 Schemas]');
+  });
+});
+
+describe('cancel', () => {
+  it('esc interrupts a running DuckDB statement through the lane', async () => {
+    const slow = data.runner.run('slow', () => store.all('select count(*) from range(100000000) a, range(1000) b where a.range * b.range % 7 = 3'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(data.runner.cancel()).toBe(true);
+    await expect(slow).rejects.toBeInstanceOf(Cancelled);
+    // The connection works after the interrupt.
+    expect((await data.runner.run('after', () => store.all('select 1 as x')))[0]).toEqual({ x: 1 });
+  });
+
+  it('the page reads never read the whole log: a page before seq 1 is empty, after the end too', async () => {
+    const f = parseFilter('', data.bounds);
+    expect(await pageBefore(store, f, 1, 10)).toEqual([]);
+    expect(await pageAfter(store, f, Number(data.bounds.lastSeq), 10)).toEqual([]);
+  });
+});
