@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../core/errors.js';
+import { CheckFailed, UserError } from '../core/errors.js';
 import { parseAt, type At, type StoreBounds } from '../replay/at.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
@@ -22,7 +22,11 @@ export interface ExportRequest {
   since?: string;
   until?: string;
   force?: boolean;
-  /** Recompute the chain head from the events (evtrail verify) instead of taking the stored one. Default true. */
+  /**
+   * Recompute the chain from the events (evtrail verify) and refuse a store whose events do not
+   * match it, instead of recording the stored head. Default false: the chain was checked as each
+   * part was ingested, and recomputing it hashes every event (it doubled the export's time).
+   */
   verify?: boolean;
   /** Called between steps; it may throw to stop the export (an interrupt). */
   progress?: (message: string) => void;
@@ -39,7 +43,7 @@ export interface ExportResult {
   firstSeq: number | null;
   lastSeq: number | null;
   chainHead: string | null;
-  /** Whether the recomputed chain matched the stored one (null: not recomputed, --no-verify). */
+  /** true: recomputed and matching (--verify); null: the stored head, not recomputed (the default). */
   chainOk: boolean | null;
 }
 
@@ -77,6 +81,10 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
     );
   }
 
+  // Before anything is written: --verify refuses a store whose events no longer match its chain.
+  request.progress?.(request.verify ? 'verifying the chain' : 'reading the chain head');
+  const chain = await chainHead(store, request.verify === true);
+
   const parent = path.dirname(outAbs);
   fs.mkdirSync(parent, { recursive: true });
   const tmp = `${outAbs}.tmp-${crypto.randomBytes(4).toString('hex')}`;
@@ -104,8 +112,6 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
     const written = files.reduce((n, f) => n + f.rows, 0);
     if (written !== events) throw new Error(`export wrote ${written} rows for ${events} events`);
 
-    request.progress?.(request.verify === false ? 'reading the chain head' : 'verifying the chain');
-    const chain = await chainHead(store, request.verify !== false);
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT_ID,
       evtrail_version: VERSION,
@@ -232,15 +238,19 @@ function manifestColumns(format: ExportFileFormat, partitionBy: readonly Partiti
 
 /**
  * The store's integrity chain head (src/integrity), so the manifest says which chain the
- * archive reproduces: recomputed from the events as evtrail verify does (the events exported
- * are what counts, whatever the store kept), or with --no-verify the stored head (a read of a
- * few rows instead of hashing every event).
+ * archive reproduces: by default the head the store kept (a read of a few rows; each ingest
+ * checked its part, and evtrail verify checks the whole), with --verify recomputed from the
+ * events as evtrail verify does, and a store whose events do not match it is refused (exit 1).
  */
 async function chainHead(store: Store, verify: boolean): Promise<ExportManifest['chain']> {
   if (verify) {
     const { verifyStore } = await import('../integrity/verify.js');
     const result = await verifyStore(store);
-    return { head: result.head, verified: true, ok: result.ok };
+    if (!result.ok) {
+      const first = result.problems[0];
+      throw new CheckFailed(`--verify: the store's events do not match its hash chain (${result.problems.length + result.more} problem(s)${first ? `; first: ${first.message}` : ''}); nothing was exported`);
+    }
+    return { head: result.head, verified: true, ok: true };
   }
   const { STORE_SCOPE, storedBlocks } = await import('../integrity/chain-store.js');
   const blocks = await storedBlocks(store, `WHERE source_id = ${STORE_SCOPE}`);

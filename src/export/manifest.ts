@@ -51,9 +51,9 @@ export const manifestSchema = z.object({
   files: z.array(fileSchema),
   /**
    * The exporting store's chain head (src/integrity). A whole export ingested back into a new
-   * store gives the same head. verified: recomputed from the events (evtrail verify's head; ok
-   * says whether it matched the chain the store kept), or, with --no-verify, the head the store
-   * kept, as is (ok null).
+   * store gives the same head. By default the head the store kept, as is (verified false, ok
+   * null); with --verify recomputed from the events as evtrail verify does (verified and ok true:
+   * a store that does not match its chain is not exported).
    */
   chain: z.object({ head: z.string().nullable(), verified: z.boolean(), ok: z.boolean().nullable() }),
 });

@@ -130,8 +130,8 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO evtrail_meta VALUES ('chain_block_size', '65536'), ('chain_canonical', 'evtrail-event/1');
 
       CREATE TEMP TABLE evt_migrate_hashes AS
-        SELECT seq, source_id, sha256(concat_ws(',', coalesce(strlen(id)::VARCHAR, '-'), coalesce(strlen(type)::VARCHAR, '-'), coalesce(strlen(stream)::VARCHAR, '-'), coalesce(strlen(rev::VARCHAR)::VARCHAR, '-'), coalesce(strlen(schema_version::VARCHAR)::VARCHAR, '-'), coalesce(strlen(epoch_ns(ts)::VARCHAR)::VARCHAR, '-'), coalesce(strlen(epoch_ns(recorded_ts)::VARCHAR)::VARCHAR, '-'), coalesce(strlen(correlation_id)::VARCHAR, '-'), coalesce(strlen(causation_id)::VARCHAR, '-'), coalesce(strlen(source)::VARCHAR, '-'), coalesce(strlen(data::VARCHAR)::VARCHAR, '-'), coalesce(strlen(meta::VARCHAR)::VARCHAR, '-'))
-          || chr(10) || concat(id, type, stream, rev::VARCHAR, schema_version::VARCHAR, epoch_ns(ts)::VARCHAR, epoch_ns(recorded_ts)::VARCHAR, correlation_id, causation_id, source, data::VARCHAR, meta::VARCHAR)) AS hash
+        SELECT seq, source_id, sha256(concat(coalesce(strlen(id)::VARCHAR, '-'), ',', coalesce(strlen(type)::VARCHAR, '-'), ',', coalesce(strlen(stream)::VARCHAR, '-'), ',', coalesce(strlen(rev::VARCHAR)::VARCHAR, '-'), ',', coalesce(strlen(schema_version::VARCHAR)::VARCHAR, '-'), ',', coalesce(strlen(epoch_ns(ts)::VARCHAR)::VARCHAR, '-'), ',', coalesce(strlen(epoch_ns(recorded_ts)::VARCHAR)::VARCHAR, '-'), ',', coalesce(strlen(correlation_id)::VARCHAR, '-'), ',', coalesce(strlen(causation_id)::VARCHAR, '-'), ',', coalesce(strlen(source)::VARCHAR, '-'), ',', coalesce(strlen(data::VARCHAR)::VARCHAR, '-'), ',', coalesce(strlen(meta::VARCHAR)::VARCHAR, '-'),
+          chr(10), id, type, stream, rev::VARCHAR, schema_version::VARCHAR, epoch_ns(ts)::VARCHAR, epoch_ns(recorded_ts)::VARCHAR, correlation_id, causation_id, source, data::VARCHAR, meta::VARCHAR)) AS hash
         FROM events;
       INSERT INTO event_hashes SELECT seq, hash FROM evt_migrate_hashes;
       INSERT INTO chain_blocks

@@ -1,6 +1,7 @@
 /** `evtrail export` and `evtrail ingest <export>` as a user runs them: the built CLI on the committed sample. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, cliJson, tmpDir } from '../helpers.js';
 
@@ -41,14 +42,42 @@ describe('evtrail export', () => {
     expect(manifest.store).toBe(db);
     expect(manifest).toMatchObject({ format: 'evtrail-export/1', file_format: 'parquet', first_seq: 1, last_seq: 410 });
     expect(fs.existsSync(path.join(out, 'date=2025-08-26', 'type=OrderPlaced'))).toBe(true);
-    expect(manifest.chain).toMatchObject({ verified: true, ok: true });
+    // By default the head the store kept, not recomputed.
+    expect(manifest.chain).toEqual({ head: expect.stringMatching(/^[0-9a-f]{64}$/), verified: false, ok: null });
     expect(result.chainHead).toBe(manifest.chain.head);
+    expect(result.chainOk).toBeNull();
 
-    // --no-verify records the head the store kept: the same one, unverified.
-    const quick = cliJson(['export', '--format', 'parquet', '--out', path.join(dir, 'quick'), '--no-verify', '--db', db]);
-    expect(quick.chainHead).toBe(result.chainHead);
-    expect(JSON.parse(fs.readFileSync(quick.manifest, 'utf8')).chain).toEqual({ head: result.chainHead, verified: false, ok: null });
+    // --verify recomputes it from the events: the same head, verified.
+    const checked = cliJson(['export', '--format', 'parquet', '--out', path.join(dir, 'checked'), '--verify', '--db', db]);
+    expect(checked.chainHead).toBe(result.chainHead);
+    expect(checked.chainOk).toBe(true);
+    expect(JSON.parse(fs.readFileSync(checked.manifest, 'utf8')).chain).toEqual({ head: result.chainHead, verified: true, ok: true });
+    expect(cliJson(['verify', '--db', db]).head).toBe(result.chainHead);
     expect(leftovers()).toEqual([]);
+  });
+
+  it('--verify refuses a store whose events no longer match its chain (exit 1, nothing written); the default exports it', async () => {
+    const edited = path.join(dir, 'edited.duckdb');
+    fs.copyFileSync(db, edited);
+    const instance = await DuckDBInstance.create(edited);
+    const conn = await instance.connect();
+    try {
+      await conn.run(`UPDATE events SET data = '{"edited":true}' WHERE seq = 7`);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+    const refused = path.join(dir, 'refused');
+    const result = cli(['export', '--format', 'ndjson', '--out', refused, '--verify', '--db', edited]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--verify: the store's events do not match its hash chain.*seq 7.*changed.*nothing was exported/);
+    expect(fs.existsSync(refused)).toBe(false);
+    expect(leftovers()).toEqual([]);
+
+    // Without --verify the stored head is recorded as is: evtrail verify is what names the edit.
+    const plain = cliJson(['export', '--format', 'ndjson', '--out', path.join(dir, 'unchecked'), '--db', edited]);
+    expect(plain).toMatchObject({ events: 410, chainOk: null });
+    expect(cli(['verify', '--db', edited]).code).toBe(1);
   });
 
   it('refuses a non-empty --out, replaces an earlier export with --force, never someone else\'s files', () => {

@@ -15,7 +15,7 @@ export function registerExport(program: Command): void {
     .option('--since <time>', 'only events from this time (2025-08-26T10:00:00Z, 10:00, +5m, seq:N)')
     .option('--until <time>', '… up to this time (exclusive)')
     .option('--force', 'replace an earlier export in --out')
-    .option('--no-verify', 'record the chain head the store kept instead of recomputing it from the events (faster)')
+    .option('--verify', 'recompute the hash chain from the events (as evtrail verify) and refuse a store that does not match it; by default the manifest records the head the store kept')
     .option('--json', 'print one JSON document on stdout');
   dbOption(command).action(async (flags: ExportFlags) => {
     const { runExportCommand } = await import('../../export/export-command.js');
