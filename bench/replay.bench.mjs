@@ -110,6 +110,57 @@ orders (up to 1M rows) and shaping them, which grows with the number of orders, 
 `;
 }
 
+/**
+ * The `book` projection on the LOBSTER AMZN sample (57,515 messages; ../shared/data/lobster):
+ * seeded from orderbook row 100 and replayed to the end with every contradiction listed, at
+ * 34500.5 with the top 10 levels, and from the messages alone (book_at), against a naive Node
+ * fold of the two CSV files (split + a Map per side, the best level found after each message).
+ */
+export function bookSection({ runs }) {
+  const data = path.join(ROOT, '..', 'shared', 'data', 'lobster');
+  const messages = path.join(data, 'AMZN_2012-06-21_34200000_57600000_message_1.csv');
+  const orderbook = path.join(data, 'AMZN_2012-06-21_34200000_57600000_orderbook_1.csv');
+  const db = path.join(OUT, 'book-amzn.duckdb');
+  if (!fs.existsSync(db + '.done')) {
+    rmStore(db);
+    evtrail(['ingest', messages, '--preset', 'lobster', '--db', db]);
+    fs.writeFileSync(db + '.done', 'AMZN 2012-06-21');
+  }
+  const seed = `${orderbook}:100`;
+  const full = best(runs, () => evtrailQuiet(['replay', '--projection', 'book', '--seed-book', seed, '--json', '--db', db]));
+  const top = best(runs, () => evtrailQuiet(['replay', '--projection', 'book', '--seed-book', seed, '--at', '34500.5', '--levels', '10', '--json', '--db', db]));
+  const alone = best(runs, () => evtrailQuiet(['query', "select * from book_at('2012-06-21 16:00') where level <= 10", '--json', '--db', db]));
+  const script = `
+    import fs from 'node:fs';
+    const m = fs.readFileSync(${JSON.stringify(messages)}, 'utf8').trimEnd().split('\\n').map((l) => l.split(','));
+    const b = fs.readFileSync(${JSON.stringify(orderbook)}, 'utf8').trimEnd().split('\\n').map((l) => l.split(',').map(Number));
+    const [ap, as, bp, bs] = b[99];
+    const lv = { ask: new Map([[ap, as]]), bid: new Map([[bp, bs]]) };
+    let differ = 0;
+    for (let i = 101; i <= m.length; i++) {
+      const [, type, , size, price, dir] = m[i - 1];
+      const side = dir === '-1' ? 'ask' : 'bid', p = Number(price);
+      if (type >= '1' && type <= '4' && (side === 'ask' ? p <= ap : p >= bp)) lv[side].set(p, (lv[side].get(p) ?? 0) + (type === '1' ? 1 : -1) * Number(size));
+      let a = Infinity, bb = -Infinity;
+      for (const [q, v] of lv.ask) if (v > 0 && q < a) a = q;
+      for (const [q, v] of lv.bid) if (v > 0 && q > bb) bb = q;
+      const f = b[i - 1];
+      if ((f[0] <= ap ? f[0] : Infinity) !== a || (f[2] >= bp ? f[2] : -Infinity) !== bb) differ++;
+    }
+    console.log(differ);`;
+  const naive = best(runs, () => measure(process.execPath, ['--input-type=module', '-e', script]));
+  return `
+### The \`book\` projection (LOBSTER AMZN 2012-06-21, 57,515 messages)
+
+| what | seconds | × naive fold | peak RSS MB |
+|---|---|---|---|
+| evtrail replay --projection book --seed-book …orderbook_1.csv:100 --json (to the end; every contradiction listed) | ${fmt(full.secs)} | ${fmt(full.secs / naive.secs)} | ${fmt(full.rssMb, 0)} |
+| the same --at 34500.5 --levels 10 | ${fmt(top.secs)} | ${fmt(top.secs / naive.secs)} | ${fmt(top.rssMb, 0)} |
+| evtrail query "select * from book_at('2012-06-21 16:00') where level <= 10" (messages alone) | ${fmt(alone.secs)} | ${fmt(alone.secs / naive.secs)} | ${fmt(alone.rssMb, 0)} |
+| naive Node fold of both CSV files (best level per side after each message, rows that differ counted: ${naive.stdout.trim()}) | ${fmt(naive.secs)} | 1.00 | ${fmt(naive.rssMb, 0)} |
+`;
+}
+
 export async function run({ args }) {
   const runs = Number(args.runs);
   const { file, db } = largeStore();
@@ -144,8 +195,12 @@ export async function run({ args }) {
   fs.writeFileSync(fillsFile, `export default { name: 'fills', initialState: () => ({ fills: 0, qty: 0 }),
   evolve(s, e) { if (e.type === 'OrderPartiallyFilled' || e.type === 'OrderFilled') { s.fills++; s.qty += e.data.fillQty; } return s; },
   keyOf: (e) => e.stream };\n`);
-  const custom = evtrail(['replay', '--projection', countFile, '--json', '--db', db]);
+  const custom = best(runs, () => evtrail(['replay', '--projection', countFile, '--json', '--db', db]));
   const replayed = JSON.parse(custom.stdout).rows[0].events;
+  // The same with upcasters (OrderPlaced v1 → v2 for every v1 event: its data is parsed and copied).
+  const upFile = path.join(OUT, 'bench-upcasters.mjs');
+  fs.writeFileSync(upFile, `export default { OrderPlaced: { 1: (data) => ({ ...data, timeInForce: 'DAY' }) } };\n`);
+  const customUp = best(runs, () => evtrail(['replay', '--projection', countFile, '--upcasters', upFile, '--json', '--db', db]));
   const customKeyed = evtrailQuiet(['replay', '--projection', fillsFile, '--json', '--db', db]);
   const loop = naiveLoop(file);
   const loopEvents = Number(loop.stdout.trim().split(/\s+/)[0]);
@@ -171,11 +226,12 @@ The other built-ins at the same point, computed in DuckDB (no budget): \`positio
 The same projection at other points through the orders_at macro, which does not use snapshots (so the cost grows with the events before T):
 ${[['quarter', quarter, atQuarter], ['middle', mid, ordersSummary], ['three quarters', threeq, atThreeQ]].map(([n, t, r]) => `${n} (${t}) ${fmt(r.secs)} s`).join(' · ')}.
 
-A custom JavaScript projection (events streamed from DuckDB in seq order, batch by batch):
+A custom JavaScript projection (events streamed from DuckDB in seq order, batch by batch; each event's data and meta parsed when the projection first reads them):
 
 | what | seconds | events/s | × naive loop's events/s |
 |---|---|---|---|
 | evtrail replay --projection count.mjs (events per type; ${replayed.toLocaleString('en-US')} events) | ${fmt(custom.secs)} | ${perSec(replayed, custom)} | ${fmt((replayed / custom.secs) / (loopEvents / loop.secs))} |
+| evtrail replay --projection count.mjs --upcasters upcasters.mjs (OrderPlaced v1 → v2) | ${fmt(customUp.secs)} | ${perSec(replayed, customUp)} | ${fmt((replayed / customUp.secs) / (loopEvents / loop.secs))} |
 | evtrail replay --projection fills.mjs --json (keyed by stream, every order written) | ${fmt(customKeyed.secs)} | ${perSec(replayed, customKeyed)} | ${fmt((replayed / customKeyed.secs) / (loopEvents / loop.secs))} |
 | naive Node loop over the NDJSON (readline + JSON.parse + a Map fold) | ${fmt(loop.secs)} | ${perSec(loopEvents, loop)} | 1.00 |
 
@@ -189,6 +245,7 @@ Budgets (issue 3):
 
 Seconds include starting the CLI and opening the store (about 0.5 s). The machine is shared:
 read the ratios.
-${snapshotSection({ db, runs, naiveSecs: naive.secs, mid })}`;
+${snapshotSection({ db, runs, naiveSecs: naive.secs, mid })}
+${bookSection({ runs })}`;
   return md;
 }

@@ -5,6 +5,7 @@
 import { ORDER_COLUMNS, ordersFinalSql, ordersFoldSql, ordersKeyCondition, ordersMergeSql, ordersShapeSql, ordersSql } from './projections/orders.js';
 import { POSITION_COLUMNS, POSITIONS_EMPTY, positionsFoldSql, positionsMergeSql, positionsRowsSql, positionsSnapshotBlocked, positionsSql } from './projections/positions.js';
 import { STREAM_COLUMNS, streamsFoldSql, streamsKeyCondition, streamsMergeSql, streamsRowsSql, streamsSql, STREAMS_EMPTY } from './projections/streams.js';
+import { BOOK_COLUMNS, bookSql } from './projections/book.js';
 import { sqlString } from '../store/sql.js';
 
 export interface BuiltinProjection {
@@ -88,6 +89,18 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     sql: positionsSql,
     note: 'average cost method',
     snapshot: { fold: positionsFoldSql, merge: positionsMergeSql, empty: POSITIONS_EMPTY, rows: positionsRowsSql, blocked: positionsSnapshotBlocked },
+  },
+  {
+    name: 'book',
+    description: 'LOBSTER logs: per symbol the level-aggregated limit order book (side, level, price, size, orders); --seed-book FILE:ROW seeds it from an orderbook file',
+    columns: BOOK_COLUMNS,
+    keyColumns: ['symbol', 'side', 'level'],
+    keyColumn: 'symbol',
+    // Without a seed (and in the book_at macros): every level, from the orders submitted in the cut.
+    sql: (where) => bookSql(where),
+    // No keyEvents: its entities are price levels, not streams (callers that narrow a diff to the
+    // touched streams, like the UI's replay step, must fold the whole cut); --key filters the rows.
+    note: 'from the messages alone; orders resting before the log starts are not in it',
   },
 ];
 

@@ -10,25 +10,28 @@
  *
  * (named exports work too). Events are the store's envelope (EnvelopeEvent plus dup_kind),
  * streamed from DuckDB in seq order, batch by batch: redeliveries are skipped, conflicts come
- * with dup_kind 'conflict'; `meta` is parsed on first read (see StoredEvent). A projection that throws stops the replay with exit 2, naming the
- * event (id, seq, type).
+ * with dup_kind 'conflict'; `data` and `meta` are parsed on first read (see StoredEvent). With
+ * upcasters (--upcasters, ./upcasters.ts) each event is upcast before keyOf and evolve. A
+ * projection (or an upcaster) that throws stops the replay with exit 2, naming the event (id,
+ * seq, type).
  *
- * Modules: .js and .mjs (ES modules; .cjs as CommonJS). A .ts module loads only where Node
- * strips types itself (Node ≥ 22.6 with --experimental-strip-types, ≥ 23.6 by default); on
- * Node 20 compile it first (tsc) and pass the .js.
+ * Modules: .js and .mjs (ES modules; .cjs as CommonJS) and .ts (compiled where Node cannot strip
+ * types itself: ./load-module.ts).
  *
- * Speed: a per-event JSON text would cost a JSON.parse of the whole envelope and a native call
- * per string; instead one query per batch of seq values returns each column as one string
- * (a JSON array, or the data / meta texts joined by a record separator), so the JavaScript side
- * does a handful of native calls per batch and parses only data and meta per event. The next
- * batch is read while the current one is folded.
+ * Speed (the budget: ≥ 500k events/s): a per-event JSON text would cost a JSON.parse of the
+ * whole envelope and a native call per string; instead one query per batch of seq values
+ * returns each column as one string (a JSON array, or the texts joined by a record separator),
+ * so the JavaScript side does a handful of native calls per batch, cuts each value out of its
+ * column and parses data / meta only when the projection reads them (parsing every data was a
+ * third of the JavaScript side's time). The next batch is read by DuckDB (its own thread)
+ * while the current one is folded.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { EnvelopeEvent } from '../core/envelope.js';
 import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { MODULE_EXTENSION, importUserModule } from './load-module.js';
+import { eventUpcaster, type LoadedUpcasters } from './upcasters.js';
 
 export type ReplayEvent = EnvelopeEvent & { dup_kind: 'conflict' | null };
 
@@ -38,37 +41,27 @@ export interface CustomProjection {
   initialState: () => unknown;
   evolve: (state: unknown, event: ReplayEvent) => unknown;
   keyOf?: (event: ReplayEvent) => unknown;
+  /** Applied to every event before evolve / keyOf (--upcasters); part of a snapshot's code hash. */
+  upcasters?: LoadedUpcasters;
 }
 
 /** Whether --projection names a module rather than a built-in. */
 export function isCustomProjectionPath(name: string): boolean {
-  return /[\\/]/.test(name) || /\.(m|c)?[jt]s$/.test(name);
+  return /[\\/]/.test(name) || MODULE_EXTENSION.test(name);
 }
 
-export async function loadCustomProjection(spec: string): Promise<CustomProjection> {
-  const file = path.resolve(spec);
-  const hint = 'a projection module exports { name, initialState, evolve(state, event), keyOf?(event) }';
-  if (!fs.existsSync(file)) throw new UserError(`--projection ${spec}: no such file`, 'give the path of a .js or .mjs module, e.g. --projection ./my-projection.mjs');
-  if (!/\.(m|c)?[jt]s$/.test(file)) throw new UserError(`--projection ${spec}: not a JavaScript module`, 'give a .js, .mjs or .cjs file');
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (/\.(m|c)?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')) {
-      throw new UserError(
-        `--projection ${spec}: this Node.js (${process.version}) cannot load TypeScript`,
-        'compile it first (npx tsc --module nodenext --target es2022 my-projection.ts) and pass the .js, or use Node ≥ 23.6',
-      );
-    }
-    throw new UserError(`--projection ${spec}: cannot load it: ${firstLine(error)}`, hint);
-  }
+const PROJECTION_SHAPE_HINT = 'a projection module exports { name, initialState, evolve(state, event), keyOf?(event) }';
+
+/** Loads a projection module (.js, .mjs, .cjs or .ts: ./load-module.ts); `flag` names the option in messages. */
+export async function loadCustomProjection(spec: string, flag = '--projection', upcasters?: LoadedUpcasters): Promise<CustomProjection> {
+  const hint = PROJECTION_SHAPE_HINT;
+  const { file, exports: mod } = await importUserModule(spec, flag, hint);
   const def = (mod.default && typeof mod.default === 'object' ? mod.default : mod) as Record<string, unknown>;
   const { evolve, initialState, keyOf, name } = def;
-  if (typeof evolve !== 'function') throw new UserError(`--projection ${spec}: it exports no evolve(state, event) function`, hint);
-  if (keyOf !== undefined && typeof keyOf !== 'function') throw new UserError(`--projection ${spec}: keyOf is not a function`, hint);
-  if (name !== undefined && typeof name !== 'string') throw new UserError(`--projection ${spec}: name is not a string`, hint);
-  if (initialState === undefined) throw new UserError(`--projection ${spec}: it exports no initialState`, hint);
+  if (typeof evolve !== 'function') throw new UserError(`${flag} ${spec}: it exports no evolve(state, event) function`, hint);
+  if (keyOf !== undefined && typeof keyOf !== 'function') throw new UserError(`${flag} ${spec}: keyOf is not a function`, hint);
+  if (name !== undefined && typeof name !== 'string') throw new UserError(`${flag} ${spec}: name is not a string`, hint);
+  if (initialState === undefined) throw new UserError(`${flag} ${spec}: it exports no initialState`, hint);
   const initial =
     typeof initialState === 'function'
       ? (initialState as () => unknown)
@@ -76,15 +69,16 @@ export async function loadCustomProjection(spec: string): Promise<CustomProjecti
           try {
             return structuredClone(initialState);
           } catch (error) {
-            throw new UserError(`--projection ${spec}: initialState cannot be copied: ${firstLine(error)}`, 'make initialState a function returning a fresh state');
+            throw new UserError(`${flag} ${spec}: initialState cannot be copied: ${firstLine(error)}`, 'make initialState a function returning a fresh state');
           }
         };
   return {
-    name: name ?? path.basename(file).replace(/\.(m|c)?[jt]s$/, ''),
+    name: name ?? path.basename(file).replace(MODULE_EXTENSION, ''),
     file,
     initialState: initial,
     evolve: evolve as CustomProjection['evolve'],
     ...(keyOf ? { keyOf: keyOf as CustomProjection['keyOf'] } : {}),
+    ...(upcasters ? { upcasters } : {}),
   };
 }
 
@@ -96,7 +90,11 @@ const NULL = '\u001f';
 
 /** The text columns, sent joined by RS (one native string per column and batch, split in JS). */
 const TEXT_COLUMNS = ['id', 'stream', 'type', 'correlation_id', 'causation_id', 'source', 'dup_kind'] as const;
-/** Times as DuckDB's text (trailing zeros trimmed, fixed up to ISO with nine digits in JS). */
+/**
+ * Times as DuckDB's text made ISO-like in SQL ('2025-08-26T09:30:00.0051Z': trailing zeros
+ * trimmed): with all nine digits, as most nanosecond times have, it is the value as it is;
+ * otherwise padded in JS. (Formatting it all in JS cost several strings per event.)
+ */
 const TIME_COLUMNS = ['ts', 'recorded_ts'] as const;
 const JSON_COLUMNS = ['data', 'meta'] as const;
 
@@ -107,7 +105,7 @@ const BATCH_COLUMNS = [
   'to_json(list(rev))::VARCHAR AS rev',
   'to_json(list(schema_version))::VARCHAR AS schema_version',
   ...TEXT_COLUMNS.map((c) => `${joined(c, 'chr(31)')} AS ${c}`),
-  ...TIME_COLUMNS.map((c) => `${joined(`${c}::VARCHAR`, 'chr(31)')} AS ${c}`),
+  ...TIME_COLUMNS.map((c) => `${joined(`replace(${c}::VARCHAR, ' ', 'T') || 'Z'`, 'chr(31)')} AS ${c}`),
   ...JSON_COLUMNS.map((c) => `${joined(`${c}::VARCHAR`, "'null'")} AS ${c}`),
 ].join(', ');
 
@@ -154,11 +152,11 @@ interface Batch {
   columns: Record<(typeof TEXT_COLUMNS)[number] | (typeof TIME_COLUMNS)[number] | (typeof JSON_COLUMNS)[number], Reader>;
 }
 
-/** DuckDB's TIMESTAMP_NS text ('2025-08-26 09:30:00.0051', zeros trimmed) as ISO with nine digits. */
+/** A time column's value ('2025-08-26T09:30:00.0051Z', zeros trimmed) as ISO with nine digits. */
 function isoOf(text: string | null): string | null {
-  if (text === null) return null;
-  const frac = text.length > 20 ? text.slice(20) : '';
-  return `${text.slice(0, 10)}T${text.slice(11, 19)}.${frac.padEnd(9, '0')}Z`;
+  if (text === null || text.length === 30) return text;
+  const frac = text.length > 21 ? text.slice(20, -1) : '';
+  return `${text.slice(0, 19)}.${frac.padEnd(9, '0')}Z`;
 }
 
 /**
@@ -223,32 +221,61 @@ function bug(message: string): never {
 }
 
 /**
- * An event as a projection gets it. `meta` is parsed when first read: projections rarely read
- * it and parsing it for every event would cost a third of the replay. So `{ ...event }` does not
- * copy meta (it is not an own property); `JSON.stringify(event)` and `event.meta` do.
+ * An event as a projection gets it, its `data` and `meta` parsed from their JSON text when
+ * first read: V8's JSON.parse costs about 1 µs per event's data, more than all the rest of the
+ * replay, and most projections read the data of a few types only (and meta rarely).
+ * - `data` is an own, enumerable accessor property (in the envelope's field order), so
+ *   `{ ...event }`, `Object.keys(event)` and `JSON.stringify(event)` see it as with a parsed
+ *   object; assigning it (an upcaster's result, a projection's own change) replaces the value.
+ * - `meta` is a getter on the prototype (an own one costs ~0.25 µs per event, a tenth of the
+ *   budget): `{ ...event }` does not copy it; `event.meta` and `JSON.stringify(event)` do.
  */
 class StoredEvent implements ReplayEvent {
+  #dataText: string;
+  #data: unknown = undefined;
+  #dataRead = false;
   #metaText: string;
   #meta: unknown = undefined;
   #metaRead = false;
+  declare data: unknown;
+  declare readonly dup_kind: 'conflict' | null;
   constructor(
     readonly seq: number,
     readonly id: string,
     readonly stream: string | null,
     readonly rev: number | null,
     readonly type: string,
-    readonly schema_version: number,
+    public schema_version: number,
     readonly ts: string | null,
     readonly recorded_ts: string | null,
     readonly correlation_id: string | null,
     readonly causation_id: string | null,
     readonly source: string | null,
-    readonly data: unknown,
+    dataText: string,
     metaText: string,
-    readonly dup_kind: 'conflict' | null,
+    dupKind: 'conflict' | null,
   ) {
+    // One shared descriptor: every event gets the same hidden class (fast property access).
+    Object.defineProperty(this, 'data', StoredEvent.DATA);
+    this.dup_kind = dupKind;
+    this.#dataText = dataText;
     this.#metaText = metaText;
   }
+  static readonly DATA: PropertyDescriptor = {
+    get(this: StoredEvent) {
+      if (!this.#dataRead) {
+        this.#data = JSON.parse(this.#dataText);
+        this.#dataRead = true;
+      }
+      return this.#data;
+    },
+    set(this: StoredEvent, value: unknown) {
+      this.#data = value;
+      this.#dataRead = true;
+    },
+    enumerable: true,
+    configurable: true,
+  };
   get meta(): unknown {
     if (!this.#metaRead) {
       this.#meta = JSON.parse(this.#metaText);
@@ -286,7 +313,7 @@ function* toEvents(b: Batch): Generator<ReplayEvent[]> {
         correlation_id.next(),
         causation_id.next(),
         source.next(),
-        JSON.parse(data.next()!),
+        data.next()!,
         meta.next()!,
         dup_kind.next() as 'conflict' | null,
       );
@@ -327,6 +354,7 @@ export async function foldCustom(
       throw new UserError(`projection ${p.name}: initialState threw: ${firstLine(error)}`, 'fix the projection');
     }
   };
+  const upcast = p.upcasters ? eventUpcaster(p.upcasters) : null;
   const pending = checkpoints ? [...checkpoints.seqs] : [];
   for await (const events of replayEvents(store, cut)) {
     if (pending.length > 0 && events.length > 0 && events.at(-1)!.seq > pending[0]!) {
@@ -343,12 +371,18 @@ export async function foldCustom(
   return state;
 
   function apply(e: ReplayEvent): void {
+    // An upcaster's failure is a UserError naming the event and the upcaster (not the projection).
+    if (upcast) upcast(e);
     try {
       if (p.keyOf) {
         const k = p.keyOf(e);
         if (k === undefined || k === null) return;
-        const s = states.has(k) ? states.get(k) : initial();
-        states.set(k, synchronous(p.evolve(s, e)));
+        // One hash lookup for a known key; none more when evolve changed its state in place.
+        let s = states.get(k);
+        const known = s !== undefined || states.has(k);
+        if (!known) s = initial();
+        const next = synchronous(p.evolve(s, e));
+        if (!known || next !== s) states.set(k, next);
       } else {
         if (!state.started) {
           state.single = initial();

@@ -4,6 +4,7 @@
  *   select status, count(*) from orders_at('2025-08-26 10:00') group by all
  *   select * from orders_at_seq(1500000) where status = 'FILLED'
  *   select * from positions_at('2025-08-26 10:00') where accountId = 'acc-00042'
+ *   select * from book_at('2012-06-21 09:35') where symbol = 'AMZN' and level <= 5
  *
  * `<name>_at(t)` replays the events with ts ≤ t (t a TIMESTAMP, or text in any form ingest
  * accepts: ISO 8601 with up to nine digits and an offset, epoch numbers); `<name>_at_seq(n)`
@@ -11,6 +12,7 @@
  * events table to exist (DuckDB binds a table macro when it is created) and evt_ts / evt_iso
  * defined before.
  */
+import { bookSql } from './projections/book.js';
 import { ordersSql } from './projections/orders.js';
 import { positionsSql } from './projections/positions.js';
 import { streamsSql } from './projections/streams.js';
@@ -20,6 +22,8 @@ export const BUILTIN_MACROS: readonly [string, (where: string) => string][] = [
   ['orders', ordersSql],
   ['streams', streamsSql],
   ['positions', positionsSql],
+  // LOBSTER logs, from the messages alone (complete = false); a seeded book is replay --seed-book's.
+  ['book', (where) => bookSql(where)],
 ];
 
 export const REPLAY_MACROS_SQL = `

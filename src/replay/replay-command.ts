@@ -19,6 +19,7 @@ import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtin
 import { sqlString } from '../store/sql.js';
 import { isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
 import { builtinFromSnapshotSql, customStateOf, findSnapshot, type SnapshotInfo } from './snapshots.js';
+import { loadUpcasters, type LoadedUpcasters } from './upcasters.js';
 
 export interface ReplayFlags {
   db: string;
@@ -32,6 +33,12 @@ export interface ReplayFlags {
   snapshots?: boolean;
   /** Another version of the (custom) projection to diff against, entity by entity. */
   compare?: string;
+  /** An upcaster module applied to every event before a custom projection (./upcasters.ts). */
+  upcasters?: string;
+  /** book: one symbol, the top N levels, a seed (an orderbook-file row, FILE:ROW). */
+  symbol?: string;
+  levels?: string;
+  seedBook?: string;
 }
 
 /** Rows as DuckDB streams them: JSON-safe values, chunk by chunk. */
@@ -48,13 +55,24 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   const limit = Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
   if (flags.key !== undefined && flags.key.trim() === '') throw new UserError('--key needs a value', 'e.g. --key ord-00000042');
-  // A custom module is loaded before the store is opened: a broken module is reported first.
-  const projection = await resolveProjection(flags.projection);
-  const baseline = flags.compare === undefined ? undefined : await resolveProjection(flags.compare);
+  // Modules are loaded before the store is opened: a broken module is reported first.
+  const upcasters = await resolveUpcasters(flags.upcasters, flags.projection);
+  const projection = await resolveProjection(flags.projection, upcasters);
+  const baseline = flags.compare === undefined ? undefined : await resolveProjection(flags.compare, upcasters, '--compare');
   if (baseline && (baseline.kind !== 'custom' || projection.kind !== 'custom')) {
     throw new UserError('--compare diffs two versions of a projection module', 'e.g. --projection ./v2.mjs --compare ./v1.mjs');
   }
   if (baseline && flags.diff !== undefined) throw new UserError('--compare and --diff cannot go together', 'compare two versions at one point (--at), or one version between two points (--diff)');
+  const isBook = projection.kind === 'builtin' && projection.def.name === 'book';
+  for (const [flag, value] of [['--symbol', flags.symbol], ['--levels', flags.levels], ['--seed-book', flags.seedBook]] as const) {
+    if (value !== undefined && !isBook) throw new UserError(`${flag} goes with --projection book`, `e.g. evtrail replay --at 34500.5 --projection book ${flag} ${value}`);
+  }
+  // The book's key is its symbol: --key and --symbol say the same there.
+  if (isBook && flags.symbol !== undefined && flags.key !== undefined && flags.symbol !== flags.key) throw new UserError('--key and --symbol differ', 'the book\'s key is its symbol: give one of them');
+  if (isBook) flags = { ...flags, symbol: flags.symbol ?? flags.key, key: flags.key ?? flags.symbol };
+  if (isBook && flags.diff !== undefined && (flags.seedBook !== undefined || flags.levels !== undefined)) {
+    throw new UserError('--diff of the book compares the books from the messages alone', 'drop --seed-book / --levels, or replay the seeded book at each point');
+  }
   const store = await Store.open(flags.db, { readOnly: true });
   try {
     await store.run(MACROS_SQL);
@@ -83,6 +101,11 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
       });
       return;
     }
+    if (isBook && flags.diff === undefined) {
+      const { runBookReplay } = await import('./book-replay.js');
+      await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, limit, mode: flags.mode }, at);
+      return;
+    }
     const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);
     if (snap) note(`replayed from the snapshot at seq ${snap.seq}`);
     const rows = await projectionRows(store, projection, at, flags.key, snap);
@@ -105,12 +128,28 @@ function note(text: string): void {
   process.stderr.write(`note: ${text}\n`);
 }
 
-export async function resolveProjection(name: string): Promise<Projection> {
+/**
+ * --upcasters: loaded for a custom projection. The built-ins run as SQL inside DuckDB over the
+ * stored data and never see JavaScript, so they are refused with it rather than silently
+ * replaying the events as stored (the trading pack's projections read both OrderPlaced v1 and v2).
+ */
+export async function resolveUpcasters(spec: string | undefined, projection: string): Promise<LoadedUpcasters | undefined> {
+  if (spec === undefined) return undefined;
+  if (builtin(projection)) {
+    throw new UserError(
+      `--upcasters applies to custom projections only: ${projection} is a built-in, computed in SQL from the events as stored`,
+      'drop --upcasters, or replay a projection module (--projection ./my-projection.mjs) that gets the upcast events',
+    );
+  }
+  return loadUpcasters(spec);
+}
+
+export async function resolveProjection(name: string, upcasters?: LoadedUpcasters, flag = '--projection'): Promise<Projection> {
   const def = builtin(name);
   if (def) return { kind: 'builtin', def };
-  if (isCustomProjectionPath(name)) return { kind: 'custom', def: await loadCustomProjection(name) };
+  if (isCustomProjectionPath(name)) return { kind: 'custom', def: await loadCustomProjection(name, flag, upcasters) };
   throw new UserError(
-    `--projection ${name}: no such projection`,
+    `${flag} ${name}: no such projection`,
     `the built-ins are ${BUILTINS.map((p) => p.name).join(', ')}; or give a module, e.g. --projection ./my-projection.mjs`,
   );
 }

@@ -4,7 +4,7 @@ import { printJson, printTables } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
-import { resolveProjection } from './replay-command.js';
+import { resolveProjection, resolveUpcasters } from './replay-command.js';
 import { makeSnapshots } from './snapshots.js';
 
 export interface SnapshotFlags {
@@ -12,12 +12,14 @@ export interface SnapshotFlags {
   projection: string;
   every: string;
   mode: OutputMode;
+  /** Upcasters applied before a custom projection; the snapshots are keyed by their code too. */
+  upcasters?: string;
 }
 
 export async function runSnapshotCommand(flags: SnapshotFlags): Promise<void> {
   if (!/^[1-9]\d*$/.test(flags.every.trim())) throw new UserError(`--every ${flags.every}: expected a whole number above 0`, 'e.g. --every 1000000');
   const every = BigInt(flags.every.trim());
-  const projection = await resolveProjection(flags.projection);
+  const projection = await resolveProjection(flags.projection, await resolveUpcasters(flags.upcasters, flags.projection));
   const store = await Store.open(flags.db, {});
   try {
     await store.run(MACROS_SQL);

@@ -30,11 +30,16 @@ export interface SnapshotInfo {
   codeHash: string;
 }
 
-/** SHA-256 of what decides a projection's state: a built-in's SQL, a module's file. */
+/**
+ * SHA-256 of what decides a projection's state: a built-in's SQL, a module's file and, when it
+ * replays with upcasters, the upcaster module's (a changed upcaster makes its snapshots stale,
+ * and snapshots made with upcasters do not serve a replay without them, nor the reverse).
+ */
 export function codeHash(p: AnyProjection): string {
   const h = crypto.createHash('sha256');
   if (p.kind === 'custom') {
     h.update('custom\0').update(fs.readFileSync(p.def.file));
+    if (p.def.upcasters) h.update('\0upcasters\0').update(p.def.upcasters.hash);
   } else {
     const s = p.def.snapshot;
     h.update(`builtin ${p.def.name}\0`);
@@ -64,7 +69,11 @@ export async function findSnapshot(store: Store, p: AnyProjection, at: At, note:
   for (const r of rows) {
     const seq = BigInt(String(r.seq_text));
     if (r.code_hash !== hash) {
-      if (!staleNoted) note(`the snapshot of ${name} at seq ${seq} was made by other code of the projection: ignored (evtrail snapshot --projection ${p.kind === 'builtin' ? name : p.def.file} makes new ones)`);
+      if (!staleNoted) {
+        const remake = p.kind === 'builtin' ? name : `${p.def.file}${p.def.upcasters ? ` --upcasters ${p.def.upcasters.file}` : ''}`;
+        const why = p.kind === 'custom' ? 'the module, or its upcasters, or whether it replays with upcasters, changed; ' : '';
+        note(`the snapshot of ${name} at seq ${seq} was made by other code of the projection: ignored (${why}evtrail snapshot --projection ${remake} makes new ones)`);
+      }
       staleNoted = true;
       continue;
     }

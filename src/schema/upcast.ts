@@ -17,59 +17,18 @@
  * The user asked for JavaScript, so JavaScript touches each event of the types upcast (DESIGN
  * §1); the events are streamed from DuckDB in seq order.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CheckFailed, UserError, firstLine } from '../core/errors.js';
+import { CheckFailed, UserError } from '../core/errors.js';
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
 import type { OutputMode } from '../cli/options.js';
+import { loadUpcasters, targetVersion, upcastData } from '../replay/upcasters.js';
 import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
 import { parseLimit, resolveRegistry, versionCounts } from './check-command.js';
 import { compileSchema } from './registry.js';
 import { judge } from './validate.js';
 
-export type UpcastFn = (data: unknown, event: { id: string; seq: number; type: string; schema_version: number; stream: string | null }) => unknown;
-/** type → fromVersion → the function that turns data of fromVersion into data of fromVersion + 1. */
-export type Upcasters = Map<string, Map<number, UpcastFn>>;
-
-const SHAPE_HINT = 'an upcaster module exports default { <Type>: { <fromVersion>: (data, event) => newData } }';
-
-/** Checks a loaded module's shape (pure). */
-export function parseUpcasters(spec: string, mod: Record<string, unknown>): Upcasters {
-  const def = mod.default ?? mod;
-  if (typeof def !== 'object' || def === null || Array.isArray(def)) throw new UserError(`--upcasters ${spec}: the default export is not an object`, SHAPE_HINT);
-  const out: Upcasters = new Map();
-  for (const [type, steps] of Object.entries(def as Record<string, unknown>)) {
-    if (type === 'default' || type === '__esModule') continue;
-    if (typeof steps !== 'object' || steps === null) throw new UserError(`--upcasters ${spec}: ${type} is not an object of versions`, SHAPE_HINT);
-    const map = new Map<number, UpcastFn>();
-    for (const [from, fn] of Object.entries(steps as Record<string, unknown>)) {
-      if (!/^[1-9]\d*$/.test(from)) throw new UserError(`--upcasters ${spec}: ${type}.${from}: a version is a whole number from 1`, SHAPE_HINT);
-      if (typeof fn !== 'function') throw new UserError(`--upcasters ${spec}: ${type}.${from} is not a function`, SHAPE_HINT);
-      map.set(Number(from), fn as UpcastFn);
-    }
-    if (map.size) out.set(type, map);
-  }
-  if (out.size === 0) throw new UserError(`--upcasters ${spec}: no upcaster in it`, SHAPE_HINT);
-  return out;
-}
-
-async function loadUpcasters(spec: string): Promise<Upcasters> {
-  const file = path.resolve(spec);
-  if (!fs.existsSync(file)) throw new UserError(`--upcasters ${spec}: no such file`, 'give the path of a .js or .mjs module');
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (/\.(m|c)?ts$/.test(file) && (code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING')) {
-      throw new UserError(`--upcasters ${spec}: this Node.js (${process.version}) cannot load TypeScript`, 'compile it first (npx tsc --module nodenext --target es2022 upcasters.ts) and pass the .js, or use Node ≥ 23.6');
-    }
-    throw new UserError(`--upcasters ${spec}: cannot load it: ${firstLine(error)}`, SHAPE_HINT);
-  }
-  return parseUpcasters(spec, mod);
-}
+// The module shape and the step-by-step upcast are replay's too (one loader: ../replay/upcasters.ts).
+export { parseUpcasters, upcastData, type UpcastFn, type Upcasters } from '../replay/upcasters.js';
 
 export interface UpcastProblem {
   eventId: string;
@@ -81,23 +40,6 @@ export interface UpcastProblem {
   /** The version whose upcaster threw (threw), or the JSON pointer of the failing field (invalid). */
   at: string;
   message: string;
-}
-
-/**
- * Upcasts one event's data from `version` to `to` (pure): the data, or what went wrong.
- */
-export function upcastData(steps: Map<number, UpcastFn>, data: unknown, version: number, to: number, event: Parameters<UpcastFn>[1]): { data: unknown } | { failedAt: number; message: string } {
-  let current = data;
-  for (let v = version; v < to; v++) {
-    const fn = steps.get(v);
-    if (!fn) return { failedAt: v, message: `no upcaster from v${v}` };
-    try {
-      current = fn(current, event);
-    } catch (error) {
-      return { failedAt: v, message: `threw: ${firstLine(error)}` };
-    }
-  }
-  return { data: current };
 }
 
 export interface UpcastFlags {
@@ -113,7 +55,7 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
   if (flags.upcasters === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./upcasters.mjs --dry-run');
   if (!flags.dryRun) throw new UserError('schema upcast only runs as --dry-run (the store keeps every event as it was written)', 'add --dry-run');
   const limit = parseLimit(flags.limit);
-  const upcasters = await loadUpcasters(flags.upcasters);
+  const { steps: upcasters } = await loadUpcasters(flags.upcasters);
   const store = await Store.open(flags.db, { readOnly: true });
   try {
     const counts = await versionCounts(store);
@@ -123,7 +65,7 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
     let problemEvents = 0;
     for (const [type, steps] of upcasters) {
       const newest = reg.registry.get(type)?.at(-1);
-      const to = newest?.version ?? Math.max(...steps.keys()) + 1;
+      const to = newest?.version ?? targetVersion(steps);
       const validate = newest ? compileSchema(newest.file, newest.schema) : null;
       const stats = new Map<number, (typeof rows)[number]>();
       const result = await store.conn.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = ${sqlString(type)} AND schema_version < ${to} ORDER BY seq`);

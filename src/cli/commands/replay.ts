@@ -12,6 +12,10 @@ interface ReplayOptions {
   limit: string;
   snapshots?: boolean;
   compare?: string;
+  upcasters?: string;
+  symbol?: string;
+  levels?: string;
+  seedBook?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -19,13 +23,17 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description('the state of a projection as of any point of the log: time, relative time or seq')
     .option('--at <time>', 'where to stop: ISO time (2025-08-26T10:31:05.123456Z), time of day on the store\'s day (10:31), seconds after midnight (34500.5), +5m / end-30s from the first / last event, or seq:N (default: the whole log)')
-    .option('--projection <name>', 'streams, orders, positions, or a module exporting { name, initialState, evolve, keyOf? } (./my-projection.mjs)', 'streams')
+    .option('--projection <name>', 'streams, orders, positions, book (LOBSTER logs), or a module exporting { name, initialState, evolve, keyOf? } (./my-projection.mjs)', 'streams')
     .option('--key <key>', 'only this entity (an order id, a stream, an account; a custom projection\'s key)')
     .option('--diff <time>', 'what changed from --at to this point (same forms as --at)')
     .option('--compare <module>', 'replay this other version of the --projection module too and diff their states entity by entity (added, removed, changed fields)')
+    .option('--upcasters <module>', 'upcast every event before a custom projection: export default { <Type>: { <fromVersion>: (data, event) => newData } } (as schema upcast)')
     .option('--json', 'print { at, projection, rows } (all rows)')
     .option('--csv', 'print CSV (all rows)')
     .option('--limit <n>', 'rows shown in a terminal or as text (--json and --csv print all)', '200')
+    .option('--symbol <symbol>', 'book: only this symbol')
+    .option('--levels <n>', 'book: the top N levels per side (default: every level it knows)')
+    .option('--seed-book <file:row>', 'book: start from row ROW of a LOBSTER orderbook file (the book after message ROW), replay the messages after it, and report where the file and the log disagree')
     .option('--no-snapshots', 'replay from the first event even when a snapshot (evtrail snapshot) could serve')
     .addHelpText('after', `
 Examples:
@@ -33,11 +41,18 @@ Examples:
   evtrail replay --at seq:1500000 --projection positions --json
   evtrail replay --at 10:31 --projection orders --key ord-00000042
   evtrail replay --at 10:00 --diff 10:05 --projection orders
+  evtrail replay --at 34500.5 --projection book --symbol AMZN --levels 5
+  evtrail replay --at 34500.5 --projection book --seed-book AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100
   evtrail replay --at end-1m --projection ./my-projection.mjs
   evtrail replay --projection ./v2.mjs --compare ./v1.mjs       # what v2 does differently
+  evtrail replay --projection ./my-projection.ts --upcasters ./upcasters.mjs
+
+A .ts module loads as it is on Node >= 23.6; on older Node evtrail compiles it (types removed,
+not checked) with the TypeScript compiler installed in its project.
+--upcasters applies to custom projections only (the built-ins are SQL over the stored events).
 
 The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 10:00') group by all"
-(orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq).`);
+(orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq, book_at, book_at_seq).`);
   dbOption(command).action(async (flags: ReplayOptions) => {
     const { runReplayCommand } = await import('../../replay/replay-command.js');
     await runReplayCommand({ ...flags, mode: outputMode(flags) });

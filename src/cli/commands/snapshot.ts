@@ -7,14 +7,16 @@ interface SnapshotOptions {
   every: string;
   json?: boolean;
   csv?: boolean;
+  upcasters?: string;
 }
 
 export function registerSnapshot(program: Command): void {
   const command = program
     .command('snapshot')
     .description('keep a projection\'s state every N events in the store, so replay --at starts from the nearest one')
-    .requiredOption('--projection <name>', 'orders, streams, positions, or a projection module (./my-projection.mjs)')
+    .requiredOption('--projection <name>', 'orders, streams, positions, or a projection module (./my-projection.mjs or .ts)')
     .option('--every <n>', 'a snapshot every n seq (every, 2 × every, … up to the last event)', '1000000')
+    .option('--upcasters <module>', 'upcast every event before a custom projection (as replay --upcasters); the snapshots are keyed by the upcasters\' code too')
     .option('--json', 'print { projection, every, snapshots: [{ seq, entities }] }')
     .option('--csv', 'print CSV')
     .addHelpText('after', `

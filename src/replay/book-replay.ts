@@ -1,0 +1,177 @@
+/**
+ * `evtrail replay --projection book`: the LOBSTER book as of a cut, from the messages alone or
+ * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file), with the
+ * places where the log contradicts itself. The SQL is in ./projections/book.ts; this file finds
+ * the seed, checks the flags and renders.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OutputMode } from '../cli/options.js';
+import { printTables, toCsv, writeOut as write, type Cell, type TableData } from '../cli/render.js';
+import { UserError } from '../core/errors.js';
+import { sqlString } from '../store/sql.js';
+import type { Store } from '../store/store.js';
+import { atCondition, atLabel, type At } from './at.js';
+import {
+  BOOK_COLUMNS, bookContradictionsSql, bookKeyCondition, bookSeededSql, bookSql, EMPTY_ASK, EMPTY_BID, orderbookFileColumns, seedBounds, type BookSeed,
+} from './projections/book.js';
+
+export interface BookFlags {
+  symbol?: string;
+  levels?: string;
+  seedBook?: string;
+  limit: number;
+  mode: OutputMode;
+}
+
+const ORDERBOOK_NAME = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_(\d+)_(\d+)_orderbook_(\d+)\.csv$/;
+
+/** `path:ROW` → its parts (the last colon splits, so a path may hold colons). */
+export function parseSeedArg(text: string): { file: string; row: number } {
+  const m = /^(.+):(\d+)$/.exec(text.trim());
+  if (!m || Number(m[2]) < 1) {
+    throw new UserError(`--seed-book ${text}: expected an orderbook file and a row, FILE:ROW`, 'e.g. --seed-book AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100 (row 1 is the first line)');
+  }
+  return { file: m[1]!, row: Number(m[2]) };
+}
+
+export function parseLevels(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--levels ${text}: expected a whole number from 1`, 'e.g. --levels 5');
+  return n;
+}
+
+/**
+ * Loads the seed: the orderbook file goes into a TEMP table (read by DuckDB, row numbers in file
+ * order), its row ROW gives the levels, and the message file of the same name (…_message_L.csv)
+ * must be in the store: row i of one is the book after message i of the other.
+ */
+async function loadSeed(store: Store, arg: string, cut: string): Promise<BookSeed & { file: string }> {
+  const { file, row } = parseSeedArg(arg);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UserError(`--seed-book ${file}: no such file`, 'give a LOBSTER orderbook file, e.g. AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100');
+  const base = path.basename(file);
+  const name = ORDERBOOK_NAME.exec(base);
+  if (!name) {
+    throw new UserError(`--seed-book ${base}: not a LOBSTER orderbook file name`, 'keep LOBSTER\'s name, TICKER_YYYY-MM-DD_StartMs_EndMs_orderbook_LEVEL.csv, so its message file can be found');
+  }
+  const messageName = base.replace('_orderbook_', '_message_');
+  const sources = await store.all(`SELECT source_id, uri FROM sources WHERE preset = 'lobster' ORDER BY source_id`);
+  const source = sources.find((s) => path.basename(String(s.uri)).replace(/\.gz$/, '') === messageName);
+  if (!source) {
+    throw new UserError(`--seed-book ${base}: the store holds no message file ${messageName}`, `ingest it first: evtrail ingest ${messageName} --preset lobster`);
+  }
+  const first = fs.readFileSync(file, { encoding: 'utf8' }).slice(0, 4096).split('\n')[0] ?? '';
+  const columns = first.split(',').length;
+  if (first.trim() === '' || columns % 4 !== 0) throw new UserError(`--seed-book ${base}: its first line has ${columns} fields`, 'an orderbook file has 4 per level (ask price, ask size, bid price, bid size)');
+  const fileLevels = columns / 4;
+  const cols = orderbookFileColumns(fileLevels);
+  try {
+    await store.run(`CREATE OR REPLACE TEMP TABLE evt_book_file AS SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false,
+      columns = {${cols.map((c) => `'${c}': 'BIGINT'`).join(', ')}})`);
+  } catch (error) {
+    throw new UserError(`--seed-book ${base}: cannot read it as a LOBSTER orderbook file (${String((error as Error).message).split('\n')[0]})`, 'headerless CSV, integers, 4 fields per level');
+  }
+  // rowid follows file order in a table DuckDB has just filled from one file.
+  const fileRows = `(SELECT rowid + 1 AS row, * FROM evt_book_file)`;
+  const [seedRow] = await store.all(`SELECT ${cols.map((c) => `${c}::VARCHAR AS ${c}`).join(', ')} FROM ${fileRows} WHERE row = ${row}`);
+  if (!seedRow) {
+    const [n] = await store.all(`SELECT count(*)::INTEGER AS n FROM evt_book_file`);
+    throw new UserError(`--seed-book ${base}:${row}: the file has ${n?.n} rows`, 'rows count from 1, the file\'s first line');
+  }
+  const [msg] = await store.all(`SELECT seq::VARCHAR AS seq, (${cut}) AS in_cut FROM events WHERE source_id = ${Number(source.source_id)} AND source_pos = ${row}`);
+  if (!msg) throw new UserError(`--seed-book ${base}:${row}: message ${row} of ${messageName} is not in the store`, 'the orderbook row i is the book after message i; ingest the whole message file');
+  if (msg.in_cut !== true) throw new UserError(`--at is before the seed (message ${row}, seq ${msg.seq})`, 'replay to a point at or after the seed row, or seed from an earlier row');
+  const levels = (side: 'ask' | 'bid') => {
+    const out: { price: bigint; size: bigint }[] = [];
+    for (let k = 1; k <= fileLevels; k++) {
+      const price = BigInt(String(seedRow[`${side}_p${k}`]));
+      if (price === (side === 'ask' ? EMPTY_ASK : EMPTY_BID)) break;
+      out.push({ price, size: BigInt(String(seedRow[`${side}_s${k}`])) });
+    }
+    return out;
+  };
+  return { file, symbol: name[1]!, sourceId: Number(source.source_id), row, fileLevels, asks: levels('ask'), bids: levels('bid'), fileRows };
+}
+
+export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
+  const top = parseLevels(flags.levels);
+  const cut = atCondition(at);
+  const seed = flags.seedBook === undefined ? undefined : await loadSeed(store, flags.seedBook, cut);
+  if (seed && flags.symbol !== undefined && flags.symbol !== seed.symbol) {
+    throw new UserError(`--symbol ${flags.symbol}: the seed ${path.basename(seed.file)} is a book of ${seed.symbol}`, `drop --symbol, or give --symbol ${seed.symbol}`);
+  }
+  if (!seed && flags.symbol !== undefined) {
+    const [known] = await store.all(`SELECT count(*)::INTEGER AS n FROM events WHERE source = 'lobster' AND ${bookKeyCondition(flags.symbol)} LIMIT 1`);
+    if (!known?.n) throw new UserError(`--symbol ${flags.symbol}: no LOBSTER messages of that symbol in the store`, 'evtrail query "select distinct data->>\'symbol\' from events where source = \'lobster\'" lists them');
+  }
+  const rowsSql = seed
+    ? bookSeededSql(seed, cut, top)
+    : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
+  const rows = (await store.all(rowsSql)).map((r) => BOOK_COLUMNS.map((c) => r[c] ?? null)) as Cell[][];
+  const bounds = seed ? seedBounds(seed) : null;
+  const dollars = (p: bigint | null) => (p === null ? null : Number(p) / 10000);
+  // Each side that is known only to a price gets a row saying where it stops (level past the last known one).
+  if (seed && bounds) {
+    for (const side of ['ask', 'bid'] as const) {
+      const bound = side === 'ask' ? bounds.askBound : bounds.bidBound;
+      const shown = rows.filter((r) => r[1] === side).length;
+      if (bound !== null && (top === undefined || shown < top)) {
+        const at = rows.findLastIndex((r) => r[1] === side) + 1 || (side === 'ask' ? 0 : rows.length);
+        rows.splice(at, 0, [seed.symbol, side, shown + 1, null, null, null, null, null, false]);
+      }
+    }
+  }
+  const contradictions = seed
+    ? await store.all(`SELECT row::INTEGER AS row, seq::VARCHAR AS seq, evt_iso(ts) AS ts, kind, side, since::INTEGER AS since, detail, file, replay FROM (${bookContradictionsSql(seed, cut)})`)
+    : [];
+  const head = {
+    at: atLabel(at),
+    projection: 'book',
+    ...(seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
+    complete: seed !== undefined,
+    seed: seed
+      ? {
+          file: seed.file, row: seed.row, fileLevels: seed.fileLevels,
+          // The prices each side is known through (null: every price, the seed had fewer levels than its file's L).
+          knownThrough: { ask: dollars(bounds!.askBound), bid: dollars(bounds!.bidBound) },
+        }
+      : null,
+  };
+  const seedNote = seed
+    ? `seeded from ${path.basename(seed.file)} row ${seed.row}; known through ask ${dollars(bounds!.askBound) ?? 'every price'} and bid ${dollars(bounds!.bidBound) ?? 'every price'}, deeper levels unknown`
+    : 'from the messages alone: orders resting before the log starts are not in it (complete = false); --seed-book FILE:ROW seeds it';
+  const counts = { 'book-file': 0, 'over-removal': 0 } as Record<string, number>;
+  for (const c of contradictions) counts[String(c.kind)] = (counts[String(c.kind)] ?? 0) + 1;
+  const runs = contradictions.filter((c) => c.kind === 'book-file' && c.since === c.row).length;
+  if (flags.mode === 'json') {
+    const objects = rows.map((r) => Object.fromEntries(BOOK_COLUMNS.map((c, i) => [c, r[i]])));
+    const parsed = contradictions.map((c) => ({ ...c, file: c.file === null ? null : JSON.parse(String(c.file)), replay: c.replay === null ? null : JSON.parse(String(c.replay)) }));
+    const text = JSON.stringify({ ...head, rows: objects, counts: seed ? counts : null, contradictions: parsed });
+    await write(text + '\n');
+    return;
+  }
+  const fileRows = new Set(contradictions.filter((c) => c.kind === 'book-file').map((c) => c.row)).size;
+  const summary = `${fileRows} orderbook-file row(s) that disagree with the replay (${counts['book-file']} side(s), in ${runs} run(s)), ${counts['over-removal']} over-removal(s)`;
+  if (seed && contradictions.length && flags.mode === 'csv') process.stderr.write(`note: ${summary} (--json lists them)\n`);
+  if (flags.mode === 'csv') {
+    await write(toCsv([...BOOK_COLUMNS], rows));
+    return;
+  }
+  const tables: TableData[] = [{
+    title: `book${head.symbol ? ` ${head.symbol}` : ''} as of ${atLabel(at)} (${seedNote})`,
+    columns: [...BOOK_COLUMNS],
+    rows: rows.slice(0, flags.limit),
+    note: rows.length > flags.limit ? `… ${rows.length - flags.limit} more rows (--levels, --limit, or --json / --csv for all)` : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
+  }];
+  if (seed) {
+    const shown = contradictions.slice(0, flags.limit);
+    tables.push({
+      title: 'where the log contradicts itself',
+      columns: ['row', 'seq', 'ts', 'kind', 'side', 'since', 'detail'],
+      rows: shown.map((c) => [c.row, c.seq, c.ts, c.kind, c.side, c.since, c.detail] as Cell[]),
+      note: contradictions.length === 0 ? 'none' : `${summary}${contradictions.length > shown.length ? `; … ${contradictions.length - shown.length} more lines (--limit, or --json for all)` : ''}`,
+    });
+  }
+  await printTables(flags.mode, tables);
+}
