@@ -17,7 +17,10 @@ const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yell
  * `top` and `rows` show a window of the event lines (the explorer scrolls a long trace); the
  * column widths stay those of the whole tree.
  */
-export function TraceTreeView({ tree, top = 0, rows }: { tree: TraceTree; top?: number; rows?: number }) {
+export function TraceTreeView({ tree, top = 0, rows, cut = false }: { tree: TraceTree; top?: number; rows?: number; cut?: boolean }) {
+  // In the explorer a line wider than the terminal is cut with … (one row per line, so the
+  // screen's scrolling counts right); printed by `evtrail trace` it wraps, nothing lost.
+  const wrap = cut ? 'truncate-end' : 'wrap';
   const { header, cells } = treeColumns(tree);
   const notes = header.length - 1;
   const widths = header.map((h, i) => (i === notes ? 0 : Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
@@ -25,19 +28,19 @@ export function TraceTreeView({ tree, top = 0, rows }: { tree: TraceTree; top?: 
   const col = (name: string) => header.indexOf(name);
   return (
     <Box flexDirection="column">
-      <Text bold>{tree.header}</Text>
+      <Text bold wrap={wrap}>{tree.header}</Text>
       {tree.sagaLines.map((line, i) => {
         const state = /^saga [^:]*: ([a-z ]+?)(?: since| ·|:|$)/.exec(line)?.[1] ?? '';
         return (
           <Box key={i} flexDirection="column">
-            <Text color={STATE_COLOR[state] ?? 'white'}>{line}</Text>
-            <Text dimColor>{'  ' + (tree.stepLines[i] ?? '')}</Text>
+            <Text color={STATE_COLOR[state] ?? 'white'} wrap={wrap}>{line}</Text>
+            <Text dimColor wrap={wrap}>{'  ' + (tree.stepLines[i] ?? '')}</Text>
           </Box>
         );
       })}
       <Text> </Text>
-      <Text bold>{header.map(pad).join('')}</Text>
-      <Text dimColor>{header.map((_, i) => pad('─'.repeat(i === notes ? 5 : widths[i] ?? 0), i)).join('')}</Text>
+      <Text bold wrap={wrap}>{header.map(pad).join('')}</Text>
+      <Text dimColor wrap={wrap}>{header.map((_, i) => pad('─'.repeat(i === notes ? 5 : widths[i] ?? 0), i)).join('')}</Text>
       {top > 0 ? <Text dimColor>{`… ${top} above`}</Text> : null}
       {tree.rows.map((row, r) => {
         if (r < top || (rows !== undefined && r >= top + rows)) return null;
@@ -45,7 +48,7 @@ export function TraceTreeView({ tree, top = 0, rows }: { tree: TraceTree; top?: 
         const slow = row.marks.some((m) => m.kind === 'slowest');
         const back = row.deltaNs !== null && row.deltaNs < 0n;
         return (
-          <Text key={r}>
+          <Text key={r} wrap={wrap}>
             <Text dimColor>{pad(cell[col('time')]!, col('time'))}</Text>
             <Text color={back ? 'red' : slow ? 'yellow' : undefined}>{pad(cell[col('Δt')]!, col('Δt'))}</Text>
             <Text dimColor>{row.prefix}</Text>
@@ -65,7 +68,7 @@ export function TraceTreeView({ tree, top = 0, rows }: { tree: TraceTree; top?: 
       {rows !== undefined && top + rows < tree.rows.length ? <Text dimColor>{`… ${tree.rows.length - top - rows} more below`}</Text> : null}
       <Text> </Text>
       {tree.footer.map((line, i) => (
-        <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies'}>
+        <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies'} wrap={wrap}>
           {line}
         </Text>
       ))}

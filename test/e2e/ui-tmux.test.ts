@@ -2,10 +2,14 @@
 // capture-pane, polling for the expected text with a timeout.
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+// A tmux server of this file's own (others' sessions on the default one cannot interfere), kept
+// up by an idle session between tests: a server whose last session ends exits, and a session
+// started at that moment fails ("server exited unexpectedly").
+const SOCKET = `evtrail-ui-e2e-${process.pid}`;
 let db = '';
 let session: string | undefined;
 let n = 0;
@@ -16,15 +20,19 @@ beforeAll(() => {
   const log = path.join(dir, 'log.ndjson');
   execFileSync(process.execPath, [path.join(ROOT, 'dist/fixtures/generate.js'), '--orders', '300', '--anomalies', '0.1', '--seed', '5', '--out', log]);
   db = path.join(dir, 'ui.duckdb');
+  tmux('new-session', '-d', '-s', 'keep', 'sleep 3600');
   const r = cli(['ingest', log, '--db', db]);
   if (r.code !== 0) throw new Error(r.stderr);
 });
+afterAll(() => {
+  if (HAS_TMUX) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+});
 afterEach(() => {
-  if (session) spawnSync('tmux', ['kill-session', '-t', session]);
+  if (session) spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', session]);
   session = undefined;
 });
 
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 
 function start(args: string[], { x = 120, y = 36, env = {} as Record<string, string> } = {}): void {
   session = `evtrail-ui-${process.pid}-${++n}`;
@@ -167,6 +175,91 @@ describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
     await sees('Sources');
     // SGR colour parameters (30-37, 90-97, 38;…) do not appear.
     expect(screen(true)).not.toMatch(/\x1b\[[0-9;]*(3[0-8]|9[0-7])(;[0-9;]*)?m/);
+  });
+
+  it('overview: the audit runs by itself in the background and its counts show without a key', async () => {
+    start(['ui', '--db', db]);
+    // While it runs, the status line says so (and keeps the keys' hint), then the counts show.
+    const end = Date.now() + 20_000;
+    let running = false;
+    for (;;) {
+      const s = screen();
+      if (/auditing in the background… [\d.]+ s · esc cancels/.test(s) && s.includes('? help')) running = true;
+      if (/^\s+\d+ \S+.*\n/m.test(s) && /\d+ (order-overfill|fill-after-terminal)/.test(s)) break;
+      if (Date.now() > end) throw new Error(`the audit did not show; the screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(running).toBe(true);
+    expect(screen()).not.toContain('not run yet');
+    // The first screen did not wait for it: the overview's counts came first.
+    expect(screen()).toMatch(/\d+,\d{3} events · 300 streams/);
+  });
+
+  it('SQL console: the cursor moves and edits inside the statement, across lines', async () => {
+    start(['ui', '--db', db, '--screen', 'sql']);
+    await sees('sql>');
+    await type('elect 40+2 as answr');
+    await keys('Left');
+    await type('e');
+    await keys('C-a');
+    await type('s');
+    await sees('sql> select 40+2 as answer');
+    await keys('End');
+    // (tmux reads an argument ending in ; as its command separator: \; is the character.)
+    await type('\\;');
+    await keys('Enter');
+    await sees(/answer\n *42/);
+    // Two lines: ↑ goes to the first line, where typing goes in at the cursor.
+    await type('select 1 as a,');
+    await keys('Enter');
+    await type('3 as c\\;');
+    await keys('Up', 'C-e');
+    await type(' 2 as b,');
+    await sees(/sql> select 1 as a, 2 as b,\n *-> 3 as c;/);
+    await keys('Down', 'C-e', 'Enter');
+    await sees(/a +b +c\n *1 +2 +3/);
+  });
+
+  it('timeline: → and ← scroll rows wider than the terminal, seq kept in place', async () => {
+    start(['ui', '--db', db, '--screen', 'timeline'], { x: 80, y: 24 });
+    const first = await sees(/›1 +\d\d:/);
+    const row1 = (s: string) => s.split('\n').find((l) => l.startsWith('›1 ')) ?? '';
+    // At 80 columns the id is cut.
+    expect(row1(first)).not.toMatch(/evt-[0-9a-f]{12}\s*$/);
+    await keys('Right', 'Right', 'Right', 'Right', 'Right', 'Right');
+    const scrolled = await sees(/^›1 +….*evt-[0-9a-f]{12}\s*$/m);
+    // The time column went out on the left; seq stayed.
+    expect(row1(scrolled)).not.toMatch(/\d\d:\d\d:\d\d\.\d{3}/);
+    for (const l of scrolled.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    await keys('Left', 'Left', 'Left', 'Left', 'Left', 'Left');
+    // Back at the start: the columns fitted to the terminal again.
+    await sees(/^›1 +\d\d:\d\d:\d\d\.\d{3} +OrderPlaced/m);
+  });
+
+  it('trace: lines wider than the terminal are cut with … instead of wrapping', async () => {
+    start(['ui', '--db', db, '--screen', 'trace'], { x: 80, y: 24 });
+    await sees('/ to trace an id');
+    await keys('/');
+    await type('order-ord-00000007');
+    await keys('Enter');
+    const s = await sees(/critical path/);
+    const lines = s.split('\n');
+    // One line per event: every row starts with its time, none continues on the next line.
+    const rows = lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{9} /.test(l));
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.every((l) => l.endsWith('…'))).toBe(true);
+    const header = lines.findIndex((l) => l.startsWith('time '));
+    expect(lines[header + 2]).toMatch(/^\d\d:\d\d:\d\d\.\d{9} +OrderPlaced/);
+    expect(lines.find((l) => l.startsWith('critical path'))).toMatch(/…$/);
+  });
+
+  it('a store that cannot be opened: the one-line error and its hint, exit 2, nothing drawn', async () => {
+    const missing = path.join(path.dirname(db), 'missing.duckdb');
+    session = `evtrail-ui-${process.pid}-${++n}`;
+    tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} ui --db ${JSON.stringify(missing)}; echo EXIT=$?; sleep 60`);
+    const s = await sees('EXIT=');
+    expect(s).toMatch(/^evtrail: no store at .*missing\.duckdb\nhint: .*\nEXIT=2/m);
+    expect(s).not.toContain('Overview');
   });
 
   it('`evtrail` alone in a terminal opens the explorer', async () => {

@@ -190,6 +190,23 @@ describe('cancel', () => {
     expect((await data.runner.run('after', () => store.all('select 1 as x')))[0]).toEqual({ x: 1 });
   });
 
+  it('background work gives way to a page read on the real connection, then runs again', async () => {
+    let starts = 0;
+    const background = data.runner.run('auditing', async () => {
+      starts++;
+      // The first run is slow (it is interrupted); the second is quick.
+      const sql = starts === 1 ? 'select count(*) AS n from range(100000000) a, range(1000) b where a.range * b.range % 7 = 3' : 'select 42 AS n';
+      return Number((await store.all(sql))[0]!.n);
+    }, { background: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    const page = await data.runner.run('page', () => pageAfter(store, parseFilter('', data.bounds), 0, 5));
+    expect(page.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    await expect(background).resolves.toBe(42);
+    expect(starts).toBe(2);
+  });
+
   it('the page reads never read the whole log: a page before seq 1 is empty, after the end too', async () => {
     const f = parseFilter('', data.bounds);
     expect(await pageBefore(store, f, 1, 10)).toEqual([]);

@@ -17,11 +17,14 @@ export function registerUi(program: Command): void {
     // load), which would leave a terminal blank; a user at a terminal is never that.
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
-    // The store opens (DuckDB works on its own threads) while ink and the screens load.
-    const { Store } = await import('../../store/store.js');
-    const opening = Store.open(flags.db, { readOnly: true });
-    opening.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    // React and its reconciler in their production builds: about half the code to load, and the
+    // development checks are for the app's authors (its tests run them).
+    process.env.NODE_ENV ??= 'production';
+    // DuckDB first: the store opens and the overview's reads run on DuckDB's threads while ink
+    // and the app load on this one.
+    const { startSession } = await import('../../ui/app/boot.js');
+    const session = startSession(flags.db);
     const { runUi } = await import('../../ui/app/run.js');
-    await runUi(await opening, flags.screen);
+    await runUi(session, flags.db, flags.screen);
   });
 }

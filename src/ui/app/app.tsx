@@ -4,37 +4,74 @@
  * used them; what it leaves goes to the global keys. Screens stay mounted once visited (hidden
  * when another shows), so going back finds them as they were.
  */
-import { Box, useApp as useInkApp, useInput } from 'ink';
-import { useCallback, useMemo, useRef, useState, type ReactNode } from 'react';
+import { Box, Text, useApp as useInkApp, useInput } from 'ink';
+import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
+import { firstLine } from '../../core/errors.js';
 import { AppContext, type AppContextValue, type KeyHandler, type ScreenParams } from './context.js';
 import { HelpOverlay, StatusLine, TabBar } from './components/chrome.js';
 import type { AppData } from './data/app-data.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { nextScreen, screenOfKey, type ScreenId } from './keys.js';
-import { AuditScreen } from './screens/audit.js';
 import { OverviewScreen } from './screens/overview.js';
-import { ReplayScreen } from './screens/replay.js';
-import { SchemasScreen } from './screens/schemas.js';
-import { SqlScreen } from './screens/sql.js';
-import { TimelineScreen } from './screens/timeline.js';
-import { TraceScreen } from './screens/trace.js';
 
 export interface ScreenProps {
   active: boolean;
   params: ScreenParams | undefined;
 }
 
-const SCREEN_VIEWS: Record<ScreenId, (p: ScreenProps) => ReactNode> = {
-  overview: OverviewScreen,
-  timeline: TimelineScreen,
-  replay: ReplayScreen,
-  trace: TraceScreen,
-  audit: AuditScreen,
-  sql: SqlScreen,
-  schemas: SchemasScreen,
+/**
+ * The screens other than the overview load when first shown, or just after the first screen
+ * (preloadScreens): their modules and what they import (replay, trace, audit, schema) are not
+ * on the way to the first frame.
+ */
+const LOADERS: Record<Exclude<ScreenId, 'overview'>, () => Promise<ComponentType<ScreenProps>>> = {
+  timeline: async () => (await import('./screens/timeline.js')).TimelineScreen,
+  replay: async () => (await import('./screens/replay.js')).ReplayScreen,
+  trace: async () => (await import('./screens/trace.js')).TraceScreen,
+  audit: async () => (await import('./screens/audit.js')).AuditScreen,
+  sql: async () => (await import('./screens/sql.js')).SqlScreen,
+  schemas: async () => (await import('./screens/schemas.js')).SchemasScreen,
 };
+const loaded = new Map<ScreenId, ComponentType<ScreenProps>>([['overview', OverviewScreen]]);
+const loading = new Map<ScreenId, Promise<void>>();
 
-export function App({ data, initial = 'overview' }: { data: AppData; initial?: ScreenId }) {
+function loadScreen(id: ScreenId): Promise<void> {
+  if (id === 'overview' || loaded.has(id)) return Promise.resolve();
+  let p = loading.get(id);
+  if (!p) {
+    p = LOADERS[id]().then((view) => void loaded.set(id, view));
+    loading.set(id, p);
+  }
+  return p;
+}
+
+/** Loads every screen's modules (after the first screen: a later switch draws at once). */
+export function preloadScreens(): Promise<void> {
+  return Promise.all((Object.keys(LOADERS) as ScreenId[]).map(loadScreen)).then(() => undefined);
+}
+
+function Screen({ id, ...props }: ScreenProps & { id: ScreenId }) {
+  const View = loaded.get(id);
+  const [, setLoaded] = useState(0);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (!View) loadScreen(id).then(() => setLoaded((n) => n + 1), (e: unknown) => setError(firstLine(e)));
+  }, [View, id]);
+  if (View) return <View {...props} />;
+  return error ? <Text color="red">{error}</Text> : <Text dimColor>loading…</Text>;
+}
+
+/** How long the keys must pause before the app loads the other screens and starts background work. */
+const QUIET_MS = 400;
+
+export interface AppProps {
+  data: AppData;
+  initial?: ScreenId;
+  /** After the first screen has drawn (the app then loads the other screens). */
+  onFirstScreen?: () => void;
+}
+
+export function App({ data, initial = 'overview', onFirstScreen }: AppProps) {
   const { exit } = useInkApp();
   const { columns, rows } = useTerminalSize();
   const [screen, setScreen] = useState<ScreenId>(initial);
@@ -75,6 +112,20 @@ export function App({ data, initial = 'overview' }: { data: AppData; initial?: S
   // redraws in place instead of clearing a screen it has filled.
   const height = Math.max(4, rows - 3);
   const width = Math.max(20, columns);
+  // After the first frame, once the keys have paused: loading the other screens and starting the
+  // background work hold this thread for a moment, and keys typed meanwhile would arrive as one
+  // burst (which ink reads as pasted text, not as keys).
+  const lastKey = useRef(performance.now());
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (performance.now() - lastKey.current < QUIET_MS) return;
+      clearInterval(timer);
+      onFirstScreen?.();
+      preloadScreens().catch(() => undefined);
+    }, 20);
+    return () => clearInterval(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const context = useMemo<AppContextValue>(() => ({ data, width, height, go, back, setKeys, say: setMessage }), [data, width, height, go, back, setKeys]);
 
   // The key handler reads the overlay's state through a ref: a key that comes before the
@@ -82,6 +133,7 @@ export function App({ data, initial = 'overview' }: { data: AppData; initial?: S
   const helpShown = useRef(help);
   helpShown.current = help;
   useInput((input, key) => {
+    lastKey.current = performance.now();
     if (helpShown.current) {
       helpShown.current = false;
       setHelp(false);
@@ -107,10 +159,9 @@ export function App({ data, initial = 'overview' }: { data: AppData; initial?: S
         <Box height={height} flexDirection="column" overflow="hidden">
           {help ? <HelpOverlay screen={screen} width={width} height={height} /> : null}
           {[...visited].map((s) => {
-            const View = SCREEN_VIEWS[s];
             return (
               <Box key={s} display={s === screen && !help ? 'flex' : 'none'} flexDirection="column" height={height}>
-                <View active={s === screen && !help} params={params[s]} />
+                <Screen id={s} active={s === screen && !help} params={params[s]} />
               </Box>
             );
           })}
@@ -118,5 +169,33 @@ export function App({ data, initial = 'overview' }: { data: AppData; initial?: S
         <StatusLine runner={data.runner} message={message} store={data.store.path} width={width} />
       </Box>
     </AppContext.Provider>
+  );
+}
+
+/**
+ * The shell drawn before the store is open (the tab bar, where the store is): the app takes
+ * over when `boot` gives the store's data. q quits meanwhile; a failure is reported by the
+ * caller (runUi), which leaves the app.
+ */
+export function Boot({ boot, store, ...props }: Omit<AppProps, 'data'> & { boot: Promise<AppData>; store: string }) {
+  const { exit } = useInkApp();
+  const { columns, rows } = useTerminalSize();
+  const [data, setData] = useState<AppData | undefined>();
+  useEffect(() => {
+    boot.then(setData, () => undefined);
+  }, [boot]);
+  useInput((input) => {
+    if (!data && input === 'q') exit();
+  });
+  if (data) return <App data={data} {...props} />;
+  const width = Math.max(20, columns);
+  return (
+    <Box flexDirection="column" width={width} height={rows - 1}>
+      <TabBar current={props.initial ?? 'overview'} width={width} />
+      <Box height={Math.max(4, rows - 3)}>
+        <Text dimColor wrap="truncate">{`opening ${store}…`}</Text>
+      </Box>
+      <Text dimColor wrap="truncate">q quit</Text>
+    </Box>
   );
 }

@@ -22,12 +22,13 @@ export const GLOBAL_KEYS: [string, string][] = [
 ];
 
 export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
-  overview: [['a', 'run the audit (status per rule)']],
+  overview: [['a', 'run the audit again (it runs by itself on stores up to 2M events)']],
   timeline: [
     ['/', 'filter: type:X stream:Y* source:Z since:10:31 until:+1h words'],
     ['@', 'jump to a time (10:31, +5m, end-30s, seq:N)'],
     ['enter', 'the event in full (pretty JSON); enter again: its trace'],
     ['t, r', 'trace the event / replay up to it'],
+    ['← →', 'scroll rows wider than the terminal (seq stays)'],
   ],
   replay: [
     ['→ l, ← h', 'next / previous event'],
@@ -48,8 +49,10 @@ export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
   sql: [
     ['enter', 'run when the text ends with ; (else a new line)'],
     ['ctrl-r', 'run now'],
-    ['↑ ↓', 'history'],
-    ['← →, PgUp PgDn', 'scroll the result'],
+    ['← → home end, ctrl-a ctrl-e', 'move in the statement (line start / end)'],
+    ['↑ ↓', 'line above / below; history on the first / last line'],
+    ['ctrl-d, ctrl-k, ctrl-u', 'delete at the cursor, to the line end, everything'],
+    ['PgUp PgDn', 'scroll the result (after esc: ← → j k too)'],
     ['esc', 'cancel, or leave the editor (then q, 1-7 work; e edits)'],
   ],
   schemas: [['enter', 'the timeline filtered on that type']],

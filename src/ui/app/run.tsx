@@ -1,28 +1,45 @@
 /**
  * `evtrail ui`: one read-only store for the whole session, the app drawn on the terminal's
  * alternate screen (the shell's scrollback is left as it was), and on the way out every
- * running query stopped before the store is closed.
+ * running query stopped before the store is closed. The shell is drawn before the store's data
+ * is in (see Boot); a store that cannot be opened is reported as any command's error.
  */
 import { render } from 'ink';
 import { onInterrupt } from '../../cli/interrupt.js';
-import type { Store } from '../../store/store.js';
-import { App } from './app.js';
-import { AppData } from './data/app-data.js';
+import { Boot } from './app.js';
+import type { Session } from './boot.js';
 import type { ScreenId } from './keys.js';
-
+import { mark, sinceStart } from './timings.js';
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 
-/** Runs the app over `store` (opened read-only by the caller) until q; closes the store. */
-export async function runUi(store: Store, screen: ScreenId = 'overview'): Promise<void> {
-  let data: AppData | undefined;
+/** Runs the app over the session's store until q; closes the store. */
+export async function runUi(session: Session, db: string, screen: ScreenId = 'overview'): Promise<void> {
+  mark('ink-loaded', sinceStart());
+  let failed = false;
+  const settled = session.data.then(
+    () => undefined,
+    () => void (failed = true),
+  );
+  // A store that failed to open while ink loaded (no such file, locked) is reported without
+  // drawing anything.
+  await Promise.race([settled, new Promise((r) => setImmediate(r))]);
+  if (failed) {
+    (await session.store.catch(() => undefined))?.close();
+    await session.data;
+  }
   let entered = false;
   try {
-    data = await AppData.open(store);
     process.stdout.write(ENTER_ALT_SCREEN);
     entered = true;
-    const app = render(<App data={data} initial={screen} />, { patchConsole: true, exitOnCtrlC: true });
+    const app = render(
+      <Boot boot={session.data} store={db} initial={screen} onFirstScreen={() => void session.data.then((d) => d.startBackgroundAudit())} />,
+      { patchConsole: true, exitOnCtrlC: true },
+    );
+    mark('shell', sinceStart());
+    // A failure after the shell is drawn ends the app; it is reported below.
+    session.data.catch(() => app.unmount());
     // SIGTERM (or a Ctrl-C that reaches us as a signal) ends the app the same way as q.
     const release = onInterrupt(() => app.unmount());
     try {
@@ -32,10 +49,13 @@ export async function runUi(store: Store, screen: ScreenId = 'overview'): Promis
     }
   } finally {
     if (entered) process.stdout.write(LEAVE_ALT_SCREEN);
+    const data = await session.data.catch(() => undefined);
     if (data) {
-      data.runner.cancel();
+      data.runner.cancel(true);
       await data.runner.idle();
     }
-    store.close();
+    (await session.store.catch(() => undefined))?.close();
   }
+  // Opening failed: the error goes to the one-line report.
+  await session.data;
 }

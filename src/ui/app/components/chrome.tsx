@@ -29,12 +29,15 @@ export function StatusLine({ runner, message, store, width }: { runner: QueryRun
     const timer = setInterval(() => setFrame((f) => f + 1), 100);
     return () => clearInterval(timer);
   }, [state.label]);
+  const hint = '? help · tab screens · q quit';
   if (state.label !== undefined) {
     const secs = ((performance.now() - state.since) / 1000).toFixed(1);
+    // Background work keeps the keys' hint in front: it is not what the user waits for.
     return (
       <Text wrap="truncate">
+        {state.background ? <Text dimColor>{hint} · </Text> : null}
         <Text color="cyan">{FRAMES[frame % FRAMES.length]} </Text>
-        {`${state.label}… ${secs} s${state.queued ? ` (+${state.queued} queued)` : ''}`}
+        {`${state.label}${state.background ? ' in the background' : ''}… ${secs} s${state.queued ? ` (+${state.queued} queued)` : ''}`}
         <Text dimColor> · esc cancels</Text>
       </Text>
     );
@@ -46,7 +49,6 @@ export function StatusLine({ runner, message, store, width }: { runner: QueryRun
       </Text>
     );
   }
-  const hint = '? help · tab screens · q quit';
   return (
     <Text wrap="truncate" dimColor>
       {hint}

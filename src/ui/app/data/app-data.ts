@@ -2,41 +2,69 @@
  * Everything the screens read, over the app's one read-only store: the query lane (one
  * statement at a time, cancellable), the store's bounds, the trace source and the audit result
  * the overview and the audit screen share.
+ *
+ * It is on the way to the first screen, so it imports nothing heavy: the audit catalog and the
+ * trace modules are loaded when first used, and the first reads are the overview's own (which
+ * give the bounds too).
  */
 import type { AuditResult } from '../../../audit/run.js';
 import { firstLine } from '../../../core/errors.js';
 import type { StoreBounds } from '../../../replay/at.js';
-import { storeBounds } from '../../../replay/replay-command.js';
-import { MACROS_SQL } from '../../../store/macros.js';
 import type { Store } from '../../../store/store.js';
-import { auditStore } from './audit.js';
+import { readOverview, type Overview } from './overview.js';
 import { Cancelled, QueryRunner } from './runner.js';
 import { TraceService } from './trace.js';
 
 export type AuditState =
   | { status: 'idle' }
-  | { status: 'running' }
+  | { status: 'running'; background: boolean }
   | { status: 'done'; result: AuditResult }
   | { status: 'error'; message: string }
   | { status: 'cancelled' };
 
+/**
+ * Up to this many events the overview starts the audit by itself (about 5 s a million events on
+ * two cores; it gives way to every key, so a larger store would mostly redo lost work).
+ */
+export const AUTO_AUDIT_EVENTS = 2_000_000;
+
 export class AppData {
-  readonly runner: QueryRunner;
   readonly trace: TraceService;
   private auditState: AuditState = { status: 'idle' };
   private readonly auditListeners = new Set<() => void>();
+  private firstOverview: Overview | undefined;
+
+  /** Events in the store when it was opened. */
+  get events(): number {
+    return this.eventCount;
+  }
+  private readonly eventCount: number;
 
   private constructor(
     readonly store: Store,
+    readonly runner: QueryRunner,
     readonly bounds: StoreBounds,
+    overview: Overview,
   ) {
-    this.runner = new QueryRunner(store.conn);
     this.trace = new TraceService(store);
+    this.firstOverview = overview;
+    this.eventCount = overview.info.events;
   }
 
   static async open(store: Store): Promise<AppData> {
-    await store.run(MACROS_SQL);
-    return new AppData(store, await storeBounds(store));
+    const runner = new QueryRunner(store.conn);
+    const { overview, bounds } = await runner.run('reading the store', () => readOverview(store));
+    // The macros the other screens' SQL uses (replay, the SQL console), defined behind the
+    // first screen's reads rather than before them.
+    runner.run('preparing', async () => store.run((await import('../../../store/macros.js')).MACROS_SQL)).catch(() => undefined);
+    return new AppData(store, runner, bounds, overview);
+  }
+
+  /** The overview read at open (once: the screen reads again after that). */
+  takeOverview(): Overview | undefined {
+    const o = this.firstOverview;
+    this.firstOverview = undefined;
+    return o;
   }
 
   /** Whether the log's events fall on one UTC day (lists then show the time of day only). */
@@ -51,14 +79,31 @@ export class AppData {
     return () => this.auditListeners.delete(listener);
   };
 
-  /** Runs the audit once (again when asked, or after a cancel or an error). */
-  runAudit(force = false): void {
-    if (this.auditState.status === 'running' || (this.auditState.status === 'done' && !force)) return;
-    this.setAudit({ status: 'running' });
-    this.runner.run('auditing', () => auditStore(this.store)).then(
-      (result) => this.setAudit({ status: 'done', result }),
-      (error: unknown) => this.setAudit(error instanceof Cancelled ? { status: 'cancelled' } : { status: 'error', message: firstLine(error) }),
-    );
+  /**
+   * Runs the audit once (again when forced, or after a cancel or an error). In the background it
+   * gives way to every other read (see QueryRunner) and is not started again after a cancel.
+   */
+  runAudit(force = false, background = false): void {
+    const s = this.auditState.status;
+    // Running already (in the background too: asked for again, it just goes on).
+    if (s === 'running' || (background && s !== 'idle') || (s === 'done' && !force)) return;
+    this.setAudit({ status: 'running', background });
+    this.runner
+      .run('auditing', async () => {
+        const { auditStore } = await import('./audit.js');
+        return auditStore(this.store);
+      }, { background })
+      .then(
+        (result) => this.setAudit({ status: 'done', result }),
+        (error: unknown) => this.setAudit(error instanceof Cancelled ? { status: 'cancelled' } : { status: 'error', message: firstLine(error) }),
+      );
+  }
+
+  /** The audit in the background when it is cheap (a store of up to AUTO_AUDIT_EVENTS events). */
+  startBackgroundAudit(): boolean {
+    if (this.eventCount > AUTO_AUDIT_EVENTS) return false;
+    this.runAudit(false, true);
+    return true;
   }
 
   private setAudit(state: AuditState): void {

@@ -83,6 +83,38 @@ async function cursorEvent(store: Store, at: At): Promise<EventRow | null> {
   };
 }
 
+/** Account and symbol pairs a positions step shows at most (the rest: partial). */
+export const STEP_POSITIONS = 200;
+
+/**
+ * A positions step over the orders that can move a touched position only. A position (account,
+ * symbol) folds the fills of the orders whose last OrderPlaced in the cut names it, so the
+ * positions a step can change are the pairs named by an OrderPlaced of a stream the step
+ * touched (an order re-placed under another pair moves its fills: both pairs are named), and
+ * each of them is exact when the fold reads every order stream that names it (in either cut).
+ * Rows of other pairs that those streams bring in are partial and dropped.
+ */
+async function positionsStep(store: Store, def: BuiltinProjection, before: string, after: string, between: string): Promise<{ changes: DiffRow[]; partial: boolean }> {
+  const either = `((${before}) OR (${after}))`;
+  // The touched streams as a list first: a literal IN list is filtered in the scan, where a
+  // subquery on the step's condition costs a join over the whole cut.
+  const touched = await store.all(`SELECT DISTINCT stream FROM events WHERE (${between}) AND stream IS NOT NULL ORDER BY stream LIMIT ${STEP_STREAMS + 1}`);
+  if (touched.length === 0) return { changes: [], partial: false };
+  const pairs = await store.all(`SELECT DISTINCT data->>'accountId' AS a, data->>'symbol' AS s FROM events
+    WHERE type = 'OrderPlaced' AND ${either} AND stream IN (${touched.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))).join(', ')})
+    ORDER BY a NULLS FIRST, s NULLS FIRST LIMIT ${STEP_POSITIONS + 1}`);
+  if (pairs.length === 0) return { changes: [], partial: touched.length > STEP_STREAMS };
+  const partial = touched.length > STEP_STREAMS || pairs.length > STEP_POSITIONS;
+  const shown = pairs.slice(0, STEP_POSITIONS);
+  const id = (a: unknown, s: unknown) => JSON.stringify([a ?? null, s ?? null]);
+  const wanted = new Set(shown.map((p) => id(p.a, p.s)));
+  const named = shown.map((p) => `((data->>'accountId') IS NOT DISTINCT FROM ${p.a === null ? 'NULL' : sqlString(String(p.a))} AND (data->>'symbol') IS NOT DISTINCT FROM ${p.s === null ? 'NULL' : sqlString(String(p.s))})`);
+  const streams = await store.all(`SELECT DISTINCT stream FROM events WHERE type = 'OrderPlaced' AND ${either} AND stream IS NOT NULL AND (${named.join(' OR ')})`);
+  const only = `stream IN (${streams.map((r) => sqlString(String(r.stream))).join(', ')})`;
+  const all = await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`);
+  return { changes: all.filter((d) => wanted.has(id(d.key.accountId, d.key.symbol))), partial };
+}
+
 /** One step of the cursor, from `from` (null: the start of the log) to `to`. */
 export async function replayStep(store: Store, def: BuiltinProjection, from: At | null, to: At): Promise<ReplayStep> {
   const before = from ? atCondition(from) : 'false';
@@ -103,6 +135,8 @@ export async function replayStep(store: Store, def: BuiltinProjection, from: At 
     const list = touched.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))).join(', ');
     const only = `stream IN (${list})`;
     changes = list ? await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`) : [];
+  } else if (def.name === 'positions') {
+    ({ changes, partial } = await positionsStep(store, def, before, after, between));
   } else {
     changes = await builtinDiff(store, def, before, after);
   }

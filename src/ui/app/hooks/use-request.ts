@@ -14,10 +14,11 @@ export interface RequestState<T> {
 /**
  * One screen's async reads through the app's query lane. The latest request wins: a result
  * that arrives after a newer request was made is dropped, so fast key repeats never show an
- * older page last. `onDone` runs with the result once it is state (for timings).
+ * older page last. `onDone` runs with the result once it is state (for timings). `initial`: data
+ * read before the screen was drawn (the overview's, read while ink loaded).
  */
-export function useRequest<T>(runner: QueryRunner): [RequestState<T>, (label: string, fn: () => Promise<T>, onDone?: (data: T) => void) => void] {
-  const [state, setState] = useState<RequestState<T>>({ data: undefined, loading: false, error: undefined, cancelled: false });
+export function useRequest<T>(runner: QueryRunner, initial?: T): [RequestState<T>, (label: string, fn: () => Promise<T>, onDone?: (data: T) => void) => void] {
+  const [state, setState] = useState<RequestState<T>>({ data: initial, loading: false, error: undefined, cancelled: false });
   const latest = useRef(0);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);

@@ -1,22 +1,23 @@
 /** Overview: what the store holds, events over time as a sparkline, the audit's status per rule. */
 import { Box, Text } from 'ink';
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { RuleResult } from '../../../audit/run.js';
 import type { ScreenProps } from '../app.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
-import { eventBuckets, overview, type Overview } from '../data/overview.js';
+import { eventBuckets, readOverview, type Overview } from '../data/overview.js';
 import { count, fit, sparkline } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
 import { mark, sinceStart } from '../timings.js';
 
 export function OverviewScreen({ active }: ScreenProps) {
   const { data, width, height } = useApp();
-  const [state, run] = useRequest<Overview>(data.runner);
+  // What the app read while it started: the first frame shows it without another round trip.
+  const [state, run] = useRequest<Overview>(data.runner, useState(() => data.takeOverview())[0]);
   const [buckets, runBuckets] = useRequest<number[]>(data.runner);
   const audit = useSyncExternalStore(data.subscribeAudit, data.audit);
   useEffect(() => {
-    run('reading the store', () => overview(data.store));
+    if (!state.data) run('reading the store', async () => (await readOverview(data.store)).overview);
     // The sparkline comes second, so the counts show as soon as they are read.
     runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)));
     // The sparkline is as wide as the terminal was at start; a resize keeps it (it is cut to fit).
@@ -95,7 +96,7 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
 
 function AuditSummary({ audit, width, rows }: { audit: AuditState; width: number; rows: number }) {
   if (audit.status === 'idle') return <Text dimColor>  not run yet: a runs it (or 5)</Text>;
-  if (audit.status === 'running') return <Text dimColor>  running…</Text>;
+  if (audit.status === 'running') return <Text dimColor>{audit.background ? '  running in the background… (esc cancels)' : '  running…'}</Text>;
   if (audit.status === 'cancelled') return <Text dimColor>  cancelled: a runs it again</Text>;
   if (audit.status === 'error') return <Text color="red">  {fit(audit.message, width - 2)}</Text>;
   // Rules that found something first, then the clean ones, then the skipped.

@@ -11,7 +11,7 @@ import type { ScreenProps } from '../app.js';
 import { Grid } from '../components/grid.js';
 import { LineEditor, editLine } from '../components/line-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
-import { move, projections, replayStep, type Move, type ReplayStep } from '../data/replay.js';
+import { STEP_POSITIONS, move, projections, replayStep, type Move, type ReplayStep } from '../data/replay.js';
 import { cellText } from '../../../cli/render.js';
 import { count } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
@@ -116,7 +116,7 @@ export function ReplayScreen({ active, params }: ScreenProps) {
       )}
       <Text dimColor wrap="truncate">
         {s
-          ? `${count(s.events)} event${s.events === 1 ? '' : 's'} in the step, ${count(s.changes.length)} ${def.name} row${s.changes.length === 1 ? '' : 's'} changed${s.partial ? ` (the first streams of ${count(s.streams)})` : ''} · `
+          ? `${count(s.events)} event${s.events === 1 ? '' : 's'} in the step, ${count(s.changes.length)} ${def.name} row${s.changes.length === 1 ? '' : 's'} changed${s.partial ? (def.keyEvents ? ` (the first streams of ${count(s.streams)})` : ` (the first ${STEP_POSITIONS} positions)`) : ''} · `
           : ''}
         {`→← event · ][ ${formatDuration(STEPS_NS[stepIndex]!)} (+-) · p projection · @ jump`}
       </Text>

@@ -3,6 +3,7 @@ import { Box, Text, type Key } from 'ink';
 import { useEffect, useState } from 'react';
 import type { ScreenProps } from '../app.js';
 import { Grid } from '../components/grid.js';
+import { cursorPlace, editText, editorWindow, verticalMove, type TextState } from '../components/text-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { SQL_ROWS, runSql, type SqlResult } from '../data/sql.js';
 import { cellText } from '../../../cli/render.js';
@@ -13,23 +14,28 @@ export type SqlEdit = { text: string; run: boolean };
 
 /**
  * The console's editing keys (pure): enter runs when the statement ends with `;` (as psql),
- * else starts a new line; ctrl-r runs at once; backspace, ctrl-u (clear); pasted text is kept
- * with its line breaks.
+ * else breaks the line at the cursor; ctrl-r runs at once; the rest moves the cursor or edits
+ * at it (see editText: ← →, home / end, ctrl-a / ctrl-e, backspace, ctrl-d, ctrl-k, ctrl-u);
+ * pasted text is kept with its line breaks. Undefined: a key the editor leaves alone.
  */
+export function editSqlAt(s: TextState, input: string, key: Key): (TextState & { run: boolean }) | undefined {
+  if (key.ctrl && input === 'r') return { ...s, run: s.text.trim() !== '' };
+  if (key.return) return s.text.trim().endsWith(';') ? { ...s, run: true } : { text: s.text.slice(0, s.cursor) + '\n' + s.text.slice(s.cursor), cursor: s.cursor + 1, run: false };
+  const e = editText(s, input, key);
+  return e && { ...e, run: false };
+}
+
+/** editSqlAt with the cursor at the end of the text. */
 export function editSql(text: string, input: string, key: Key): SqlEdit | undefined {
-  if (key.ctrl && input === 'r') return { text, run: text.trim() !== '' };
-  if (key.return) return text.trim().endsWith(';') ? { text, run: true } : { text: text + '\n', run: false };
-  if (key.backspace || key.delete) return { text: text.slice(0, -1), run: false };
-  if (key.ctrl && input === 'u') return { text: '', run: false };
-  if (key.ctrl || key.meta || key.escape || key.tab) return undefined;
-  const typed = input.replace(/\r\n?/g, '\n').replace(/[\x00-\x09\x0b-\x1f\x7f]/g, '');
-  return typed ? { text: text + typed, run: false } : undefined;
+  const e = editSqlAt({ text, cursor: text.length }, input, key);
+  return e && { text: e.text, run: e.run };
 }
 
 export function SqlScreen({ active }: ScreenProps) {
   const app = useApp();
   const { data, width, height } = app;
-  const [text, setText] = useState('');
+  const [edit, setEdit] = useState<TextState>({ text: '', cursor: 0 });
+  const text = edit.text;
   const [focused, setFocused] = useState(true);
   const [history, setHistory] = useState<string[]>([]);
   const [back, setBack] = useState(0);
@@ -44,6 +50,8 @@ export function SqlScreen({ active }: ScreenProps) {
 
   const lines = text.split('\n');
   const editorRows = Math.min(6, lines.length);
+  const place = cursorPlace(edit);
+  const firstRow = editorWindow(lines.length, place.line, editorRows);
   const gridHeight = Math.max(1, height - editorRows - 3);
   const res = result.data;
 
@@ -73,32 +81,54 @@ export function SqlScreen({ active }: ScreenProps) {
     }
     if (key.escape) return setFocused(false), true;
     if (key.upArrow || key.downArrow) {
+      // Between the lines of the statement; history above the first and below the last.
+      const moved = verticalMove(edit, key.upArrow ? -1 : 1);
+      if (moved) return setEdit(moved), true;
       if (history.length === 0) return true;
       const next = key.upArrow ? Math.min(history.length, back + 1) : Math.max(0, back - 1);
+      const recalled = next === 0 ? '' : history[next - 1]!;
       setBack(next);
-      setText(next === 0 ? '' : history[next - 1]!);
+      setEdit({ text: recalled, cursor: recalled.length });
       return true;
     }
-    if (key.leftArrow || key.rightArrow || key.pageUp || key.pageDown) return scroll(input, key);
-    const e = editSql(text, input, key);
+    if (key.pageUp || key.pageDown) return scroll(input, key);
+    const e = editSqlAt(edit, input, key);
     if (!e) return key.tab ? false : true;
-    setText(e.run ? '' : e.text);
+    setEdit(e.run ? { text: '', cursor: 0 } : { text: e.text, cursor: e.cursor });
     if (e.run) execute(e.text);
     return true;
   });
 
   return (
     <Box flexDirection="column">
-      {lines.slice(-editorRows).map((l, i, shown) => (
-        <Text key={i} wrap="truncate">
-          <Text color="cyan" dimColor={!focused}>{i === 0 && lines.length === shown.length ? 'sql> ' : '  -> '}</Text>
-          {l}
-          {focused && i === shown.length - 1 ? <Text inverse> </Text> : null}
-          {!focused && i === 0 && text === '' ? <Text dimColor>e or enter to type SQL</Text> : null}
-        </Text>
-      ))}
+      {lines.slice(firstRow, firstRow + editorRows).map((l, j) => {
+        const i = firstRow + j;
+        const prompt = i === 0 ? 'sql> ' : '  -> ';
+        if (!focused || i !== place.line) {
+          return (
+            <Text key={i} wrap="truncate">
+              <Text color="cyan" dimColor={!focused}>{prompt}</Text>
+              {l}
+              {!focused && i === 0 && text === '' ? <Text dimColor>e or enter to type SQL</Text> : null}
+            </Text>
+          );
+        }
+        // The cursor's line, shifted left when the cursor is past the terminal's edge.
+        const room = Math.max(4, width - prompt.length - 1);
+        const from = place.column < room ? 0 : place.column - room + 2;
+        const shown = (from > 0 ? '…' : '') + l.slice(from + (from > 0 ? 1 : 0));
+        const col = place.column - from;
+        return (
+          <Text key={i} wrap="truncate">
+            <Text color="cyan">{prompt}</Text>
+            {shown.slice(0, col)}
+            <Text inverse>{shown[col] ?? ' '}</Text>
+            {shown.slice(col + 1)}
+          </Text>
+        );
+      })}
       <Text dimColor wrap="truncate">
-        {focused ? 'end with ; and enter to run (ctrl-r runs now) · ↑↓ history · ←→ PgUp PgDn scroll · esc leaves the editor' : 'j k PgUp PgDn ← → scroll · e edit'}
+        {focused ? 'end with ; and enter to run (ctrl-r runs now) · ↑↓ history · ←→ ctrl-a ctrl-e move · PgUp PgDn scroll · esc leaves the editor' : 'j k PgUp PgDn ← → scroll · e edit'}
       </Text>
       {result.error ? <Text color="red" wrap="wrap">{result.error}</Text> : null}
       {result.cancelled ? <Text dimColor>cancelled</Text> : null}

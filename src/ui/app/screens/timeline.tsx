@@ -36,6 +36,7 @@ export function TimelineScreen({ active, params }: ScreenProps) {
   const [mode, setMode] = useState<Mode>('list');
   const [edit, setEdit] = useState('');
   const [detailTop, setDetailTop] = useState(0);
+  const [left, setLeft] = useState(0);
   const place = useRef<Place>(0);
   const timing = useRef<{ event: string; t0: number } | undefined>(undefined);
   const rows = page.data ?? [];
@@ -131,6 +132,12 @@ export function TimelineScreen({ active, params }: ScreenProps) {
     }
     if (m === 'last') {
       load('reading events', () => pageBefore(store, filter, Number.MAX_SAFE_INTEGER, pageSize), 'last', false, 'timeline-last');
+      return true;
+    }
+    if (key.leftArrow || key.rightArrow) {
+      // Wide rows (a narrow terminal, long streams or ids): the columns after seq scroll.
+      const { maxLeft } = scrolledEventLines(rows, width, data.oneDay, Number(data.bounds.lastSeq ?? 0), 0);
+      setLeft((l) => Math.max(0, Math.min(maxLeft, Math.min(l, maxLeft) + (key.rightArrow ? SCROLL_STEP : -SCROLL_STEP))));
       return true;
     }
     if (key.return && selected) {
@@ -233,18 +240,61 @@ export function TimelineScreen({ active, params }: ScreenProps) {
         <LineEditor label="jump to @" value={edit} width={width} placeholder="10:31, +5m, end-30s, 2025-08-26T10:00Z, seq:N" />
       ) : (
         <Text wrap="truncate" dimColor={isEmptyFilter(filter)}>
-          {isEmptyFilter(filter) ? 'all events · / filter · @ jump to a time · enter detail · t trace · r replay' : `filter: ${filterText(filter)}`}
+          {isEmptyFilter(filter) ? 'all events · / filter · @ jump to a time · enter detail · t trace · r replay · ←→ scroll' : `filter: ${filterText(filter)}`}
         </Text>
       )}
       {page.error ? <Text color="red">{page.error}</Text> : null}
       {page.data && rows.length === 0 ? <Text dimColor>no events{isEmptyFilter(filter) ? '' : ' match the filter'}</Text> : null}
-      {rows.length ? <EventGrid rows={rows} cursor={cursor} width={width} height={pageSize} oneDay={data.oneDay} lastSeq={Number(data.bounds.lastSeq ?? 0)} /> : null}
+      {rows.length ? <EventGrid rows={rows} cursor={cursor} width={width} height={pageSize} oneDay={data.oneDay} lastSeq={Number(data.bounds.lastSeq ?? 0)} left={left} /> : null}
     </Box>
   );
 }
 
-/** The page as a table: seq, time, type, stream, source, id, sized to the terminal. */
-export function EventGrid({ rows, cursor, width, height, oneDay, lastSeq }: { rows: EventRow[]; cursor: number; width: number; height: number; oneDay: boolean; lastSeq: number }) {
+/** Columns a → or ← scrolls the timeline by. */
+export const SCROLL_STEP = 10;
+
+/**
+ * The page scrolled `left` characters to the right (pure): every column at its full width, the
+ * seq column kept in place, the rest of the row cut to the terminal with … where it goes on.
+ * `left` is clamped to the widest row (maxLeft 0: the rows fit, nothing to scroll).
+ */
+export function scrolledEventLines(rows: EventRow[], width: number, oneDay: boolean, lastSeq: number, left: number): { header: string; lines: string[]; left: number; maxLeft: number } {
+  const names = ['seq', 'time', 'type', 'stream', 'source', 'id'];
+  const cells = rows.map((r) => [String(r.seq), shortTime(r.ts, oneDay), r.type, r.stream ?? '', r.source ?? '', r.id]);
+  const widths = names.map((h, i) => Math.max(h.length, i === 0 ? String(lastSeq).length : 0, ...cells.map((c) => c[i]!.length)));
+  const rest = (c: string[]) => c.slice(1).map((v, i) => v.padEnd(widths[i + 1]!)).join('  ');
+  // The gutter (›) and the seq column stay; the rest scrolls in what is left.
+  const room = Math.max(8, width - 1 - widths[0]! - 2);
+  const full = rest(names).length;
+  const maxLeft = Math.max(0, full - room);
+  const l = Math.max(0, Math.min(left, maxLeft));
+  const cut = (text: string) => {
+    let shown = text.padEnd(full).slice(l, l + room);
+    if (l > 0) shown = '…' + shown.slice(1);
+    if (l + room < full && text.slice(l + room).trim() !== '') shown = shown.slice(0, -1) + '…';
+    return shown.trimEnd();
+  };
+  const line = (c: string[]) => `${c[0]!.padEnd(widths[0]!)}  ${cut(rest(c))}`;
+  return { header: line(names), lines: cells.map(line), left: l, maxLeft };
+}
+
+/** The page as a table: seq, time, type, stream, source, id, sized to the terminal (or scrolled). */
+export function EventGrid({ rows, cursor, width, height, oneDay, lastSeq, left = 0 }: { rows: EventRow[]; cursor: number; width: number; height: number; oneDay: boolean; lastSeq: number; left?: number }) {
+  if (left > 0) {
+    const s = scrolledEventLines(rows, width, oneDay, lastSeq, left);
+    if (s.left > 0) {
+      return (
+        <Box flexDirection="column">
+          <Text bold wrap="truncate">{' ' + s.header}</Text>
+          {s.lines.slice(0, height).map((l, i) => (
+            <Text key={rows[i]!.seq} inverse={i === cursor} wrap="truncate">
+              {(i === cursor ? '›' : ' ') + l}
+            </Text>
+          ))}
+        </Box>
+      );
+    }
+  }
   const cells = rows.map((r) => [String(r.seq), shortTime(r.ts, oneDay), r.type, r.stream ?? '', r.source ?? '', r.id]);
   const seqW = Math.max(3, String(lastSeq).length);
   const timeW = oneDay ? 12 : 23;

@@ -14,7 +14,8 @@ export function TraceScreen({ active, params }: ScreenProps) {
   const app = useApp();
   const { data, width, height } = app;
   const [tree, load] = useRequest<TraceTree>(data.runner);
-  const [id, setId] = useState<string | undefined>(undefined);
+  // Opened on an id (a drill-down): its first frame says so already.
+  const [id, setId] = useState<string | undefined>(params?.id);
   const [editing, setEditing] = useState(false);
   const [edit, setEdit] = useState('');
   const [top, setTop] = useState(0);
@@ -68,7 +69,7 @@ export function TraceScreen({ active, params }: ScreenProps) {
       )}
       {tree.error ? <Text color="red">{tree.error}</Text> : null}
       {tree.cancelled ? <Text dimColor>cancelled</Text> : null}
-      {t && !tree.error ? <TraceTreeView tree={t} top={top} rows={shown} /> : null}
+      {t && !tree.error ? <TraceTreeView tree={t} top={top} rows={shown} cut /> : null}
     </Box>
   );
 }
