@@ -11,6 +11,8 @@ export interface OpenOptions {
   readOnly?: boolean;
   /** Create the file when it does not exist (ingest). */
   create?: boolean;
+  /** DuckDB's memory_limit when EVTRAIL_MEMORY_LIMIT is not set (default 1200MB). */
+  memoryLimit?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export class Store {
     let store: Store | undefined;
     let connected = false;
     try {
-      store = await Store.connect(resolved, options.readOnly ?? false);
+      store = await Store.connect(resolved, options.readOnly ?? false, options.memoryLimit);
       connected = true;
       const version = await store.schemaVersion();
       if (version > SCHEMA_VERSION) {
@@ -57,13 +59,13 @@ export class Store {
           // Upgrading needs a writer; do it once, then go back to read-only.
           store.close();
           store = undefined;
-          const writer = await Store.connect(resolved, false);
+          const writer = await Store.connect(resolved, false, options.memoryLimit);
           try {
             await writer.migrate(version);
           } finally {
             writer.close();
           }
-          store = await Store.connect(resolved, true);
+          store = await Store.connect(resolved, true, options.memoryLimit);
         } else {
           await store.migrate(version);
         }
@@ -79,13 +81,13 @@ export class Store {
     }
   }
 
-  private static async connect(file: string, readOnly: boolean): Promise<Store> {
+  private static async connect(file: string, readOnly: boolean, memoryLimit = '1200MB'): Promise<Store> {
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(file, {
         access_mode: readOnly ? 'READ_ONLY' : 'READ_WRITE',
         // Bounded memory: DuckDB spills to <db>.tmp beyond this (10M-event ingests stay ≤ 2 GB RSS).
-        memory_limit: process.env.EVTRAIL_MEMORY_LIMIT ?? '1200MB',
+        memory_limit: process.env.EVTRAIL_MEMORY_LIMIT ?? memoryLimit,
       });
     } catch (error) {
       throw storeOpenError(file, error);
