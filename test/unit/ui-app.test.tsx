@@ -62,7 +62,9 @@ const seqs = (f: string) => [...f.matchAll(/^[ ›](\d+)\s+\d\d:\d\d/gm)].map((m
 describe('the explorer', () => {
   it('opens on the overview: counts, time range, sources, types; a runs the audit', async () => {
     view = render(<App data={data} />);
-    const f = await sees('Sources');
+    await sees('Sources');
+    // The per-type counts come after the first frame (they scan the events).
+    const f = await sees(/OrderPlaced\s+\d{3} v1,2/);
     const events = Number((await store.all('select count(*)::INTEGER n from events'))[0]!.n);
     expect(f).toContain(`${events.toLocaleString('en-US')} events`);
     expect(f).toContain('[1 Overview]');

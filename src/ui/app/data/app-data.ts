@@ -11,7 +11,7 @@ import type { AuditResult } from '../../../audit/run.js';
 import { firstLine } from '../../../core/errors.js';
 import type { StoreBounds } from '../../../replay/at.js';
 import type { Store } from '../../../store/store.js';
-import { readOverview, type Overview } from './overview.js';
+import { readOverview, type Overview, type OverviewDetails } from './overview.js';
 import { Cancelled, QueryRunner } from './runner.js';
 import { TraceService } from './trace.js';
 
@@ -33,6 +33,8 @@ export class AppData {
   private auditState: AuditState = { status: 'idle' };
   private readonly auditListeners = new Set<() => void>();
   private firstOverview: Overview | undefined;
+  /** The overview's counts that scan the events, kept once read (the store is read-only). */
+  readonly details: Partial<OverviewDetails> & { buckets?: number[] } = {};
 
   /** Events in the store when it was opened. */
   get events(): number {

@@ -5,7 +5,7 @@ import type { RuleResult } from '../../../audit/run.js';
 import type { ScreenProps } from '../app.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
-import { eventBuckets, readOverview, type Overview } from '../data/overview.js';
+import { eventBuckets, readOverview, readStreams, readTypes, type Overview } from '../data/overview.js';
 import { count, fit, sparkline } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
 import { mark, sinceStart } from '../timings.js';
@@ -14,12 +14,19 @@ export function OverviewScreen({ active }: ScreenProps) {
   const { data, width, height } = useApp();
   // What the app read while it started: the first frame shows it without another round trip.
   const [state, run] = useRequest<Overview>(data.runner, useState(() => data.takeOverview())[0]);
-  const [buckets, runBuckets] = useRequest<number[]>(data.runner);
+  // What scans the events comes after the first frame, one read at a time, each shown as soon
+  // as it is in (and kept in data.details: coming back to the overview does not read it again).
+  const d = data.details;
+  const [types, runTypes] = useRequest(data.runner, d.typeCounts && d.types !== undefined ? { types: d.types, typeCounts: d.typeCounts } : undefined);
+  const [streams, runStreams] = useRequest(data.runner, d.streams);
+  const [buckets, runBuckets] = useRequest<number[]>(data.runner, d.buckets);
   const audit = useSyncExternalStore(data.subscribeAudit, data.audit);
   useEffect(() => {
     if (!state.data) run('reading the store', async () => (await readOverview(data.store)).overview);
-    // The sparkline comes second, so the counts show as soon as they are read.
-    runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)));
+    if (!types.data) runTypes('counting types', () => readTypes(data.store), (t) => Object.assign(d, t));
+    if (streams.data === undefined) runStreams('counting streams', () => readStreams(data.store), (n) => void (d.streams = n));
+    // The sparkline comes last: it is the least read.
+    if (!buckets.data) runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => void (d.buckets = b));
     // The sparkline is as wide as the terminal was at start; a resize keeps it (it is cut to fit).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -36,11 +43,15 @@ export function OverviewScreen({ active }: ScreenProps) {
   });
   if (state.error) return <Text color="red">{state.error}</Text>;
   if (!state.data) return <Text dimColor>reading the store…</Text>;
-  return <OverviewView overview={{ ...state.data, ...(buckets.data ? { buckets: buckets.data } : {}) }} audit={audit} width={width} height={height} />;
+  const details = { ...types.data, ...(streams.data !== undefined ? { streams: streams.data } : {}) };
+  return <OverviewView overview={{ ...state.data, details, ...(buckets.data ? { buckets: buckets.data } : {}) }} audit={audit} width={width} height={height} />;
 }
 
 export function OverviewView({ overview: o, audit, width, height }: { overview: Overview; audit: AuditState; width: number; height: number }) {
   const { info } = o;
+  const more = o.details ?? {};
+  // A count not read yet: a placeholder of its own width, so the line does not jump much.
+  const later = (n: number | undefined) => (n === undefined ? '…' : count(n));
   const half = Math.floor((width - 2) / 2);
   const spark = o.buckets ? sparkline(o.buckets).slice(0, width - 2) : '';
   const first = info.firstTs ?? '';
@@ -51,7 +62,7 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
-        <Text bold>{count(info.events)}</Text> events · {count(info.streams)} streams · {count(info.types)} types · rejects{' '}
+        <Text bold>{count(info.events)}</Text> events · {later(more.streams)} streams · {later(more.types)} types · rejects{' '}
         <Text color={info.rejects ? 'yellow' : undefined}>{count(info.rejects)}</Text> · redelivered {count(info.redelivered)} · conflicts{' '}
         <Text color={info.conflicts ? 'red' : undefined}>{count(info.conflicts)}</Text>
       </Text>
@@ -78,7 +89,8 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
       <Box flexDirection="row">
         <Box flexDirection="column" width={half}>
           <Text bold>Types</Text>
-          {info.typeCounts.slice(0, rest).map((t) => (
+          {more.typeCounts ? null : <Text dimColor>  counting…</Text>}
+          {(more.typeCounts ?? []).slice(0, rest).map((t) => (
             <Text key={t.type} wrap="truncate">
               {`  ${fit(t.type, half - 20).padEnd(half - 20)} ${count(t.events).padStart(10)} `}
               <Text dimColor>v{t.versions}</Text>
