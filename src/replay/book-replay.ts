@@ -2,7 +2,9 @@
  * `evtrail replay --projection book`: the LOBSTER book as of a cut, from the messages alone or
  * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file), with the
  * places where the log contradicts itself. The SQL is in ./projections/book.ts; this file finds
- * the seed, checks the flags and renders.
+ * the seed, checks the flags and renders. The book from the messages alone starts from the
+ * latest usable snapshot (`evtrail snapshot --projection book`); a seeded one starts from its
+ * seed row and never from a snapshot.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +14,10 @@ import { UserError } from '../core/errors.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { atCondition, atLabel, type At } from './at.js';
+import { builtin } from './builtins.js';
+import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {
-  BOOK_COLUMNS, bookContradictionsSql, bookKeyCondition, bookSeededSql, bookSql, EMPTY_ASK, EMPTY_BID, orderbookFileColumns, seedBounds, type BookSeed,
+  BOOK_COLUMNS, bookContradictionsSql, bookFoldSql, bookKeyCondition, bookMergeSql, bookRowsSql, bookSeededSql, bookSql, EMPTY_ASK, EMPTY_BID, orderbookFileColumns, seedBounds, type BookSeed,
 } from './projections/book.js';
 
 export interface BookFlags {
@@ -22,6 +26,8 @@ export interface BookFlags {
   seedBook?: string;
   limit: number;
   mode: OutputMode;
+  /** false: ignore snapshots (--no-snapshots). */
+  snapshots?: boolean;
 }
 
 const ORDERBOOK_NAME = /^([A-Za-z0-9.^-]+)_(\d{4}-\d{2}-\d{2})_(\d+)_(\d+)_orderbook_(\d+)\.csv$/;
@@ -94,6 +100,32 @@ async function loadSeed(store: Store, arg: string, cut: string): Promise<BookSee
   return { file, symbol: name[1]!, sourceId: Number(source.source_id), row, fileLevels, asks: levels('ask'), bids: levels('bid'), fileRows };
 }
 
+function note(text: string): void {
+  process.stderr.write(`note: ${text}\n`);
+}
+
+/**
+ * The snapshot the book from the messages alone starts from, or null (--no-snapshots, or none
+ * usable: see findSnapshot); says which on stderr, as the other projections do.
+ */
+async function bookSnapshot(store: Store, flags: BookFlags, at: At): Promise<SnapshotInfo | null> {
+  if (flags.snapshots === false) return null;
+  const snap = await findSnapshot(store, { kind: 'builtin', def: builtin('book')! }, at, note);
+  if (snap) note(`replayed from the snapshot at seq ${snap.seq}`);
+  return snap;
+}
+
+/**
+ * The book as of `cut` from a snapshot: its per-order states continued by the messages after
+ * its seq in the cut, narrowed to one symbol on both sides when given; the same rows as bookSql.
+ */
+export function bookFromSnapshotSql(snap: SnapshotInfo, cut: string, symbol: string | undefined, topLevels?: number): string {
+  const base = symbol === undefined ? dataTable(snap.id) : `(SELECT * FROM ${dataTable(snap.id)} WHERE symbol = ${sqlString(symbol)})`;
+  const later = `seq > ${snap.seq} AND (${cut})${symbol === undefined ? '' : ` AND ${bookKeyCondition(symbol)}`}`;
+  return `WITH merged AS (${bookMergeSql(base, bookFoldSql(later))})
+${bookRowsSql('merged', topLevels)}`;
+}
+
 export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
   const top = parseLevels(flags.levels);
   const cut = atCondition(at);
@@ -105,9 +137,17 @@ export async function runBookReplay(store: Store, flags: BookFlags, at: At): Pro
     const [known] = await store.all(`SELECT count(*)::INTEGER AS n FROM events WHERE source = 'lobster' AND ${bookKeyCondition(flags.symbol)} LIMIT 1`);
     if (!known?.n) throw new UserError(`--symbol ${flags.symbol}: no LOBSTER messages of that symbol in the store`, 'evtrail query "select distinct data->>\'symbol\' from events where source = \'lobster\'" lists them');
   }
+  if (seed && flags.snapshots !== false) {
+    // Snapshots hold the book from the messages alone; a seeded one starts at its seed row.
+    const [made] = await store.all(`SELECT count(*)::INTEGER AS n FROM snapshots WHERE projection = 'book'`);
+    if (made?.n) note('snapshots of book are not used with --seed-book: the seeded book is replayed from its seed row');
+  }
+  const snap = seed ? null : await bookSnapshot(store, flags, at);
   const rowsSql = seed
     ? bookSeededSql(seed, cut, top)
-    : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
+    : snap
+      ? bookFromSnapshotSql(snap, cut, flags.symbol, top)
+      : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
   const rows = (await store.all(rowsSql)).map((r) => BOOK_COLUMNS.map((c) => r[c] ?? null)) as Cell[][];
   const bounds = seed ? seedBounds(seed) : null;
   const dollars = (p: bigint | null) => (p === null ? null : Number(p) / 10000);

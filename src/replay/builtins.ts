@@ -5,7 +5,7 @@
 import { ORDER_COLUMNS, ordersFinalSql, ordersFoldSql, ordersKeyCondition, ordersMergeSql, ordersShapeSql, ordersSql } from './projections/orders.js';
 import { POSITION_COLUMNS, POSITIONS_EMPTY, positionsFoldSql, positionsMergeSql, positionsRowsSql, positionsSnapshotBlocked, positionsSql } from './projections/positions.js';
 import { STREAM_COLUMNS, streamsFoldSql, streamsKeyCondition, streamsMergeSql, streamsRowsSql, streamsSql, STREAMS_EMPTY } from './projections/streams.js';
-import { BOOK_COLUMNS, bookSql } from './projections/book.js';
+import { BOOK_COLUMNS, bookFoldSql, bookMergeSql, bookRowsSql, bookSql } from './projections/book.js';
 import { sqlString } from '../store/sql.js';
 
 export interface BuiltinProjection {
@@ -101,6 +101,8 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     // No keyEvents: its entities are price levels, not streams (callers that narrow a diff to the
     // touched streams, like the UI's replay step, must fold the whole cut); --key filters the rows.
     note: 'from the messages alone; orders resting before the log starts are not in it',
+    // Per order (stream = order id); only the book from the messages alone, not a seeded one.
+    snapshot: { fold: bookFoldSql, merge: bookMergeSql, empty: `(${bookFoldSql('false')})`, rows: (merged) => bookRowsSql(merged) },
   },
 ];
 

@@ -103,7 +103,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     }
     if (isBook && flags.diff === undefined) {
       const { runBookReplay } = await import('./book-replay.js');
-      await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, limit, mode: flags.mode }, at);
+      await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, limit, mode: flags.mode, snapshots: flags.snapshots }, at);
       return;
     }
     const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);

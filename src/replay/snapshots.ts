@@ -135,7 +135,7 @@ export interface SnapshotResult {
  * is read once.
  */
 export async function makeSnapshots(store: Store, p: AnyProjection, every: bigint): Promise<SnapshotResult[]> {
-  if (!canSnapshot(p)) throw new UserError(`--projection ${p.def.name}: snapshots are not supported for it yet`, 'snapshot orders, streams, positions or a custom module');
+  if (!canSnapshot(p)) throw new UserError(`--projection ${p.def.name}: snapshots are not supported for it yet`, 'snapshot orders, streams, positions, book or a custom module');
   const [last] = await store.all(`SELECT coalesce(max(seq), 0)::VARCHAR AS n FROM events`);
   const lastSeq = BigInt(String(last?.n ?? 0));
   const seqs: bigint[] = [];

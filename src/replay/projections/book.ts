@@ -90,15 +90,41 @@ function rowsSql(ranked: string): string {
  * (orders resting before the log starts are not in it).
  */
 export function bookSql(where: string, topLevels?: number): string {
-  return `
-WITH msgs AS (${bookMessagesSql(where)}),
-ords AS (${ordersOfSql('msgs')}),
-lv AS (
-  SELECT symbol, side, price, sum(remaining) AS size, count(*) AS orders, 0 AS unseen_size, false AS complete
-  FROM ords WHERE submitted_seen AND remaining > 0
-  GROUP BY symbol, side, price),
-ranked AS (${rankedSql('lv', topLevels)})
-${rowsSql('ranked')}`;
+  return bookRowsSql(`(${bookFoldSql(where)})`, topLevels);
+}
+
+/*
+ * Snapshots of the book from the messages alone (SnapshotSql in ../builtins.ts). Its partial
+ * state is per order (stream = order id): symbol, side, price, whether its submission has been
+ * seen and its signed running size. Both are sums over the messages (bool_or, +), so the state
+ * of a cut is the state of a snapshot plus the state of the messages after it, grouped again;
+ * orders at zero are kept, since a later message of the same order still counts against them.
+ * A seeded book (bookSeededSql) is not served by snapshots: its state starts at the seed's row.
+ */
+
+/** The partial states of the messages of `where`, one row per order (and price). */
+export function bookFoldSql(where: string): string {
+  return `SELECT order_id AS stream, symbol, side, price, submitted_seen, remaining::BIGINT AS remaining
+  FROM (${ordersOfSql(`(${bookMessagesSql(where)})`)})`;
+}
+
+/** `base` (partial states) continued by `fold` (SQL from bookFoldSql). */
+export function bookMergeSql(base: string, fold: string): string {
+  return `SELECT stream, symbol, side, price, bool_or(submitted_seen) AS submitted_seen, sum(remaining)::BIGINT AS remaining
+  FROM (SELECT stream, symbol, side, price, submitted_seen, remaining FROM ${base}
+    UNION ALL SELECT stream, symbol, side, price, submitted_seen, remaining FROM (${fold}))
+  GROUP BY stream, symbol, side, price`;
+}
+
+/**
+ * Partial states → the book's rows: the resting orders whose submission was seen, summed per
+ * level. One query with no WITH of its own (a snapshot replay puts it after its own WITH).
+ */
+export function bookRowsSql(states: string, topLevels?: number): string {
+  const lv = `(SELECT symbol, side, price, sum(remaining) AS size, count(*) AS orders, 0 AS unseen_size, false AS complete
+  FROM ${states} WHERE submitted_seen AND remaining > 0
+  GROUP BY symbol, side, price)`;
+  return rowsSql(`(${rankedSql(lv, topLevels)})`);
 }
 
 /** --symbol / --key: only this symbol's rows. */
