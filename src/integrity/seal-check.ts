@@ -52,8 +52,11 @@ export async function compareWithSeal(store: Store, m: SealManifest, details: Ve
     const current = details.sourceRows.find((r) => r.uri === s.uri);
     if (!current) {
       problems.push({ kind: 'seal', source: s.uri, message: `${s.uri} was in the store when sealed, it is not now` });
-    } else if (current.bytes < s.bytes || (current.bytes === s.bytes && current.sha256 !== s.sha256) || current.events < s.events) {
-      problems.push({ kind: 'seal', source: s.uri, message: `${s.uri}: what the store records of it (bytes, SHA-256, events) differs from the seal` });
+    } else if (current.bytes === s.bytes && current.sha256 !== s.sha256) {
+      // Same bytes, another hash: the sources row was rewritten (with its file, to pass --source).
+      problems.push({ kind: 'seal', source: s.uri, message: `${s.uri}: the store records another SHA-256 of its ${s.bytes} bytes than the seal (${short(current.sha256)} against ${short(s.sha256)}): the sources row was changed` });
+    } else if (current.bytes < s.bytes || current.events < s.events) {
+      problems.push({ kind: 'seal', source: s.uri, message: `${s.uri}: the store records ${current.bytes} bytes and ${current.events} events of it, fewer than the ${s.bytes} bytes and ${s.events} events sealed` });
     }
   }
   const sealedLast = m.lastSeq ?? 0;

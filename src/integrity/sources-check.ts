@@ -14,11 +14,22 @@ export interface SourceCheck {
   status: string;
   file?: string;
   sha256?: string | null;
+  /**
+   * With a seal (--manifest): ok when the file's first sealed bytes still have the sealed
+   * SHA-256, changed when not, not-sealed for a source ingested after the seal.
+   */
+  sinceSeal?: 'ok' | 'changed' | 'not-sealed';
   message?: string;
 }
 
 interface SourceRow {
   source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;
+}
+
+/** What a signature-checked seal says of the sources (its `sources` and `lastSeq`). */
+export interface SealedSources {
+  sources: readonly { uri: string; kind: string; sha256: string | null; bytes: number }[];
+  lastSeq: number | null;
 }
 
 /**
@@ -29,8 +40,13 @@ interface SourceRow {
  * gives another event is named. Event stores (PostgreSQL, NATS) and standard input are not
  * re-read. `paths` (files or folders) say where the files are now, matched by file name, for
  * logs that moved since they were ingested.
+ *
+ * With a seal, each file's first sealed bytes are also compared with the sealed SHA-256: the
+ * store's `sources` row is as writable as the file, so a file edited together with its row
+ * passes the first comparison and only the signed seal tells. A file that grew since the seal
+ * (appended and ingested) is fine as long as its sealed prefix is unchanged.
  */
-export async function checkSources(store: Store, paths: readonly string[]): Promise<{ checks: SourceCheck[]; problems: IntegrityProblem[] }> {
+export async function checkSources(store: Store, paths: readonly string[], sealed?: SealedSources): Promise<{ checks: SourceCheck[]; problems: IntegrityProblem[] }> {
   const rows = (await store.all(`SELECT source_id, uri, kind, format, mapping::VARCHAR AS mapping, bytes, sha256 FROM sources ORDER BY source_id`)) as unknown as SourceRow[];
   const located = locate(paths);
   const checks: SourceCheck[] = [];
@@ -42,25 +58,54 @@ export async function checkSources(store: Store, paths: readonly string[]): Prom
     }
     const file = located.get(path.basename(row.uri)) ?? row.uri;
     const bytes = Number(row.bytes);
+    // A sealed file source without a sealed hash cannot be compared with the seal (never written so).
+    const seal = sealed?.sources.find((s) => s.uri === row.uri && s.kind === 'file' && s.sha256 !== null);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
       checks.push({ uri: row.uri, kind: row.kind, status: 'missing', file });
       problems.push({ kind: 'source-missing', source: row.uri, message: `${file}: not found, so it cannot be compared` });
       continue;
     }
     const size = fs.statSync(file).size;
-    const sha = size >= bytes ? (await scanFile(file, [bytes])).hashes.get(bytes) ?? null : null;
-    if (sha !== null && sha === row.sha256) {
-      checks.push({ uri: row.uri, kind: row.kind, status: 'ok', file, sha256: sha });
-      continue;
+    // One read of the file gives both prefixes' hashes: what the store consumed and what was sealed.
+    const cuts = [bytes, ...(seal ? [seal.bytes] : [])].filter((n) => n <= size);
+    const hashes = cuts.length > 0 ? (await scanFile(file, cuts)).hashes : new Map<number, string>();
+    const sha = size >= bytes ? hashes.get(bytes) ?? null : null;
+    const sealedSha = seal && size >= seal.bytes ? hashes.get(seal.bytes) ?? null : null;
+    const check: SourceCheck = { uri: row.uri, kind: row.kind, status: 'ok', file, sha256: sha };
+    if (sealed) check.sinceSeal = !seal ? 'not-sealed' : sealedSha === seal.sha256 ? 'ok' : 'changed';
+    const messages: string[] = [];
+    let where: Awaited<ReturnType<typeof firstDifferingLine>>;
+    if (sha === null || sha !== row.sha256) {
+      where = await firstDifferingLine(store, row, file, Math.min(bytes, size));
+      const message = size < bytes
+        ? `${file}: ${size} bytes, shorter than the ${bytes} ingested${where ? `; ${where.text}` : ''}`
+        : `${file}: its first ${bytes} bytes (what was ingested) have another SHA-256 than at ingest${where ? `; ${where.text}` : ''}`;
+      messages.push(message);
+      problems.push({ kind: 'source-changed', source: row.uri, ...eventNamed(where), message });
     }
-    const where = await firstDifferingLine(store, row, file, Math.min(bytes, size));
-    const message = size < bytes
-      ? `${file}: ${size} bytes, shorter than the ${bytes} ingested${where ? `; ${where.text}` : ''}`
-      : `${file}: its first ${bytes} bytes (what was ingested) have another SHA-256 than at ingest${where ? `; ${where.text}` : ''}`;
-    checks.push({ uri: row.uri, kind: row.kind, status: 'changed', file, sha256: sha, message });
-    problems.push({ kind: 'source-changed', source: row.uri, ...(where?.seq !== undefined ? { seq: where.seq } : {}), ...(where?.id ? { id: where.id } : {}), message });
+    if (seal && check.sinceSeal === 'changed') {
+      // The line is looked for only among the events the seal covers (seq ≤ its last seq): the
+      // lines ingested after it are not in the sealed prefix, and are not a difference.
+      where ??= await firstDifferingLine(store, row, file, Math.min(seal.bytes, size), sealed?.lastSeq ?? 0);
+      const recorded = row.sha256 === seal.sha256 || bytes !== seal.bytes ? '' : ' (and the store\'s sources row was changed to match it)';
+      const message = size < seal.bytes
+        ? `${file}: ${size} bytes, shorter than the ${seal.bytes} sealed${recorded}${where ? `; ${where.text}` : ''}`
+        : `${file}: its first ${seal.bytes} bytes (what was sealed) have another SHA-256 than in the seal${recorded}${where ? `; ${where.text}` : ''}`;
+      messages.push(message);
+      problems.push({ kind: 'source-changed-since-seal', source: row.uri, ...eventNamed(where), message });
+    }
+    if (messages.length > 0) {
+      check.status = 'changed';
+      check.message = messages.join('; ');
+    }
+    checks.push(check);
   }
   return { checks, problems };
+}
+
+/** The seq and id a line difference names, when it names one. */
+function eventNamed(where: { seq?: number; id?: string } | undefined): { seq?: number; id?: string } {
+  return { ...(where?.seq !== undefined ? { seq: where.seq } : {}), ...(where?.id ? { id: where.id } : {}) };
 }
 
 /** Files named by the --source paths (a folder: the files in it, and one level down), by name. */
@@ -87,9 +132,10 @@ function locate(paths: readonly string[]): Map<string, string> {
 /**
  * The first line at which the file's prefix, ingested again, gives another event than the
  * store holds for that source (compared by event hash and line), or undefined when it cannot
- * tell (the file no longer maps, or only lines that were not events changed).
+ * tell (the file no longer maps, or only lines that were not events changed). `upToSeq`
+ * limits the store's side to the events a seal covers.
  */
-async function firstDifferingLine(store: Store, row: SourceRow, file: string, bytes: number): Promise<{ text: string; seq?: number; id?: string } | undefined> {
+async function firstDifferingLine(store: Store, row: SourceRow, file: string, bytes: number, upToSeq?: number): Promise<{ text: string; seq?: number; id?: string } | undefined> {
   const tmp = makeTmpDir();
   try {
     const copy = path.join(tmp, path.basename(file));
@@ -110,7 +156,7 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
     await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
     try {
       const diff = (await store.all(`
-        WITH a AS (SELECT e.source_pos AS pos, e.seq, e.id, h.hash FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}),
+        WITH a AS (SELECT e.source_pos AS pos, e.seq, e.id, h.hash FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}${upToSeq === undefined ? '' : ` AND e.seq <= ${upToSeq}`}),
         b AS (SELECT e.source_pos AS pos, e.id, h.hash FROM evt_check.events e JOIN evt_check.event_hashes h ON h.seq = e.seq)
         SELECT coalesce(a.pos, b.pos) AS pos, a.seq, a.id AS was_id, b.id AS now_id, a.pos IS NULL AS new_event, b.pos IS NULL AS lost_event
         FROM a FULL JOIN b ON a.pos = b.pos WHERE a.hash IS DISTINCT FROM b.hash ORDER BY 1 LIMIT 1`))[0];

@@ -9,7 +9,7 @@ import { printJson } from '../cli/render.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPublicKey, keyFingerprint } from './keys.js';
-import { checkSignature, manifestLinksConsistent, readManifest } from './manifest.js';
+import { checkSignature, manifestLinksConsistent, readManifest, type SealManifest } from './manifest.js';
 import { compareWithSeal, type SealComparison } from './seal-check.js';
 import type { SourceCheck } from './sources-check.js';
 import { verifyStore, type IntegrityProblem } from './verify.js';
@@ -38,6 +38,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
     const details = await verifyStore(store);
     const problems: IntegrityProblem[] = [...details.problems];
     let seal: (SealComparison & { file: string; signatureValid: boolean; fingerprint: string; sealedAt: string }) | undefined;
+    // The seal the source files are also compared with: only one whose signature and links hold.
+    let trustedSeal: SealManifest | undefined;
     if (manifest && pubkey) {
       const signatureValid = checkSignature(manifest, pubkey);
       const fingerprint = keyFingerprint(pubkey);
@@ -50,6 +52,7 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
         problems.unshift({ kind: 'seal', message: `${flags.manifest}: its block links do not follow from its digests` });
         seal = { file: flags.manifest!, signatureValid, fingerprint, sealedAt: manifest.sealedAt, problems: [], grown: null, sealedEvents: manifest.events, sealedHead: manifest.head };
       } else {
+        trustedSeal = manifest;
         const compared = await compareWithSeal(store, manifest, details);
         problems.push(...compared.problems);
         seal = { ...compared, file: flags.manifest!, signatureValid, fingerprint, sealedAt: manifest.sealedAt };
@@ -58,7 +61,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
     let sourceChecks: SourceCheck[] | undefined;
     if (flags.source) {
       const { checkSources } = await import('./sources-check.js');
-      const checked = await checkSources(store, Array.isArray(flags.source) ? flags.source : []);
+      // The sealed hashes are used only from a seal whose signature and links were checked.
+      const checked = await checkSources(store, Array.isArray(flags.source) ? flags.source : [], trustedSeal);
       sourceChecks = checked.checks;
       problems.push(...checked.problems);
     }
@@ -78,7 +82,9 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
           `${seal.sealedEvents.toLocaleString('en-US')} sealed events ${seal.problems.length === 0 ? 'unchanged' : 'DIFFER'}` +
           (seal.grown ? `; grown since by ${seal.grown.events.toLocaleString('en-US')} event(s) (seq ${seal.grown.firstSeq}–${seal.grown.lastSeq}), chained on from the sealed part` : ''));
       }
-      for (const c of sourceChecks ?? []) lines.push(`source ${c.uri}: ${c.status}${c.message && c.status !== 'changed' ? ` (${c.message})` : ''}`);
+      for (const c of sourceChecks ?? []) {
+        lines.push(`source ${c.uri}: ${c.status}${c.sinceSeal ? `, since the seal ${c.sinceSeal}` : ''}${c.message && c.status !== 'changed' ? ` (${c.message})` : ''}`);
+      }
       for (const p of problems) lines.push(`  ${p.kind}: ${p.message}`);
       if (details.more > 0) lines.push(`  … ${details.more} more problem(s) (--json lists the first ${details.problems.length})`);
       process.stdout.write(lines.join('\n') + '\n');

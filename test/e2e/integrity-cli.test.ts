@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -192,5 +193,86 @@ describe('seal and verify --manifest', () => {
     const noFile = cli(['seal', '--db', p('s.duckdb'), '--key', p('nope.pem'), '--out', p('x.json')]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toMatch(/hint:/);
+  });
+});
+
+describe('verify --manifest --source: the files against the sealed SHA-256', () => {
+  // A log of its own, so editing it in place does not disturb the other cases.
+  const log = () => p('sealed-src/log.ndjson');
+  const sha = (file: string, bytes: number) => crypto.createHash('sha256').update(fs.readFileSync(file).subarray(0, bytes)).digest('hex');
+  const verifyArgs = (db: string) => ['verify', '--db', db, '--manifest', p('src-seal.json'), '--pubkey', p('audit-key.pub'), '--source', '--json'];
+  /** Edits the log in place for fn, then puts it back as sealed. */
+  async function withEdited(edit: (text: string) => string, fn: () => Promise<void>): Promise<void> {
+    const before = fs.readFileSync(log(), 'utf8');
+    fs.writeFileSync(log(), edit(before));
+    try {
+      await fn();
+    } finally {
+      fs.writeFileSync(log(), before);
+    }
+  }
+
+  beforeAll(() => {
+    fs.mkdirSync(p('sealed-src'));
+    fs.writeFileSync(log(), lines(1, 40));
+    expect(cli(['ingest', log(), '--db', p('src.sealed.duckdb')]).code).toBe(0);
+    expect(cli(['seal', '--db', p('src.sealed.duckdb'), '--key', p('audit-key.pem'), '--out', p('src-seal.json')]).code).toBe(0);
+  });
+
+  it('an untouched file is ok against the seal', () => {
+    const v = cliJson(verifyArgs(p('src.sealed.duckdb')));
+    expect(v).toMatchObject({ ok: true, problems: [] });
+    expect(v.sourceChecks).toEqual([expect.objectContaining({ uri: log(), status: 'ok', sinceSeal: 'ok' })]);
+  });
+
+  it('a file edited together with the store\'s sources row fails, naming the source and the line', async () => {
+    const db = copyStore(p('src.sealed.duckdb'), p('src-forged.duckdb'));
+    await withEdited((t) => t.replace('"qty":7}', '"qty":8}'), async () => {
+      const bytes = fs.statSync(log()).size;
+      await tamper(db, `UPDATE sources SET sha256 = '${sha(log(), bytes)}' WHERE uri = '${log()}'`);
+      // Without the seal the forgery passes: the file matches the row it was edited with.
+      expect(cli(['verify', '--db', db, '--source']).code).toBe(0);
+      const r = cli(verifyArgs(db));
+      expect(r.code).toBe(1);
+      const v = JSON.parse(r.stdout);
+      expect(v.problems).toContainEqual(expect.objectContaining({ kind: 'source-changed-since-seal', source: log(), seq: 7, id: 'evt-7' }));
+      expect(v.problems.find((x: { kind: string }) => x.kind === 'source-changed-since-seal').message).toMatch(/first difference at line 7/);
+      // The rewritten row is named too, and the file is not reported against the row it matches.
+      expect(v.problems).toContainEqual(expect.objectContaining({ kind: 'seal', source: log(), message: expect.stringMatching(/another SHA-256 .* sources row was changed/) }));
+      expect(v.problems.map((x: { kind: string }) => x.kind)).not.toContain('source-changed');
+      expect(v.sourceChecks).toEqual([expect.objectContaining({ status: 'changed', sinceSeal: 'changed' })]);
+      const text = cli(verifyArgs(db).filter((a) => a !== '--json'));
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`source-changed-since-seal: ${log()}: its first`);
+    });
+  });
+
+  it('a file appended and ingested since the seal is ok; an edit of its sealed prefix is not', async () => {
+    const db = copyStore(p('src.sealed.duckdb'), p('src-grown.duckdb'));
+    await withEdited((t) => t + lines(41, 20), async () => {
+      expect(cli(['ingest', log(), '--db', db]).code).toBe(0);
+      const v = cliJson(verifyArgs(db));
+      expect(v).toMatchObject({ ok: true, events: 60, seal: { grown: { events: 20 } } });
+      expect(v.sourceChecks).toEqual([expect.objectContaining({ status: 'ok', sinceSeal: 'ok' })]);
+      // Now a sealed line edited, the row's hash (over its larger byte count) rewritten to match:
+      // the row no longer has the sealed byte count, so only the sealed prefix of the file tells.
+      await withEdited((t) => t.replace('"qty":3}', '"qty":4}'), async () => {
+        const bytes = fs.statSync(log()).size;
+        await tamper(db, `UPDATE sources SET sha256 = '${sha(log(), bytes)}' WHERE uri = '${log()}'`);
+        const r = cli(verifyArgs(db));
+        expect(r.code).toBe(1);
+        const broken = JSON.parse(r.stdout);
+        expect(broken.problems).toEqual([expect.objectContaining({ kind: 'source-changed-since-seal', source: log(), seq: 3, id: 'evt-3' })]);
+      });
+    });
+  });
+
+  it('a source ingested after the seal is not-sealed, not a problem', () => {
+    const db = copyStore(p('src.sealed.duckdb'), p('src-newsource.duckdb'));
+    fs.writeFileSync(p('sealed-src/later.ndjson'), lines(100, 5));
+    expect(cli(['ingest', p('sealed-src/later.ndjson'), '--db', db]).code).toBe(0);
+    const v = cliJson(verifyArgs(db));
+    expect(v.ok).toBe(true);
+    expect(v.sourceChecks.map((c: { sinceSeal: string }) => c.sinceSeal)).toEqual(['ok', 'not-sealed']);
   });
 });
