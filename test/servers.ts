@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -44,3 +45,12 @@ export async function skipWithout(server: 'postgres' | 'nats', who: string): Pro
   }
   return skip;
 }
+
+/** A stable UUID for a generated event id (PostgreSQL layouts keep ids as uuid). */
+export const pgUuid = (id: string): string => {
+  const h = crypto.createHash('md5').update(id).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** PostgreSQL keeps microseconds: the seeds write times cut to them, the store reads them back exactly. */
+export const pgMicros = (ts: string): string => ts.slice(0, 26);

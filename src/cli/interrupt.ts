@@ -41,3 +41,29 @@ export function onInterrupt(fn: Handler): () => void {
     if (i >= 0) handlers.splice(i, 1);
   };
 }
+
+/**
+ * For a command whose work is DuckDB statements and that must stop cleanly: the first interrupt
+ * interrupts the statement running on `conn()` (if any) and is remembered in `signal`, for the
+ * command to stop at its next step. `release` gives the interrupt back (call it in a finally).
+ */
+export function interruptStatements(conn: () => { interrupt(): void } | undefined): {
+  readonly signal: 'SIGINT' | 'SIGTERM' | undefined;
+  release: () => void;
+} {
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  const release = onInterrupt((received) => {
+    signal = received;
+    try {
+      conn()?.interrupt();
+    } catch {
+      /* no statement running: the next step stops */
+    }
+  });
+  return {
+    get signal() {
+      return signal;
+    },
+    release,
+  };
+}

@@ -3,7 +3,7 @@
  * Ctrl-C stops the running COPY; the half-written folder is removed (exportStore's finally)
  * and the command exits 130 with nothing left behind.
  */
-import { INTERRUPT_EXIT, onInterrupt } from '../cli/interrupt.js';
+import { INTERRUPT_EXIT, interruptStatements } from '../cli/interrupt.js';
 import type { OutputMode } from '../cli/options.js';
 import { printJson, printTables } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
@@ -31,32 +31,24 @@ export async function runExportCommand(flags: ExportCommandFlags): Promise<void>
   const partitionBy = parsePartitionBy(flags.partitionBy);
   if (flags.out === undefined || flags.out.trim() === '') throw new UserError('--out is required', 'name the folder to write, e.g. --out archive/');
 
-  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   let store: Store | undefined;
-  const release = onInterrupt((signal) => {
-    interrupted = signal;
-    try {
-      store?.conn.interrupt();
-    } catch {
-      /* no statement running: the next step stops */
-    }
-  });
+  const interrupt = interruptStatements(() => store?.conn);
   let result: ExportResult;
   try {
     store = await Store.open(flags.db, { readOnly: true });
     result = await exportStore(store, {
       format, out: flags.out, partitionBy, since: flags.since, until: flags.until, force: flags.force, verify: flags.verify,
       progress: () => {
-        if (interrupted) throw new Interrupted();
+        if (interrupt.signal) throw new Interrupted();
       },
     });
   } catch (error) {
-    if (interrupted || error instanceof Interrupted) {
-      throw new UserError('interrupted: nothing was exported', 'run the same command again', INTERRUPT_EXIT[interrupted ?? 'SIGINT']);
+    if (interrupt.signal || error instanceof Interrupted) {
+      throw new UserError('interrupted: nothing was exported', 'run the same command again', INTERRUPT_EXIT[interrupt.signal ?? 'SIGINT']);
     }
     throw error;
   } finally {
-    release();
+    interrupt.release();
     store?.close();
   }
 

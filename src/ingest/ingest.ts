@@ -117,21 +117,17 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       }
       return staged.map((s) => s.summary);
     });
-    return {
-      ingested: sum(summaries, 'ingested'),
-      rejected: sum(summaries, 'rejected'),
-      redelivered: sum(summaries, 'redelivered'),
-      conflicts: sum(summaries, 'conflicts'),
-      sources: summaries,
-    };
+    return summarize(summaries);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     await store.run(`DROP VIEW IF EXISTS stage_raw_v; DROP TABLE IF EXISTS stage_raw;`).catch(() => undefined);
   }
 }
 
-function sum(list: SourceSummary[], key: 'ingested' | 'rejected' | 'redelivered' | 'conflicts'): number {
-  return list.reduce((n, s) => n + s[key], 0);
+/** One ingest's summary: its sources' counts added up (files here, an event store in stores/ingest-store.ts). */
+export function summarize(sources: SourceSummary[]): IngestSummary {
+  const sum = (key: 'ingested' | 'rejected' | 'redelivered' | 'conflicts') => sources.reduce((n, s) => n + s[key], 0);
+  return { ingested: sum('ingested'), rejected: sum('rejected'), redelivered: sum('redelivered'), conflicts: sum('conflicts'), sources };
 }
 
 /** A source read and mapped into temp tables, ready to be appended. */

@@ -1,5 +1,5 @@
 import type { IngestFlags } from '../cli/commands/ingest.js';
-import { INTERRUPT_EXIT, onInterrupt } from '../cli/interrupt.js';
+import { INTERRUPT_EXIT, interruptStatements } from '../cli/interrupt.js';
 import { printJson, printTables, type TableData } from '../cli/render.js';
 import { outputMode } from '../cli/options.js';
 import { UserError } from '../core/errors.js';
@@ -54,16 +54,8 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
 
   // Ctrl-C: stop the running DuckDB statement, or the ingest at its next step; the
   // transaction is rolled back and the store is as it was.
-  let interrupted: 'SIGINT' | 'SIGTERM' | undefined;
   let store: Store | undefined;
-  const release = onInterrupt((signal) => {
-    interrupted = signal;
-    try {
-      store?.conn.interrupt();
-    } catch {
-      /* no statement running: the next step stops */
-    }
-  });
+  const interrupt = interruptStatements(() => store?.conn);
   const existed = storeExists(flags.db);
   let created = false;
   let ok = false;
@@ -76,9 +68,9 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     created = !existed;
     const progress = flags.quiet || flags.json ? undefined : await startProgress(store);
     try {
-      if (interrupted) throw new Interrupted();
+      if (interrupt.signal) throw new Interrupted();
       const onProgress = (message: string) => {
-        if (interrupted) throw new Interrupted();
+        if (interrupt.signal) throw new Interrupted();
         progress?.step(message);
       };
       if (storeSource) {
@@ -92,16 +84,16 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     }
     ok = true;
   } catch (error) {
-    if (interrupted || error instanceof Interrupted || /INTERRUPT/i.test(String((error as Error)?.message))) {
+    if (interrupt.signal || error instanceof Interrupted || /INTERRUPT/i.test(String((error as Error)?.message))) {
       throw new UserError(
         'interrupted: nothing was ingested, the store is as it was',
         'run the same command again',
-        INTERRUPT_EXIT[interrupted ?? 'SIGINT'],
+        INTERRUPT_EXIT[interrupt.signal ?? 'SIGINT'],
       );
     }
     throw error;
   } finally {
-    release();
+    interrupt.release();
     // Removed only when it holds nothing: never a store another run filled meanwhile.
     const remove = !ok && created && store !== undefined && (await isEmptyStore(store));
     store?.close();

@@ -8,7 +8,7 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
-import { PG_URL, skipWithout } from '../servers.js';
+import { PG_URL, pgMicros as micros, pgUuid as uuid, skipWithout } from '../servers.js';
 
 /**
  * Marten, Emmett and any table, read from the real PostgreSQL: each layout written from the
@@ -17,11 +17,6 @@ import { PG_URL, skipWithout } from '../servers.js';
  */
 const skip = await skipWithout('postgres', 'stores-postgres-layouts');
 
-const uuid = (id: string) => {
-  const h = crypto.createHash('md5').update(id).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-};
-const micros = (ts: string) => ts.slice(0, 26);
 
 interface Layout {
   name: string;

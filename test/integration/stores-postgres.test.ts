@@ -8,7 +8,7 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource } from '../../src/ingest/stores/open.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
-import { PG_URL, skipWithout } from '../servers.js';
+import { PG_URL, pgMicros as micros, pgUuid as uuid, skipWithout } from '../servers.js';
 
 /**
  * Message DB read from the real PostgreSQL (127.0.0.1:5432): a schema of our own per run with
@@ -35,12 +35,6 @@ function messageDbDdl(schema: string): string {
     CREATE UNIQUE INDEX ON ${schema}.messages (stream_name, position);`;
 }
 
-const uuid = (id: string) => {
-  const h = crypto.createHash('md5').update(id).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-};
-/** PostgreSQL keeps microseconds: the seed writes times cut to them, the store reads them back exactly. */
-const micros = (ts: string) => ts.slice(0, 26);
 
 interface Seeded {
   gp: string;

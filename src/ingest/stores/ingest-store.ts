@@ -4,7 +4,7 @@ import { extendChain } from '../../integrity/chain-store.js';
 import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
-import { markDuplicates, type IngestSummary, type SourceSummary } from '../ingest.js';
+import { markDuplicates, summarize, type IngestSummary, type SourceSummary } from '../ingest.js';
 import { buildMapSql } from '../map-sql.js';
 import type { Preset } from '../presets/preset.js';
 import { CAUSES_TABLE, resolveMessageDbCausation } from './causation.js';
@@ -78,7 +78,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
     read = got;
     if (got.rows === 0 || got.last === null) {
       summary.status = 'unchanged';
-      return totals([summary]);
+      return summarize([summary]);
     }
     summary.checkpoint = got.last;
 
@@ -146,7 +146,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
       await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${sourceId}, timezone('UTC', now()), $v, NULL, NULL,
           ${summary.firstSeq ?? 'NULL'}, ${summary.lastSeq ?? 'NULL'}, ${summary.ingested}, ${summary.rejected}, ${summary.redelivered}, ${summary.conflicts})`, { v: VERSION });
     });
-    return totals([summary]);
+    return summarize([summary]);
   } finally {
     await dropStage(store);
     await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE};`).catch(() => undefined);
@@ -167,9 +167,4 @@ function sameJson(a: string, b: string): boolean {
   } catch {
     return false;
   }
-}
-
-function totals(sources: SourceSummary[]): IngestSummary {
-  const sum = (k: 'ingested' | 'rejected' | 'redelivered' | 'conflicts') => sources.reduce((n, s) => n + s[k], 0);
-  return { ingested: sum('ingested'), rejected: sum('rejected'), redelivered: sum('redelivered'), conflicts: sum('conflicts'), sources };
 }

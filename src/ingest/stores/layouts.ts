@@ -1,4 +1,5 @@
 import { UserError } from '../../core/errors.js';
+import { STORE_PRESETS } from '../presets/index.js';
 
 /** Where a PostgreSQL event store keeps its events, and the columns its preset reads. */
 export interface PgLayout {
@@ -18,7 +19,8 @@ export interface PgLayout {
   resolveCausation?: boolean;
 }
 
-export const PG_PRESETS = ['messagedb', 'marten', 'emmett', 'table'] as const;
+/** The store layouts' presets (presets/index.ts), each given a layout below. */
+export const PG_PRESETS: readonly string[] = STORE_PRESETS.map((p) => p.name);
 
 /** The layout for --preset, --schema and --table (the `table` preset needs --table and --map position=…). */
 export function pgLayout(preset: string, opts: { schema?: string; table?: string; positionColumn?: string }): PgLayout {
