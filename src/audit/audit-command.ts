@@ -8,19 +8,14 @@ import { printJson, printTables, type Cell, type TableData } from '../cli/render
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
-import { fails, findRule, planAudit, type AuditPlan } from './plan.js';
+import { auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
 import { runAudit, type AuditResult } from './run.js';
 
-export interface AuditCommandFlags {
+export interface AuditCommandFlags extends AuditFlags {
   db: string;
   mode: OutputMode;
   details?: boolean;
-  only?: string[];
   rules?: string;
-  pack?: string[];
-  param?: string[];
-  since?: string;
-  until?: string;
   failOn: string;
   explain?: string;
   list?: boolean;
@@ -33,15 +28,7 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
   if (flags.explain !== undefined) return printExplain(catalog, flags.explain, flags.param ?? [], flags.mode);
   const limit = /^\d+$/.test(flags.limit) ? Number(flags.limit) : NaN;
   if (!Number.isSafeInteger(limit)) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
-  const plan = planAudit(catalog, {
-    ...(flags.only ? { only: flags.only } : {}),
-    ...(flags.param ? { params: flags.param } : {}),
-    ...(flags.pack ? { packs: flags.pack } : {}),
-    failOn: flags.failOn,
-    ...(flags.since !== undefined ? { since: flags.since } : {}),
-    ...(flags.until !== undefined ? { until: flags.until } : {}),
-    limit,
-  });
+  const plan = planAudit(catalog, auditRequest(flags, flags.failOn, limit));
   const store = await Store.open(flags.db, { readOnly: true });
   let result: AuditResult;
   try {
@@ -123,8 +110,9 @@ function detailsText(result: AuditResult, plan: AuditPlan): string {
   for (const r of result.rules) {
     if (r.status !== 'ran' || r.violations === 0) continue;
     out.push('', `${r.id} (${r.severity}): ${r.title}`);
-    for (const v of result.violations.filter((x) => x.rule === r.id)) out.push(`  ${v.eventId ?? '-'}  ${v.stream ?? '-'}  ${v.message}`);
-    if (r.truncated) out.push(`  … ${r.violations - result.violations.filter((x) => x.rule === r.id).length} more (--limit ${plan.limit}; --limit 0 lists all)`);
+    const listed = result.violations.filter((x) => x.rule === r.id);
+    for (const v of listed) out.push(`  ${v.eventId ?? '-'}  ${v.stream ?? '-'}  ${v.message}`);
+    if (r.truncated) out.push(`  … ${r.violations - listed.length} more (--limit ${plan.limit}; --limit 0 lists all)`);
   }
   return out.length ? out.join('\n') + '\n' : '';
 }

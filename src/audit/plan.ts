@@ -25,6 +25,20 @@ export interface AuditRequest {
   limit?: number;
 }
 
+/** The audit flags that audit and report share, under their command-line names. */
+export interface AuditFlags {
+  only?: string[];
+  param?: string[];
+  pack?: string[];
+  since?: string;
+  until?: string;
+}
+
+/** The request of `evtrail audit` and `evtrail report`: their shared flags, a severity that fails, a limit. */
+export function auditRequest(flags: AuditFlags, failOn: string, limit: number): AuditRequest {
+  return { only: flags.only, params: flags.param, packs: flags.pack, failOn, since: flags.since, until: flags.until, limit };
+}
+
 export interface PlannedRule {
   rule: Rule;
   values: Record<string, ParamValue>;

@@ -67,7 +67,6 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
       });
     }
   }
-  const ruleSet = new Set(plan.rules.map((p) => p.rule.id));
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     title: `evtrail audit report: ${request.db}`,
@@ -86,9 +85,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
       auditedEvents: result.events,
       sources,
       catalog: { ...catalogHash(catalog), rules: catalog.rules.length, userRules: catalog.userFiles.size > 0 },
-      parameters: plan.rules
-        .filter((p) => ruleSet.has(p.rule.id))
-        .flatMap((p) => p.rule.params.map((param) => ({ rule: p.rule.id, name: param.name, value: p.values[param.name]?.text ?? param.default.text, default: param.default.text }))),
+      parameters: plan.rules.flatMap((p) => p.rule.params.map((param) => ({ rule: p.rule.id, name: param.name, value: p.values[param.name]?.text ?? param.default.text, default: param.default.text }))),
       only: request.only ? plan.rules.map((p) => p.rule.id) : null,
       packs: result.packs.map((p) => ({ id: p.id, active: p.active, share: Math.round(p.share * 10000) / 10000, forced: p.forced })),
       failOn: result.failOn,

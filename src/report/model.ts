@@ -153,7 +153,6 @@ export interface ReportRequest {
   until?: string;
   rules?: string;
   packs?: string[];
-  failOn?: string;
   samples: number;
   key?: string;
   verify: boolean;

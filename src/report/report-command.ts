@@ -11,7 +11,7 @@ import type { OutputMode } from '../cli/options.js';
 import { printJson } from '../cli/render.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { loadCatalog } from '../audit/catalog.js';
-import { planAudit } from '../audit/plan.js';
+import { auditRequest, planAudit, type AuditFlags } from '../audit/plan.js';
 import { keyFingerprint, loadPrivateKey } from '../integrity/keys.js';
 import { Store } from '../store/store.js';
 import { collectReport } from './collect.js';
@@ -20,17 +20,12 @@ import { renderReport } from './render.js';
 import { formatOf, type ReportFormat } from './seal.js';
 import { bytes, plural } from './text.js';
 
-export interface ReportCommandFlags {
+export interface ReportCommandFlags extends AuditFlags {
   db: string;
   out?: string;
   trace?: string[];
   key?: string;
-  only?: string[];
   rules?: string;
-  pack?: string[];
-  param?: string[];
-  since?: string;
-  until?: string;
   failOn?: string;
   samples: string;
   /** --no-verify: leave the integrity check out. */
@@ -51,28 +46,19 @@ export async function runReportCommand(flags: ReportCommandFlags): Promise<void>
   const key: crypto.KeyObject | undefined = flags.key === undefined ? undefined : loadPrivateKey(flags.key);
 
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
-  const plan = planAudit(catalog, {
-    ...(flags.only ? { only: flags.only } : {}),
-    ...(flags.param ? { params: flags.param } : {}),
-    ...(flags.pack ? { packs: flags.pack } : {}),
-    failOn: flags.failOn ?? 'error',
-    ...(flags.since !== undefined ? { since: flags.since } : {}),
-    ...(flags.until !== undefined ? { until: flags.until } : {}),
-    limit: samples,
-  });
+  const plan = planAudit(catalog, auditRequest(flags, flags.failOn ?? 'error', samples));
   const request: ReportRequest = {
     out,
     db: flags.db,
     traces: flags.trace ?? [],
-    ...(flags.only ? { only: flags.only } : {}),
-    ...(flags.param ? { params: flags.param } : {}),
-    ...(flags.since !== undefined ? { since: flags.since } : {}),
-    ...(flags.until !== undefined ? { until: flags.until } : {}),
-    ...(flags.rules !== undefined ? { rules: flags.rules } : {}),
-    ...(flags.pack ? { packs: flags.pack } : {}),
-    ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
+    only: flags.only,
+    params: flags.param,
+    since: flags.since,
+    until: flags.until,
+    rules: flags.rules,
+    packs: flags.pack,
     samples,
-    ...(flags.key !== undefined ? { key: flags.key } : {}),
+    key: flags.key,
     verify: flags.verify,
   };
 

@@ -541,6 +541,14 @@ function partialSchema(raw: Obj, key: string): JsonSchema | undefined {
   return additionalSchema(raw);
 }
 
+/** Compares a property with the schema a partially open model gives it (into `at`); whether it is covered. */
+function covered(at: Context, w: JsonSchema | undefined, r: JsonSchema | undefined): boolean {
+  const sub = at.sub();
+  compare(sub, w, r);
+  at.merge(sub);
+  return sub.compatible;
+}
+
 function compareObject(ctx: Context, w: Obj, r: Obj): void {
   const wp = props(w);
   const rp = props(r);
@@ -562,10 +570,7 @@ function compareObject(ctx: Context, w: Obj, r: Obj): void {
       else {
         const partial = partialSchema(r, key);
         if (partial !== undefined) {
-          const sub = at.sub();
-          compare(sub, ws, partial);
-          at.merge(sub);
-          at.add(sub.compatible ? 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
+          at.add(covered(at, ws, partial) ? 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
         } else at.add(ws === false ? 'PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL' : 'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL');
       }
     } else if (ws === undefined) {
@@ -573,10 +578,7 @@ function compareObject(ctx: Context, w: Obj, r: Obj): void {
       else {
         const partial = partialSchema(w, key);
         if (partial !== undefined) {
-          const sub = at.sub();
-          compare(sub, partial, rs);
-          at.merge(sub);
-          at.add(sub.compatible ? 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
+          at.add(covered(at, partial, rs) ? 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
         }
         if (rReq.has(key)) at.add(hasDefault(rs) ? 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL' : 'REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL');
         else at.add('OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL');

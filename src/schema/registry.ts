@@ -29,7 +29,8 @@ export function loadSchema(file: string): JsonSchema {
   try {
     schema = JSON.parse(text);
   } catch (error) {
-    throw new UserError(`${file} is not JSON: ${(error as Error).message.split('\n')[0]}`, 'a schema file holds one JSON Schema document');
+    // V8 quotes the text near the mistake, newlines included: one line, or the error line is cut there.
+    throw new UserError(`${file} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`, 'a schema file holds one JSON Schema document');
   }
   validateSchema(file, schema);
   return schema as JsonSchema;
@@ -151,7 +152,7 @@ export function compileSchema(file: string, schema: JsonSchema): ValidateFunctio
     const { $id: _id, ...rest } = typeof schema === 'object' ? schema : { $id: undefined };
     return ajv.compile(typeof schema === 'boolean' ? schema : rest);
   } catch (error) {
-    throw new UserError(`${file}: cannot compile: ${(error as Error).message.split('\n')[0]}`, 'remote $refs are not fetched; keep the schema self-contained');
+    throw new UserError(`${file}: cannot compile: ${(error as Error).message.replace(/\s+/g, ' ')}`, 'remote $refs are not fetched; keep the schema self-contained');
   }
 }
 

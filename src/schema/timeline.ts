@@ -8,6 +8,7 @@
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
 import type { OutputMode } from '../cli/options.js';
 import { Store } from '../store/store.js';
+import { formatIsoNs } from '../replay/at.js';
 import { resolveRegistry, versionCounts } from './check-command.js';
 
 export interface TimelineFlags {
@@ -16,13 +17,9 @@ export interface TimelineFlags {
   output: OutputMode;
 }
 
-/** ISO 8601 UTC with nine fractional digits, from epoch nanoseconds as text. */
+/** ISO 8601 UTC with nine fractional digits, from epoch nanoseconds as text (replay's formatter). */
 export function isoFromNs(ns: unknown): string | null {
-  if (ns === null || ns === undefined) return null;
-  const n = BigInt(String(ns));
-  const sec = n / 1_000_000_000n - (n % 1_000_000_000n < 0n ? 1n : 0n);
-  const frac = n - sec * 1_000_000_000n;
-  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
+  return ns === null || ns === undefined ? null : formatIsoNs(BigInt(String(ns)));
 }
 
 const PRODUCER = `coalesce(source, split_part(stream, '-', 1))`;

@@ -112,6 +112,16 @@ describe('evtrail audit', () => {
     expect(out.rules[0]).toMatchObject({ id: 'big-orders', severity: 'warning', pack: 'core', status: 'ran' });
   });
 
+  it('--details --limit 1 lists one violation per rule and counts the rest', () => {
+    const rules = rulesDir({ 'big-orders.sql': BIG_ORDERS });
+    const all = JSON.parse(cli(['audit', '--db', db, '--rules', rules, '--only', 'big-orders', '--param', 'big-orders.limit=1000', '--json']).stdout);
+    expect(all.rules[0].violations).toBeGreaterThan(2);
+    const r = cli(['audit', '--db', db, '--rules', rules, '--only', 'big-orders', '--param', 'big-orders.limit=1000', '--details', '--limit', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => / above 1000$/.test(l))).toHaveLength(1);
+    expect(r.stdout).toContain(`  … ${all.rules[0].violations - 1} more (--limit 1; --limit 0 lists all)\n`);
+  });
+
   it('refuses an invalid rule file before anything runs: file, line, field, reason, exit 2', () => {
     const bad = rulesDir({ 'big-orders.sql': BIG_ORDERS.replace('-- severity: warning', '-- severity: critical') });
     // The store does not even exist: the rule file is refused first.

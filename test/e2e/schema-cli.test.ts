@@ -96,6 +96,8 @@ describe('bad input: one line, a hint, exit 2', () => {
   const cases: [string, string[], RegExp][] = [
     ['missing file', ['--old', 'v1.json', '--new', 'nope.json'], /cannot read schema nope\.json/],
     ['not JSON', ['--old', 'v1.json', '--new', 'broken.json'], /broken\.json is not JSON/],
+    // V8 quotes the text near the mistake, line breaks included: the message stays whole on one line.
+    ['not JSON, a line break near the mistake', ['--old', 'v1.json', '--new', 'broken-lines.json'], /broken-lines\.json is not JSON: .*"\{ "type": x \}" is not valid JSON$/],
     ['not a valid JSON Schema', ['--old', 'v1.json', '--new', 'invalid.json'], /invalid\.json is not a valid JSON Schema at \/type/],
     ['unknown mode', ['--old', 'v1.json', '--new', 'v2.json', '--mode', 'SIDEWAYS'], /unknown compatibility mode SIDEWAYS/],
     ['--new missing', ['--old', 'v1.json'], /needs --old and --new/],
@@ -105,6 +107,7 @@ describe('bad input: one line, a hint, exit 2', () => {
   for (const [name, args, message] of cases) {
     it(name, () => {
       file('broken.json', '{"type": ');
+      file('broken-lines.json', '{\n"type": x\n}');
       file('invalid.json', { type: 'strng' });
       file('draft4.json', { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' });
       fs.mkdirSync(path.join(dir, 'empty'), { recursive: true });

@@ -1,20 +1,14 @@
 import { Option, type Command } from 'commander';
 import type { AuditCommandFlags } from '../../audit/audit-command.js';
-import { collect, dbOption, outputMode } from '../options.js';
+import { auditOptions, dbOption, outputMode } from '../options.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 export type AuditFlags = Omit<AuditCommandFlags, 'mode'> & { json?: boolean };
 
 export function registerAudit(program: Command): void {
-  const command = program
-    .command('audit')
-    .description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations')
-    .option('--only <ids>', 'run only these rules (comma-separated, or the option repeated)', collect)
-    .option('--rules <dir>', 'also run the rules (*.sql with a header) in this folder')
-    .option('--pack <ids>', 'run these packs\' rules even when the log does not speak their vocabulary', collect)
-    .option('--param <rule.key=value>', 'set a rule parameter, e.g. saga-incomplete.timeout=30s (repeatable)', collect)
-    .option('--since <time>', 'audit the streams with events from this time (10:00, or 2025-08-26T10:00:00Z); report violations from it')
-    .option('--until <time>', '… up to this time (exclusive)')
+  const command = auditOptions(
+    program.command('audit').description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations'),
+  )
     .addOption(new Option('--fail-on <severity>', 'the lowest severity whose violations make the exit code 1').choices(['error', 'warning', 'info', 'none']).default('error'))
     .option('--details', 'list every violation, not only the summary')
     .option('--limit <n>', 'violations listed per rule (the counts are always exact); 0 lists all', '1000')

@@ -1,23 +1,19 @@
 import { Option, type Command } from 'commander';
 import type { ReportCommandFlags } from '../../report/report-command.js';
-import { collect, dbOption, outputMode } from '../options.js';
+import { auditOptions, collect, dbOption, outputMode } from '../options.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 export type ReportFlags = Omit<ReportCommandFlags, 'mode'> & { json?: boolean };
 
 export function registerReport(program: Command): void {
-  const command = program
-    .command('report')
-    .description('write an audit report (scope, integrity, audit with evidence, schemas, traces): .html, .md, .json or .xml (JUnit), hashed and optionally signed')
-    .option('--out <file>', 'the report file; its extension picks the format: .html, .md, .json, .xml (JUnit)')
-    .option('--trace <id>', 'include the trace of this id (event id, stream, order id, correlation id); repeatable', collect)
-    .option('--key <file>', 'sign the report with this Ed25519 private key (PEM); evtrail verify --report --pubkey checks it')
-    .option('--only <ids>', 'audit only these rules (comma-separated, or the option repeated)', collect)
-    .option('--rules <dir>', 'also run the rules (*.sql with a header) in this folder')
-    .option('--pack <ids>', 'run these packs\' rules even when the log does not speak their vocabulary', collect)
-    .option('--param <rule.key=value>', 'set a rule parameter, e.g. saga-incomplete.timeout=30s (repeatable)', collect)
-    .option('--since <time>', 'audit the streams with events from this time; report violations from it')
-    .option('--until <time>', '… up to this time (exclusive)')
+  const command = auditOptions(
+    program
+      .command('report')
+      .description('write an audit report (scope, integrity, audit with evidence, schemas, traces): .html, .md, .json or .xml (JUnit), hashed and optionally signed')
+      .option('--out <file>', 'the report file; its extension picks the format: .html, .md, .json, .xml (JUnit)')
+      .option('--trace <id>', 'include the trace of this id (event id, stream, order id, correlation id); repeatable', collect)
+      .option('--key <file>', 'sign the report with this Ed25519 private key (PEM); evtrail verify --report --pubkey checks it'),
+  )
     .addOption(new Option('--fail-on <severity>', 'exit 1 (after writing) when rules at or above this severity found violations; without it the findings never fail report').choices(['error', 'warning', 'info', 'none']))
     .option('--samples <n>', 'violations shown per rule as evidence (the counts are always exact)', '5')
     .option('--no-verify', 'leave out the integrity check of the store')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import { dbOption, outputMode, outputOptions } from '../options.js';
 
 /** The schema commands print tables or JSON; --csv is not offered, a pipe gets plain text. */
 const output = (flags: { json?: boolean }) => {
@@ -7,9 +7,14 @@ const output = (flags: { json?: boolean }) => {
   return mode === 'csv' ? 'plain' : mode;
 };
 
+/** Every schema command ends with --json (no --csv) and --db. */
+const withOutput = (command: Command): Command => dbOption(outputOptions(command, false));
+
+const PACK_REGISTRY = "the schemas (<Type>.v<N>.json); default: the packs' schemas when the log speaks their vocabulary";
+
 export function registerSchema(program: Command): void {
   const schema = program.command('schema').description('schema evolution: infer, check, timeline, and compatibility of JSON Schema versions (Confluent semantics)');
-  dbOption(
+  withOutput(
     schema
       .command('compat')
       .description('is a new JSON Schema compatible with the old one (or every version in a registry, or the stored events with --against-log)? exit 1 when not')
@@ -20,8 +25,7 @@ export function registerSchema(program: Command): void {
       .option('--against-log', 'check --new against every stored event of its type and list those it would reject')
       .option('--type <type>', 'with --against-log: the event type (default: from the file name <Type>.v<N>.json or x-evtrail-type)')
       .option('--schema-version <n>', 'with --against-log: only the events of this schema_version (default: all versions)')
-      .option('--limit <n>', 'with --against-log: rejected events listed (the counts are always exact); 0 lists all', '1000')
-      .option('--json', 'print one JSON document on stdout'),
+      .option('--limit <n>', 'with --against-log: rejected events listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { old?: string; new?: string; registry?: string; mode: string; againstLog?: boolean; type?: string; schemaVersion?: string; limit: string; db: string; json?: boolean }) => {
     if (flags.againstLog) {
       const { runAgainstLogCommand } = await import('../../schema/against-log.js');
@@ -31,47 +35,43 @@ export function registerSchema(program: Command): void {
     const { runCompatCommand } = await import('../../schema/compat-command.js');
     await runCompatCommand({ old: flags.old, new: flags.new, registry: flags.registry, mode: flags.mode, output: output(flags) });
   });
-  dbOption(
+  withOutput(
     schema
       .command('check')
       .description('validate every stored event against the schema of its type and version; exit 1 on any violation')
-      .option('--registry <dir>', 'the schemas (<Type>.v<N>.json); default: the packs\' schemas when the log speaks their vocabulary')
-      .option('--limit <n>', 'events whose violations are listed (the counts are always exact); 0 lists all', '1000')
-      .option('--json', 'print one JSON document on stdout'),
+      .option('--registry <dir>', PACK_REGISTRY)
+      .option('--limit <n>', 'events whose violations are listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { registry?: string; limit: string; db: string; json?: boolean }) => {
     const { runCheckCommand } = await import('../../schema/check-command.js');
     await runCheckCommand({ ...flags, output: output(flags) });
   });
-  dbOption(
+  withOutput(
     schema
       .command('infer')
       .description('infer a JSON Schema per (type, version) from the stored events (types, required, enums, date-times, presence)')
       .option('--out <dir>', 'write <Type>.v<N>.json files there (a registry for check and compat)')
-      .option('--force', 'overwrite files that exist in --out')
-      .option('--json', 'print one JSON document on stdout'),
+      .option('--force', 'overwrite files that exist in --out'),
   ).action(async (flags: { out?: string; force?: boolean; db: string; json?: boolean }) => {
     const { runInferCommand } = await import('../../schema/infer-command.js');
     await runInferCommand({ ...flags, output: output(flags) });
   });
-  dbOption(
+  withOutput(
     schema
       .command('timeline')
       .description('per type, the versions seen with first and last time and counts; producers still on an old version; versions with no schema')
-      .option('--registry <dir>', 'the schemas (<Type>.v<N>.json); default: the packs\' schemas when the log speaks their vocabulary')
-      .option('--json', 'print one JSON document on stdout'),
+      .option('--registry <dir>', PACK_REGISTRY),
   ).action(async (flags: { registry?: string; db: string; json?: boolean }) => {
     const { runTimelineCommand } = await import('../../schema/timeline.js');
     await runTimelineCommand({ ...flags, output: output(flags) });
   });
-  dbOption(
+  withOutput(
     schema
       .command('upcast')
       .description('run upcasters over the stored history (--dry-run): events that throw or still fail the newest schema; exit 1 when any')
       .option('--upcasters <file>', 'a .js/.mjs module: export default { <Type>: { <fromVersion>: (data, event) => newData } }')
       .option('--dry-run', 'report only (required: the store is never changed)')
       .option('--registry <dir>', 'the schemas the results must pass (the newest version of each type); default: the packs\' schemas')
-      .option('--limit <n>', 'events whose problems are listed (the counts are always exact); 0 lists all', '1000')
-      .option('--json', 'print one JSON document on stdout'),
+      .option('--limit <n>', 'events whose problems are listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { upcasters?: string; dryRun?: boolean; registry?: string; limit: string; db: string; json?: boolean }) => {
     const { runUpcastCommand } = await import('../../schema/upcast.js');
     await runUpcastCommand({ ...flags, output: output(flags) });
