@@ -101,7 +101,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
       });
       return;
     }
-    if (isBook && flags.diff === undefined) {
+    if (isBook) {
       const { runBookReplay } = await import('./book-replay.js');
       await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, limit, mode: flags.mode, snapshots: flags.snapshots }, at);
       return;
@@ -174,11 +174,21 @@ export async function streamSql(store: Store, sql: string): Promise<RowSet> {
 }
 
 async function projectionRows(store: Store, p: Projection, at: At, key: string | undefined, snap: SnapshotInfo | null = null): Promise<RowSet> {
-  if (p.kind === 'custom') {
-    if (!snap) return rowSetOf(await replayCustom(store, p.def, atCondition(at), key));
-    return rowSetOf(await replayCustom(store, p.def, `seq > ${snap.seq} AND (${atCondition(at)})`, key, await customStateOf(store, snap)));
-  }
+  if (p.kind === 'custom') return rowSetOf(await customAt(store, p.def, at, key, snap));
   return builtinRows(store, p.def, atCondition(at), key, undefined, snap);
+}
+
+/** A custom projection's states at a cut: from a snapshot's states when one is given, else from the first event. */
+async function customAt(store: Store, def: CustomProjection, at: At, key: string | undefined, snap: SnapshotInfo | null): Promise<Record<string, unknown>[]> {
+  if (!snap) return replayCustom(store, def, atCondition(at), key);
+  return replayCustom(store, def, `seq > ${snap.seq} AND (${atCondition(at)})`, key, await customStateOf(store, snap));
+}
+
+/** A built-in's SQL for a cut within a key range: a snapshot's rows continued by the events after it, or a replay from the first event. */
+function cutSql(def: BuiltinProjection, cut: string, range: string, key: string | undefined, snap: SnapshotInfo | null): string {
+  if (!snap || !def.snapshot) return builtinSql(def, `(${cut}) AND ${range}`, key);
+  if (key !== undefined && def.keyEvents) return builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`);
+  return builtinFromSnapshotSql(def, snap, cut, range, key);
 }
 
 /**
@@ -187,12 +197,7 @@ async function projectionRows(store: Store, p: Projection, at: At, key: string |
  */
 export async function builtinRows(store: Store, def: BuiltinProjection, cut: string, key?: string, eventsPerPart?: number, snap: SnapshotInfo | null = null): Promise<RowSet> {
   const [first, ...rest] = await keyRanges(store, def, [snap ? `seq > ${snap.seq} AND (${cut})` : cut], key, eventsPerPart);
-  const part = (range: string) =>
-    snap && def.snapshot
-      ? key !== undefined && def.keyEvents
-        ? builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`)
-        : builtinFromSnapshotSql(def, snap, cut, range, key)
-      : builtinSql(def, `(${cut}) AND ${range}`, key);
+  const part = (range: string) => cutSql(def, cut, range, key, snap);
   const head = await streamSql(store, part(first!));
   if (rest.length === 0) return head;
   // Part by part: each part's rows come in key order and the parts are key ranges in order.
@@ -322,14 +327,9 @@ type SnapshotPair = { from: SnapshotInfo | null; to: SnapshotInfo | null };
 
 async function diffRows(store: Store, p: Projection, from: At, to: At, key: string | undefined, snaps: SnapshotPair = { from: null, to: null }): Promise<{ keyColumns: string[]; rows: DiffRow[] }> {
   if (p.kind === 'custom') {
-    const replay = async (at: At, snap: SnapshotInfo | null) =>
-      snap ? replayCustom(store, p.def, `seq > ${snap.seq} AND (${atCondition(at)})`, key, await customStateOf(store, snap)) : replayCustom(store, p.def, atCondition(at), key);
-    const a = await replay(from, snaps.from);
-    const b = await replay(to, snaps.to);
-    if (p.def.keyOf) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
-    // No keys: rows are told apart by their place.
-    const numbered = (rows: Record<string, unknown>[]) => rows.map((r, i) => ({ row: i + 1, ...r }));
-    return { keyColumns: ['row'], rows: diffObjects(numbered(a), numbered(b), ['row']) };
+    const a = await customAt(store, p.def, from, key, snaps.from);
+    const b = await customAt(store, p.def, to, key, snaps.to);
+    return diffStates(a, b, Boolean(p.def.keyOf));
   }
   return { keyColumns: [...p.def.keyColumns], rows: await builtinDiff(store, p.def, atCondition(from), atCondition(to), key, undefined, snaps) };
 }
@@ -344,7 +344,12 @@ export async function compareCustom(store: Store, oldP: CustomProjection, newP: 
   const cut = atCondition(at);
   const a = await replayCustom(store, oldP, cut, key);
   const b = await replayCustom(store, newP, cut, key);
-  if (oldP.keyOf && newP.keyOf) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
+  return diffStates(a, b, Boolean(oldP.keyOf && newP.keyOf));
+}
+
+/** Two custom projections' states diffed by `key` when keyed; without keys, rows are told apart by their place. */
+function diffStates(a: Record<string, unknown>[], b: Record<string, unknown>[], keyed: boolean): { keyColumns: string[]; rows: DiffRow[] } {
+  if (keyed) return { keyColumns: ['key'], rows: diffObjects(a, b, ['key']) };
   const numbered = (rows: Record<string, unknown>[]) => rows.map((r, i) => ({ row: i + 1, ...r }));
   return { keyColumns: ['row'], rows: diffObjects(numbered(a), numbered(b), ['row']) };
 }
@@ -352,13 +357,7 @@ export async function compareCustom(store: Store, oldP: CustomProjection, newP: 
 /** A built-in's entities that differ between two cuts, in key order; in parts when the cuts are large. */
 export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number, snaps: SnapshotPair = { from: null, to: null }): Promise<DiffRow[]> {
   const keys = def.keyColumns.map((c) => `"${c}"`);
-  const rows = (cut: string, range: string, snap: SnapshotInfo | null) =>
-    snap && def.snapshot
-      ? key !== undefined && def.keyEvents
-        ? builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`)
-        : builtinFromSnapshotSql(def, snap, cut, range, key)
-      : builtinSql(def, `(${cut}) AND ${range}`, key);
-  const side = (cut: string, range: string, snap: SnapshotInfo | null) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${rows(cut, range, snap)}) x`;
+  const side = (cut: string, range: string, snap: SnapshotInfo | null) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${cutSql(def, cut, range, key, snap)}) x`;
   const diffSql = (range: string) => `
     WITH a AS (${side(from, range, snaps.from)}), b AS (${side(to, range, snaps.to)})
     SELECT a.j AS before, b.j AS after

@@ -152,11 +152,11 @@ export async function makeSnapshots(store: Store, p: AnyProjection, every: bigin
   let nextId = Number(idRow?.n ?? 0) + 1;
 
   const header = async (id: number, seq: bigint, entities: string) => {
-    await store.run(`INSERT INTO snapshots
+    const [n] = await store.all(`INSERT INTO snapshots
       SELECT ${id}, ${lit(name)}, ${lit(hash)}, ${seq}, count(*), max(ts), count(*) FILTER (WHERE ts IS NULL),
         (SELECT count(*) FROM ${entities}), now()::TIMESTAMP
-      FROM events WHERE seq <= ${seq}`);
-    const [n] = await store.all(`SELECT entities::INTEGER AS n FROM snapshots WHERE snapshot_id = ${id}`);
+      FROM events WHERE seq <= ${seq}
+      RETURNING entities::INTEGER AS n`);
     results.push({ seq: String(seq), entities: Number(n?.n ?? 0) });
   };
 

@@ -115,17 +115,20 @@ export interface GraphOptions {
   streamRevisions?: readonly StreamRevision[];
 }
 
+/** Appends `value` to the list under `key`, starting the list on first use (a group-by in insertion order). */
+export function pushTo<K, V>(groups: Map<K, V[]>, key: K, value: V): void {
+  const list = groups.get(key);
+  if (list) list.push(value);
+  else groups.set(key, [value]);
+}
+
 export function buildGraph(events: readonly TraceEvent[], options: GraphOptions = {}): CausalityGraph {
   const tolerance = options.skewToleranceNs ?? 0n;
   const sorted = [...events].sort((a, b) => a.seq - b.seq);
 
   // --- nodes: one per id, from its first delivery
   const deliveries = new Map<string, TraceEvent[]>();
-  for (const e of sorted) {
-    const list = deliveries.get(e.id);
-    if (list) list.push(e);
-    else deliveries.set(e.id, [e]);
-  }
+  for (const e of sorted) pushTo(deliveries, e.id, e);
   const nodes: TraceNode[] = [];
   const byId = new Map<string, TraceNode>();
   for (const [id, list] of deliveries) {
@@ -294,11 +297,7 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
 /** Revision gaps: per stream, a rev number skipped between two revs that are there. */
 export function revisionGaps(revisions: readonly StreamRevision[]): TraceAnomaly[] {
   const byStream = new Map<string, StreamRevision[]>();
-  for (const r of revisions) {
-    const list = byStream.get(r.stream);
-    if (list) list.push(r);
-    else byStream.set(r.stream, [r]);
-  }
+  for (const r of revisions) pushTo(byStream, r.stream, r);
   const out: TraceAnomaly[] = [];
   for (const [stream, list] of byStream) {
     list.sort((a, b) => a.rev - b.rev || a.seq - b.seq);

@@ -7,7 +7,7 @@
  * The definition is data: TRADING_SAGA is the trading pack's; another domain (or a system
  * that spells the types differently) brings its own SagaDefinition.
  */
-import type { TraceNode } from './graph.js';
+import { pushTo, type TraceNode } from './graph.js';
 import { formatDuration } from './time.js';
 
 export interface SagaStepDefinition {
@@ -131,10 +131,7 @@ export function sagaViews(nodes: readonly TraceNode[], def: SagaDefinition, opti
     if (!types.has(n.type)) continue;
     const key = n.data?.[def.keyField];
     if (typeof key !== 'string' && typeof key !== 'number') continue;
-    const k = String(key);
-    const list = groups.get(k);
-    if (list) list.push(n);
-    else groups.set(k, [n]);
+    pushTo(groups, String(key), n);
   }
   const keys = [...groups.keys()].sort((a, b) => {
     const fa = first.indexOf(a);

@@ -4,7 +4,7 @@
  * indented by causation where it branches, with time, Δt per hop, the producing service, and
  * failures, compensations and anomalies marked on the event they concern.
  */
-import type { CausalityGraph, TraceAnomaly, TraceNode } from './graph.js';
+import { pushTo, type CausalityGraph, type TraceAnomaly, type TraceNode } from './graph.js';
 import type { Resolution } from './resolve.js';
 import { kindLabel } from './resolve.js';
 import type { SagaDefinition, SagaView } from './saga.js';
@@ -142,11 +142,7 @@ export function traceTree(report: TraceReport): TraceTree {
 
   // Marks: anomalies on their event, saga problems, failure / compensation / terminal types.
   const marks = new Map<string, Mark[]>();
-  const mark = (id: string, m: Mark) => {
-    const list = marks.get(id);
-    if (list) list.push(m);
-    else marks.set(id, [m]);
-  };
+  const mark = (id: string, m: Mark) => pushTo(marks, id, m);
   for (const a of graph.anomalies) {
     const node = byId.get(a.eventId);
     if (!node) continue;

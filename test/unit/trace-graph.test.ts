@@ -34,6 +34,7 @@ describe('time helpers', () => {
     expect(nsToIso(isoToNs(iso))).toBe(iso);
     expect(isoToNs('2025-08-26T09:30:02.5Z') - isoToNs('2025-08-26T09:30:02Z')).toBe(500_000_000n);
     expect(nsToIso(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+    expect(() => isoToNs('2025-02-30T00:00:00Z')).toThrow(RangeError);
   });
   it('formats durations in a readable unit and keeps the sign', () => {
     expect(formatDuration(850n)).toBe('850 ns');
@@ -49,6 +50,8 @@ describe('time helpers', () => {
     expect(parseDuration('0')).toBe(0n);
     expect(parseDuration('5')).toBeUndefined();
     expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('-5s')).toBeUndefined();
+    expect(parseDuration('1h30m')).toBe(5_400_000_000_000n);
   });
 });
 

@@ -1,22 +1,9 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import type { ReplayFlags } from '../../replay/replay-command.js';
+import { dbOption, outputMode, type OutputFlags } from '../options.js';
 
-interface ReplayOptions {
-  db: string;
-  at?: string;
-  projection: string;
-  key?: string;
-  diff?: string;
-  json?: boolean;
-  csv?: boolean;
-  limit: string;
-  snapshots?: boolean;
-  compare?: string;
-  upcasters?: string;
-  symbol?: string;
-  levels?: string;
-  seedBook?: string;
-}
+// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
+type ReplayOptions = Omit<ReplayFlags, 'mode'> & OutputFlags;
 
 export function registerReplay(program: Command): void {
   const command = program

@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import type { SnapshotFlags } from '../../replay/snapshot-command.js';
+import { dbOption, outputMode, type OutputFlags } from '../options.js';
 
-interface SnapshotOptions {
-  db: string;
-  projection: string;
-  every: string;
-  json?: boolean;
-  csv?: boolean;
-  upcasters?: string;
-}
+// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
+type SnapshotOptions = Omit<SnapshotFlags, 'mode'> & OutputFlags;
 
 export function registerSnapshot(program: Command): void {
   const command = program
