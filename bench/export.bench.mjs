@@ -5,30 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, ROOT, evtrail, fmt, generate, measure, rmStore } from './lib.mjs';
-
-/** The 1M-event store (100k orders, seed 7): ingested once, then kept in bench/out. */
-function millionStore() {
-  const file = path.join(OUT, 'trading-100000.ndjson');
-  generate(100_000, file);
-  const db = path.join(OUT, 'export-1m.duckdb');
-  if (!fs.existsSync(db + '.done')) {
-    rmStore(db);
-    evtrail(['ingest', file, '--db', db, '--json', '--quiet']);
-    fs.writeFileSync(db + '.done', '');
-  }
-  return db;
-}
+import { OUT, ROOT, bareQuery, best, cachedStore, evtrail, fmt, measure, rmStore } from './lib.mjs';
 
 function bareCopy(db, out) {
   fs.rmSync(out, { recursive: true, force: true });
-  const script = `
-    import { DuckDBInstance } from '${path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js')}';
-    const inst = await DuckDBInstance.create(${JSON.stringify(db)}, { access_mode: 'READ_ONLY' });
-    const c = await inst.connect();
-    await c.run(\`COPY (SELECT *, ts::DATE AS date FROM events) TO '${out}' (FORMAT parquet, PARTITION_BY (date, type))\`);
-    c.closeSync(); inst.closeSync();`;
-  return measure(process.execPath, ['--input-type=module', '-e', script]);
+  return bareQuery(db, `COPY (SELECT *, ts::DATE AS date FROM events) TO '${out}' (FORMAT parquet, PARTITION_BY (date, type))`);
 }
 
 /** Events of store a not in store b, by every envelope field, seq and the duplicate marks. */
@@ -54,7 +35,8 @@ function folderBytes(dir) {
 }
 
 export async function run({ args }) {
-  const db = millionStore();
+  // The 1M-event store (100k orders, seed 7): ingested once, then kept in bench/out.
+  const { db } = cachedStore(100_000, 'export-1m');
   const runs = Math.max(3, Number(args.runs));
   const load = os.loadavg()[0];
   const bareOut = path.join(OUT, 'export-bare');
@@ -73,7 +55,6 @@ export async function run({ args }) {
     quick.push(evtrail([...cmd, '--verify']));
     fileSets.add(files());
   }
-  const best = (xs) => xs.reduce((a, b) => (a.secs <= b.secs ? a : b));
   const b = best(bare);
   const e = best(ours);
   const q = best(quick);

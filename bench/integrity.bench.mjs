@@ -7,16 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { OUT, ROOT, evtrail, fmt, generate, largeStore, measure, rmStore } from './lib.mjs';
+import { OUT, bareQuery, best, evtrail, fmt, generate, largeStore, rmStore } from './lib.mjs';
 
 function bareHashPass(db) {
-  const script = `
-    import { DuckDBInstance } from '${path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js')}';
-    const inst = await DuckDBInstance.create(${JSON.stringify(db)}, { access_mode: 'READ_ONLY' });
-    const c = await inst.connect();
-    await c.run('SELECT max(sha256(data::VARCHAR)) FROM events');
-    c.closeSync(); inst.closeSync();`;
-  return measure(process.execPath, ['--input-type=module', '-e', script]);
+  return bareQuery(db, 'SELECT max(sha256(data::VARCHAR)) FROM events');
 }
 
 /** Makes a store look as one written before migration v3 (no hashes, no chain). */
@@ -45,7 +39,6 @@ export async function run({ args }) {
     rmStore(db);
     withChain.push(evtrail(['ingest', file, '--db', db, '--json']));
   }
-  const best = (xs) => xs.reduce((a, b) => (a.secs <= b.secs ? a : b));
   const ing = best(withChain);
   const base = best(without);
   const events = JSON.parse(ing.stdout).ingested;

@@ -93,6 +93,33 @@ export function startup(db) {
   return { helpMs: times(['--help']), versionMs: times(['--version']), infoJsonMs: times(['info', '--json', '--db', db]), inkModulesInJsonCommand: heavy === undefined ? 'n/a' : Number(heavy) };
 }
 
+/** One SQL statement in a fresh Node process on the store opened read-only: the bare DuckDB baselines. */
+export function bareQuery(db, sql) {
+  const script = `
+    import { DuckDBInstance } from '${path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js')}';
+    const inst = await DuckDBInstance.create(${JSON.stringify(db)}, { access_mode: 'READ_ONLY' });
+    const c = await inst.connect();
+    await c.run(${JSON.stringify(sql)});
+    c.closeSync(); inst.closeSync();`;
+  return measure(process.execPath, ['--input-type=module', '-e', script]);
+}
+
+/** bench/out/NAME.duckdb: the generated log of `orders` orders (seed 7), ingested once, then kept. */
+export function cachedStore(orders, name) {
+  const file = path.join(OUT, `trading-${orders}.ndjson`);
+  generate(orders, file);
+  const db = path.join(OUT, `${name}.duckdb`);
+  if (!fs.existsSync(db + '.done')) {
+    rmStore(db);
+    evtrail(['ingest', file, '--db', db, '--json']);
+    fs.writeFileSync(db + '.done', '');
+  }
+  return { file, db };
+}
+
+/** The fastest of several measured runs. */
+export const best = (runs) => runs.reduce((a, b) => (a.secs <= b.secs ? a : b));
+
 export const fmt = (x, d = 2) => (x === null || x === undefined ? 'n/a' : Number(x).toFixed(d));
 
 

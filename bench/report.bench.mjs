@@ -3,29 +3,15 @@
 // same run on the same store: `evtrail audit --json --fail-on none`, the audit the report is
 // built around. The ratio is what the report adds to an audit. With --large it runs on the
 // cached 10M-event store (the budget's), else on a 1M-event store (100k orders, seed 7).
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, evtrail, fmt, generate, largeStore, rmStore } from './lib.mjs';
-
-function millionStore() {
-  const file = path.join(OUT, 'trading-100000.ndjson');
-  generate(100_000, file);
-  const db = path.join(OUT, 'report-1m.duckdb');
-  if (!fs.existsSync(db + '.done')) {
-    rmStore(db);
-    evtrail(['ingest', file, '--db', db, '--json']);
-    fs.writeFileSync(db + '.done', '');
-  }
-  return db;
-}
+import { OUT, best, cachedStore, evtrail, fmt, largeStore } from './lib.mjs';
 
 export async function run({ args }) {
-  const db = args.large ? largeStore().db : millionStore();
+  const db = args.large ? largeStore().db : cachedStore(100_000, 'report-1m').db;
   const runs = Number(args.runs);
   const load = os.loadavg()[0];
   const out = path.join(OUT, 'report.html');
-  const best = (xs) => xs.reduce((a, b) => (a.secs <= b.secs ? a : b));
   const audits = [];
   const reports = [];
   const unverified = [];

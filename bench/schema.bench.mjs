@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { BIN, HAS_TIME, OUT, ROOT, evtrail, fmt, generate, largeStore, measure, rmStore } from './lib.mjs';
+import { BIN, HAS_TIME, OUT, ROOT, bareQuery, best, cachedStore, evtrail, fmt, largeStore } from './lib.mjs';
 
 /** Like measure, but exit 1 (a check that found problems) is a result, not a failure. */
 function measureCheck(cmdArgs) {
@@ -24,34 +24,15 @@ function measureCheck(cmdArgs) {
 }
 
 function bareScan(db) {
-  const script = `
-    import { DuckDBInstance } from '${path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js')}';
-    const inst = await DuckDBInstance.create(${JSON.stringify(db)}, { access_mode: 'READ_ONLY' });
-    const c = await inst.connect();
-    await c.run("SELECT count(*) FROM events WHERE json_extract(data, '$.orderId') IS NOT NULL");
-    c.closeSync(); inst.closeSync();`;
-  return measure(process.execPath, ['--input-type=module', '-e', script]);
-}
-
-function smallStore(orders) {
-  const file = path.join(OUT, `trading-${orders}.ndjson`);
-  generate(orders, file);
-  const db = path.join(OUT, `schema-${orders}.duckdb`);
-  if (!fs.existsSync(db + '.done')) {
-    rmStore(db);
-    evtrail(['ingest', file, '--db', db, '--json']);
-    fs.writeFileSync(db + '.done', '');
-  }
-  return { file, db };
+  return bareQuery(db, "SELECT count(*) FROM events WHERE json_extract(data, '$.orderId') IS NOT NULL");
 }
 
 export async function run({ args }) {
-  const { file, db } = args.large ? largeStore() : smallStore(Number(args.orders));
+  const { file, db } = args.large ? largeStore() : cachedStore(Number(args.orders), `schema-${args.orders}`);
   const runs = Math.max(1, Number(args.runs ?? 1));
   const load = os.loadavg()[0];
   const registry = path.join(OUT, 'schema-bench-registry');
   fs.rmSync(registry, { recursive: true, force: true });
-  const best = (xs) => xs.reduce((a, b) => (a.secs <= b.secs ? a : b));
   const scans = [];
   const checks = [];
   const infers = [];

@@ -6,22 +6,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, OUT, ROOT, evtrail, fmt, generate, largeStore, measure, median, rmStore } from './lib.mjs';
+import { BIN, OUT, ROOT, cachedStore, evtrail, fmt, largeStore, measure, median } from './lib.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function store(args) {
-  if (args.large) return largeStore().db;
-  const orders = Number(args.orders);
-  const file = path.join(OUT, `trading-${orders}.ndjson`);
-  generate(orders, file);
-  const db = path.join(OUT, `ui-${orders}.duckdb`);
-  if (!fs.existsSync(db + '.done')) {
-    rmStore(db);
-    evtrail(['ingest', file, '--db', db, '--json']);
-    fs.writeFileSync(db + '.done', '');
-  }
-  return db;
+  return args.large ? largeStore().db : cachedStore(Number(args.orders), `ui-${args.orders}`).db;
 }
 
 async function uiTimings(db, steps, mid) {

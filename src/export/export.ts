@@ -59,7 +59,7 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
   const replacing = checkOut(request.out, outAbs, store.path, request.force ?? false);
 
   await store.run(MACROS_SQL);
-  const bounds = (await store.all(`SELECT count(*) AS n, evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts, max(seq) AS last_seq FROM events`))[0]!;
+  const bounds = (await store.all(`SELECT count(*) AS n, min(seq) AS first_seq, max(seq) AS last_seq, evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts FROM events`))[0]!;
   if (Number(bounds.n) === 0) {
     throw new UserError(`the store ${path.basename(store.path)} holds no events: nothing to export`, 'ingest something first: evtrail ingest <file> --db FILE');
   }
@@ -71,7 +71,8 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
   const since: At | undefined = request.since !== undefined ? parseAt(request.since, storeBounds, '--since') : undefined;
   const until: At | undefined = request.until !== undefined ? parseAt(request.until, storeBounds, '--until') : undefined;
   const where = windowCondition(since, until);
-  const selected = (await store.all(`SELECT count(*) AS n, min(seq) AS first_seq, max(seq) AS last_seq,
+  // Without a window the selection is the whole store: its bounds, not the same scan again.
+  const selected = since === undefined && until === undefined ? bounds : (await store.all(`SELECT count(*) AS n, min(seq) AS first_seq, max(seq) AS last_seq,
       evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts FROM events e WHERE ${where}`))[0]!;
   const events = Number(selected.n);
   if (events === 0) {

@@ -11,25 +11,21 @@ import { UserError } from '../core/errors.js';
 const KEYGEN_HINT = 'create a pair with: openssl genpkey -algorithm ed25519 -out audit-key.pem && openssl pkey -in audit-key.pem -pubout -out audit-key.pub';
 
 export function loadPrivateKey(file: string): crypto.KeyObject {
-  const pem = readKeyFile(file, 'private key');
-  let key: crypto.KeyObject;
-  try {
-    key = crypto.createPrivateKey(pem);
-  } catch {
-    throw new UserError(`${file} is not a PEM private key`, KEYGEN_HINT);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new UserError(`${file} is a ${key.asymmetricKeyType} key, not Ed25519`, KEYGEN_HINT);
-  return key;
+  return loadKey(file, 'private');
 }
 
 /** A public key file; a private key also works (its public half is used). */
 export function loadPublicKey(file: string): crypto.KeyObject {
-  const pem = readKeyFile(file, 'public key');
+  return loadKey(file, 'public');
+}
+
+function loadKey(file: string, kind: 'private' | 'public'): crypto.KeyObject {
+  const pem = readKeyFile(file, `${kind} key`);
   let key: crypto.KeyObject;
   try {
-    key = crypto.createPublicKey(pem);
+    key = kind === 'private' ? crypto.createPrivateKey(pem) : crypto.createPublicKey(pem);
   } catch {
-    throw new UserError(`${file} is not a PEM public key`, 'pass the .pub file written with the private key (openssl pkey -in KEY.pem -pubout)');
+    throw new UserError(`${file} is not a PEM ${kind} key`, kind === 'private' ? KEYGEN_HINT : 'pass the .pub file written with the private key (openssl pkey -in KEY.pem -pubout)');
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new UserError(`${file} is a ${key.asymmetricKeyType} key, not Ed25519`, KEYGEN_HINT);
   return key;

@@ -3,6 +3,7 @@
  * (--manifest, --pubkey) and the source files read again (--source); or a report's own hash
  * and signature (--report). Exit 1 when anything differs.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../cli/options.js';
 import { printJson } from '../cli/render.js';
@@ -32,6 +33,12 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
   // Every file argument is checked before the store is opened (a typo is exit 2, not exit 1).
   const manifest = flags.manifest === undefined ? undefined : readManifest(flags.manifest);
   const pubkey = flags.pubkey === undefined ? undefined : loadPublicKey(flags.pubkey);
+  // A --source path that does not exist would otherwise be skipped, and the files compared where
+  // they were ingested: a typo would pass as "ok".
+  const missing = Array.isArray(flags.source) ? flags.source.find((p) => !fs.existsSync(p)) : undefined;
+  if (missing !== undefined) {
+    throw new UserError(`--source ${missing}: no such file or folder`, 'pass where the source files are now (files or folders), or --source alone to read them where they were ingested');
+  }
 
   const store = await Store.open(flags.db, { readOnly: true });
   try {

@@ -52,6 +52,24 @@ describe('keygen', () => {
     expect(r.stderr).toMatch(/audit-key\.pem exists/);
     expect(fs.readFileSync(p('audit-key.pem'), 'utf8')).toBe(before);
   });
+
+  it('a key file that is not a PEM key, or not Ed25519, is one line and a hint (exit 2)', () => {
+    fs.writeFileSync(p('not-a-key.pem'), 'hello\n');
+    fs.writeFileSync(p('x.md'), '# not a report\n');
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+    fs.writeFileSync(p('rsa.pub'), rsa.publicKey.export({ type: 'spki', format: 'pem' }));
+    const cases: [string[], RegExp][] = [
+      [['seal', '--db', p('s.duckdb'), '--key', p('not-a-key.pem'), '--out', p('x.json')], /not-a-key\.pem is not a PEM private key\nhint: /],
+      [['verify', '--report', p('x.md'), '--pubkey', p('not-a-key.pem')], /not-a-key\.pem is not a PEM public key\nhint: /],
+      [['verify', '--report', p('x.md'), '--pubkey', p('rsa.pub')], /rsa\.pub is a rsa key, not Ed25519\nhint: /],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
 });
 
 describe('verify', () => {
@@ -84,6 +102,12 @@ describe('verify', () => {
     expect(v.problems[0].message).toMatch(/first difference at line 23/);
     // The file where it was ingested is unchanged.
     expect(cli(['verify', '--db', db, '--source']).code).toBe(0);
+  });
+
+  it('refuses a --source path that does not exist (exit 2, not a silent ok)', () => {
+    const r = cli(['verify', '--db', p('s.duckdb'), '--source', p('no-such-folder')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/evtrail: --source .*no-such-folder: no such file or folder\nhint: /);
   });
 });
 
