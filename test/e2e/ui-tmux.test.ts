@@ -57,12 +57,12 @@ async function sees(text: string | RegExp, ms = 20_000): Promise<string> {
 async function keys(...list: string[]): Promise<void> {
   for (const k of list) {
     tmux('send-keys', '-t', session!, k);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 async function type(text: string): Promise<void> {
   tmux('send-keys', '-t', session!, '-l', text);
-  await new Promise((r) => setTimeout(r, 150));
+  await new Promise((r) => setTimeout(r, 250));
 }
 
 describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {

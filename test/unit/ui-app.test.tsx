@@ -30,7 +30,12 @@ afterEach(() => {
   view?.unmount();
   view = undefined;
 });
-afterAll(() => store?.close());
+afterAll(async () => {
+  // As runUi does: the screens' work stopped before the store is closed under it.
+  data?.runner.cancel(true);
+  await data?.runner.idle();
+  store?.close();
+});
 
 const frame = () => stripAnsi(view?.lastFrame() ?? '');
 
@@ -107,6 +112,27 @@ describe('the explorer', () => {
     expect(f).not.toContain('no events');
     await press(ESC);
     await sees('filter: type:OrderFilled');
+  });
+
+  it('timeline: r replays up to the selected event, t (and enter in the detail) traces it', async () => {
+    view = render(<App data={data} initial="timeline" />);
+    await until((f) => seqs(f).length > 5, 'the first page');
+    await press('j', 'j', 'r');
+    const replay = await sees('[3 Replay]');
+    await until((f) => /as of seq:?\s*3\b/.test(f), 'the replay at seq 3');
+    expect(replay).not.toContain('[2 Timeline]');
+    const [third] = await pageAfter(store, parseFilter('', data.bounds), 2, 1);
+    await press('2');
+    await until((f) => /^›3 /m.test(f), 'the timeline on seq 3');
+    await press('t');
+    await sees('[4 Trace]');
+    await sees(`trace of ${third!.id}`);
+    await press('2', ENTER);
+    await sees(`id           ${third!.id}`);
+    await press(ENTER);
+    await sees('[4 Trace]');
+    // The trace read done before the store is closed.
+    await sees(/critical path|no anomalies/);
   });
 
   it('audit → a rule\'s violations → the event → its trace, and esc goes back up', async () => {

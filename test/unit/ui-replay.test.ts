@@ -38,6 +38,9 @@ beforeAll(async () => {
     event(7, 'order-t3', 'OrderPlaced', '2025-08-26T17:00:06Z', placed('t3', 'acc-U', 'OTHER', 'BUY')),
     event(8, 'order-t3', 'OrderFilled', '2025-08-26T17:00:07Z', fill('t3', 7, 11.5)),
     event(9, 'order-t1', 'OrderFilled', '2025-08-26T17:00:08Z', fill('t1', 60, 9)),
+    // A stream name holding ', ' (the step lists streams as SQL literals).
+    event(10, 'order-t4, x', 'OrderPlaced', '2025-08-26T17:00:09Z', placed('t4', 'acc-T', 'SYM', 'BUY')),
+    event(11, 'order-t4, x', 'OrderFilled', '2025-08-26T17:00:10Z', fill('t4', 3, 10)),
   ];
   const extra = path.join(dir, 'hand.ndjson');
   fs.writeFileSync(extra, hand.join('\n') + '\n');

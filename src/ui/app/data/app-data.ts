@@ -37,9 +37,6 @@ export class AppData {
   readonly details: Partial<OverviewDetails> & { buckets?: number[] } = {};
 
   /** Events in the store when it was opened. */
-  get events(): number {
-    return this.eventCount;
-  }
   private readonly eventCount: number;
 
   private constructor(

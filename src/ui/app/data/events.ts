@@ -4,6 +4,7 @@
  * full for the detail pane. Nothing here holds more than a page.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { safeJson } from '../../../cli/render.js';
 import { UserError } from '../../../core/errors.js';
 import { formatIsoNs, parseAt, timeLiteral, type At, type StoreBounds } from '../../../replay/at.js';
 import type { Row, Store } from '../../../store/store.js';
@@ -94,9 +95,10 @@ export interface EventRow {
   id: string;
 }
 
-const LIST_COLUMNS = `seq, epoch_ns(ts)::VARCHAR AS tns, type, stream, source, id`;
+/** A list row's columns, read by toRow (the replay screen's cursor event too). */
+export const LIST_COLUMNS = `seq, epoch_ns(ts)::VARCHAR AS tns, type, stream, source, id`;
 
-function toRow(r: Row): EventRow {
+export function toRow(r: Row): EventRow {
   return {
     seq: Number(r.seq),
     ts: typeof r.tns === 'string' ? formatIsoNs(BigInt(r.tns)) : null,
@@ -150,14 +152,7 @@ export interface EventDetail {
   id: string;
 }
 
-const parseJson = (text: unknown): unknown => {
-  if (typeof text !== 'string') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-};
+const parseJson = (text: unknown): unknown => (typeof text === 'string' ? safeJson(text) : null);
 
 const DETAIL_COLUMNS = `e.seq, e.id, e.stream, e.rev, e.type, e.schema_version, epoch_ns(e.ts)::VARCHAR AS tns,
   epoch_ns(e.recorded_ts)::VARCHAR AS rns, e.correlation_id, e.causation_id, e.source, e.data::VARCHAR AS data,

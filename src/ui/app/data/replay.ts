@@ -10,7 +10,7 @@ import { BUILTINS, type BuiltinProjection } from '../../../replay/builtins.js';
 import { builtinDiff, type DiffRow } from '../../../replay/replay-command.js';
 import { sqlString } from '../../../store/sql.js';
 import type { Store } from '../../../store/store.js';
-import type { EventRow } from './events.js';
+import { LIST_COLUMNS, toRow, type EventRow } from './events.js';
 
 /** Streams whose entities a step shows at most (the count says how many there were). */
 export const STEP_STREAMS = 200;
@@ -71,16 +71,18 @@ export function move(cursor: At, event: { seq: number; ts: string | null } | nul
 /** The cursor's last event: the event at seq N, or the latest at or before a time. */
 async function cursorEvent(store: Store, at: At): Promise<EventRow | null> {
   const where = at.kind === 'seq' ? `seq = ${at.seq}` : `${atCondition(at)} ORDER BY ts DESC, seq DESC LIMIT 1`;
-  const [r] = await store.all(`SELECT seq, epoch_ns(ts)::VARCHAR AS tns, type, stream, source, id FROM events WHERE ${where}`);
-  if (!r) return null;
-  return {
-    seq: Number(r.seq),
-    ts: typeof r.tns === 'string' ? formatIsoNs(BigInt(r.tns)) : null,
-    type: String(r.type),
-    stream: (r.stream as string | null) ?? null,
-    source: (r.source as string | null) ?? null,
-    id: String(r.id),
-  };
+  const [r] = await store.all(`SELECT ${LIST_COLUMNS} FROM events WHERE ${where}`);
+  return r ? toRow(r) : null;
+}
+
+/**
+ * The streams the step's events touched, as a literal list of the first STEP_STREAMS (a literal
+ * IN list is filtered in the scan, where a subquery on the step's condition costs a join over
+ * the whole cut), and whether there were more.
+ */
+async function touchedStreams(store: Store, between: string): Promise<{ literals: string[]; partial: boolean }> {
+  const rows = await store.all(`SELECT DISTINCT stream FROM events WHERE (${between}) AND stream IS NOT NULL ORDER BY stream LIMIT ${STEP_STREAMS + 1}`);
+  return { literals: rows.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))), partial: rows.length > STEP_STREAMS };
 }
 
 /** Account and symbol pairs a positions step shows at most (the rest: partial). */
@@ -129,8 +131,11 @@ async function seqsOf(store: Store, table: string, where: string): Promise<strin
   return rows.length ? `seq IN (${rows.map((r) => String(r.seq)).join(', ')})` : 'false';
 }
 
-/** A filter on the positions index for these streams (a literal list): the hash, then the name. */
-const streamsIn = (list: string) => `h IN (${list.split(', ').map((l) => `hash(${l})`).join(', ')}) AND stream IN (${list})`;
+/**
+ * A filter on the positions index for these streams (SQL literals): the hash, then the name. The
+ * literals come as a list, not joined text, since a stream name may itself hold ', '.
+ */
+const streamsIn = (literals: string[]) => `h IN (${literals.map((l) => `hash(${l})`).join(', ')}) AND stream IN (${literals.join(', ')})`;
 
 /**
  * A positions step over the orders that can move a touched position only. A position (account,
@@ -146,19 +151,16 @@ const streamsIn = (list: string) => `h IN (${list.split(', ').map((l) => `hash($
  */
 async function positionsStep(store: Store, def: BuiltinProjection, before: string, after: string, between: string): Promise<{ changes: DiffRow[]; partial: boolean }> {
   const either = `((${before}) OR (${after}))`;
-  // The touched streams as a list first: a literal IN list is filtered in the scan, where a
-  // subquery on the step's condition costs a join over the whole cut.
-  const touched = await store.all(`SELECT DISTINCT stream FROM events WHERE (${between}) AND stream IS NOT NULL ORDER BY stream LIMIT ${STEP_STREAMS + 1}`);
-  if (touched.length === 0) return { changes: [], partial: false };
+  const touched = await touchedStreams(store, between);
+  if (touched.literals.length === 0) return { changes: [], partial: false };
   // Once more if a build that was under way was interrupted (esc, or a step preempting it).
   await positionsIndex(store).catch(() => positionsIndex(store));
-  const touchedList = touched.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))).join(', ');
-  const placed = await seqsOf(store, POSITIONS_INDEX, `placed AND ${streamsIn(touchedList)}`);
+  const placed = await seqsOf(store, POSITIONS_INDEX, `placed AND ${streamsIn(touched.literals)}`);
   const pairs = await store.all(`SELECT DISTINCT data->>'accountId' AS a, data->>'symbol' AS s FROM events
-    WHERE ${placed} AND type = 'OrderPlaced' AND ${either} AND stream IN (${touchedList})
+    WHERE ${placed} AND type = 'OrderPlaced' AND ${either} AND stream IN (${touched.literals.join(', ')})
     ORDER BY a NULLS FIRST, s NULLS FIRST LIMIT ${STEP_POSITIONS + 1}`);
-  if (pairs.length === 0) return { changes: [], partial: touched.length > STEP_STREAMS };
-  const partial = touched.length > STEP_STREAMS || pairs.length > STEP_POSITIONS;
+  if (pairs.length === 0) return { changes: [], partial: touched.partial };
+  const partial = touched.partial || pairs.length > STEP_POSITIONS;
   const shown = pairs.slice(0, STEP_POSITIONS);
   const id = (a: unknown, s: unknown) => JSON.stringify([a ?? null, s ?? null]);
   const wanted = new Set(shown.map((p) => id(p.a, p.s)));
@@ -168,8 +170,8 @@ async function positionsStep(store: Store, def: BuiltinProjection, before: strin
   // The cut conditions name seq or ts (atCondition), columns the pairs index has too.
   const streams = await store.all(`SELECT DISTINCT stream FROM ${PAIRS_INDEX} WHERE h IN (${hashes}) AND (${named}) AND ${either}`);
   if (streams.length === 0) return { changes: [], partial };
-  const list = streams.map((r) => sqlString(String(r.stream))).join(', ');
-  const only = `${await seqsOf(store, POSITIONS_INDEX, streamsIn(list))} AND stream IN (${list})`;
+  const literals = streams.map((r) => sqlString(String(r.stream)));
+  const only = `${await seqsOf(store, POSITIONS_INDEX, streamsIn(literals))} AND stream IN (${literals.join(', ')})`;
   const all = await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`);
   return { changes: all.filter((d) => wanted.has(id(d.key.accountId, d.key.symbol))), partial };
 }
@@ -195,11 +197,10 @@ export async function replayStep(store: Store, def: BuiltinProjection, from: At 
   let changes: DiffRow[];
   let partial = false;
   if (def.keyEvents) {
-    const touched = await store.all(`SELECT DISTINCT stream FROM events WHERE (${between}) AND stream IS NOT NULL ORDER BY stream LIMIT ${STEP_STREAMS + 1}`);
-    partial = touched.length > STEP_STREAMS;
-    const list = touched.slice(0, STEP_STREAMS).map((r) => sqlString(String(r.stream))).join(', ');
-    const only = `stream IN (${list})`;
-    changes = list ? await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`) : [];
+    let literals: string[];
+    ({ literals, partial } = await touchedStreams(store, between));
+    const only = `stream IN (${literals.join(', ')})`;
+    changes = literals.length ? await builtinDiff(store, def, `(${before}) AND ${only}`, `(${after}) AND ${only}`) : [];
   } else if (def.name === 'positions') {
     ({ changes, partial } = await positionsStep(store, def, before, after, between));
   } else {

@@ -154,15 +154,15 @@ export function TimelineScreen({ active, params }: ScreenProps) {
       setMode('jump');
       return true;
     }
-    if (input === 't' && selected) {
-      app.go('trace', { id: selected.id });
-      return true;
-    }
-    if (input === 'r' && selected) {
-      app.go('replay', { seq: selected.seq });
-      return true;
-    }
-    return false;
+    return goKeys(input, selected);
+  };
+
+  /** t: the event's trace, r: replay up to it (from the list and from the detail alike). */
+  const goKeys = (input: string, event: { id: string; seq: number } | null | undefined): boolean => {
+    if (!event || (input !== 't' && input !== 'r')) return false;
+    if (input === 't') app.go('trace', { id: event.id });
+    else app.go('replay', { seq: event.seq });
+    return true;
   };
 
   const editorKeys = (input: string, key: Key): boolean => {
@@ -207,15 +207,7 @@ export function TimelineScreen({ active, params }: ScreenProps) {
       setMode('list');
       return true;
     }
-    if ((key.return || input === 't') && d) {
-      app.go('trace', { id: d.id });
-      return true;
-    }
-    if (input === 'r' && d) {
-      app.go('replay', { seq: d.seq });
-      return true;
-    }
-    return false;
+    return goKeys(key.return ? 't' : input, d);
   };
 
   useScreenKeys('timeline', (input, key) => {
