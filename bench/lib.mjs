@@ -19,7 +19,7 @@ export function measure(cmd, cmdArgs, opts = {}) {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
   const rss = /__RSS_KB=(\d+)/.exec(r.stderr ?? '');
-  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout };
+  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function generate(orders, file) {

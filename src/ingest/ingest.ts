@@ -42,7 +42,12 @@ export interface SourceSummary {
   /** Event stores: the last position read (global position, stream sequence). */
   checkpoint?: string | null;
   /** Event stores: holes in the positions read (a PostgreSQL sequence skips numbers on rollback). */
-  gaps?: { count: number; missing: number; first: string | null };
+  /**
+   * Event stores: holes in the positions read after the checkpoint (count, positions missing,
+   * the first one), the gaps kept open to be read again (`open`, PostgreSQL: transactions were
+   * still running), and the events this read found in gaps left open before (`filled`).
+   */
+  gaps?: { count: number; missing: number; first: string | null; open?: number; filled?: number };
 }
 
 export interface IngestSummary {

@@ -1,5 +1,5 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
-import { RecordAccess, rawFieldExprs } from './mapping.js';
+import { RecordAccess, rawFieldExprs, rowJsonSql, type RecordColumn } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
 
 /**
@@ -11,8 +11,10 @@ export function buildMapSql(
   preset: Preset,
   userMap: Partial<Record<EnvelopeField, string>>,
   ctx: PresetContext,
-  /** The records: a relation with columns pos and line. */
+  /** The records: a relation with columns pos and line (a JSON record), or pos and `columns`. */
   input = 'stage',
+  /** The records are table rows, one stage column per table column, instead of JSON text. */
+  columns?: readonly RecordColumn[],
 ): string {
   const access = new RecordAccess();
   const candidates = { ...preset.candidates };
@@ -47,32 +49,43 @@ export function buildMapSql(
   }
   const allOk = ['preset_reason IS NULL', ...checks.map((c) => c.ok)].join('\n        AND ');
   const reasons = `nullif(concat_ws('; ', preset_reason, ${checks.map((c) => `CASE WHEN NOT (${c.ok}) THEN ${c.reason} END`).join(',\n        ')}), '')`;
-  const sql = `
-  WITH parsed AS (
-    SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+  // JSON records are parsed once into the struct r; table rows give r from their columns (no
+  // JSON text to build or parse) and keep the row (src) for the rejects' raw text.
+  const parsed = columns
+    ? `SELECT pos, s AS src, false AS blank, ${access.fromColumns(columns, 's')} AS r FROM ${input} s`
+    : `SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
-      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM ${input}
-  ), rawv AS (
-    SELECT pos, line, blank, r IS NULL AS unparsable,
-      ${rawCols},
-      ${validation} AS preset_reason
-    FROM parsed
-  ), typed AS (
-    SELECT pos, line, blank, unparsable, preset_reason, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
-      ${typed}
-    FROM rawv
-  )
-  SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank,
-    CASE
+      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM ${input}`;
+  const carried = columns ? 'src' : 'line';
+  const reason = columns
+    ? `CASE WHEN ${allOk} THEN NULL ELSE ${reasons} END`
+    : `CASE
       WHEN blank THEN NULL
       WHEN NOT unparsable AND ${allOk} THEN NULL
       WHEN unparsable THEN CASE WHEN json_valid(line) THEN 'not a JSON object' ELSE 'not valid JSON' END
       WHEN raw_id IS NULL AND raw_type IS NULL THEN CASE WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object' ELSE ${reasons} END
       ELSE ${reasons}
-    END AS reason,
-    line
+    END`;
+  const mapped = `
+  WITH parsed AS (
+    ${parsed}
+  ), rawv AS (
+    SELECT pos, ${carried}, blank, r IS NULL AS unparsable,
+      ${rawCols},
+      ${validation} AS preset_reason
+    FROM parsed
+  ), typed AS (
+    SELECT pos, ${carried}, blank, unparsable, preset_reason, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
+      ${typed}
+    FROM rawv
+  )
+  SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank, ${reason} AS reason, ${carried}
   FROM typed`;
+  // A table row's raw text is only written out for the rows that are rejected.
+  const sql = columns
+    ? `SELECT * EXCLUDE (src), CASE WHEN reason IS NULL THEN NULL ELSE ${rowJsonSql(columns, 'src')} END AS line FROM (${mapped})`
+    : mapped;
   return access.finish(sql);
 }
 

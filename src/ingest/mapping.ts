@@ -45,6 +45,25 @@ export class RecordAccess {
     return `json_transform(${recColumn}, ${sqlString(JSON.stringify(spec))})`;
   }
 
+  /**
+   * The struct r built from the columns of a table row (an event store's) instead of parsed
+   * from a JSON record: the same keys with the same types json_transform would give for the
+   * row as a JSON object, each converted from the column's text by its kind.
+   */
+  fromColumns(columns: readonly RecordColumn[], alias: string): string {
+    const byName = new Map(columns.map((c) => [c.name, c]));
+    const members = [...this.keys].map(([key, type]) => {
+      const c = byName.get(key);
+      const x = c ? `${alias}.${sqlIdent(c.stage)}` : '';
+      let expr: string;
+      if (!c) expr = `NULL::${type}`;
+      else if (type === 'VARCHAR') expr = c.kind === 'json' ? `json_extract_string(${x}, '$')` : x;
+      else expr = columnJson(c, x, true);
+      return `${sqlIdent(key)} := ${expr}`;
+    });
+    return members.length === 0 ? 'NULL' : `struct_pack(${members.join(', ')})`;
+  }
+
   /** Replaces the placeholders left by text() now that every key's type is known. */
   finish(sql: string): string {
     return sql.replace(/\{\{text:((?:(?!\}\}).)+)\}\}/g, (_m, head: string) =>
@@ -53,6 +72,34 @@ export class RecordAccess {
         : `r.${sqlIdent(head)}`,
     );
   }
+}
+
+/**
+ * A column of a table row staged for mapping (stores/postgres.ts): its name in the table, its
+ * column in the stage, and how its text reads: `string` (the value itself), `number` (decimal
+ * text, or NaN / Infinity), `json` (JSON text).
+ */
+export interface RecordColumn {
+  name: string;
+  stage: string;
+  kind: 'string' | 'number' | 'json';
+}
+
+/** A staged column's value as JSON; `asMember`: JSON null becomes SQL NULL, as json_transform reads it. */
+function columnJson(c: RecordColumn, x: string, asMember: boolean): string {
+  switch (c.kind) {
+    case 'string':
+      return `to_json(${x})`;
+    case 'number':
+      return `CASE WHEN json_valid(${x}) THEN ${x}::JSON ELSE to_json(${x}) END`;
+    case 'json':
+      return asMember ? `CASE WHEN ${x} = 'null' THEN NULL ELSE json(${x}) END` : `${x}::JSON`;
+  }
+}
+
+/** The row as a JSON object text (what a reject keeps of it). */
+export function rowJsonSql(columns: readonly RecordColumn[], alias: string): string {
+  return `json_object(${columns.map((c) => `${sqlString(c.name)}, ${columnJson(c, `${alias}.${sqlIdent(c.stage)}`, false)}`).join(', ')})::VARCHAR`;
 }
 
 function jsonPath(keys: readonly string[]): string {

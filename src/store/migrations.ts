@@ -155,6 +155,23 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP TABLE evt_migrate_hashes;
     `,
   },
+  {
+    version: 4,
+    description: 'event stores: gaps still open after a read',
+    sql: `
+      -- Positions lo..hi of an event-store source that a read found missing while transactions
+      -- were still running on the server (a sequence hands out positions before commit, so a
+      -- lower one can commit after a higher one was read). Every later read of the source reads
+      -- them again; a range goes once no transaction older than horizon (the xmax of the read's
+      -- snapshot, PostgreSQL's xid8 as text) still runs, and what filled it has been read.
+      CREATE TABLE source_gaps (
+        source_id INTEGER NOT NULL,
+        lo BIGINT NOT NULL,
+        hi BIGINT NOT NULL,
+        horizon VARCHAR NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

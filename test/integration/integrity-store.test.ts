@@ -159,7 +159,7 @@ describe('chain', () => {
     await ingest(store, 'old2.ndjson', events(10, 200));
     const { head: before, sources } = await verifyStore(store);
     // Back to what a v2 store is: no hashes, no chain.
-    await store.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
+    await store.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DROP TABLE source_gaps; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
       UPDATE evtrail_meta SET value = '2' WHERE key = 'schema_version'`);
     store.close();
     const reopened = await Store.open(db, { readOnly: true });

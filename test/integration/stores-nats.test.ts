@@ -132,6 +132,61 @@ describe.skipIf(skip)('NATS JetStream', () => {
     }
   });
 
+  it('reads CloudEvents in binary mode (ce- headers, the payload as data) like the same events structured', async () => {
+    const bin = `${streamName}_CEB`;
+    await jsm.streams.add({ name: bin, subjects: [`${prefix}ceb.>`] });
+    try {
+      const structured: Record<string, unknown>[] = [];
+      for (const [i, e] of events.slice(0, 12).entries()) {
+        const ce: Record<string, unknown> = { specversion: '1.0', id: e.id, source: `/trading/${e.source}`, type: e.type, subject: e.stream, time: e.ts, correlationid: e.correlation_id };
+        const h = headers();
+        for (const [k, v] of Object.entries(ce)) h.set(`ce-${k}`, String(v));
+        if (i % 3 === 0) {
+          // A text payload: data is the text.
+          h.set('content-type', 'text/plain');
+          ce.datacontenttype = 'text/plain';
+          ce.data = `fill ${i}`;
+          await js.publish(`${prefix}ceb.x`, `fill ${i}`, { headers: h });
+        } else if (i % 3 === 1) {
+          h.set('content-type', 'application/json');
+          ce.datacontenttype = 'application/json';
+          ce.data = e.data;
+          await js.publish(`${prefix}ceb.x`, JSON.stringify(e.data), { headers: h });
+        } else {
+          // Bytes that are not UTF-8: data_base64.
+          const bytes = Uint8Array.of(0xff, 0x00, 0x10, i);
+          h.set('content-type', 'application/octet-stream');
+          ce.datacontenttype = 'application/octet-stream';
+          ce.data_base64 = Buffer.from(bytes).toString('base64');
+          await js.publish(`${prefix}ceb.x`, bytes, { headers: h });
+        }
+        structured.push(ce);
+        // The same event, structured, in a second stream.
+        await js.publish(`${prefix}ceb.structured`, JSON.stringify(ce));
+      }
+      const ingestSubject = async (db: string, subject: string) => {
+        const store = await Store.open(path.join(dir, db), { create: true });
+        try {
+          const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: bin, subject, preset: 'cloudevents', map: {} }));
+          expect(summary.rejected).toBe(0);
+          return (await store.all(`SELECT id, type, stream, evt_iso(ts) AS ts, correlation_id, data::VARCHAR AS data, meta::VARCHAR AS meta FROM events ORDER BY seq`))
+            .map((r) => ({ ...r, data: JSON.parse(String(r.data)), meta: JSON.parse(String(r.meta)) }));
+        } finally {
+          store.close();
+        }
+      };
+      const fromBinary = await ingestSubject('ceb.duckdb', `${prefix}ceb.x`);
+      const fromStructured = await ingestSubject('ces.duckdb', `${prefix}ceb.structured`);
+      expect(fromBinary).toHaveLength(12);
+      expect(fromBinary).toEqual(fromStructured);
+      expect(fromBinary[0]!.data).toBe('fill 0');
+      expect(fromBinary[1]!.data).toEqual(events[1]!.data);
+      expect(fromBinary[1]!.correlation_id).toBe(events[1]!.correlation_id);
+    } finally {
+      await jsm.streams.delete(bin).catch(() => undefined);
+    }
+  });
+
   it('payloads without an id or meta take them from the headers; bad payloads are rejected with their sequence', async () => {
     const edge = `${streamName}_EDGE`;
     await jsm.streams.add({ name: edge, subjects: [`${prefix}edge.>`] });
@@ -163,6 +218,65 @@ describe.skipIf(skip)('NATS JetStream', () => {
       }
     } finally {
       await jsm.streams.delete(edge).catch(() => undefined);
+    }
+  });
+
+  it('payloads with line breaks, a US byte or invalid UTF-8 reach the store whole, split over two readers or not', async () => {
+    const awkward = `${streamName}_AWK`;
+    await jsm.streams.add({ name: awkward, subjects: [`${prefix}awk.>`] });
+    try {
+      const event = (i: number, extra: Record<string, unknown> = {}) => ({ id: `a-${i}`, type: 'T', ts: `2025-08-26T09:30:${String(i % 60).padStart(2, '0')}Z`, data: { i, ...extra } });
+      const payloads: (string | Uint8Array)[] = [];
+      for (let i = 0; i < 40; i++) {
+        switch (i % 5) {
+          case 0: payloads.push(JSON.stringify(event(i), null, 2)); break; // pretty-printed: LF inside
+          case 1: payloads.push(JSON.stringify(event(i)).replace(/,/g, ',\r\n')); break; // CRLF between members
+          case 2: payloads.push(JSON.stringify(event(i, { note: 'a\u001fb' }))); break; // an escaped US stays text
+          case 3: {
+            const [before, after] = JSON.stringify(event(i, { bad: '@@' })).split('@@') as [string, string];
+            payloads.push(Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0xfe]), Buffer.from(after)]));
+            break;
+          }
+          default: payloads.push(JSON.stringify(event(i)));
+        }
+      }
+      // A raw US byte inside a JSON string is invalid JSON: rejected, not split into columns.
+      payloads.push(`{"id":"us","type":"T","ts":"2025-08-26T09:30:00Z","data":{"s":"x\x1fy"}}`);
+      for (const p of payloads) await js.publish(`${prefix}awk.x`, p);
+      const inProcess = path.join(dir, 'awk-in.duckdb');
+      const store = await Store.open(inProcess, { create: true });
+      try {
+        await ingestStore(store, await openStoreSource(NATS_URL, { stream: awkward, map: {} }));
+      } finally {
+        store.close();
+      }
+      // The built CLI reads in worker threads, split in two parts above EVTRAIL_NATS_SPLIT.
+      const split = path.join(dir, 'awk-split.duckdb');
+      const r = cli(['ingest', NATS_URL, '--stream', awkward, '--db', split, '--json'], { env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined, EVTRAIL_NATS_SPLIT: '5' } });
+      expect(r.code, r.stderr).toBe(0);
+      const read = async (file: string) => {
+        const s = await Store.open(file, { readOnly: true });
+        try {
+          return {
+            events: await s.all(`SELECT seq, id, data::VARCHAR AS data, position FROM events ORDER BY seq`),
+            rejects: await s.all(`SELECT source_pos, raw, reason FROM rejects ORDER BY source_pos`),
+          };
+        } finally {
+          s.close();
+        }
+      };
+      const a = await read(inProcess);
+      const b = await read(split);
+      expect(b).toEqual(a);
+      expect(a.events).toHaveLength(40);
+      expect(a.events.map((e) => JSON.parse(String(e.data)).i)).toEqual([...Array(40).keys()]);
+      expect(a.events.map((e) => e.position)).toEqual([...Array(40).keys()].map((i) => String(i + 1)));
+      expect(JSON.parse(String(a.events[2]!.data)).note).toBe('a\u001fb');
+      // Invalid bytes are read as U+FFFD, as a TextDecoder reads them.
+      expect(JSON.parse(String(a.events[3]!.data)).bad).toBe('\ufffd\ufffd');
+      expect(a.rejects).toEqual([{ source_pos: '41', raw: payloads[40], reason: 'not valid JSON' }]);
+    } finally {
+      await jsm.streams.delete(awkward).catch(() => undefined);
     }
   });
 

@@ -1,11 +1,12 @@
 import type { EnvelopeField } from '../../core/envelope.js';
 import { UserError } from '../../core/errors.js';
-import { extendChain } from '../../integrity/chain-store.js';
+import { extendChain, hashEvents } from '../../integrity/chain-store.js';
 import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
 import { markDuplicates, summarize, type IngestSummary, type SourceSummary } from '../ingest.js';
 import { buildMapSql } from '../map-sql.js';
+import type { RecordColumn } from '../mapping.js';
 import type { Preset } from '../presets/preset.js';
 import { CAUSES_TABLE, resolveMessageDbCausation } from './causation.js';
 import { STAGE_TABLE } from './stage.js';
@@ -20,11 +21,27 @@ export interface StoreSource {
   map: Partial<Record<EnvelopeField, string>>;
   /** Settings that identify the reading (layout, subject filter …), kept in sources.mapping. */
   settings: Record<string, unknown>;
-  /** Fills STAGE_TABLE with (pos, line) for every record after `checkpoint`; returns the last position read. */
-  read(store: Store, checkpoint: string | null, progress?: (message: string) => void): Promise<StoreRead>;
+  /**
+   * Fills STAGE_TABLE with every record after the checkpoint, and those in the gaps still open
+   * (PostgreSQL); returns the last position read.
+   */
+  read(store: Store, from: ReadFrom, progress?: (message: string) => void): Promise<StoreRead>;
   resolveCausation?: boolean;
   /** Whether holes in the positions mean something (not with a subject filter: other subjects fill them). */
   reportGaps: boolean;
+}
+
+/** Where a read starts: after the checkpoint, plus the gaps earlier reads left open. */
+export interface ReadFrom {
+  checkpoint: string | null;
+  gaps: readonly OpenGap[];
+}
+
+/** Positions lo..hi found missing while transactions older than horizon still ran (table source_gaps). */
+export interface OpenGap {
+  lo: string;
+  hi: string;
+  horizon: string;
 }
 
 export interface StoreRead {
@@ -33,6 +50,13 @@ export interface StoreRead {
   last: string | null;
   /** Removes what the read left besides the stage (a temp file). */
   cleanup?: () => void | Promise<void>;
+  /**
+   * The server's transactions when the read's snapshot was taken (PostgreSQL 13+): xmin, the
+   * oldest still running, and xmax, the first not yet started (xid8, as text). Equal when none ran.
+   */
+  horizon?: { xmin: string; xmax: string };
+  /** The stage holds table rows, one column each (PostgreSQL), instead of (pos, line) JSON records. */
+  columns?: readonly RecordColumn[];
 }
 
 export interface StoreIngestOptions {
@@ -41,6 +65,8 @@ export interface StoreIngestOptions {
 }
 
 const MAPPED = 'evt_store_mapped';
+/** The gaps to keep open after this read: (lo, hi, horizon). */
+const OPEN_GAPS = 'evt_store_open_gaps';
 
 /**
  * Ingests what an event store holds after the source's checkpoint. The reader stages the rows
@@ -69,33 +95,45 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
   const summary: SourceSummary = {
     source: source.displayName, uri: source.uri, format: source.kind, preset: source.preset.name,
     status: existing ? 'appended' : 'new', ingested: 0, rejected: 0, redelivered: 0, conflicts: 0,
-    firstSeq: null, lastSeq: null, checkpoint, gaps: { count: 0, missing: 0, first: null },
+    firstSeq: null, lastSeq: null, checkpoint, gaps: { count: 0, missing: 0, first: null, open: 0, filled: 0 },
   };
+  const sourceId = existing ? Number(existing.source_id) : Number((await store.all(`SELECT coalesce(max(source_id), 0) + 1 AS n FROM sources`))[0]?.n);
+  const openGaps: OpenGap[] = existing
+    ? (await store.all(`SELECT lo, hi, horizon FROM source_gaps WHERE source_id = ${sourceId} ORDER BY lo`)).map((r) => ({ lo: String(r.lo), hi: String(r.hi), horizon: String(r.horizon) }))
+    : [];
   let read: StoreRead | undefined;
   try {
     options.progress?.(`reading ${source.displayName}`);
-    const got = await source.read(store, checkpoint, options.progress);
+    const got = await source.read(store, { checkpoint, gaps: openGaps }, options.progress);
     read = got;
     if (got.rows === 0 || got.last === null) {
       summary.status = 'unchanged';
+      // Nothing new, and nothing came to fill the open gaps: those whose transactions are over are closed.
+      if (openGaps.length > 0 && got.horizon) {
+        const still = openGaps.filter((g) => BigInt(g.horizon) > BigInt(got.horizon!.xmin));
+        summary.gaps!.open = still.length;
+        if (still.length < openGaps.length) {
+          await store.transaction(async () => {
+            await store.run(`DELETE FROM source_gaps WHERE source_id = ${sourceId} AND horizon::HUGEINT <= ${BigInt(got.horizon!.xmin)}`);
+          });
+        }
+      } else {
+        summary.gaps!.open = openGaps.length;
+      }
       return summarize([summary]);
     }
     summary.checkpoint = got.last;
 
     options.progress?.(`mapping ${source.displayName}`);
-    const mapSql = buildMapSql(source.preset, source.map, { fileName: source.displayName }, STAGE_TABLE);
+    const mapSql = buildMapSql(source.preset, source.map, { fileName: source.displayName }, STAGE_TABLE, got.columns);
     await store.run(`CREATE OR REPLACE TEMP TABLE ${MAPPED} AS
       SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql})`);
-    // Holes in the positions after the checkpoint (a sequence skips numbers on rollback).
-    if (source.reportGaps) {
-      const gaps = (await store.all(`SELECT count(*) FILTER (WHERE pos - prev > 1) AS n, coalesce(sum(pos - prev - 1) FILTER (WHERE pos - prev > 1), 0) AS missing,
-        min(prev + 1) FILTER (WHERE pos - prev > 1) AS first
-      FROM (SELECT pos, lag(pos, 1, ${checkpoint === null ? 0 : BigInt(checkpoint)}) OVER (ORDER BY pos) AS prev FROM ${MAPPED})`))[0]!;
-      summary.gaps = { count: Number(gaps.n), missing: Number(gaps.missing), first: gaps.first === null ? null : String(gaps.first) };
-    }
+    if (source.reportGaps) summary.gaps = await findGaps(store, sourceId, checkpoint, got.horizon);
     await dropStage(store);
-    const sourceId = existing ? Number(existing.source_id) : Number((await store.all(`SELECT coalesce(max(source_id), 0) + 1 AS n FROM sources`))[0]?.n);
-    if (source.resolveCausation) await resolveMessageDbCausation(store, MAPPED, sourceId);
+    if (source.resolveCausation) {
+      options.progress?.(`resolving causation in ${source.displayName}`);
+      await resolveMessageDbCausation(store, MAPPED, sourceId);
+    }
 
     const counts = (await store.all(`SELECT count(*) FILTER (WHERE reason IS NULL) AS ok, count(*) FILTER (WHERE reason IS NOT NULL) AS bad FROM ${MAPPED}`))[0]!;
     summary.ingested = Number(counts.ok);
@@ -118,15 +156,25 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
       // source_pos is the record's position in the store it came from.
       const firstRow = String((await store.all(`SELECT coalesce(min(rowid), 0) AS r FROM ${MAPPED}`))[0]?.r ?? 0);
       const rank = `(m.rowid - ${firstRow} + 1)`;
-      await store.run(`INSERT INTO events
-        SELECT ${seqBase} + ${rank}${summary.rejected > 0 ? ' - coalesce(g.n, 0)' : ''}, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1), m.ts, m.recorded_ts,
-          m.correlation_id, ${source.resolveCausation ? 'coalesce(c.id, m.causation_id::VARCHAR)' : 'm.causation_id'}, m.source, m.data, m.meta,
-          ${sourceId}, m.pos, coalesce(m.position, m.pos), NULL, NULL, NULL
+      const rows = `SELECT ${seqBase} + ${rank}${summary.rejected > 0 ? ' - coalesce(g.n, 0)' : ''} AS seq, m.id, m.stream, m.rev, m.type,
+          coalesce(m.schema_version, 1) AS schema_version, m.ts, m.recorded_ts, m.correlation_id,
+          ${source.resolveCausation ? 'coalesce(c.id, m.causation_id::VARCHAR)' : 'm.causation_id'} AS causation_id, m.source, m.data, m.meta, m.pos, m.position
         FROM ${MAPPED} m
         ${summary.rejected > 0 ? `ASOF LEFT JOIN (SELECT rowid - ${firstRow} + 1 AS r, row_number() OVER (ORDER BY rowid) AS n FROM ${MAPPED} WHERE reason IS NOT NULL) g ON ${rank} > g.r` : ''}
         ${source.resolveCausation ? `LEFT JOIN ${CAUSES_TABLE} c ON c.pos = m.pos` : ''}
-        WHERE m.reason IS NULL`);
+        WHERE m.reason IS NULL`;
+      await store.run(`INSERT INTO events
+        SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
+          ${sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
+        FROM (${rows})`);
+      // Integrity: the same rows' hashes, from the mapped table (scanned by every thread;
+      // the rows this transaction wrote to events would be scanned by one), chained below.
+      await hashEvents(store, rows);
       await store.run(`INSERT INTO rejects SELECT ${sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL ORDER BY pos`);
+      if (source.reportGaps && got.horizon) {
+        await store.run(`DELETE FROM source_gaps WHERE source_id = ${sourceId}`);
+        await store.run(`INSERT INTO source_gaps SELECT ${sourceId}, lo, hi, horizon FROM ${OPEN_GAPS} ORDER BY lo`);
+      }
       const params = { uri: source.uri, kind: source.kind, preset: source.preset.name, mapping, units, cp: got.last, n: summary.ingested };
       if (existing) {
         await store.run(`UPDATE sources SET units = $units, checkpoint = $cp, events = events + $n,
@@ -141,17 +189,50 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
         summary.lastSeq = seqBase + summary.ingested;
         options.progress?.('checking ids');
         await markDuplicates(store, seqBase, [{ sourceId, summary }]);
+        options.progress?.('chaining');
         await extendChain(store, seqBase);
       }
       await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${sourceId}, timezone('UTC', now()), $v, NULL, NULL,
           ${summary.firstSeq ?? 'NULL'}, ${summary.lastSeq ?? 'NULL'}, ${summary.ingested}, ${summary.rejected}, ${summary.redelivered}, ${summary.conflicts})`, { v: VERSION });
+      options.progress?.('committing');
     });
     return summarize([summary]);
   } finally {
     await dropStage(store);
-    await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE};`).catch(() => undefined);
+    await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE}; DROP TABLE IF EXISTS ${OPEN_GAPS};`).catch(() => undefined);
     await read?.cleanup?.();
   }
+}
+
+/**
+ * The holes in what this read found after the checkpoint (a sequence skips a number on
+ * rollback, and hands one out before its transaction commits), and the gaps to keep open into
+ * OPEN_GAPS: the new holes, when transactions were running as the read began (one of them may
+ * still commit a row there), and what is left of the gaps open before, unless every
+ * transaction that could fill them is over (their horizon ≤ the read's xmin: what they wrote
+ * was visible to this read, and read). Rows read from the gaps (pos ≤ checkpoint) are `filled`.
+ */
+async function findGaps(store: Store, sourceId: number, checkpoint: string | null, horizon: StoreRead['horizon']): Promise<NonNullable<SourceSummary['gaps']>> {
+  const cp = checkpoint === null ? 0n : BigInt(checkpoint);
+  await store.run(`CREATE OR REPLACE TEMP TABLE evt_store_holes AS
+    SELECT prev + 1 AS lo, pos - 1 AS hi FROM (SELECT pos, lag(pos, 1, ${cp}) OVER (ORDER BY pos) AS prev FROM ${MAPPED} WHERE pos > ${cp}) WHERE pos - prev > 1`);
+  const running = horizon !== undefined && horizon.xmin !== horizon.xmax;
+  await store.run(`CREATE OR REPLACE TEMP TABLE ${OPEN_GAPS} AS
+    WITH g AS (SELECT lo, hi, horizon FROM source_gaps WHERE source_id = ${sourceId}),
+    cuts AS (
+      SELECT g.lo AS gap, g.horizon, m.pos FROM g JOIN ${MAPPED} m ON m.pos BETWEEN g.lo AND g.hi
+      UNION ALL SELECT lo, horizon, lo - 1 FROM g
+      UNION ALL SELECT lo, horizon, hi + 1 FROM g
+    ), left_over AS (
+      SELECT prev + 1 AS lo, pos - 1 AS hi, horizon FROM (SELECT gap, horizon, pos, lag(pos) OVER (PARTITION BY gap ORDER BY pos) AS prev FROM cuts) WHERE pos - prev > 1
+    )
+    SELECT lo, hi, horizon FROM left_over ${horizon ? `WHERE horizon::HUGEINT > ${BigInt(horizon.xmin)}` : ''}
+    ${running ? `UNION ALL SELECT lo, hi, '${BigInt(horizon.xmax)}' FROM evt_store_holes` : ''}`);
+  const r = (await store.all(`SELECT (SELECT count(*) FROM evt_store_holes) AS n, (SELECT coalesce(sum(hi - lo + 1), 0) FROM evt_store_holes) AS missing,
+    (SELECT min(lo) FROM evt_store_holes) AS first, (SELECT count(*) FROM ${OPEN_GAPS}) AS open,
+    (SELECT count(*) FROM ${MAPPED} WHERE pos <= ${cp}) AS filled`))[0]!;
+  await store.run(`DROP TABLE evt_store_holes`);
+  return { count: Number(r.n), missing: Number(r.missing), first: r.first === null ? null : String(r.first), open: Number(r.open), filled: Number(r.filled) };
 }
 
 /** The stage is a table (filled through the appender) or a view (over a file the reader wrote). */

@@ -1,11 +1,17 @@
-import type { DuckDBAppender } from '@duckdb/node-api';
-import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import type { Preset } from '../presets/preset.js';
 import { candidatesExpr } from '../mapping.js';
+import { sqlString } from '../../store/sql.js';
+import { MAX_LINE_BYTES } from '../readers.js';
 import type { StoreRead } from './ingest-store.js';
+import { readRange, type RangeRequest, type RangeResult } from './nats-range.js';
 import { STAGE_TABLE } from './stage.js';
 
 export interface NatsTarget {
@@ -62,11 +68,8 @@ export function natsError(error: unknown, target: NatsTarget): UserError {
   return new UserError(`NATS at ${target.where}: ${text.split('\n')[0]}`, 'check the URL, --stream and --subject');
 }
 
-/** Messages per pull request. */
-const BATCH = 10_000;
-
-/** The raw messages: payload text, headers as a JSON object (NULL when none), subject. */
-const RAW_TABLE = 'evt_store_nats';
+/** The stage files' rows, read by DuckDB (nats-range.ts writes them). */
+const RAW_VIEW = 'evt_store_nats';
 
 /** The key under which a message's headers ride in its staged record. */
 export const NATS_HEADERS_KEY = '$nats';
@@ -75,18 +78,19 @@ export const NATS_HEADERS_KEY = '$nats';
  * The record for each message, built in SQL over the raw messages: the payload as it is, and
  * for the canonical preset, when the message has headers, the headers spliced in as one more
  * member (`"$nats": {...}`, text concatenation: the payload is not parsed twice). The preset
- * (natsCanonicalPreset) merges them into meta and takes Nats-Msg-Id as the id. CloudEvents
- * payloads (structured mode: the attributes are in the body) are staged as they are. A payload
+ * (natsCanonicalPreset) merges them into meta and takes Nats-Msg-Id as the id. CloudEvents in
+ * structured mode (the attributes in the body) are staged as they are, in binary mode (the
+ * attributes in ce- headers) as the structured event the reader built (nats-range.ts). A payload
  * that is not a JSON object stays as it is, and the mapping rejects it with its stream sequence.
  */
 export function natsRecordSql(preset: string): string {
-  if (preset !== 'canonical') return `SELECT pos, payload AS line FROM ${RAW_TABLE}`;
+  if (preset !== 'canonical') return `SELECT pos, payload AS line FROM ${RAW_VIEW}`;
   return `SELECT pos, CASE
       WHEN headers IS NULL OR NOT starts_with(ltrim(payload), '{') THEN payload
       WHEN starts_with(ltrim(substr(ltrim(payload), 2)), '}') THEN '{"${NATS_HEADERS_KEY}":' || headers || '}'
       ELSE '{"${NATS_HEADERS_KEY}":' || headers || ',' || substr(ltrim(payload), 2)
     END AS line
-    FROM ${RAW_TABLE}`;
+    FROM ${RAW_VIEW}`;
 }
 
 /**
@@ -110,82 +114,100 @@ export function natsCanonicalPreset(base: Preset): Preset {
   };
 }
 
-/** A message's headers as a JSON object text (a header with several values: an array), or null. */
-export function headersJson(msg: Pick<JsMsg, 'headers'>): string | null {
-  const headers = msg.headers;
-  if (!headers) return null;
-  const out: Record<string, string | string[]> = {};
-  for (const key of headers.keys()) {
-    const values = headers.values(key);
-    out[key] = values.length === 1 ? values[0]! : values;
-  }
-  return JSON.stringify(out);
-}
+/** Above this many messages to read, two worker threads read the two halves of the range. */
+const splitMessages = () => Number(process.env.EVTRAIL_NATS_SPLIT) || 100_000;
 
 /**
- * Reads the stream with an ordered consumer, from the message after the checkpoint (or from
+ * Reads the stream with ordered consumers, from the message after the checkpoint (or from
  * --since, or the start) up to the stream's last sequence when the read began: messages
  * published meanwhile are left for the next ingest. Each message is staged with its stream
- * sequence as pos.
+ * sequence as pos. A large read is split by sequence into two parts read at once by two worker
+ * threads (nats-range.ts: the client's parsing is the heavy part of a read); a read from --since
+ * does not know its first sequence, and reads in one part.
  */
 export async function readNats(
   store: Store, target: NatsTarget, preset: Preset, checkpoint: string | null, progress?: (message: string) => void,
 ): Promise<StoreRead> {
-  let nc: NatsConnection;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-nats-'));
+  const cleanup = async () => {
+    await store.run(`DROP VIEW IF EXISTS ${RAW_VIEW}`).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  let done = false;
   try {
-    nc = await connect({ servers: target.servers, timeout: 5000, reconnect: false, name: 'evtrail' });
-  } catch (error) {
-    throw natsError(error, target);
-  }
-  let appender: DuckDBAppender | undefined;
-  let rows = 0;
-  let last: number | null = null;
-  try {
-    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-    const info = await jsm.streams.info(target.stream);
-    const lastSeq = info.state.last_seq;
+    let lastSeq: number;
+    let firstSeq: number;
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ servers: target.servers, timeout: 5000, reconnect: false, name: 'evtrail' });
+    } catch (error) {
+      throw natsError(error, target);
+    }
+    try {
+      const info = await (await jetstreamManager(nc, { timeout: 10_000 })).streams.info(target.stream);
+      lastSeq = info.state.last_seq;
+      firstSeq = info.state.first_seq;
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
     const from = checkpoint === null ? 0 : Number(checkpoint);
-    await store.run(`CREATE OR REPLACE TEMP TABLE ${RAW_TABLE} (pos BIGINT NOT NULL, payload VARCHAR, headers VARCHAR, subject VARCHAR)`);
-    appender = await store.conn.createAppender(RAW_TABLE, 'main', 'temp');
-    if (lastSeq > from) {
-      const js = jetstream(nc, { timeout: 10_000 });
-      const start = checkpoint !== null
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1 }
-        : target.since
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: target.since }
-          : { deliver_policy: DeliverPolicy.All };
-      const consumer = await js.consumers.get(target.stream, { ...start, ...(target.subject ? { filter_subjects: target.subject } : {}) });
-      const pending = (await consumer.info()).num_pending;
-      if (pending > 0) {
-        const decoder = new TextDecoder();
-        const messages = await consumer.consume({ max_messages: BATCH });
-        for await (const m of messages) {
-          if (m.seq > lastSeq) break;
-          appender.appendBigInt(BigInt(m.seq));
-          appender.appendVarchar(decoder.decode(m.data));
-          const h = headersJson(m);
-          if (h === null) appender.appendNull();
-          else appender.appendVarchar(h);
-          appender.appendVarchar(m.subject);
-          appender.endRow();
-          rows++;
-          last = m.seq;
-          if (rows % 100_000 === 0) progress?.(`reading ${target.uri}: ${rows} messages`);
-          if (m.seq >= lastSeq || m.info.pending === 0) break;
-        }
-        await messages.close();
+    if (lastSeq <= from) return { rows: 0, last: null, cleanup };
+    const base = { servers: target.servers, stream: target.stream, subject: target.subject, cloudevents: preset.name === 'cloudevents' };
+    const parts: RangeRequest[] = [];
+    if (checkpoint === null && target.since) {
+      parts.push({ ...base, start: null, since: target.since, end: lastSeq, file: path.join(dir, 'part-1.txt') });
+    } else {
+      const start = Math.max(from + 1, firstSeq);
+      const mid = start + Math.floor((lastSeq - start) / 2);
+      if (lastSeq - start + 1 > splitMessages()) {
+        parts.push({ ...base, start, end: mid, file: path.join(dir, 'part-1.txt') }, { ...base, start: mid + 1, end: lastSeq, file: path.join(dir, 'part-2.txt') });
+      } else {
+        parts.push({ ...base, start, end: lastSeq, file: path.join(dir, 'part-1.txt') });
       }
     }
-    appender.closeSync();
-    appender = undefined;
+    const counts = parts.map(() => 0);
+    const results = await Promise.all(parts.map((part, i) => readPart(part, (rows) => {
+      counts[i] = rows;
+      progress?.(`reading ${target.uri}: ${counts.reduce((a, b) => a + b, 0)} messages`);
+    })));
+    const rows = results.reduce((n, r) => n + r.rows, 0);
+    const last = results.reduce<number | null>((m, r) => (r.last !== null && (m === null || r.last > m) ? r.last : m), null);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ${RAW_VIEW} AS
+      SELECT pos, CASE WHEN kind = 'j' THEN json_extract_string(payload, '$') ELSE payload END AS payload, nullif(headers, '') AS headers, subject
+      FROM read_csv([${parts.map((p) => sqlString(p.file)).join(', ')}], columns={'pos': 'BIGINT', 'kind': 'VARCHAR', 'headers': 'VARCHAR', 'subject': 'VARCHAR', 'payload': 'VARCHAR'},
+        header=false, delim=E'\\x1F', quote='', escape='', new_line='\\n', auto_detect=false, strict_mode=false,
+        max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES})`);
     await store.run(`CREATE OR REPLACE TEMP VIEW ${STAGE_TABLE} AS ${natsRecordSql(preset.name)}`);
-    return { rows, last: last === null ? null : String(last), cleanup: () => store.run(`DROP TABLE IF EXISTS ${RAW_TABLE}`).catch(() => undefined) };
+    done = true;
+    return { rows, last: last === null ? null : String(last), cleanup };
   } catch (error) {
     const e = error as { name?: unknown; code?: unknown };
     if (error instanceof UserError || /Nats|JetStream|NotFound|Timeout|Connection|Request|Protocol|Authori[sz]ation|Permission|NoResponders/i.test(String(e?.name)) || typeof e?.code === 'string') throw natsError(error, target);
     throw error;
   } finally {
-    appender?.closeSync();
-    await nc.close().catch(() => undefined);
+    if (!done) await cleanup();
+  }
+}
+
+/**
+ * One part, in a worker thread when evtrail runs built (dist/), in this thread when it runs
+ * from its TypeScript sources (the tests), where there is no compiled worker to start.
+ */
+async function readPart(part: RangeRequest, progress: (rows: number) => void): Promise<RangeResult> {
+  const script = new URL('./nats-worker.js', import.meta.url);
+  if (!fs.existsSync(script)) return readRange(part, progress);
+  const worker = new Worker(script, { workerData: part });
+  try {
+    return await new Promise<RangeResult>((resolve, reject) => {
+      worker.on('message', (m: { kind: string; rows?: number; result?: RangeResult; name?: string; code?: string; message?: string }) => {
+        if (m.kind === 'progress') progress(m.rows ?? 0);
+        else if (m.kind === 'done') resolve(m.result!);
+        else reject(Object.assign(new Error(m.message), { name: m.name, code: m.code }));
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`JetStream reader stopped (exit ${code})`)));
+    });
+  } finally {
+    await worker.terminate();
   }
 }

@@ -35,7 +35,7 @@ export async function openStoreSource(url: string, flags: StoreSourceFlags): Pro
       kind: 'postgres', uri: target.uri, displayName: target.uri, preset, map: flags.map,
       settings: { schema: layout.schema, table: layout.table },
       resolveCausation: layout.resolveCausation, reportGaps: true,
-      read: (store, checkpoint, progress) => readPostgres(store, target, layout, checkpoint, progress),
+      read: (store, from, progress) => readPostgres(store, target, layout, from, progress),
     };
   }
   if (scheme === 'nats') {
@@ -53,7 +53,7 @@ export async function openStoreSource(url: string, flags: StoreSourceFlags): Pro
     return {
       kind: 'nats', uri: target.uri, displayName: target.uri, preset, map: flags.map,
       settings: { stream: target.stream, subject: target.subject ?? null }, reportGaps: !target.subject && !target.since,
-      read: (store, checkpoint, progress) => readNats(store, target, preset, checkpoint, progress),
+      read: (store, from, progress) => readNats(store, target, preset, from.checkpoint, progress),
     };
   }
   throw new UserError(`${scheme}:// is not an event store evtrail reads`, 'postgres://… or nats://…');
