@@ -10,6 +10,7 @@
 // evtrail runs gives each step's start, reported below the table.
 import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { OUT, ROOT, evtrail, fmt, measure, rmStore } from './lib.mjs';
 
@@ -76,16 +77,18 @@ async function dropNats(stream) {
  * `split`, two processes at once, one from the start to `split`, one from split + 1 to the end.
  */
 function natsDrain(stream, split) {
-  const drain = (from, to) => `
+  const script = path.join(OUT, 'nats-drain.mjs');
+  fs.writeFileSync(script, `
     import { connect } from ${JSON.stringify(mod('@nats-io/transport-node/lib/mod.js'))};
     import { jetstream, DeliverPolicy } from ${JSON.stringify(mod('@nats-io/jetstream/lib/mod.js'))};
+    const [from, to] = process.argv.slice(2).map(Number);
     const nc = await connect({ servers: ${JSON.stringify(NATS_URL)} });
-    const c = await jetstream(nc).consumers.get(${JSON.stringify(stream)}, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: ${from} });
+    const c = await jetstream(nc).consumers.get(${JSON.stringify(stream)}, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
     const msgs = await c.consume({ max_messages: 10000 });
     let n = 0, bytes = 0;
-    for await (const m of msgs) { n++; bytes += m.data.length; if (m.info.pending === 0 || m.seq >= ${to}) break; }
-    await nc.close(); console.log(n, bytes);`;
-  const run = (from, to) => `${JSON.stringify(process.execPath)} --input-type=module -e ${JSON.stringify(drain(from, to))}`;
+    for await (const m of msgs) { n++; bytes += m.data.length; if (m.info.pending === 0 || m.seq >= to) break; }
+    await nc.close(); console.log(n, bytes);`);
+  const run = (from, to) => `${process.execPath} ${script} ${from} ${to}`;
   if (!split) return measure('bash', ['-c', run(1, Number.MAX_SAFE_INTEGER)]);
   return measure('bash', ['-c', `${run(1, split)} & ${run(split + 1, Number.MAX_SAFE_INTEGER)} & wait`]);
 }

@@ -170,7 +170,7 @@ describe.skipIf(skip)('NATS JetStream', () => {
           const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: bin, subject, preset: 'cloudevents', map: {} }));
           expect(summary.rejected).toBe(0);
           return (await store.all(`SELECT id, type, stream, evt_iso(ts) AS ts, correlation_id, data::VARCHAR AS data, meta::VARCHAR AS meta FROM events ORDER BY seq`))
-            .map((r) => ({ ...r, data: JSON.parse(String(r.data)), meta: JSON.parse(String(r.meta)) }));
+            .map((r): Record<string, unknown> => ({ ...r, data: JSON.parse(String(r.data)), meta: JSON.parse(String(r.meta)) }));
         } finally {
           store.close();
         }

@@ -146,62 +146,143 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
       );
     }
 
-    const units = (existing ? Number(existing.units) : 0) + got.rows;
-    await store.transaction(async () => {
-      options.progress?.(`storing ${source.displayName}`);
-      const ingestId = Number((await store.all(`SELECT coalesce(max(ingest_id), 0) + 1 AS n FROM ingests`))[0]?.n);
-      const seqBase = Number((await store.all(`SELECT coalesce(max(seq), 0) AS n FROM events`))[0]?.n);
-      // seq in position order: the mapped rows are in it (the stage is), so a row's seq is its
-      // rank there, less the rejects before it (an as-of join against the few rejects, no sort).
-      // source_pos is the record's position in the store it came from.
-      const firstRow = String((await store.all(`SELECT coalesce(min(rowid), 0) AS r FROM ${MAPPED}`))[0]?.r ?? 0);
-      const rank = `(m.rowid - ${firstRow} + 1)`;
-      const rows = `SELECT ${seqBase} + ${rank}${summary.rejected > 0 ? ' - coalesce(g.n, 0)' : ''} AS seq, m.id, m.stream, m.rev, m.type,
-          coalesce(m.schema_version, 1) AS schema_version, m.ts, m.recorded_ts, m.correlation_id,
-          ${source.resolveCausation ? 'coalesce(c.id, m.causation_id::VARCHAR)' : 'm.causation_id'} AS causation_id, m.source, m.data, m.meta, m.pos, m.position
-        FROM ${MAPPED} m
-        ${summary.rejected > 0 ? `ASOF LEFT JOIN (SELECT rowid - ${firstRow} + 1 AS r, row_number() OVER (ORDER BY rowid) AS n FROM ${MAPPED} WHERE reason IS NOT NULL) g ON ${rank} > g.r` : ''}
-        ${source.resolveCausation ? `LEFT JOIN ${CAUSES_TABLE} c ON c.pos = m.pos` : ''}
-        WHERE m.reason IS NULL`;
-      await store.run(`INSERT INTO events
-        SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
-          ${sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
-        FROM (${rows})`);
-      // Integrity: the same rows' hashes, from the mapped table (scanned by every thread;
-      // the rows this transaction wrote to events would be scanned by one), chained below.
-      await hashEvents(store, rows);
-      await store.run(`INSERT INTO rejects SELECT ${sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL ORDER BY pos`);
-      if (source.reportGaps && got.horizon) {
-        await store.run(`DELETE FROM source_gaps WHERE source_id = ${sourceId}`);
-        await store.run(`INSERT INTO source_gaps SELECT ${sourceId}, lo, hi, horizon FROM ${OPEN_GAPS} ORDER BY lo`);
+    // The mapped rows (in position order: rowid order) are appended in parts of partRows(),
+    // one transaction each with its checkpoint: a crash loses at most the part being written,
+    // and a rerun goes on from the last part committed.
+    const bounds = (await store.all(`SELECT min(rowid) AS lo, max(rowid) AS hi FROM ${MAPPED}`))[0]!;
+    const firstRow = BigInt(String(bounds.lo));
+    const lastRow = BigInt(String(bounds.hi));
+    const size = BigInt(partRows());
+    const parts = Number((lastRow - firstRow) / size) + 1;
+    let units = existing ? Number(existing.units) : 0;
+    let known = existing !== undefined;
+    for (let k = 0; k < parts; k++) {
+      const from = firstRow + BigInt(k) * size;
+      const to = k === parts - 1 ? lastRow : from + size - 1n;
+      const part = await appendPart(store, source, {
+        sourceId, known, mapping, from, to, checkpoint, last: k === parts - 1 ? got.last : null,
+        keepGaps: source.reportGaps && got.horizon !== undefined, resolveCausation: source.resolveCausation ?? false,
+        units, progress: options.progress, label: parts > 1 ? ` (part ${k + 1} of ${parts})` : '',
+      });
+      known = true;
+      units = part.units;
+      if (part.ingested > 0) {
+        summary.firstSeq ??= part.firstSeq;
+        summary.lastSeq = part.lastSeq;
       }
-      const params = { uri: source.uri, kind: source.kind, preset: source.preset.name, mapping, units, cp: got.last, n: summary.ingested };
-      if (existing) {
-        await store.run(`UPDATE sources SET units = $units, checkpoint = $cp, events = events + $n,
-            rejects = (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}), last_ingested_at = timezone('UTC', now())
-          WHERE source_id = ${sourceId}`, { units, cp: got.last, n: summary.ingested });
-      } else {
-        await store.run(`INSERT INTO sources VALUES (${sourceId}, $uri, $kind, $kind, $preset, $mapping, 0, NULL, $units, NULL,
-            $n, (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}), $cp, timezone('UTC', now()), timezone('UTC', now()))`, params);
-      }
-      if (summary.ingested > 0) {
-        summary.firstSeq = seqBase + 1;
-        summary.lastSeq = seqBase + summary.ingested;
-        options.progress?.('checking ids');
-        await markDuplicates(store, seqBase, [{ sourceId, summary }]);
-        options.progress?.('chaining');
-        await extendChain(store, seqBase);
-      }
-      await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${sourceId}, timezone('UTC', now()), $v, NULL, NULL,
-          ${summary.firstSeq ?? 'NULL'}, ${summary.lastSeq ?? 'NULL'}, ${summary.ingested}, ${summary.rejected}, ${summary.redelivered}, ${summary.conflicts})`, { v: VERSION });
-      options.progress?.('committing');
-    });
+      summary.redelivered += part.redelivered;
+      summary.conflicts += part.conflicts;
+    }
     return summarize([summary]);
   } finally {
     await dropStage(store);
     await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE}; DROP TABLE IF EXISTS ${OPEN_GAPS};`).catch(() => undefined);
     await read?.cleanup?.();
   }
+}
+
+/** Rows per part (EVTRAIL_STORE_PART: tests make it small to cover the parts). */
+const partRows = () => Number(process.env.EVTRAIL_STORE_PART) || 2_000_000;
+
+interface PartRequest {
+  sourceId: number;
+  /** Whether the sources row exists (written by an earlier ingest or part). */
+  known: boolean;
+  mapping: string;
+  /** The mapped rows of this part: rowid from..to. */
+  from: bigint;
+  to: bigint;
+  /** The checkpoint the read started from. */
+  checkpoint: string | null;
+  /** The read's last position, for the last part; null for the others (their own last position). */
+  last: string | null;
+  keepGaps: boolean;
+  resolveCausation: boolean;
+  /** Units (records read) of the source before this part. */
+  units: number;
+  progress?: (message: string) => void;
+  label: string;
+}
+
+interface PartResult {
+  ingested: number;
+  firstSeq: number;
+  lastSeq: number;
+  redelivered: number;
+  conflicts: number;
+  units: number;
+}
+
+/**
+ * One transaction: a part's events (seq in position order: its rank among the part's rows, less
+ * the rejects before it, an as-of join against the few rejects, no sort), their hashes, its
+ * rejects, the gaps open up to its checkpoint, the source's row and checkpoint, duplicate marks,
+ * the chain, and the ingests row.
+ */
+async function appendPart(store: Store, source: StoreSource, p: PartRequest): Promise<PartResult> {
+  const inPart = `rowid BETWEEN ${p.from} AND ${p.to}`;
+  const counts = (await store.all(`SELECT count(*) FILTER (WHERE reason IS NULL) AS ok, count(*) FILTER (WHERE reason IS NOT NULL) AS bad,
+    count(*) AS n, max(pos) AS last FROM ${MAPPED} WHERE ${inPart}`))[0]!;
+  const ingested = Number(counts.ok);
+  const rejected = Number(counts.bad);
+  const units = p.units + Number(counts.n);
+  // A part's checkpoint: the read's last position for the last part, else the part's last
+  // position (never below the checkpoint read from: the first part may hold only gap rows).
+  const partLast = BigInt(String(counts.last));
+  const cp = p.last ?? String(p.checkpoint !== null && BigInt(p.checkpoint) > partLast ? BigInt(p.checkpoint) : partLast);
+  const result: PartResult = { ingested, firstSeq: 0, lastSeq: 0, redelivered: 0, conflicts: 0, units };
+  await store.transaction(async () => {
+    p.progress?.(`storing ${source.displayName}${p.label}`);
+    const ingestId = Number((await store.all(`SELECT coalesce(max(ingest_id), 0) + 1 AS n FROM ingests`))[0]?.n);
+    const seqBase = Number((await store.all(`SELECT coalesce(max(seq), 0) AS n FROM events`))[0]?.n);
+    const rank = `(m.rowid - ${p.from} + 1)`;
+    const rows = `SELECT ${seqBase} + ${rank}${rejected > 0 ? ' - coalesce(g.n, 0)' : ''} AS seq, m.id, m.stream, m.rev, m.type,
+        coalesce(m.schema_version, 1) AS schema_version, m.ts, m.recorded_ts, m.correlation_id,
+        ${p.resolveCausation ? 'coalesce(c.id, m.causation_id::VARCHAR)' : 'm.causation_id'} AS causation_id, m.source, m.data, m.meta, m.pos, m.position
+      FROM ${MAPPED} m
+      ${rejected > 0 ? `ASOF LEFT JOIN (SELECT rowid - ${p.from} + 1 AS r, row_number() OVER (ORDER BY rowid) AS n FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart}) g ON ${rank} > g.r` : ''}
+      ${p.resolveCausation ? `LEFT JOIN ${CAUSES_TABLE} c ON c.pos = m.pos` : ''}
+      WHERE m.reason IS NULL AND m.${inPart}`;
+    await store.run(`INSERT INTO events
+      SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
+        ${p.sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
+      FROM (${rows})`);
+    // Integrity: the same rows' hashes, from the mapped table (scanned by every thread;
+    // the rows this transaction wrote to events would be scanned by one), chained below.
+    await hashEvents(store, rows);
+    await store.run(`INSERT INTO rejects SELECT ${p.sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart} ORDER BY pos`);
+    if (p.keepGaps) {
+      await store.run(`DELETE FROM source_gaps WHERE source_id = ${p.sourceId}`);
+      await store.run(`INSERT INTO source_gaps SELECT ${p.sourceId}, lo, hi, horizon FROM ${OPEN_GAPS} WHERE lo <= ${BigInt(cp)} ORDER BY lo`);
+    }
+    if (p.known) {
+      await store.run(`UPDATE sources SET units = $units, checkpoint = $cp, events = events + $n,
+          rejects = (SELECT count(*) FROM rejects WHERE source_id = ${p.sourceId}), last_ingested_at = timezone('UTC', now())
+        WHERE source_id = ${p.sourceId}`, { units, cp, n: ingested });
+    } else {
+      await store.run(`INSERT INTO sources VALUES (${p.sourceId}, $uri, $kind, $kind, $preset, $mapping, 0, NULL, $units, NULL,
+          $n, (SELECT count(*) FROM rejects WHERE source_id = ${p.sourceId}), $cp, timezone('UTC', now()), timezone('UTC', now()))`,
+        { uri: source.uri, kind: source.kind, preset: source.preset.name, mapping: p.mapping, units, cp, n: ingested });
+    }
+    const summary: SourceSummary = {
+      source: source.displayName, uri: source.uri, format: source.kind, preset: source.preset.name, status: 'new',
+      ingested, rejected, redelivered: 0, conflicts: 0, firstSeq: null, lastSeq: null,
+    };
+    if (ingested > 0) {
+      result.firstSeq = seqBase + 1;
+      result.lastSeq = seqBase + ingested;
+      p.progress?.(`checking ids${p.label}`);
+      await markDuplicates(store, seqBase, [{ sourceId: p.sourceId, summary }]);
+      result.redelivered = summary.redelivered;
+      result.conflicts = summary.conflicts;
+      p.progress?.(`chaining${p.label}`);
+      await extendChain(store, seqBase);
+    }
+    await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${p.sourceId}, timezone('UTC', now()), $v, NULL, NULL,
+        ${ingested > 0 ? result.firstSeq : 'NULL'}, ${ingested > 0 ? result.lastSeq : 'NULL'}, ${ingested}, ${rejected}, ${result.redelivered}, ${result.conflicts})`, { v: VERSION });
+    p.progress?.(`committing${p.label}`);
+  });
+  return result;
 }
 
 /**

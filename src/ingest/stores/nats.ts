@@ -200,8 +200,14 @@ async function readPart(part: RangeRequest, progress: (rows: number) => void): P
   try {
     return await new Promise<RangeResult>((resolve, reject) => {
       worker.on('message', (m: { kind: string; rows?: number; result?: RangeResult; name?: string; code?: string; message?: string }) => {
-        if (m.kind === 'progress') progress(m.rows ?? 0);
-        else if (m.kind === 'done') resolve(m.result!);
+        if (m.kind === 'progress') {
+          // The callback throws to stop the ingest (Ctrl-C): a rejection here, not an uncaught throw.
+          try {
+            progress(m.rows ?? 0);
+          } catch (error) {
+            reject(error);
+          }
+        } else if (m.kind === 'done') resolve(m.result!);
         else reject(Object.assign(new Error(m.message), { name: m.name, code: m.code }));
       });
       worker.on('error', reject);

@@ -207,7 +207,14 @@ export async function readPostgres(
         copy.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
         });
-        const timer = setInterval(() => progress?.(`reading ${target.uri}: ${(bytes / 2 ** 20).toFixed(0)} MB of ~${total} rows`), 500);
+        const timer = setInterval(() => {
+          // The callback throws to stop the ingest (Ctrl-C): that ends the copy, not the process.
+          try {
+            progress?.(`reading ${target.uri}: ${(bytes / 2 ** 20).toFixed(0)} MB of ~${total} rows`);
+          } catch (error) {
+            copy.destroy(error as Error);
+          }
+        }, 500);
         try {
           await pipeline(copy, fs.createWriteStream(file));
         } finally {
