@@ -69,11 +69,12 @@ const MAPPED = 'evt_store_mapped';
 const OPEN_GAPS = 'evt_store_open_gaps';
 
 /**
- * Ingests what an event store holds after the source's checkpoint. The reader stages the rows
- * (outside any DuckDB transaction: nothing there is the store's), they are mapped with the
- * preset like file records, then one transaction appends the events, the rejects and the new
- * checkpoint together: a crash or an error at any point leaves the store as it was, and a rerun
- * starts from the last committed checkpoint, so no event is lost or doubled.
+ * Ingests what an event store holds after the source's checkpoint (and in the gaps earlier
+ * reads left open). The reader stages the rows (outside any DuckDB transaction: nothing there
+ * is the store's), they are mapped with the preset like file records, then each part of them
+ * is appended in one transaction with its rejects and its checkpoint: a crash or an error at
+ * any point leaves the store as it was after the last part committed, and a rerun starts from
+ * that checkpoint, so no event is lost or doubled.
  */
 export async function ingestStore(store: Store, source: StoreSource, options: StoreIngestOptions = {}): Promise<IngestSummary> {
   await store.run(MACROS_SQL);
