@@ -77,7 +77,7 @@ export class RecordAccess {
 /**
  * A column of a table row staged for mapping (stores/postgres.ts): its name in the table, its
  * column in the stage, and how its text reads: `string` (the value itself), `number` (decimal
- * text, or NaN / Infinity), `json` (JSON text).
+ * text, or NaN / ±Infinity), `json` (JSON text).
  */
 export interface RecordColumn {
   name: string;
@@ -91,7 +91,8 @@ function columnJson(c: RecordColumn, x: string, asMember: boolean): string {
     case 'string':
       return `to_json(${x})`;
     case 'number':
-      return `CASE WHEN json_valid(${x}) THEN ${x}::JSON ELSE to_json(${x}) END`;
+      // PostgreSQL's NaN and ±Infinity are strings in JSON, as row_to_json writes them.
+      return `CASE WHEN ${x} IN ('NaN', 'Infinity', '-Infinity') THEN to_json(${x}) ELSE ${x}::JSON END`;
     case 'json':
       return asMember ? `CASE WHEN ${x} = 'null' THEN NULL ELSE json(${x}) END` : `${x}::JSON`;
   }

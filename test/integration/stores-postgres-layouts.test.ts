@@ -215,6 +215,53 @@ describe.skipIf(skip)('PostgreSQL layouts', () => {
     }
   });
 
+  it('table: awkward values (separators, quotes, line breaks, NULL and empty, booleans, arrays, NaN) arrive as row_to_json gives them', async () => {
+    const schema = `evt_awk_${crypto.randomBytes(4).toString('hex')}`;
+    schemas.push(schema);
+    await client.query(`CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.log (seq bigserial PRIMARY KEY, event_id text, kind text, at timestamptz, body jsonb, note text,
+        flag boolean, tags text[], score numeric, amount double precision, blob bytea, plain json)`);
+    const values = [
+      ['e1', 'T', '2025-08-26T09:30:00.123456Z', { s: 'a"b,c\n\u001e\u001f\\' }, 'line 1\nline 2\r\n"quoted", \u001e \u001f', true, ['x', 'y,z'], '12.50', 1.5, Buffer.from([0, 1, 255]), '{"k": [1, 2]}'],
+      ['e2', 'T', '2025-08-26T09:30:01Z', null, '', false, [], 'NaN', null, null, null],
+      ['e3', 'T', '2025-08-26T09:30:02Z', { n: null }, null, null, null, null, Number.POSITIVE_INFINITY, null, '"just text"'],
+    ];
+    for (const v of values) {
+      await client.query(`INSERT INTO ${schema}.log (event_id, kind, at, body, note, flag, tags, score, amount, blob, plain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [v[0], v[1], v[2], v[3] === null ? null : JSON.stringify(v[3]), ...v.slice(4)]);
+    }
+    // What the reader gave before it read columns: the row as row_to_json renders it.
+    const reference = (await client.query(`SELECT row_to_json(t)::text AS j FROM ${schema}.log t ORDER BY seq`)).rows.map((r) => JSON.parse(r.j));
+    expect([reference[1].score, reference[2].amount]).toEqual(['NaN', 'Infinity']);
+    const store = await Store.open(path.join(dir, 'awk.duckdb'), { create: true });
+    try {
+      // meta from the whole row: every column, as the mapping read it.
+      const summary = await ingestStore(store, await openStoreSource(PG_URL, {
+        preset: 'table', table: `${schema}.log`, map: { id: 'event_id', type: 'kind', ts: 'at', data: 'body', position: 'seq', source: 'note' },
+      }));
+      expect(summary.rejected).toBe(0);
+      const rows = await store.all(`SELECT id, source, evt_iso(ts) AS ts, data::VARCHAR AS data FROM events ORDER BY seq`);
+      expect(rows.map((r) => r.source)).toEqual(reference.map((r) => (r.note === '' ? null : r.note)));
+      expect(rows.map((r) => (r.data === null ? null : JSON.parse(String(r.data))))).toEqual(reference.map((r) => r.body));
+      expect(rows.map((r) => r.ts)).toEqual(['2025-08-26T09:30:00.123456000Z', '2025-08-26T09:30:01.000000000Z', '2025-08-26T09:30:02.000000000Z']);
+      // Every other column as the mapping sees it: mapped one by one into data.
+      for (const column of ['flag', 'tags', 'score', 'amount', 'blob', 'plain', 'note']) {
+        const other = await Store.open(path.join(dir, `awk-${column}.duckdb`), { create: true });
+        try {
+          await ingestStore(other, await openStoreSource(PG_URL, {
+            preset: 'table', table: `${schema}.log`, map: { id: 'event_id', type: 'kind', ts: 'at', data: column, position: 'seq' },
+          }));
+          const got = (await other.all(`SELECT data::VARCHAR AS data FROM events ORDER BY seq`)).map((r) => (r.data === null ? null : JSON.parse(String(r.data))));
+          expect(got, column).toEqual(reference.map((r) => r[column]));
+        } finally {
+          other.close();
+        }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
   it('table: --preset table without --table or position is a one-line error', () => {
     const db = path.join(dir, 'none.duckdb');
     const noTable = cli(['ingest', PG_URL, '--preset', 'table', '--db', db, '--quiet']);
