@@ -13,6 +13,9 @@ export function infoTables(info: StoreInfo): TableData[] {
     title: 'sources',
     columns: ['source', 'kind', 'format', 'preset', 'events', 'rejects', 'bytes'],
     rows: info.sources.map((s) => [shortUri(s.source), s.kind, s.format, s.preset, s.events, s.rejects, s.bytes]),
+    note: info.sources.filter((s) => s.openGaps > 0)
+      .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`)
+      .join('\n') || undefined,
   };
   const types: TableData = {
     title: 'event types',

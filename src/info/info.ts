@@ -12,9 +12,28 @@ export interface StoreInfo {
   types: number;
   firstTs: string | null;
   lastTs: string | null;
-  sources: { source: string; kind: string; format: string; preset: string; events: number; rejects: number; bytes: number; lastIngestedAt: string }[];
+  sources: SourceInfo[];
   typeCounts: { type: string; events: number; versions: string }[];
   topStreams: { stream: string | null; events: number }[];
+}
+
+export interface SourceInfo {
+  source: string; kind: string; format: string; preset: string; events: number; rejects: number; bytes: number; lastIngestedAt: string;
+  /** Event stores: the last position read, and the gaps below it still read again by each ingest. */
+  checkpoint: string | null; openGaps: number;
+}
+
+/** The sources as their bookkeeping rows say (no scan of the events: the UI's first screen reads it too). */
+export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
+  const rows = await store.all(`SELECT uri, kind, format, preset, events::BIGINT::VARCHAR AS events, rejects::BIGINT::VARCHAR AS rejects,
+      bytes::BIGINT::VARCHAR AS bytes, last_ingested_at::VARCHAR AS at, checkpoint,
+      (SELECT count(*) FROM source_gaps g WHERE g.source_id = s.source_id)::INTEGER AS open_gaps
+    FROM sources s ORDER BY source_id`);
+  return rows.map((s) => ({
+    source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
+    events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
+    checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps),
+  }));
 }
 
 /** What the store holds, in a handful of set-based queries. */
@@ -28,8 +47,6 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
       evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts,
       (SELECT count(*) FROM rejects) AS rejects
     FROM events`))[0]!;
-  const sources = await store.all(`SELECT uri, kind, format, preset, events, rejects, bytes, last_ingested_at::VARCHAR AS at
-    FROM sources ORDER BY source_id`);
   const types = await store.all(`SELECT type, count(*) AS n, string_agg(DISTINCT schema_version::VARCHAR, ',' ORDER BY schema_version::VARCHAR) AS versions
     FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
   const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
@@ -44,10 +61,7 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
     types: Number(totals.types),
     firstTs: (totals.first_ts as string | null) ?? null,
     lastTs: (totals.last_ts as string | null) ?? null,
-    sources: sources.map((s) => ({
-      source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
-      events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
-    })),
+    sources: await sourcesInfo(store),
     typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
     topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),
   };

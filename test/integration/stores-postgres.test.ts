@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, type CanonicalTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource } from '../../src/ingest/stores/open.js';
+import { storeInfo } from '../../src/info/info.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
 import { PG_URL, pgMicros as micros, pgUuid as uuid, skipWithout } from '../servers.js';
@@ -200,6 +201,7 @@ describe.skipIf(skip)('PostgreSQL: Message DB', () => {
       expect(BigInt(d)).toBe(BigInt(b) + 1n);
       expect(first.gaps).toMatchObject({ count: 1, missing: 2, first: b, open: 1, filled: 0 });
       expect((await store.all(`SELECT lo, hi FROM source_gaps ORDER BY lo`)).map((r) => [r.lo, r.hi])).toEqual([[b, d]]);
+      expect((await storeInfo(store)).sources[0]).toMatchObject({ checkpoint: c, openGaps: 1 });
       // b commits, d is rolled back: the next read finds b below its checkpoint.
       await slow.query('COMMIT');
       await doomed.query('ROLLBACK');

@@ -250,6 +250,7 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       FROM (${rows})`);
     // Integrity: the same rows' hashes, from the mapped table (scanned by every thread;
     // the rows this transaction wrote to events would be scanned by one), chained below.
+    p.progress?.(`hashing${p.label}`);
     await hashEvents(store, rows);
     await store.run(`INSERT INTO rejects SELECT ${p.sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart} ORDER BY pos`);
     if (p.keepGaps) {

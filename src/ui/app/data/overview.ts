@@ -5,7 +5,7 @@
  * the first screen's, so they use no macro (the macros are defined after) and no module beyond the store's: times come
  * back as epoch nanoseconds and are formatted here.
  */
-import type { StoreInfo } from '../../../info/info.js';
+import { sourcesInfo, type StoreInfo } from '../../../info/info.js';
 import { formatIsoNs, type StoreBounds } from '../../../replay/at.js';
 import type { Store } from '../../../store/store.js';
 
@@ -52,8 +52,6 @@ export async function readOverview(store: Store): Promise<{ overview: Overview; 
       (SELECT coalesce(sum(redelivered), 0) FROM ingests)::BIGINT::VARCHAR AS redelivered,
       (SELECT coalesce(sum(conflicts), 0) FROM ingests)::BIGINT::VARCHAR AS conflicts
     FROM events`);
-  const sources = await store.all(`SELECT uri, kind, format, preset, events::BIGINT::VARCHAR AS events, rejects::BIGINT::VARCHAR AS rejects,
-      bytes::BIGINT::VARCHAR AS bytes, last_ingested_at::VARCHAR AS at FROM sources ORDER BY source_id`);
   const firstTs = iso(t?.lo);
   const lastTs = iso(t?.hi);
   const info: OverviewInfo = {
@@ -63,10 +61,7 @@ export async function readOverview(store: Store): Promise<{ overview: Overview; 
     conflicts: Number(t?.conflicts ?? 0),
     firstTs,
     lastTs,
-    sources: sources.map((s) => ({
-      source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
-      events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
-    })),
+    sources: await sourcesInfo(store),
   };
   const lastSeq = typeof t?.last_seq === 'string' ? BigInt(t.last_seq) : null;
   return { overview: { info }, bounds: { firstTs, lastTs, lastSeq } };
