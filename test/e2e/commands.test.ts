@@ -106,7 +106,7 @@ describe('evtrail commands (built CLI)', () => {
       lastTs: '2025-08-26T09:31:00.500000000Z',
       sources: [{
         source: fs.realpathSync(file), kind: 'file', format: 'ndjson', preset: 'canonical',
-        events: 5, rejects: 1, bytes: fs.statSync(file).size, lastIngestedAt: expect.any(String),
+        events: 5, rejects: 1, bytes: fs.statSync(file).size, lastIngestedAt: expect.any(String), checkpoint: null, openGaps: 0,
       }],
       typeCounts: [
         { type: 'OrderPlaced', events: 3, versions: '1,2' },
