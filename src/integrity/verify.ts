@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Store } from '../store/store.js';
 import { eventHashSql } from './canonical.js';
 import { linkBlocks, type ChainBlock } from './chain.js';
@@ -41,15 +42,24 @@ export const MAX_PROBLEMS = 100;
 const MAX_BLOCKS_SEARCHED = 8;
 
 /**
- * Recomputes every event's hash (DuckDB, in parallel) and from them the block digests of the
- * store and of each source, links them, and compares everything with what the ingests stored.
- * A block that differs is searched event by event against the stored event hashes, which names
- * the event and says how it differs. Only reads: works on a read-only store.
+ * Blocks digested side by side (one connection each): a block's COPY runs on one DuckDB thread
+ * and its hashing on Node's main thread, so one per core.
+ */
+export function verifyWorkers(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 8));
+}
+
+/**
+ * Recomputes the block digests of the store and of each source from the events (chain-store.ts:
+ * the canonical forms written by DuckDB, hashed per block in Node), links them, and compares
+ * everything with what the ingests stored. A block that differs is searched event by event
+ * against the stored event hashes, which names the event and says how it differs. Only reads:
+ * works on a read-only store.
  */
 export async function verifyStore(store: Store): Promise<VerifyDetails> {
   const started = Date.now();
   const size = await blockSize(store);
-  const digests = await scopedDigests(store, (cond) => `SELECT seq, source_id, ${eventHashSql()} AS hash FROM events WHERE ${cond}`, size);
+  const digests = await scopedDigests(store, size, { workers: verifyWorkers() });
   const recomputed = linkScopes(digests);
   const stored = await storedBlocks(store);
   const problems: IntegrityProblem[] = [];
