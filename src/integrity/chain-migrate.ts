@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import { blockSize, insertBlocks, linkScopes, scopedDigests, storedBlocks, type ScopedDigest } from './chain-store.js';
 import { legacyDigests } from './chain-v1.js';
-import { compareChains, firstBrokenLink } from './verify.js';
+import { compareChains, firstBrokenLink, verifyWorkers } from './verify.js';
 
 /**
  * What a migrated block's digest is set to when its events no longer matched the evtrail-chain/1
@@ -21,7 +21,8 @@ export const MISMATCH_AT_MIGRATION = 'differed-from-evtrail-chain/1-at-migration
  */
 export async function migrateChainToV2(store: Store, from: number): Promise<void> {
   const size = await blockSize(store);
-  const marked: ScopedDigest[] = await scopedDigests(store, size);
+  // The events are committed (the migration writes only chain_blocks): other connections see them.
+  const marked: ScopedDigest[] = await scopedDigests(store, size, { workers: verifyWorkers() });
   if (from >= 3) {
     const old = await storedBlocks(store);
     const legacy = await legacyDigests(store, size);
