@@ -36,6 +36,14 @@ export interface DigestRange {
    * transaction: another connection does not see an ingest's uncommitted events.
    */
   workers?: number;
+  /**
+   * The digests the blocks should have (verify: the stored ones), by `${scope}:${block}`. With
+   * them each block is first written in the table's own order, without a sort (≈ 15 % less CPU):
+   * the records carry their seq, so bytes that hash to the digest of the seq-ordered records are
+   * those records in seq order. A block that does not match is written again sorted by seq, and
+   * that digest is the one returned.
+   */
+  expected?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -66,7 +74,14 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
       units.push({ digest: d, where: `${inBlock(d.block)} AND source_id = ${d.scope}` });
     }
   }
-  const digests = await digestRecords(store, units.map((u) => u.where), range.workers ?? 1);
+  const workers = range.workers ?? 1;
+  const expected = range.expected;
+  const digests = await digestRecords(store, units.map((u) => u.where), workers, expected === undefined);
+  if (expected) {
+    const again = units.flatMap((u, i) => (expected.get(`${u.digest.scope}:${u.digest.block}`) === digests[i] ? [] : [i]));
+    const sorted = await digestRecords(store, again.map((i) => units[i]!.where), workers, true);
+    again.forEach((unit, j) => { digests[unit] = sorted[j]!; });
+  }
   const out: ScopedDigest[] = [];
   units.forEach((u, i) => {
     const d = { ...u.digest, digest: digests[i]! };
@@ -87,7 +102,7 @@ const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\
  * `workers` connections run blocks side by side, and each hashes its last file while DuckDB
  * writes its next one.
  */
-async function digestRecords(store: Store, wheres: readonly string[], workers: number): Promise<string[]> {
+async function digestRecords(store: Store, wheres: readonly string[], workers: number, sorted: boolean): Promise<string[]> {
   if (wheres.length === 0) return [];
   // Private (0700) and removed at the end: the records are the events' content.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-chain-'));
@@ -113,7 +128,7 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
         const i = next < wheres.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${wheres[i]} ORDER BY seq) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${wheres[i]}${sorted ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
           out[done.i] = hashFile(done.file, buffer);
           fs.rmSync(done.file, { force: true });

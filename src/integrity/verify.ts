@@ -59,9 +59,11 @@ export function verifyWorkers(): number {
 export async function verifyStore(store: Store): Promise<VerifyDetails> {
   const started = Date.now();
   const size = await blockSize(store);
-  const digests = await scopedDigests(store, size, { workers: verifyWorkers() });
-  const recomputed = linkScopes(digests);
   const stored = await storedBlocks(store);
+  // The stored digests let each block be written unsorted first (scopedDigests, `expected`).
+  const expected = new Map(stored.map((b) => [`${b.scope}:${b.block}`, b.digest]));
+  const digests = await scopedDigests(store, size, { workers: verifyWorkers(), expected });
+  const recomputed = linkScopes(digests);
   const problems: IntegrityProblem[] = [];
 
   const scopeOf = (list: ScopedBlock[], scope: number) => list.filter((b) => b.scope === scope);
