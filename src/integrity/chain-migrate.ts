@@ -1,14 +1,7 @@
 import type { Store } from '../store/store.js';
 import { blockSize, insertBlocks, linkScopes, scopedDigests, storedBlocks, type ScopedDigest } from './chain-store.js';
-import { legacyDigests } from './chain-v1.js';
+import { MISMATCH_AT_MIGRATION, legacyDigests } from './chain-v1.js';
 import { compareChains, firstBrokenLink, verifyWorkers } from './verify.js';
-
-/**
- * What a migrated block's digest is set to when its events no longer matched the evtrail-chain/1
- * block it replaces: no recomputed digest equals it, so verify reports the block and searches
- * it event by event against the stored event hashes (which the migration keeps).
- */
-export const MISMATCH_AT_MIGRATION = 'differed-from-evtrail-chain/1-at-migration';
 
 /**
  * Migration v4: chain_blocks rebuilt in evtrail-chain/2 from the events, event_hashes kept.

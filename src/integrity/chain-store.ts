@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { chainRecordSql, eventHashSql } from './canonical.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
@@ -104,8 +105,9 @@ const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\
  */
 async function digestRecords(store: Store, wheres: readonly string[], workers: number, sorted: boolean): Promise<string[]> {
   if (wheres.length === 0) return [];
-  // Private (0700) and removed at the end: the records are the events' content.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-chain-'));
+  // Private (0700) and removed at the end: the records are the events' content. It holds up to
+  // two blocks' records per worker (≈ 19 MB each for the generated trading events).
+  const dir = makeTempDir();
   const extra: DuckDBConnection[] = [];
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
@@ -139,13 +141,31 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
       }
     }));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (failed) throw tempWriteError(failed.reason, dir);
     return out;
   } finally {
     for (const conn of extra) conn.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) await store.run(`SET threads = ${threads}`);
   }
+}
+
+function makeTempDir(): string {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-chain-'));
+  } catch (error) {
+    throw new UserError(`cannot create a temporary folder in ${os.tmpdir()} for the hash chain: ${(error as NodeJS.ErrnoException).code ?? firstLine(error)}`,
+      'point TMPDIR at a writable folder with room for a few blocks of events');
+  }
+}
+
+/** A full or unwritable temporary folder is the user's to fix; anything else stays a bug. */
+function tempWriteError(error: unknown, dir: string): unknown {
+  const text = firstLine(error);
+  if (/No space left|Disk quota|Permission denied|Read-only file system|ENOSPC|EACCES|EROFS/i.test(text)) {
+    return new UserError(`cannot write the hash chain's records to ${dir}: ${text}`, 'free some space in TMPDIR, or point TMPDIR at another folder');
+  }
+  return error;
 }
 
 function hashFile(file: string, buffer: Buffer): string {

@@ -13,6 +13,13 @@ import { toBlockDigest, type ScopedDigest } from './chain-store.js';
  */
 export const LEGACY_CHAIN_FORMAT = 'evtrail-chain/1';
 
+/**
+ * What migration v4 (chain-migrate.ts) sets a block's digest to when its events no longer
+ * matched the chain/1 block it replaces: no recomputed digest equals it, so verify reports the
+ * block and searches it event by event against the stored event hashes (which are kept).
+ */
+export const MISMATCH_AT_MIGRATION = 'differed-from-evtrail-chain/1-at-migration';
+
 /** chain/1 digests of the store's blocks and each source's, over the events with seq ≤ upTo (default all). */
 export async function legacyDigests(store: Store, size: number, range: { upTo?: number } = {}): Promise<ScopedDigest[]> {
   const upTo = range.upTo === undefined ? '' : ` AND seq <= ${range.upTo}`;

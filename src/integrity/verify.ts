@@ -1,8 +1,9 @@
 import os from 'node:os';
 import type { Store } from '../store/store.js';
 import { eventHashSql } from './canonical.js';
-import { linkBlocks, type ChainBlock } from './chain.js';
+import { CHAIN_FORMAT, linkBlocks, type ChainBlock } from './chain.js';
 import { STORE_SCOPE, blockSize, linkScopes, scopedDigests, storedBlocks, type ScopedBlock } from './chain-store.js';
+import { LEGACY_CHAIN_FORMAT, MISMATCH_AT_MIGRATION } from './chain-v1.js';
 
 /** One thing verify found wrong; seq/id name the first event concerned when it can. */
 export interface IntegrityProblem {
@@ -74,15 +75,19 @@ export async function verifyStore(store: Store): Promise<VerifyDetails> {
   if (brokenLink) {
     problems.push({ kind: 'chain', seq: brokenLink.firstSeq, message: `block ${brokenLink.block} (seq ${brokenLink.firstSeq}–${brokenLink.lastSeq}): its stored link does not follow from the stored chain: the chain table was edited` });
   }
+  const storedDigest = new Map(theirs.map((b) => [b.block, b.digest]));
   for (const block of bad.slice(0, MAX_BLOCKS_SEARCHED)) {
     const found = await searchBlock(store, block, size);
-    if (found.length > 0) problems.push(...found);
+    // A block that the upgrade to chain/2 found already changed (chain-migrate.ts) says so.
+    const since = storedDigest.get(block) === MISMATCH_AT_MIGRATION
+      ? ` (the block already differed from its ${LEGACY_CHAIN_FORMAT} chain when the store was migrated to ${CHAIN_FORMAT})` : '';
+    if (found.length > 0) problems.push(...found.map((p) => ({ ...p, message: p.message + since })));
     else {
       const lo = block * size + 1;
       const hi = (block + 1) * size;
       problems.push({
         kind: 'chain', seq: lo,
-        message: `block ${block} (seq ${lo}–${hi}) differs from its chain, yet every event in it matches its stored hash: the stored hashes were rewritten too, so the change (an event changed, removed, inserted or reordered) can only be placed in seq ${lo}–${hi}`,
+        message: `block ${block} (seq ${lo}–${hi}) differs from its chain${since}, yet every event in it matches its stored hash: the stored hashes were rewritten too, so the change (an event changed, removed, inserted or reordered) can only be placed in seq ${lo}–${hi}`,
       });
     }
   }

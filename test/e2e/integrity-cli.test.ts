@@ -104,6 +104,12 @@ describe('verify', () => {
     expect(cli(['verify', '--db', db, '--source']).code).toBe(0);
   });
 
+  it('a temporary folder it cannot write is one line and a hint (exit 2), not a stack trace', () => {
+    const r = cli(['verify', '--db', p('s.duckdb')], { env: { ...process.env, NO_COLOR: '1', TMPDIR: p('no-such-tmp') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: cannot create a temporary folder in .*no-such-tmp for the hash chain: ENOENT\nhint: point TMPDIR at a writable folder/);
+  });
+
   it('refuses a --source path that does not exist (exit 2, not a silent ok)', () => {
     const r = cli(['verify', '--db', p('s.duckdb'), '--source', p('no-such-folder')]);
     expect(r.code).toBe(2);

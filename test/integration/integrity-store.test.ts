@@ -229,6 +229,7 @@ describe('migration v4 (evtrail-chain/1 → evtrail-chain/2)', () => {
         const v = await verifyStore(reopened);
         expect(v.ok).toBe(false);
         expect(v.problems.map((p) => [p.kind, p.seq])).toEqual(expected);
+        expect(v.problems[0]!.message).toMatch(/already differed from its evtrail-chain\/1 chain when the store was migrated to evtrail-chain\/2/);
       } finally {
         reopened.close();
       }
