@@ -39,7 +39,8 @@ export interface DigestRange {
   workers?: number;
   /**
    * The digests the blocks should have (verify: the stored ones), by `${scope}:${block}`. With
-   * them each block is first written in the table's own order, without a sort (≈ 15 % less CPU):
+   * them each block is first written in the table's own order, without a sort (the COPYs ≈ 20 %
+   * less CPU, verify ≈ 6 %):
    * the records carry their seq, so bytes that hash to the digest of the seq-ordered records are
    * those records in seq order. A block that does not match is written again sorted by seq, and
    * that digest is the one returned.
