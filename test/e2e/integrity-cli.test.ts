@@ -157,6 +157,13 @@ describe('seal and verify --manifest', () => {
 
     const v = cliJson(['verify', '--db', p('s.duckdb'), '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub')]);
     expect(v).toMatchObject({ ok: true, seal: { signatureValid: true, grown: null, sealedEvents: 50, problems: [] } });
+    // Grown since (its sealed block filled up with events after the seal): still ok.
+    const grown = copyStore(p('s.duckdb'), p('v1-grown.duckdb'));
+    fs.mkdirSync(p('g1'));
+    fs.writeFileSync(p('g1/more.ndjson'), lines(51, 7));
+    expect(cli(['ingest', p('g1/more.ndjson'), '--db', grown]).code).toBe(0);
+    expect(cliJson(['verify', '--db', grown, '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub')]))
+      .toMatchObject({ ok: true, events: 57, seal: { grown: { events: 7, firstSeq: 51, lastSeq: 57 }, problems: [] } });
     // The store's chain and hashes rewritten to match an edit: only the old seal tells, at its block.
     const db = copyStore(p('s.duckdb'), p('v1-rewritten.duckdb'));
     const { eventHashSql } = await import('../../src/integrity/canonical.js');
