@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
+import { CHAIN_FORMAT } from '../integrity/chain.js';
 import { parseAt, type At, type StoreBounds } from '../replay/at.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
@@ -251,9 +252,9 @@ async function chainHead(store: Store, verify: boolean): Promise<ExportManifest[
       const first = result.problems[0];
       throw new CheckFailed(`--verify: the store's events do not match its hash chain (${result.problems.length + result.more} problem(s)${first ? `; first: ${first.message}` : ''}); nothing was exported`);
     }
-    return { head: result.head, verified: true, ok: true };
+    return { head: result.head, verified: true, ok: true, format: CHAIN_FORMAT };
   }
   const { STORE_SCOPE, storedBlocks } = await import('../integrity/chain-store.js');
   const blocks = await storedBlocks(store, `WHERE source_id = ${STORE_SCOPE}`);
-  return { head: blocks.at(-1)?.link ?? null, verified: false, ok: null };
+  return { head: blocks.at(-1)?.link ?? null, verified: false, ok: null, format: CHAIN_FORMAT };
 }

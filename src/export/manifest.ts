@@ -53,9 +53,10 @@ export const manifestSchema = z.object({
    * The exporting store's chain head (src/integrity). A whole export ingested back into a new
    * store gives the same head. By default the head the store kept, as is (verified false, ok
    * null); with --verify recomputed from the events as evtrail verify does (verified and ok true:
-   * a store that does not match its chain is not exported).
+   * a store that does not match its chain is not exported). format: the chain format of the head
+   * (absent in exports made before evtrail-chain/2, whose heads are evtrail-chain/1's).
    */
-  chain: z.object({ head: z.string().nullable(), verified: z.boolean(), ok: z.boolean().nullable() }),
+  chain: z.object({ head: z.string().nullable(), verified: z.boolean(), ok: z.boolean().nullable(), format: z.string().optional() }),
 });
 export type ExportManifest = z.infer<typeof manifestSchema>;
 

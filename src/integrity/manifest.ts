@@ -3,7 +3,8 @@ import type crypto from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { CANONICAL_VERSION } from './canonical.js';
-import { linkBlocks, type ChainBlock } from './chain.js';
+import { CHAIN_FORMAT, linkBlocks, type ChainBlock } from './chain.js';
+import { LEGACY_CHAIN_FORMAT } from './chain-v1.js';
 import { keyFingerprint, sign, verifySignature } from './keys.js';
 import type { VerifyDetails } from './verify.js';
 
@@ -12,11 +13,15 @@ import type { VerifyDetails } from './verify.js';
  * each source's hash and head), signed with Ed25519 over a canonical serialisation: the
  * manifest without "signature" as JSON with keys sorted at every level and no whitespace.
  */
-export const SEAL_FORMAT = 'evtrail-seal/1';
+export const SEAL_FORMAT = 'evtrail-seal/2';
+/** Seals made before evtrail-chain/2: no chain field, their digests are chain/1's. */
+const SEAL_FORMAT_V1 = 'evtrail-seal/1';
 
 export interface SealManifest {
   format: string;
   canonical: string;
+  /** The chain format of the digests and links (absent in evtrail-seal/1: evtrail-chain/1). */
+  chain?: string;
   evtrailVersion: string;
   store: string;
   sealedAt: string;
@@ -44,6 +49,7 @@ export function buildManifest(details: VerifyDetails, storePath: string, key: cr
   const unsigned: SealManifest = {
     format: SEAL_FORMAT,
     canonical: CANONICAL_VERSION,
+    chain: CHAIN_FORMAT,
     evtrailVersion: VERSION,
     store: storePath,
     sealedAt: now.toISOString(),
@@ -78,13 +84,21 @@ export function readManifest(file: string): SealManifest {
     throw new UserError(`${file} is not JSON`, 'pass the manifest written by evtrail seal --out FILE');
   }
   const m = value as Partial<SealManifest> | null;
-  if (!m || typeof m !== 'object' || m.format !== SEAL_FORMAT) {
-    throw new UserError(`${file} is not an evtrail seal (format ${SEAL_FORMAT})`, 'pass the manifest written by evtrail seal --out FILE');
+  if (!m || typeof m !== 'object' || (m.format !== SEAL_FORMAT && m.format !== SEAL_FORMAT_V1)) {
+    throw new UserError(`${file} is not an evtrail seal (format ${SEAL_FORMAT} or ${SEAL_FORMAT_V1})`, 'pass the manifest written by evtrail seal --out FILE');
+  }
+  if (m.format === SEAL_FORMAT && m.chain !== CHAIN_FORMAT) {
+    throw new UserError(`${file}: chain format ${String(m.chain)} is not one this evtrail knows (${CHAIN_FORMAT})`, 'check it with the evtrail version that sealed it');
   }
   if (!Array.isArray(m.blocks) || !Array.isArray(m.sources) || typeof m.blockSize !== 'number' || typeof m.events !== 'number') {
     throw new UserError(`${file}: the seal is incomplete (blocks, sources, blockSize or events missing)`, 'seal the store again');
   }
   return m as SealManifest;
+}
+
+/** The chain format a seal's digests are in. */
+export function sealChainFormat(m: SealManifest): string {
+  return m.format === SEAL_FORMAT_V1 ? LEGACY_CHAIN_FORMAT : m.chain ?? CHAIN_FORMAT;
 }
 
 /** Whether the manifest's links follow from its digests (a signed but malformed seal is not trusted). */

@@ -1,7 +1,8 @@
 import type { Store } from '../store/store.js';
-import { eventHashSql } from './canonical.js';
-import type { BlockDigest } from './chain.js';
-import type { SealManifest } from './manifest.js';
+import type { BlockDigest, ChainBlock } from './chain.js';
+import { STORE_SCOPE, linkScopes, scopedDigests } from './chain-store.js';
+import { LEGACY_CHAIN_FORMAT, legacyDigests } from './chain-v1.js';
+import { sealChainFormat, type SealManifest } from './manifest.js';
 import type { IntegrityProblem, VerifyDetails } from './verify.js';
 
 export interface SealComparison {
@@ -26,11 +27,20 @@ export async function compareWithSeal(store: Store, m: SealManifest, details: Ve
     problems.push({ kind: 'seal', message: `the seal was made with blocks of ${size} events, the store uses ${details.blockSize}` });
     return { problems, grown: null, sealedEvents: m.events, sealedHead: m.head };
   }
-  const now = new Map(details.blocks.map((b) => [b.block, b]));
+  // A seal made before evtrail-chain/2 (evtrail-seal/1) holds chain/1 digests: the store's blocks
+  // up to the sealed last seq are recomputed in that format for it (a SHA-256 per event, as slow
+  // as verify was before chain/2); the comparison is the same.
+  const legacy = sealChainFormat(m) === LEGACY_CHAIN_FORMAT;
+  const blocksNow: ChainBlock[] = legacy
+    ? linkScopes((await legacyDigests(store, size, { upTo: m.lastSeq ?? 0 })).filter((d) => d.scope === STORE_SCOPE))
+    : details.blocks;
+  const headNow = legacy ? blocksNow.at(-1)?.link ?? null : details.head;
+  const now = new Map(blocksNow.map((b) => [b.block, b]));
   const lastSealed = m.blocks.at(-1);
   for (const sealed of m.blocks) {
     let current: BlockDigest | undefined = now.get(sealed.block);
-    if (sealed === lastSealed && current && current.lastSeq > sealed.lastSeq) current = await prefixDigest(store, sealed.block, size, sealed.lastSeq);
+    // (chain/1 blocks were recomputed up to the sealed last seq already.)
+    if (!legacy && sealed === lastSealed && current && current.lastSeq > sealed.lastSeq) current = await prefixDigest(store, sealed.block, size, sealed.lastSeq);
     const same = current && current.digest === sealed.digest && current.events === sealed.events && current.firstSeq === sealed.firstSeq && current.lastSeq === sealed.lastSeq;
     if (same) continue;
     const lo = sealed.block * size + 1;
@@ -63,18 +73,15 @@ export async function compareWithSeal(store: Store, m: SealManifest, details: Ve
   const grown = details.lastSeq !== null && details.lastSeq > sealedLast
     ? { events: Math.max(0, details.events - m.events), firstSeq: sealedLast + 1, lastSeq: details.lastSeq }
     : null;
-  if (problems.length === 0 && !grown && details.head !== m.head) {
-    problems.push({ kind: 'seal', message: `the chain head ${short(details.head)} differs from the sealed head ${short(m.head)}` });
+  if (problems.length === 0 && !grown && headNow !== m.head) {
+    problems.push({ kind: 'seal', message: `the chain head ${short(headNow)} differs from the sealed head ${short(m.head)}` });
   }
   return { problems, grown, sealedEvents: m.events, sealedHead: m.head };
 }
 
 /** The digest of a block's events up to a seq, recomputed from the events. */
-async function prefixDigest(store: Store, block: number, size: number, upTo: number): Promise<BlockDigest> {
-  const row = (await store.all(`SELECT count(*) AS events, min(seq) AS first_seq, max(seq) AS last_seq,
-      sha256(string_agg(h, '' ORDER BY seq)) AS digest
-    FROM (SELECT seq, ${eventHashSql()} AS h FROM events WHERE seq > ${block * size} AND seq <= ${upTo})`))[0]!;
-  return { block, events: Number(row.events), firstSeq: Number(row.first_seq), lastSeq: Number(row.last_seq), digest: String(row.digest) };
+async function prefixDigest(store: Store, block: number, size: number, upTo: number): Promise<BlockDigest | undefined> {
+  return (await scopedDigests(store, size, { above: block * size, upTo })).find((d) => d.scope === STORE_SCOPE && d.block === block);
 }
 
 function short(hash: string | null): string {

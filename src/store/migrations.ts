@@ -4,10 +4,14 @@
  * one transaction, so a store written by an older evtrail opens in a newer one. Never edit a
  * migration that has shipped: add a new one.
  */
+import type { Store } from './store.js';
+
 export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** A step SQL alone cannot do, run after sql in the same transaction (from: the store's version before). */
+  run?: (store: Store, from: number) => Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -157,6 +161,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    description: 'integrity: block digests over the events\' chain records (evtrail-chain/2)',
+    // The digest needs a streaming SHA-256 per block in Node (chain-store.ts), so this step is
+    // code: chain_blocks is rebuilt in the new format, event_hashes stay. A block whose events no
+    // longer match the old chain gets a digest that matches nothing (chain-migrate.ts), so a
+    // store tampered with before the upgrade still fails verify at that block.
+    sql: `INSERT OR REPLACE INTO evtrail_meta VALUES ('chain_format', 'evtrail-chain/2');`,
+    run: async (store, from) => (await import('../integrity/chain-migrate.js')).migrateChainToV2(store, from),
+  },
+  {
+    version: 5,
     description: 'event stores: gaps still open after a read',
     sql: `
       -- Positions lo..hi of an event-store source that a read found missing while transactions

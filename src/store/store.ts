@@ -114,6 +114,7 @@ export class Store {
       for (const migration of MIGRATIONS) {
         if (migration.version <= from) continue;
         await this.conn.run(migration.sql);
+        await migration.run?.(this, from);
       }
       await this.conn.run(
         `INSERT OR REPLACE INTO evtrail_meta VALUES ('schema_version', $v)`,
@@ -149,6 +150,14 @@ export class Store {
   async table(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
     const reader = await this.conn.runAndReadAll(sql);
     return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
+  }
+
+  /**
+   * Another connection to the same database, for work run side by side with this one's (it does
+   * not see this connection's open transaction). The caller closes it.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
   }
 
   private closed = false;

@@ -43,7 +43,7 @@ describe('evtrail export', () => {
     expect(manifest).toMatchObject({ format: 'evtrail-export/1', file_format: 'parquet', first_seq: 1, last_seq: 410 });
     expect(fs.existsSync(path.join(out, 'date=2025-08-26', 'type=OrderPlaced'))).toBe(true);
     // By default the head the store kept, not recomputed.
-    expect(manifest.chain).toEqual({ head: expect.stringMatching(/^[0-9a-f]{64}$/), verified: false, ok: null });
+    expect(manifest.chain).toEqual({ head: expect.stringMatching(/^[0-9a-f]{64}$/), verified: false, ok: null, format: 'evtrail-chain/2' });
     expect(result.chainHead).toBe(manifest.chain.head);
     expect(result.chainOk).toBeNull();
 
@@ -51,7 +51,7 @@ describe('evtrail export', () => {
     const checked = cliJson(['export', '--format', 'parquet', '--out', path.join(dir, 'checked'), '--verify', '--db', db]);
     expect(checked.chainHead).toBe(result.chainHead);
     expect(checked.chainOk).toBe(true);
-    expect(JSON.parse(fs.readFileSync(checked.manifest, 'utf8')).chain).toEqual({ head: result.chainHead, verified: true, ok: true });
+    expect(JSON.parse(fs.readFileSync(checked.manifest, 'utf8')).chain).toEqual({ head: result.chainHead, verified: true, ok: true, format: 'evtrail-chain/2' });
     expect(cliJson(['verify', '--db', db]).head).toBe(result.chainHead);
     expect(leftovers()).toEqual([]);
   });

@@ -104,6 +104,12 @@ describe('verify', () => {
     expect(cli(['verify', '--db', db, '--source']).code).toBe(0);
   });
 
+  it('a temporary folder it cannot write is one line and a hint (exit 2), not a stack trace', () => {
+    const r = cli(['verify', '--db', p('s.duckdb')], { env: { ...process.env, NO_COLOR: '1', TMPDIR: p('no-such-tmp') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: cannot create a temporary folder in .*no-such-tmp for the hash chain: ENOENT\nhint: point TMPDIR at a writable folder/);
+  });
+
   it('refuses a --source path that does not exist (exit 2, not a silent ok)', () => {
     const r = cli(['verify', '--db', p('s.duckdb'), '--source', p('no-such-folder')]);
     expect(r.code).toBe(2);
@@ -127,8 +133,63 @@ describe('seal and verify --manifest', () => {
     const v = cliJson(['verify', '--db', p('s.duckdb'), '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub')]);
     expect(v).toMatchObject({ ok: true, seal: { signatureValid: true, grown: null, sealedEvents: 50 } });
     const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
-    expect(seal).toMatchObject({ format: 'evtrail-seal/1', events: 50, lastSeq: 50, head: v.head, key: { algorithm: 'ed25519' } });
+    expect(seal).toMatchObject({ format: 'evtrail-seal/2', chain: 'evtrail-chain/2', events: 50, lastSeq: 50, head: v.head, key: { algorithm: 'ed25519' } });
     expect(seal.sources[0]).toMatchObject({ uri: p('log.ndjson'), events: 50, bytes: fs.statSync(p('log.ndjson')).size });
+  });
+
+  it('a seal made before evtrail-chain/2 (evtrail-seal/1: digests over the event hashes) is still checked', async () => {
+    const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
+    // The seal as evtrail wrote it then: the block digest is the SHA-256 of the events' hashes (hex, seq order).
+    const instance = await DuckDBInstance.create(p('s.duckdb'), { access_mode: 'READ_ONLY' });
+    const conn = await instance.connect();
+    const hashes = (await conn.runAndReadAll('SELECT hash FROM event_hashes ORDER BY seq')).getRows().map((r) => String(r[0]));
+    conn.closeSync();
+    instance.closeSync();
+    const sha = (x: string) => crypto.createHash('sha256').update(x).digest('hex');
+    const digest = sha(hashes.join(''));
+    const link = sha(`${'0'.repeat(64)}${digest}:0:1:50:50`);
+    const { signature: _signature, chain: _chain, ...rest } = seal;
+    const old = { ...rest, format: 'evtrail-seal/1', head: link, blocks: [{ block: 0, firstSeq: 1, lastSeq: 50, events: 50, digest, link }] };
+    const { canonicalJson } = await import('../../src/integrity/manifest.js');
+    const signature = crypto.sign(null, Buffer.from(canonicalJson(old)), crypto.createPrivateKey(fs.readFileSync(p('audit-key.pem')))).toString('base64');
+    fs.writeFileSync(p('seal-v1.json'), JSON.stringify({ ...old, signature }));
+    expect(link).not.toBe(seal.head);
+
+    const v = cliJson(['verify', '--db', p('s.duckdb'), '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub')]);
+    expect(v).toMatchObject({ ok: true, seal: { signatureValid: true, grown: null, sealedEvents: 50, problems: [] } });
+    // Grown since (its sealed block filled up with events after the seal): still ok.
+    const grown = copyStore(p('s.duckdb'), p('v1-grown.duckdb'));
+    fs.mkdirSync(p('g1'));
+    fs.writeFileSync(p('g1/more.ndjson'), lines(51, 7));
+    expect(cli(['ingest', p('g1/more.ndjson'), '--db', grown]).code).toBe(0);
+    expect(cliJson(['verify', '--db', grown, '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub')]))
+      .toMatchObject({ ok: true, events: 57, seal: { grown: { events: 7, firstSeq: 51, lastSeq: 57 }, problems: [] } });
+    // The store's chain and hashes rewritten to match an edit: only the old seal tells, at its block.
+    const db = copyStore(p('s.duckdb'), p('v1-rewritten.duckdb'));
+    const { eventHashSql } = await import('../../src/integrity/canonical.js');
+    await tamper(db, `UPDATE events SET type = 'OrderCancelled' WHERE seq = 12;
+      UPDATE event_hashes SET hash = (SELECT ${eventHashSql()} FROM events WHERE seq = 12) WHERE seq = 12; DELETE FROM chain_blocks`);
+    const { Store } = await import('../../src/store/store.js');
+    const { insertBlocks, linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
+    const store = await Store.open(db);
+    try {
+      await insertBlocks(store, linkScopes(await scopedDigests(store, 65536)));
+    } finally {
+      store.close();
+    }
+    expect(cli(['verify', '--db', db]).code).toBe(0);
+    const r = cli(['verify', '--db', db, '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub'), '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).problems).toEqual([expect.objectContaining({ kind: 'seal', seq: 1 })]);
+    expect(JSON.parse(r.stdout).problems[0].message).toMatch(/block 0 \(seq 1–50\) differs from the seal: same number of events, other content/);
+  });
+
+  it('a seal in a chain format this evtrail does not know is refused in one line (exit 2)', () => {
+    const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
+    fs.writeFileSync(p('seal-v9.json'), JSON.stringify({ ...seal, chain: 'evtrail-chain/9' }));
+    const r = cli(['verify', '--db', p('s.duckdb'), '--manifest', p('seal-v9.json'), '--pubkey', p('audit-key.pub')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: .*seal-v9\.json: chain format evtrail-chain\/9 is not one this evtrail knows \(evtrail-chain\/2\)\nhint: /);
   });
 
   it('a seal checked with another key fails with a clear line', () => {
@@ -179,15 +240,12 @@ describe('seal and verify --manifest', () => {
       DELETE FROM event_hashes; DELETE FROM chain_blocks;`);
     // The forger rebuilds hashes and blocks with evtrail's own SQL and link function.
     const { eventHashSql } = await import('../../src/integrity/canonical.js');
-    const { linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
+    const { insertBlocks, linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
     const { Store } = await import('../../src/store/store.js');
     const store = await Store.open(db);
     try {
       await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events`);
-      const digests = await scopedDigests(store, (cond) => `SELECT h.seq, e.source_id, h.hash FROM event_hashes h JOIN events e USING (seq) WHERE ${cond}`, 65536);
-      for (const b of linkScopes(digests)) {
-        await store.run(`INSERT INTO chain_blocks VALUES (${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, '${b.digest}', '${b.link}')`);
-      }
+      await insertBlocks(store, linkScopes(await scopedDigests(store, 65536)));
     } finally {
       store.close();
     }

@@ -120,7 +120,7 @@ describe('export → ingest round trip', () => {
     expect(originalChain.head).toMatch(/^[0-9a-f]{64}$/);
     expect(copyChain.head).toBe(originalChain.head);
     // The default records the head the store kept: the one recomputed here.
-    expect(manifest.chain).toEqual({ head: originalChain.head, verified: false, ok: null });
+    expect(manifest.chain).toEqual({ head: originalChain.head, verified: false, ok: null, format: 'evtrail-chain/2' });
 
     // The same export again: nothing new.
     const again = await ingest(back, [path.join(out, 'manifest.json')]);

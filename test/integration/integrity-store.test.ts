@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
-import { canonicalHash } from '../../src/integrity/canonical.js';
+import { canonicalHash, eventHashSql, type CanonicalFields } from '../../src/integrity/canonical.js';
 import { blockOf, digestOf, linkBlocks } from '../../src/integrity/chain.js';
+import { blockSize, insertBlocks, linkScopes } from '../../src/integrity/chain-store.js';
+import { legacyDigests } from '../../src/integrity/chain-v1.js';
 import { verifyStore } from '../../src/integrity/verify.js';
 import { Store } from '../../src/store/store.js';
 import { event, ndjson, tmpDir } from '../helpers.js';
@@ -133,16 +135,15 @@ describe('chain', () => {
           epoch_ns(ts)::VARCHAR AS ts, epoch_ns(recorded_ts)::VARCHAR AS recorded_ts, correlation_id, causation_id, source,
           data::VARCHAR AS data, meta::VARCHAR AS meta FROM events ORDER BY seq`);
       const chainOf = (list: typeof rows): string | null => {
-        const byBlock = new Map<number, { seqs: number[]; hashes: string[] }>();
+        const byBlock = new Map<number, { seq: number; fields: CanonicalFields }[]>();
         for (const { seq, source_id: _source, ...fields } of list) {
           const block = blockOf(Number(seq), 2);
-          const b = byBlock.get(block) ?? { seqs: [], hashes: [] };
-          b.seqs.push(Number(seq));
-          b.hashes.push(canonicalHash(fields as never));
+          const b = byBlock.get(block) ?? [];
+          b.push({ seq: Number(seq), fields: fields as unknown as CanonicalFields });
           byBlock.set(block, b);
         }
         const linked = linkBlocks([...byBlock].map(([block, b]) => ({
-          block, firstSeq: b.seqs[0]!, lastSeq: b.seqs.at(-1)!, events: b.seqs.length, digest: digestOf(b.hashes),
+          block, firstSeq: b[0]!.seq, lastSeq: b.at(-1)!.seq, events: b.length, digest: digestOf(b),
         })));
         return linked.at(-1)?.link ?? null;
       };
@@ -172,6 +173,66 @@ describe('chain', () => {
       expect(v.sources).toEqual(sources);
     } finally {
       reopened.close();
+    }
+  });
+});
+
+/** Turns a store back into what evtrail wrote before evtrail-chain/2 (store schema 3): chain/1 blocks. */
+async function toChainV1(store: Store): Promise<void> {
+  const size = await blockSize(store);
+  const blocks = linkScopes(await legacyDigests(store, size));
+  await store.run(`DELETE FROM chain_blocks; DELETE FROM evtrail_meta WHERE key = 'chain_format'; DROP TABLE source_gaps;
+    UPDATE evtrail_meta SET value = '3' WHERE key = 'schema_version'`);
+  await insertBlocks(store, blocks);
+}
+
+describe('migration v4 (evtrail-chain/1 → evtrail-chain/2)', () => {
+  it('rebuilds the blocks of a chain/1 store: the head a new ingest gives, the event hashes kept', async () => {
+    const { store, db } = await newStore(4);
+    await ingest(store, 'v1a.ndjson', events(13));
+    await ingest(store, 'v1b.ndjson', events(6, 100));
+    const before = await verifyStore(store);
+    const hashes = await store.all(`SELECT seq, hash FROM event_hashes ORDER BY seq`);
+    await toChainV1(store);
+    const v1Head = (await store.all(`SELECT arg_max(link, block) AS head FROM chain_blocks WHERE source_id = 0`))[0]!.head;
+    expect(v1Head).not.toBe(before.head);
+    store.close();
+    const reopened = await Store.open(db, { readOnly: true });
+    try {
+      const v = await verifyStore(reopened);
+      expect(v.ok, JSON.stringify(v.problems)).toBe(true);
+      expect(v.head).toBe(before.head);
+      expect(v.storedHead).toBe(before.head);
+      expect(v.sources).toEqual(before.sources);
+      expect(await reopened.all(`SELECT seq, hash FROM event_hashes ORDER BY seq`)).toEqual(hashes);
+      expect(await reopened.all(`SELECT value FROM evtrail_meta WHERE key = 'chain_format'`)).toEqual([{ value: 'evtrail-chain/2' }]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('does not launder a change made before the upgrade: verify still names the event', async () => {
+    for (const [sql, expected] of [
+      [`UPDATE events SET data = '{"x":1}' WHERE seq = 7`, [['changed', 7]]],
+      // Every event of the last block gone: the block stays in the chain, its events are named.
+      [`DELETE FROM events WHERE seq > 20`, [['removed', 21], ['removed', 22]]],
+      // The event's stored hash rewritten too: the old chain still tells, for its block.
+      [`UPDATE events SET data = '{"x":1}' WHERE seq = 9; UPDATE event_hashes SET hash = (SELECT ${eventHashSql()} FROM events WHERE seq = 9) WHERE seq = 9`, [['chain', 9]]],
+    ] as const) {
+      const { store, db } = await newStore(4);
+      await ingest(store, `pre${n}.ndjson`, events(22));
+      await toChainV1(store);
+      await store.run(sql);
+      store.close();
+      const reopened = await Store.open(db, { readOnly: true });
+      try {
+        const v = await verifyStore(reopened);
+        expect(v.ok).toBe(false);
+        expect(v.problems.map((p) => [p.kind, p.seq])).toEqual(expected);
+        expect(v.problems[0]!.message).toMatch(/already differed from its evtrail-chain\/1 chain when the store was migrated to evtrail-chain\/2/);
+      } finally {
+        reopened.close();
+      }
     }
   });
 });
@@ -221,6 +282,22 @@ describe('tampering is found at its seq', () => {
     // The replaced hash is not the edited event's, so the event is still named; a hash
     // rewritten to the right value is the next case.
     expect(v.problems[0]).toMatchObject({ seq: 9 });
+  });
+
+  it('events stored out of seq order but unchanged: ok (a block is written again sorted before it counts as different)', async () => {
+    const { store } = await newStore(4);
+    try {
+      await ingest(store, 'order.ndjson', events(20));
+      const before = await verifyStore(store);
+      // The same rows, physically in reverse seq order.
+      await store.run(`CREATE TEMP TABLE rev AS SELECT * FROM events ORDER BY seq DESC; DELETE FROM events; INSERT INTO events SELECT * FROM rev ORDER BY seq DESC`);
+      expect((await store.all(`SELECT seq FROM events LIMIT 1`))[0]!.seq).toBe('20');
+      const v = await verifyStore(store);
+      expect(v.ok, JSON.stringify(v.problems)).toBe(true);
+      expect(v.head).toBe(before.head);
+    } finally {
+      store.close();
+    }
   });
 
   it('an event and its stored hash both rewritten consistently: the block range is named', async () => {

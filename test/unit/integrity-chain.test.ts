@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes, canonicalHash, type CanonicalFields } from '../../src/integrity/canonical.js';
-import { BLOCK_SIZE, GENESIS, blockOf, digestOf, linkBlocks, linkOf } from '../../src/integrity/chain.js';
+import { BLOCK_SIZE, GENESIS, blockOf, digestOf, legacyDigestOf, linkBlocks, linkOf } from '../../src/integrity/chain.js';
 import { generateKeyPair } from '../../src/integrity/keys.js';
 import { canonicalJson, checkSignature, manifestLinksConsistent, type SealManifest } from '../../src/integrity/manifest.js';
 import { compareChains, firstBrokenLink } from '../../src/integrity/verify.js';
@@ -33,10 +33,31 @@ describe('canonical form', () => {
   });
 });
 
+describe('block digest (evtrail-chain/2)', () => {
+  const e = (seq: number, id: string) => ({ seq, fields: { ...base, id } });
+
+  it('is the SHA-256 of "<seq>:<canonical form>\\n" per event, in the order given', () => {
+    const text = `7:${canonicalBytes({ ...base, id: 'a' }).toString('utf8')}\n8:${canonicalBytes({ ...base, id: 'b' }).toString('utf8')}\n`;
+    expect(digestOf([e(7, 'a'), e(8, 'b')])).toBe(sha(text));
+    expect(text.startsWith('7:1,11,7,1,1,19,-,-,-,-,11,-\naOrderPlacedorder-1')).toBe(true);
+  });
+
+  it('depends on the order of the events and on their seqs', () => {
+    expect(digestOf([e(1, 'a'), e(2, 'b')])).not.toBe(digestOf([e(1, 'b'), e(2, 'a')]));
+    // Same forms in the same order, one seq renumbered inside the block's bounds.
+    expect(digestOf([e(1, 'a'), e(2, 'b'), e(3, 'c')])).not.toBe(digestOf([e(1, 'a'), e(1, 'b'), e(3, 'c')]));
+  });
+
+  it('is not chain/1\'s digest over the event hashes', () => {
+    expect(digestOf([e(1, 'a')])).not.toBe(legacyDigestOf([canonicalHash({ ...base, id: 'a' })]));
+    expect(legacyDigestOf([sha('a'), sha('b')])).toBe(sha(sha('a') + sha('b')));
+  });
+});
+
 describe('chain', () => {
   const blocks = [
-    { block: 0, firstSeq: 1, lastSeq: 4, events: 4, digest: digestOf([sha('a'), sha('b'), sha('c'), sha('d')]) },
-    { block: 1, firstSeq: 5, lastSeq: 6, events: 2, digest: digestOf([sha('e'), sha('f')]) },
+    { block: 0, firstSeq: 1, lastSeq: 4, events: 4, digest: sha('block 0') },
+    { block: 1, firstSeq: 5, lastSeq: 6, events: 2, digest: sha('block 1') },
   ];
 
   it('links each block onto the previous link, from 64 zeros', () => {
@@ -46,8 +67,7 @@ describe('chain', () => {
     expect(linkOf(chain[0]!.link, blocks[1]!)).toBe(chain[1]!.link);
   });
 
-  it('depends on the order of the event hashes and on the block bounds', () => {
-    expect(digestOf([sha('a'), sha('b')])).not.toBe(digestOf([sha('b'), sha('a')]));
+  it('depends on the block bounds', () => {
     expect(linkBlocks([{ ...blocks[0]!, lastSeq: 5 }])[0]!.link).not.toBe(linkBlocks([blocks[0]!])[0]!.link);
   });
 
