@@ -36,8 +36,10 @@ export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
   }));
 }
 
-/** What the store holds, in a handful of set-based queries. */
-export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
+/** The store's totals: one pass over the events (what the audit report's scope needs). */
+export type StoreTotals = Pick<StoreInfo, 'events' | 'rejects' | 'redelivered' | 'conflicts' | 'streams' | 'types' | 'firstTs' | 'lastTs'>;
+
+export async function storeTotals(store: Store): Promise<StoreTotals> {
   await store.run(MACROS_SQL);
   const totals = (await store.all(`SELECT
       count(*) AS events,
@@ -47,12 +49,7 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
       evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts,
       (SELECT count(*) FROM rejects) AS rejects
     FROM events`))[0]!;
-  const types = await store.all(`SELECT type, count(*) AS n, string_agg(DISTINCT schema_version::VARCHAR, ',' ORDER BY schema_version::VARCHAR) AS versions
-    FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
-  const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
   return {
-    store: store.path,
-    schemaVersion: await store.schemaVersion(),
     events: Number(totals.events),
     rejects: Number(totals.rejects),
     redelivered: Number(totals.redelivered),
@@ -61,6 +58,19 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
     types: Number(totals.types),
     firstTs: (totals.first_ts as string | null) ?? null,
     lastTs: (totals.last_ts as string | null) ?? null,
+  };
+}
+
+/** What the store holds, in a handful of set-based queries. */
+export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
+  const totals = await storeTotals(store);
+  const types = await store.all(`SELECT type, count(*) AS n, string_agg(DISTINCT schema_version::VARCHAR, ',' ORDER BY schema_version::VARCHAR) AS versions
+    FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
+  const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
+  return {
+    store: store.path,
+    schemaVersion: await store.schemaVersion(),
+    ...totals,
     sources: await sourcesInfo(store),
     typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
     topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),

@@ -1,6 +1,6 @@
 /**
  * Fills the report model from the store: the audit (the same loadCatalog / planAudit /
- * runAudit as `evtrail audit`, keeping a few violations per rule as evidence), storeInfo, the
+ * runAudit as `evtrail audit`, keeping a few violations per rule as evidence), storeTotals, the
  * sources' hashes, the integrity check, the schema summary, the events chart and the traces.
  * All the heavy work is set-based SQL; JavaScript only sees small results.
  */
@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
 import { fails, type AuditPlan } from '../audit/plan.js';
 import { runAudit, type AuditResult } from '../audit/run.js';
-import { storeInfo } from '../info/info.js';
+import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
@@ -43,7 +43,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
   const { request, catalog, plan } = options;
   // Integrity first: it reads the store as stored, before the audit adds its temp tables.
   const integrity = request.verify ? await checkIntegrity(store) : { checked: false as const, reason: 'not asked (--no-verify)' };
-  const info = await storeInfo(store, 1000);
+  const info = await storeTotals(store);
   const sources = await sourceRows(store);
   const result = await runAudit(store, catalog, plan);
   const audit = auditSection(result, request.samples);
