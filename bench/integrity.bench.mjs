@@ -23,7 +23,7 @@ async function toChainV1(db) {
   const store = await Store.open(db);
   try {
     const blocks = linkScopes(await legacyDigests(store, await blockSize(store)));
-    await store.run(`DELETE FROM chain_blocks; DELETE FROM evtrail_meta WHERE key = 'chain_format';
+    await store.run(`DELETE FROM chain_blocks; DELETE FROM evtrail_meta WHERE key = 'chain_format'; DROP TABLE source_gaps;
       UPDATE evtrail_meta SET value = '3' WHERE key = 'schema_version'`);
     await insertBlocks(store, blocks);
     await store.run('CHECKPOINT');
@@ -36,7 +36,7 @@ async function toChainV1(db) {
 async function downgrade(db) {
   const inst = await DuckDBInstance.create(db);
   const c = await inst.connect();
-  await c.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
+  await c.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DROP TABLE source_gaps; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
     UPDATE evtrail_meta SET value = '2' WHERE key = 'schema_version'; CHECKPOINT`);
   c.closeSync();
   inst.closeSync();
