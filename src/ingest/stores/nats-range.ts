@@ -104,7 +104,7 @@ export function rawSafe(data: Uint8Array): boolean {
  * written (the write runs on libuv's thread pool, off this thread), and no message allocates
  * anything of its own but the text of its line's head.
  */
-class StageWriter {
+export class StageWriter {
   private buffers = [Buffer.allocUnsafe(FLUSH_BYTES), Buffer.allocUnsafe(FLUSH_BYTES)];
   private current = 0;
   private offset = 0;
@@ -119,18 +119,13 @@ class StageWriter {
    */
   line(head: string, payload?: Uint8Array): Promise<void> | undefined {
     const need = Buffer.byteLength(head) + (payload?.length ?? 0) + 1;
-    if (this.offset + need > FLUSH_BYTES) return this.flush().then(() => this.append(head, payload, need));
-    this.append(head, payload, need);
+    if (need > FLUSH_BYTES) return this.alone(head, payload);
+    if (this.offset + need > FLUSH_BYTES) return this.flush().then(() => this.append(head, payload));
+    this.append(head, payload);
     return undefined;
   }
 
-  private async append(head: string, payload: Uint8Array | undefined, need: number): Promise<void> {
-    if (need > FLUSH_BYTES) {
-      // A message larger than a buffer goes out on its own.
-      await this.writing;
-      this.writing = this.handle.write(Buffer.concat([Buffer.from(head), payload ?? new Uint8Array(0), NEWLINE]));
-      return;
-    }
+  private append(head: string, payload: Uint8Array | undefined): void {
     const buf = this.buffers[this.current]!;
     this.offset += buf.write(head, this.offset);
     if (payload) {
@@ -138,6 +133,13 @@ class StageWriter {
       this.offset += payload.length;
     }
     buf[this.offset++] = LF;
+  }
+
+  /** A line larger than a buffer (JetStream allows up to 64 MB messages) goes out on its own. */
+  private async alone(head: string, payload: Uint8Array | undefined): Promise<void> {
+    await this.flush();
+    await this.writing;
+    this.writing = this.handle.write(Buffer.concat([Buffer.from(head), payload ?? new Uint8Array(0), NEWLINE]));
   }
 
   async flush(): Promise<void> {
