@@ -148,7 +148,7 @@ export async function run({ args }) {
 ${table}
 
 The CLI time includes start-up, reading, mapping, duplicate-id marking, the hash chain and the
-one transaction that appends events and checkpoint together. Where each step began:
+transaction that appends events and checkpoint together (one per part of 2M rows: one here). Where each step began:
 ${stepLines}
 
 PostgreSQL is read with COPY (CSV of the table's columns, no JSON rendered on the server) over
