@@ -54,3 +54,21 @@ export const pgUuid = (id: string): string => {
 
 /** PostgreSQL keeps microseconds: the seeds write times cut to them, the store reads them back exactly. */
 export const pgMicros = (ts: string): string => ts.slice(0, 26);
+
+/** Message DB's messages table (message-db/message-db, database/tables/messages.sql and its indexes). */
+export function messageDbDdl(schema: string): string {
+  return `CREATE SCHEMA ${schema};
+    CREATE TABLE ${schema}.messages (
+      global_position bigserial NOT NULL,
+      position bigint NOT NULL,
+      time TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
+      stream_name text NOT NULL,
+      type text NOT NULL,
+      data jsonb,
+      metadata jsonb,
+      id UUID NOT NULL DEFAULT gen_random_uuid()
+    );
+    ALTER TABLE ${schema}.messages ADD PRIMARY KEY (global_position) NOT DEFERRABLE INITIALLY IMMEDIATE;
+    CREATE UNIQUE INDEX ON ${schema}.messages (id);
+    CREATE UNIQUE INDEX ON ${schema}.messages (stream_name, position);`;
+}

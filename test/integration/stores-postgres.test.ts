@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, type CanonicalTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource } from '../../src/ingest/stores/open.js';
-import { storeInfo } from '../../src/info/info.js';
 import { Store } from '../../src/store/store.js';
 import { cli, tmpDir } from '../helpers.js';
-import { PG_URL, pgMicros as micros, pgUuid as uuid, skipWithout } from '../servers.js';
+import { PG_URL, messageDbDdl, pgMicros as micros, pgUuid as uuid, skipWithout } from '../servers.js';
 
 /**
  * Message DB read from the real PostgreSQL (127.0.0.1:5432): a schema of our own per run with
@@ -18,23 +17,6 @@ import { PG_URL, pgMicros as micros, pgUuid as uuid, skipWithout } from '../serv
  */
 const skip = await skipWithout('postgres', 'stores-postgres');
 
-/** Message DB's messages table (message-db/message-db, database/tables/messages.sql and its indexes). */
-function messageDbDdl(schema: string): string {
-  return `CREATE SCHEMA ${schema};
-    CREATE TABLE ${schema}.messages (
-      global_position bigserial NOT NULL,
-      position bigint NOT NULL,
-      time TIMESTAMP WITHOUT TIME ZONE DEFAULT (now() AT TIME ZONE 'utc') NOT NULL,
-      stream_name text NOT NULL,
-      type text NOT NULL,
-      data jsonb,
-      metadata jsonb,
-      id UUID NOT NULL DEFAULT gen_random_uuid()
-    );
-    ALTER TABLE ${schema}.messages ADD PRIMARY KEY (global_position) NOT DEFERRABLE INITIALLY IMMEDIATE;
-    CREATE UNIQUE INDEX ON ${schema}.messages (id);
-    CREATE UNIQUE INDEX ON ${schema}.messages (stream_name, position);`;
-}
 
 
 interface Seeded {
@@ -172,71 +154,6 @@ describe.skipIf(skip)('PostgreSQL: Message DB', () => {
     // The same as one uninterrupted ingest of everything.
     const whole = await ingest('whole.duckdb');
     expect(third.rows).toEqual(whole.rows);
-  });
-
-  it('a message committed after a later one was read is read by the next ingest, not lost; a rolled-back gap closes', async () => {
-    const lateSchema = `evt_mdb_late_${crypto.randomBytes(4).toString('hex')}`;
-    await client.query(messageDbDdl(lateSchema));
-    const insert = async (c: pg.Client, stream: string) => (await c.query<{ global_position: string }>(
-      `INSERT INTO ${lateSchema}.messages (position, stream_name, type, data, id) VALUES (0, $1, 'T', '{}', gen_random_uuid()) RETURNING global_position`, [stream],
-    )).rows[0]!.global_position;
-    const slow = new pg.Client({ connectionString: PG_URL });
-    const doomed = new pg.Client({ connectionString: PG_URL });
-    await slow.connect();
-    await doomed.connect();
-    const store = await Store.open(path.join(dir, 'late.duckdb'), { create: true });
-    try {
-      const read = async () => (await ingestStore(store, await openStoreSource(url, { preset: 'messagedb', schema: lateSchema, map: {} }))).sources[0]!;
-      const a = await insert(client, 'a-1');
-      // Two writers take the next positions and have not committed; a later position commits.
-      await slow.query('BEGIN');
-      const b = await insert(slow, 'b-1');
-      await doomed.query('BEGIN');
-      const d = await insert(doomed, 'd-1');
-      const c = await insert(client, 'c-1');
-      expect(BigInt(c)).toBeGreaterThan(BigInt(d));
-      const first = await read();
-      expect(first.ingested).toBe(2);
-      expect(first.checkpoint).toBe(c);
-      expect(BigInt(d)).toBe(BigInt(b) + 1n);
-      expect(first.gaps).toMatchObject({ count: 1, missing: 2, first: b, open: 1, filled: 0 });
-      expect((await store.all(`SELECT lo, hi FROM source_gaps ORDER BY lo`)).map((r) => [r.lo, r.hi])).toEqual([[b, d]]);
-      expect((await storeInfo(store)).sources[0]).toMatchObject({ checkpoint: c, openGaps: 1 });
-      // b commits, d is rolled back: the next read finds b below its checkpoint.
-      await slow.query('COMMIT');
-      await doomed.query('ROLLBACK');
-      const second = await read();
-      expect(second.status).toBe('appended');
-      expect(second.ingested).toBe(1);
-      expect(second.gaps).toMatchObject({ count: 0, filled: 1 });
-      // What is left of the gap is d's position, until the read knows d's transaction is over.
-      if (second.gaps!.open) expect((await store.all(`SELECT lo, hi FROM source_gaps`)).map((r) => [r.lo, r.hi])).toEqual([[d, d]]);
-      const rows = await store.all(`SELECT seq, stream, position FROM events ORDER BY seq`);
-      expect(rows.map((r) => [r.stream, r.position])).toEqual([['a-1', a], ['c-1', c], ['b-1', b]]);
-      // d's gap closes once no transaction that was running at that read still runs (other
-      // tests' transactions on the same server may delay it a little).
-      let open = Number(second.gaps!.open);
-      for (let i = 0; i < 50 && open > 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const again = await read();
-        expect(again.ingested).toBe(0);
-        open = Number(again.gaps!.open);
-      }
-      expect(open).toBe(0);
-      expect(await store.all(`SELECT * FROM source_gaps`)).toEqual([]);
-      // A later message is read as usual, and the store verifies.
-      const e = await insert(client, 'e-1');
-      const third = await read();
-      expect(third.ingested).toBe(1);
-      expect(third.checkpoint).toBe(e);
-    } finally {
-      store.close();
-      await slow.end();
-      await doomed.end();
-      await client.query(`DROP SCHEMA IF EXISTS ${lateSchema} CASCADE`).catch(() => undefined);
-    }
-    const verify = cli(['verify', '--db', path.join(dir, 'late.duckdb'), '--json']);
-    expect(verify.code, verify.stderr).toBe(0);
   });
 
   describe('errors: one line, exit 2, the store unchanged', () => {
