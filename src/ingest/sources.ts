@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../core/errors.js';
+import { makeTempDir } from '../store/temp-dir.js';
 import { exportManifestIn } from './export-source.js';
 import { formatFromName, isGzip } from './formats.js';
 
@@ -147,7 +147,7 @@ async function spool(stream: Readable, name: string, dir: string): Promise<FileI
 }
 
 export function makeTmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-'));
+  return makeTempDir('evtrail-', 'the files being ingested');
 }
 
 /**

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql, eventHashSql } from './canonical.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
 
@@ -108,7 +108,7 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
   if (wheres.length === 0) return [];
   // Private (0700) and removed at the end: the records are the events' content. It holds up to
   // two blocks' records per worker (≈ 19 MB each for the generated trading events).
-  const dir = makeTempDir();
+  const dir = makeTempDir('evtrail-chain-', 'the hash chain');
   const extra: DuckDBConnection[] = [];
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
@@ -148,15 +148,6 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
     for (const conn of extra) conn.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) await store.run(`SET threads = ${threads}`);
-  }
-}
-
-function makeTempDir(): string {
-  try {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-chain-'));
-  } catch (error) {
-    throw new UserError(`cannot create a temporary folder in ${os.tmpdir()} for the hash chain: ${(error as NodeJS.ErrnoException).code ?? firstLine(error)}`,
-      'point TMPDIR at a writable folder with room for a few blocks of events');
   }
 }
 

@@ -281,15 +281,16 @@ describe.skipIf(skip)('NATS JetStream', () => {
   });
 
   it('errors: unreachable, missing stream, no --stream: one line, exit 2, no store left', () => {
-    const cases: [string[], RegExp][] = [
+    const cases: [string[], RegExp, Record<string, string>?][] = [
       [['nats://127.0.0.1:1', '--stream', 'X'], /^evtrail: NATS at 127\.0\.0\.1:1: connection refused\nhint: /],
       [[NATS_URL, '--stream', `NO_SUCH_${tag}`], /^evtrail: NATS at 127\.0\.0\.1:4222: no JetStream stream NO_SUCH_/],
       [[NATS_URL], /^evtrail: nats:\/\/127\.0\.0\.1:4222: which JetStream stream\?\nhint: /],
       [[NATS_URL, '--stream', streamName, '--preset', 'messagedb'], /^evtrail: preset "messagedb" cannot read this source\nhint: /],
+      [[NATS_URL, '--stream', streamName], /^evtrail: cannot create a temporary folder in \/no-such-dir-evt for the messages read from JetStream: ENOENT\nhint: /, { TMPDIR: '/no-such-dir-evt' }],
     ];
-    for (const [args, pattern] of cases) {
+    for (const [args, pattern, env] of cases) {
       const db = path.join(dir, 'err.duckdb');
-      const r = cli(['ingest', ...args, '--db', db, '--quiet']);
+      const r = cli(['ingest', ...args, '--db', db, '--quiet'], { timeout: 60_000, env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined, ...env } });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -157,7 +157,9 @@ describe.skipIf(skip)('PostgreSQL: Message DB', () => {
   });
 
   describe('errors: one line, exit 2, the store unchanged', () => {
-    const run = (args: string[], db: string) => cli(['ingest', ...args, '--db', db, '--quiet']);
+    // (A spawnSync timeout: an error that left a connection open would hang the CLI.)
+    const run = (args: string[], db: string, env: Record<string, string> = {}) =>
+      cli(['ingest', ...args, '--db', db, '--quiet'], { timeout: 60_000, env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined, ...env } });
     const expectOneLine = (r: { code: number; stderr: string }, pattern: RegExp) => {
       expect(r.code).toBe(2);
       const lines = r.stderr.trim().split('\n');
@@ -166,23 +168,24 @@ describe.skipIf(skip)('PostgreSQL: Message DB', () => {
       expect(lines.slice(1).every((l) => l.startsWith('hint: '))).toBe(true);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     };
-    const cases: [string, string[], RegExp][] = [
+    const cases: [string, string[], RegExp, Record<string, string>?][] = [
       ['unreachable', ['postgres://127.0.0.1:1/test', '--preset', 'messagedb'], /127\.0\.0\.1:1\/test.*connection refused/],
       ['authentication', ['postgres://no_such_user_evt@127.0.0.1:5432/test', '--preset', 'messagedb'], /127\.0\.0\.1:5432\/test.*authentication failed/],
       ['missing table', [PG_URL, '--preset', 'messagedb', '--schema', 'no_such_schema_evt'], /no table no_such_schema_evt\.messages/],
       // (A store that holds the table from another preset says so first.)
       ['wrong preset', [PG_URL, '--preset', 'marten', '--table', `${schema}.messages`], /has no column .*not a marten layout|was ingested with --preset messagedb, now read with marten/],
       ['no preset', [PG_URL], /which event store layout/],
+      ['no temporary folder', [PG_URL, '--preset', 'messagedb', '--schema', schema], /cannot create a temporary folder in \/no-such-dir-evt for the rows read from PostgreSQL/, { TMPDIR: '/no-such-dir-evt' }],
     ];
-    for (const [name, args, pattern] of cases) {
+    for (const [name, args, pattern, env] of cases) {
       it(name, async () => {
         // A new store is not left behind; an existing one keeps its bytes.
         const fresh = path.join(dir, `err-${name.replace(/ /g, '-')}.duckdb`);
-        expectOneLine(run(args, fresh), pattern);
+        expectOneLine(run(args, fresh, env), pattern);
         expect(fs.existsSync(fresh)).toBe(false);
         const { store } = await ingest(`keep-${name.replace(/ /g, '-')}.duckdb`);
         const before = fs.readFileSync(store);
-        expectOneLine(run(args, store), pattern);
+        expectOneLine(run(args, store, env), pattern);
         expect(fs.readFileSync(store).equals(before)).toBe(true);
       });
     }

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
+import { isFileSystemError, makeTempDir } from '../../store/temp-dir.js';
 import type { Preset } from '../presets/preset.js';
 import { candidatesExpr } from '../mapping.js';
 import { sqlString } from '../../store/sql.js';
@@ -128,7 +128,7 @@ const splitMessages = () => Number(process.env.EVTRAIL_NATS_SPLIT) || 100_000;
 export async function readNats(
   store: Store, target: NatsTarget, preset: Preset, checkpoint: string | null, progress?: (message: string) => void,
 ): Promise<StoreRead> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-nats-'));
+  const dir = makeTempDir('evtrail-nats-', 'the messages read from JetStream');
   const cleanup = async () => {
     await store.run(`DROP VIEW IF EXISTS ${RAW_VIEW}`).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -182,7 +182,9 @@ export async function readNats(
     return { rows, last: last === null ? null : String(last), cleanup };
   } catch (error) {
     const e = error as { name?: unknown; code?: unknown };
-    if (error instanceof UserError || /Nats|JetStream|NotFound|Timeout|Connection|Request|Protocol|Authori[sz]ation|Permission|NoResponders/i.test(String(e?.name)) || typeof e?.code === 'string') throw natsError(error, target);
+    if (error instanceof UserError) throw error;
+    // The temp files' errors the CLI says in its own words; the server's become one line.
+    if (!isFileSystemError(error) && (/Nats|JetStream|NotFound|Timeout|Connection|Request|Protocol|Authori[sz]ation|Permission|NoResponders/i.test(String(e?.name)) || typeof e?.code === 'string')) throw natsError(error, target);
     throw error;
   } finally {
     if (!done) await cleanup();
@@ -199,7 +201,7 @@ async function readPart(part: RangeRequest, progress: (rows: number) => void): P
   const worker = new Worker(script, { workerData: part });
   try {
     return await new Promise<RangeResult>((resolve, reject) => {
-      worker.on('message', (m: { kind: string; rows?: number; result?: RangeResult; name?: string; code?: string; message?: string }) => {
+      worker.on('message', (m: { kind: string; rows?: number; result?: RangeResult; name?: string; code?: string; syscall?: string; path?: string; message?: string }) => {
         if (m.kind === 'progress') {
           // The callback throws to stop the ingest (Ctrl-C): a rejection here, not an uncaught throw.
           try {
@@ -208,7 +210,7 @@ async function readPart(part: RangeRequest, progress: (rows: number) => void): P
             reject(error);
           }
         } else if (m.kind === 'done') resolve(m.result!);
-        else reject(Object.assign(new Error(m.message), { name: m.name, code: m.code }));
+        else reject(Object.assign(new Error(m.message), { name: m.name, code: m.code, syscall: m.syscall, path: m.path }));
       });
       worker.on('error', reject);
       worker.on('exit', (code) => reject(new Error(`JetStream reader stopped (exit ${code})`)));

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
+import { isFileSystemError, makeTempDir } from '../../store/temp-dir.js';
 import type { PgLayout } from './layouts.js';
 import { sqlString } from '../../store/sql.js';
 import { MAX_LINE_BYTES } from '../readers.js';
@@ -125,16 +126,18 @@ export async function readPostgres(
   store: Store, target: PgTarget, layout: PgLayout, from: ReadFrom, progress?: (message: string) => void,
 ): Promise<StoreRead> {
   const { checkpoint, gaps } = from;
+  // Before the connection: a folder that cannot be made must not leave a client open.
+  const dir = makeTempDir('evtrail-pg-', 'the rows read from PostgreSQL');
+  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000, application_name: 'evtrail' });
   // An error on an idle client (server gone) must not escape as an uncaught event.
   client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (error) {
+    cleanup();
     throw pgError(error, target, layout);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evtrail-pg-'));
-  const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
   let extra: pg.Client | undefined;
   let done = false;
   try {
@@ -254,9 +257,9 @@ export async function readPostgres(
     return { rows, last, cleanup, horizon, columns: stageColumns.map((c, i) => ({ ...c, stage: stageName(i) })) };
   } catch (error) {
     // Errors from the server or the connection become one line; anything else (an interrupt,
-    // DuckDB) goes on as it is.
+    // DuckDB, the temp files: the CLI says those in their own words) goes on as it is.
     const e = error as { code?: unknown; message?: unknown };
-    if (error instanceof pg.DatabaseError || typeof e?.code === 'string' || /Connection terminated|timeout/i.test(String(e?.message))) {
+    if (!isFileSystemError(error) && (error instanceof pg.DatabaseError || typeof e?.code === 'string' || /Connection terminated|timeout/i.test(String(e?.message)))) {
       throw pgError(error, target, layout);
     }
     throw error;
