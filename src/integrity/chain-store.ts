@@ -219,22 +219,14 @@ export async function hashEvents(store: Store, rows: string): Promise<void> {
 }
 
 /**
- * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
- * hashes those hashEvents did not (event stores' ingest), then recomputes the blocks from the
+ * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in
+ * and hashed (hashEvents, called by every ingest as it appends): recomputes the blocks from the
  * one holding seqStart + 1 (the last partial block of before and the new ones) for the store
  * and the sources that have events there.
  * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
 export async function extendChain(store: Store, seqStart: number): Promise<void> {
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
-  const counts = (await store.all(`SELECT (SELECT count(*) FROM events WHERE seq > ${seqStart}) AS events,
-    (SELECT count(*) FROM event_hashes WHERE seq > ${seqStart}) AS hashed`))[0]!;
-  if (Number(counts.hashed) === 0) {
-    await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events WHERE seq > ${seqStart}`);
-  } else if (Number(counts.hashed) < Number(counts.events)) {
-    await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events
-      WHERE seq > ${seqStart} AND seq NOT IN (SELECT seq FROM event_hashes WHERE seq > ${seqStart})`);
-  }
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
