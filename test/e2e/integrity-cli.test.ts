@@ -26,6 +26,27 @@ async function tamper(db: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * A careful forger: runs `sql` on the store, then rebuilds its event hashes (those of the
+ * events `rehash` selects) and every block with evtrail's own SQL and link function, so that
+ * the store's own chain matches the edit: only a seal can tell.
+ */
+async function forge(db: string, sql: string, rehash: string): Promise<void> {
+  const { eventHashSql } = await import('../../src/integrity/canonical.js');
+  await tamper(db, `${sql};
+    DELETE FROM event_hashes WHERE seq IN (SELECT seq FROM events WHERE ${rehash});
+    INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events WHERE ${rehash};
+    DELETE FROM chain_blocks`);
+  const { insertBlocks, linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
+  const { Store } = await import('../../src/store/store.js');
+  const store = await Store.open(db);
+  try {
+    await insertBlocks(store, linkScopes(await scopedDigests(store, 65536)));
+  } finally {
+    store.close();
+  }
+}
+
 function copyStore(from: string, to: string): string {
   fs.copyFileSync(from, to);
   return to;
@@ -166,17 +187,7 @@ describe('seal and verify --manifest', () => {
       .toMatchObject({ ok: true, events: 57, seal: { grown: { events: 7, firstSeq: 51, lastSeq: 57 }, problems: [] } });
     // The store's chain and hashes rewritten to match an edit: only the old seal tells, at its block.
     const db = copyStore(p('s.duckdb'), p('v1-rewritten.duckdb'));
-    const { eventHashSql } = await import('../../src/integrity/canonical.js');
-    await tamper(db, `UPDATE events SET type = 'OrderCancelled' WHERE seq = 12;
-      UPDATE event_hashes SET hash = (SELECT ${eventHashSql()} FROM events WHERE seq = 12) WHERE seq = 12; DELETE FROM chain_blocks`);
-    const { Store } = await import('../../src/store/store.js');
-    const { insertBlocks, linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
-    const store = await Store.open(db);
-    try {
-      await insertBlocks(store, linkScopes(await scopedDigests(store, 65536)));
-    } finally {
-      store.close();
-    }
+    await forge(db, `UPDATE events SET type = 'OrderCancelled' WHERE seq = 12`, 'seq = 12');
     expect(cli(['verify', '--db', db]).code).toBe(0);
     const r = cli(['verify', '--db', db, '--manifest', p('seal-v1.json'), '--pubkey', p('audit-key.pub'), '--json']);
     expect(r.code).toBe(1);
@@ -235,20 +246,8 @@ describe('seal and verify --manifest', () => {
   it('names the sealed block when the store\'s own hashes and chain were rewritten to match', async () => {
     const db = copyStore(p('s.duckdb'), p('rewritten.duckdb'));
     // Delete an event and rebuild every hash and block from what is left, as a careful forger would.
-    await tamper(db, `DELETE FROM events WHERE seq = 30;
-      UPDATE events SET seq = seq - 1 WHERE seq > 30;
-      DELETE FROM event_hashes; DELETE FROM chain_blocks;`);
-    // The forger rebuilds hashes and blocks with evtrail's own SQL and link function.
-    const { eventHashSql } = await import('../../src/integrity/canonical.js');
-    const { insertBlocks, linkScopes, scopedDigests } = await import('../../src/integrity/chain-store.js');
-    const { Store } = await import('../../src/store/store.js');
-    const store = await Store.open(db);
-    try {
-      await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM events`);
-      await insertBlocks(store, linkScopes(await scopedDigests(store, 65536)));
-    } finally {
-      store.close();
-    }
+    await forge(db, `DELETE FROM events WHERE seq = 30; DELETE FROM event_hashes;
+      UPDATE events SET seq = seq - 1 WHERE seq > 30`, 'TRUE');
     expect(cli(['verify', '--db', db]).code).toBe(0);
     const r = cli(['verify', '--db', db, '--manifest', p('seal.json'), '--pubkey', p('audit-key.pub'), '--json']);
     expect(r.code).toBe(1);

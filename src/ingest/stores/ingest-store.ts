@@ -109,18 +109,12 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
     read = got;
     if (got.rows === 0 || got.last === null) {
       summary.status = 'unchanged';
-      // Nothing new, and nothing came to fill the open gaps: those whose transactions are over are closed.
+      // Nothing new, and nothing came to fill the open gaps: those whose transactions are over
+      // close (findGaps' rule, without rows to cut them).
       if (openGaps.length > 0 && got.horizon) {
-        const still = openGaps.filter((g) => BigInt(g.horizon) > BigInt(got.horizon!.xmin));
-        summary.gaps!.open = still.length;
-        if (still.length < openGaps.length) {
-          await store.transaction(async () => {
-            await store.run(`DELETE FROM source_gaps WHERE source_id = ${sourceId} AND horizon::HUGEINT <= ${BigInt(got.horizon!.xmin)}`);
-          });
-        }
-      } else {
-        summary.gaps!.open = openGaps.length;
+        await store.transaction(() => store.run(`DELETE FROM source_gaps WHERE source_id = ${sourceId} AND ${closedGap(got.horizon!)}`));
       }
+      summary.gaps!.open = Number((await store.all(`SELECT count(*) AS n FROM source_gaps WHERE source_id = ${sourceId}`))[0]!.n);
       return summarize([summary]);
     }
     summary.checkpoint = got.last;
@@ -309,7 +303,7 @@ async function findGaps(store: Store, sourceId: number, checkpoint: string | nul
     ), left_over AS (
       SELECT prev + 1 AS lo, pos - 1 AS hi, horizon FROM (SELECT gap, horizon, pos, lag(pos) OVER (PARTITION BY gap ORDER BY pos) AS prev FROM cuts) WHERE pos - prev > 1
     )
-    SELECT lo, hi, horizon FROM left_over ${horizon ? `WHERE horizon::HUGEINT > ${BigInt(horizon.xmin)}` : ''}
+    SELECT lo, hi, horizon FROM left_over ${horizon ? `WHERE NOT ${closedGap(horizon)}` : ''}
     ${running ? `UNION ALL SELECT lo, hi, '${BigInt(horizon.xmax)}' FROM evt_store_holes` : ''}`);
   const r = (await store.all(`SELECT (SELECT count(*) FROM evt_store_holes) AS n, (SELECT coalesce(sum(hi - lo + 1), 0) FROM evt_store_holes) AS missing,
     (SELECT min(lo) FROM evt_store_holes) AS first, (SELECT count(*) FROM ${OPEN_GAPS}) AS open,
@@ -318,11 +312,17 @@ async function findGaps(store: Store, sourceId: number, checkpoint: string | nul
   return { count: Number(r.n), missing: Number(r.missing), first: r.first === null ? null : String(r.first), open: Number(r.open), filled: Number(r.filled) };
 }
 
-/** The stage is a table (filled through the appender) or a view (over a file the reader wrote). */
+/**
+ * SQL: a source_gaps row is closed once no transaction that ran when it was found still runs
+ * (its horizon ≤ the read's xmin): whatever filled it was visible to this read.
+ */
+function closedGap(horizon: NonNullable<StoreRead['horizon']>): string {
+  return `horizon::HUGEINT <= ${BigInt(horizon.xmin)}`;
+}
+
+/** The stage is a view over the files the reader wrote (stage.ts). */
 async function dropStage(store: Store): Promise<void> {
-  const kind = (await store.all(`SELECT table_type FROM information_schema.tables WHERE table_name = '${STAGE_TABLE}' AND table_catalog = 'temp'`))[0]?.table_type;
-  if (kind === 'VIEW') await store.run(`DROP VIEW ${STAGE_TABLE}`);
-  else if (kind) await store.run(`DROP TABLE ${STAGE_TABLE}`);
+  await store.run(`DROP VIEW IF EXISTS ${STAGE_TABLE}`);
 }
 
 function sameJson(a: string, b: string): boolean {

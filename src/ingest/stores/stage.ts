@@ -1,7 +1,8 @@
 /**
- * The relation a store reader leaves for the mapping: `(pos, line)`, one JSON record per event
- * in position order, `pos` its position in the source (global position, stream sequence). A
- * TEMP view (over the pages the PostgreSQL reader wrote to a file, or over the raw JetStream
- * messages): nothing in it is the store's until the ingest's transaction appends the events.
+ * The relation a store reader leaves for the mapping, one row per record in position order,
+ * `pos` its position in the source (global position, stream sequence): `(pos, line)` with a JSON
+ * record per line (JetStream), or `pos` and one column per table column (PostgreSQL, described
+ * by StoreRead.columns). A TEMP view over the files the reader wrote: nothing in it is the
+ * store's until the ingest's transactions append the events.
  */
 export const STAGE_TABLE = 'evt_store_stage';
