@@ -166,9 +166,14 @@ export async function readNats(
       }
     }
     const counts = parts.map(() => 0);
+    // A part that fails (or is interrupted) stops the other at once.
+    const stop = new AbortController();
     const results = await Promise.all(parts.map((part, i) => readPart(part, (rows) => {
       counts[i] = rows;
       progress?.(`reading ${target.uri}: ${counts.reduce((a, b) => a + b, 0)} messages`);
+    }, stop.signal).catch((error: unknown) => {
+      stop.abort();
+      throw error;
     })));
     const rows = results.reduce((n, r) => n + r.rows, 0);
     const last = results.reduce<number | null>((m, r) => (r.last !== null && (m === null || r.last > m) ? r.last : m), null);
@@ -193,14 +198,16 @@ export async function readNats(
 
 /**
  * One part, in a worker thread when evtrail runs built (dist/), in this thread when it runs
- * from its TypeScript sources (the tests), where there is no compiled worker to start.
+ * from its TypeScript sources (the tests), where there is no compiled worker to start. `stop`
+ * ends the worker (the other part failed).
  */
-async function readPart(part: RangeRequest, progress: (rows: number) => void): Promise<RangeResult> {
+async function readPart(part: RangeRequest, progress: (rows: number) => void, stop: AbortSignal): Promise<RangeResult> {
   const script = new URL('./nats-worker.js', import.meta.url);
   if (!fs.existsSync(script)) return readRange(part, progress);
   const worker = new Worker(script, { workerData: part });
   try {
     return await new Promise<RangeResult>((resolve, reject) => {
+      stop.addEventListener('abort', () => reject(new Error('stopped: the other part failed')), { once: true });
       worker.on('message', (m: { kind: string; rows?: number; result?: RangeResult; name?: string; code?: string; syscall?: string; path?: string; message?: string }) => {
         if (m.kind === 'progress') {
           // The callback throws to stop the ingest (Ctrl-C): a rejection here, not an uncaught throw.
