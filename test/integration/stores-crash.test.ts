@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -30,6 +31,7 @@ function run(args: string[], db: string, env: Record<string, string> = {}): { ms
 function killAfter(args: string[], db: string, ms: number, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'ingest', ...args, '--db', db, '--quiet', '--json'], { stdio: 'ignore', env: { ...process.env, ...env } });
+    killed.push(child.pid!);
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -37,6 +39,10 @@ function killAfter(args: string[], db: string, ms: number, env: Record<string, s
     });
   });
 }
+
+/** The killed ingests' pids: their temporary folders must be gone once the reruns have run. */
+const killed: number[] = [];
+const leftBehind = () => fs.readdirSync(os.tmpdir()).filter((name) => killed.some((pid) => name.startsWith('evtrail-') && name.includes(`-${pid}-`)));
 
 async function dump(db: string) {
   const store = await Store.open(db, { readOnly: true });
@@ -83,6 +89,8 @@ async function crashAndCompare(dir: string, args: string[], append: () => Promis
   }
   // At least some kills landed mid-run.
   expect(outcomes.filter((o) => o === 'SIGKILL').length, outcomes.join(', ')).toBeGreaterThanOrEqual(1);
+  // What the killed runs had staged was removed by the reruns.
+  expect(leftBehind()).toEqual([]);
 }
 
 describe.skipIf(!pgOk)('kill -9 during a PostgreSQL ingest', () => {
