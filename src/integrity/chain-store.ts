@@ -118,7 +118,7 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
   try {
     const runners: ((sql: string) => Promise<unknown>)[] = [(sql) => store.run(sql)];
     for (let i = 1; i < Math.min(workers, wheres.length); i++) {
-      const conn = await store.connect();
+      const conn = await store.openConnection();
       extra.push(conn);
       runners.push((sql) => conn.run(sql));
     }

@@ -156,7 +156,7 @@ export class Store {
    * Another connection to the same database, for work run side by side with this one's (it does
    * not see this connection's open transaction). The caller closes it.
    */
-  async connect(): Promise<DuckDBConnection> {
+  async openConnection(): Promise<DuckDBConnection> {
     return this.instance.connect();
   }
 
