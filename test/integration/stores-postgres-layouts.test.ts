@@ -351,8 +351,15 @@ describe.skipIf(skip)('PostgreSQL layouts', () => {
     expect(verify.code, verify.stderr).toBe(0);
   });
 
-  it('table: --preset table without --table or position is a one-line error', () => {
+  it('table: --preset table without --table or position, or with a position that is no integer, is a one-line error', async () => {
     const db = path.join(dir, 'none.duckdb');
+    const schema = `evt_badpos_${crypto.randomBytes(4).toString('hex')}`;
+    schemas.push(schema);
+    await client.query(`CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.t (k text, id text, type text, ts text);
+      INSERT INTO ${schema}.t VALUES ('9', 'a', 'T', '2025-08-26T09:30:00Z'), ('10', 'b', 'T', '2025-08-26T09:30:01Z')`);
+    const textPosition = cli(['ingest', PG_URL, '--preset', 'table', '--table', `${schema}.t`, '--map', 'position=k', '--db', db, '--quiet']);
+    expect(textPosition.code).toBe(2);
+    expect(textPosition.stderr).toMatch(new RegExp(`^evtrail: PostgreSQL at .*: ${schema}\\.t\\.k is text, not an integer: it cannot order the reads\nhint: .*--map position=`));
     const noTable = cli(['ingest', PG_URL, '--preset', 'table', '--db', db, '--quiet']);
     expect(noTable.code).toBe(2);
     expect(noTable.stderr).toMatch(/^evtrail: --preset table needs --table\nhint: /);

@@ -91,7 +91,8 @@ export function pgError(error: unknown, target: PgTarget, layout?: PgLayout): Us
 }
 
 
-const NUMBER_TYPES = new Set(['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
+const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
+const NUMBER_TYPES = new Set([...INTEGER_TYPES, 'numeric', 'real', 'double precision']);
 const STRING_TYPES = new Set(['text', 'character varying', 'character', 'uuid', 'name', '"char"', 'citext']);
 
 /**
@@ -157,6 +158,15 @@ export async function readPostgres(
       throw new UserError(
         `PostgreSQL at ${target.where}: ${layout.schema}.${layout.table} has no column ${missing.join(', ')}: not a ${layout.preset} layout`,
         layout.preset === 'table' ? `columns: ${[...have].join(', ')}` : 'pass the --preset of this store (messagedb, marten, emmett, table), or --preset table with --map',
+      );
+    }
+    // Reads are ordered by the position and resumed after it: it must be an integer (a text
+    // column would order '10' before '9').
+    const positionType = cols.rows.find((r) => r.column_name === layout.positionColumn)?.data_type ?? '';
+    if (!INTEGER_TYPES.has(positionType)) {
+      throw new UserError(
+        `PostgreSQL at ${target.where}: ${layout.schema}.${layout.table}.${layout.positionColumn} is ${positionType}, not an integer: it cannot order the reads`,
+        layout.preset === 'table' ? 'name an increasing integer column with --map position=<column>' : `pass the --preset of this store (${layout.preset} reads ${layout.positionColumn} as its global position)`,
       );
     }
     const columns = cols.rows.map((r) => pgColumn(r.column_name, r.data_type, r.udt_name));
