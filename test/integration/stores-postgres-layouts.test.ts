@@ -279,6 +279,15 @@ describe.skipIf(skip)('PostgreSQL layouts', () => {
           other.close();
         }
       }
+      // A row that cannot be an event (no type) is a reject that keeps the row as row_to_json gives it.
+      await client.query(`INSERT INTO ${schema}.log (event_id, kind, at, body, note, flag) VALUES ('e4', NULL, '2025-08-26T09:30:03Z', '{"q": "\\"x\\""}', 'n\u001e', true)`);
+      const bad = (await client.query(`SELECT row_to_json(t)::text AS j FROM ${schema}.log t WHERE event_id = 'e4'`)).rows[0].j;
+      const again = await ingestStore(store, await openStoreSource(PG_URL, {
+        preset: 'table', table: `${schema}.log`, map: { id: 'event_id', type: 'kind', ts: 'at', data: 'body', position: 'seq', source: 'note' },
+      }));
+      expect([again.ingested, again.rejected]).toEqual([0, 1]);
+      const rejects = await store.all(`SELECT source_pos, raw, reason FROM rejects`);
+      expect(rejects.map((r) => ({ ...r, raw: JSON.parse(String(r.raw)) }))).toEqual([{ source_pos: '4', raw: JSON.parse(bad), reason: 'missing type' }]);
     } finally {
       store.close();
     }
