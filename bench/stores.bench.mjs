@@ -95,8 +95,10 @@ function natsDrain(stream, split) {
 
 /** The step lines EVTRAIL_TIMINGS=1 printed, as "step at ms" pairs. */
 function steps(stderr) {
-  return [...(stderr ?? '').matchAll(/^\[(\d+) ms\] (\w+)/gm)].filter((m) => m[2] !== 'reading' || !/\d+ (rows|messages|MB)/.test(m[0]))
-    .map((m) => `${m[2]} ${m[1]}`).filter((v, i, a) => a.findIndex((x) => x.split(' ')[0] === v.split(' ')[0]) === i).join(', ');
+  // The first line of each step is its start (later ones are its progress).
+  const start = new Map();
+  for (const m of (stderr ?? '').matchAll(/^\[(\d+) ms\] (\w+)/gm)) if (!start.has(m[2])) start.set(m[2], m[1]);
+  return [...start].map(([step, ms]) => `${step} ${ms}`).join(', ');
 }
 
 export async function run({ args }) {
