@@ -97,7 +97,7 @@ function natsDrain(stream, split) {
 function steps(stderr) {
   // The first line of each step is its start (later ones are its progress).
   const start = new Map();
-  for (const m of (stderr ?? '').matchAll(/^\[(\d+) ms\] (\w+)/gm)) if (!start.has(m[2])) start.set(m[2], m[1]);
+  for (const m of (stderr ?? '').matchAll(/^\[(\d+) ms, cpu (\d+) ms\] (\w+)/gm)) if (!start.has(m[3])) start.set(m[3], `${m[1]} (cpu ${m[2]})`);
   return [...start].map(([step, ms]) => `${step} ${ms}`).join(', ');
 }
 
@@ -142,7 +142,7 @@ export async function run({ args }) {
   const rate = (secs) => Math.round(n / secs).toLocaleString('en-US');
   const table = rows.map(([name, r, a, aName, b, bName]) =>
     `| ${name} | ${fmt(r.secs)} | ${rate(r.secs)} | ${fmt(r.rssMb, 0)} | ${aName}: ${fmt(a.secs)} s (${rate(a.secs)}/s); ${bName}: ${fmt(b.secs)} s (${rate(b.secs)}/s) | ${fmt(r.secs / a.secs)} × | ${n / r.secs >= 200_000 ? 'met' : 'MISSED'} |`).join('\n');
-  const stepLines = rows.map(([name, r]) => `- ${name}: ${steps(r.stderr)} (ms since the store opened)`).join('\n');
+  const stepLines = rows.map(([name, r]) => `- ${name}: ${steps(r.stderr)} (ms since the store opened; in brackets the CPU ms the process had used by then, all threads)`).join('\n');
   return `## Event-store ingest: ${n.toLocaleString('en-US')} events (issue 9)
 
 | source | seconds (CLI, whole run) | events/s | peak RSS MB | baselines in the same run | × first baseline | ≥ 200k events/s |

@@ -6,6 +6,27 @@ import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export type Row = Record<string, unknown>;
 
+/**
+ * EVTRAIL_SQL_TIMINGS=1: each statement that took 50 ms or more goes to stderr with its wall
+ * and CPU time (this process's, all threads), for finding where an ingest spends its time.
+ */
+const SQL_TIMINGS = process.env.EVTRAIL_SQL_TIMINGS === '1';
+
+async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+  if (!SQL_TIMINGS) return work();
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    return await work();
+  } finally {
+    const wall = performance.now() - start;
+    if (wall >= 50) {
+      const used = process.cpuUsage(cpu);
+      process.stderr.write(`[sql ${wall.toFixed(0)} ms, cpu ${((used.user + used.system) / 1000).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    }
+  }
+}
+
 export interface OpenOptions {
   /** Analysis commands open read-only: they never change the store. */
   readOnly?: boolean;
@@ -128,7 +149,7 @@ export class Store {
     await this.conn.run('BEGIN TRANSACTION');
     try {
       const result = await fn();
-      await this.conn.run('COMMIT');
+      await timed('COMMIT', () => this.conn.run('COMMIT'));
       return result;
     } catch (error) {
       await this.conn.run('ROLLBACK').catch(() => undefined);
@@ -137,12 +158,12 @@ export class Store {
   }
 
   async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
-    await this.conn.run(sql, params);
+    await timed(sql, () => this.conn.run(sql, params));
   }
 
   /** Rows as JSON-safe objects: BIGINT and timestamps as exact strings (no float rounding). */
   async all(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await timed(sql, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJson() as Row[];
   }
 
