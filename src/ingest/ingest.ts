@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvelopeField } from '../core/envelope.js';
 import { UserError } from '../core/errors.js';
-import { extendChain, hashEvents } from '../integrity/chain-store.js';
+import { extendChain } from '../integrity/chain-store.js';
 import { MACROS_SQL } from '../store/macros.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -316,9 +316,6 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
       m.correlation_id, m.causation_id, m.source, m.data, m.meta, ${sourceId}, m.pos, m.position,
       NULL, NULL, NULL
     FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
-  // Integrity: the same rows' hashes, from the staged table (extendChain chains them).
-  await hashEvents(store, `SELECT ${seqExpr} AS seq, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1) AS schema_version, m.ts, m.recorded_ts,
-    m.correlation_id, m.causation_id, m.source, m.data, m.meta FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
 
   // A line held back last time is read again now: its old reject row goes.
   if (s.existing) {

@@ -5,7 +5,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { makeTempDir } from '../store/temp-dir.js';
-import { chainRecordSql, eventHashSql } from './canonical.js';
+import { chainRecordSql } from './canonical.js';
+import { EventHasher } from './event-hashes.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
 
 /**
@@ -46,6 +47,11 @@ export interface DigestRange {
    * that digest is the one returned.
    */
   expected?: ReadonlyMap<string, string>;
+  /**
+   * Also hash each event with seq > this one (its canonical form, read back out of its chain
+   * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
+   */
+  eventHashesAbove?: number;
 }
 
 /**
@@ -78,10 +84,14 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   }
   const workers = range.workers ?? 1;
   const expected = range.expected;
-  const digests = await digestRecords(store, units.map((u) => u.where), workers, expected === undefined);
+  // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
+  const hashAbove = range.eventHashesAbove;
+  const jobs = units.map((u) => ({ where: u.where, hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined }));
+  const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
+  const digests = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
   if (expected) {
     const again = units.flatMap((u, i) => (expected.get(`${u.digest.scope}:${u.digest.block}`) === digests[i] ? [] : [i]));
-    const sorted = await digestRecords(store, again.map((i) => units[i]!.where), workers, true);
+    const sorted = await digestRecords(store, again.map((i) => ({ where: units[i]!.where })), workers, true);
     again.forEach((unit, j) => { digests[unit] = sorted[j]!; });
   }
   const out: ScopedDigest[] = [];
@@ -96,20 +106,30 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
 /** COPY options that write each record as it is, one per line: no quotes, no escapes. */
 const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\\x01'`;
 
+/** One COPY of chain records: which events, and whether to hash those with seq > hashAbove one by one. */
+interface DigestJob {
+  where: string;
+  hashAbove?: number;
+}
+
 /**
  * SHA-256 (hex) of the chain records of the events matching each condition, in seq order. DuckDB
  * writes them to a file with COPY (rows in the query's order, bytes as they are); Node hashes the
  * file with OpenSSL, which uses the CPU's SHA instructions (≈ 1.7 GB/s against ≈ 0.2 GB/s per
  * core for DuckDB's sha256). A block is one COPY of ≈ 19 MB: it runs on one DuckDB thread, so
  * `workers` connections run blocks side by side, and each hashes its last file while DuckDB
- * writes its next one.
+ * writes its next one. A job with `hashAbove` also gets its events' own hashes, from the canonical
+ * forms inside its records (event-hashes.ts, in a worker thread while DuckDB writes the next
+ * block), appended to event_hashes in one INSERT at the end.
  */
-async function digestRecords(store: Store, wheres: readonly string[], workers: number, sorted: boolean): Promise<string[]> {
-  if (wheres.length === 0) return [];
+async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: number, sorted: boolean, events = 0): Promise<string[]> {
+  if (jobs.length === 0) return [];
   // Private (0700) and removed at the end: the records are the events' content. It holds up to
-  // two blocks' records per worker (≈ 19 MB each for the generated trading events).
+  // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
+  // two more waiting for the event hasher.
   const dir = makeTempDir('evtrail-chain-', 'the hash chain');
   const extra: DuckDBConnection[] = [];
+  const hasher = jobs.some((j) => j.hashAbove !== undefined) ? new EventHasher(path.join(dir, 'event-hashes.csv'), events) : undefined;
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
   // inside an ingest's transaction 2.4 s against 1.3 s).
@@ -117,24 +137,27 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
   if (threads > 1) await store.run('SET threads = 1');
   try {
     const runners: ((sql: string) => Promise<unknown>)[] = [(sql) => store.run(sql)];
-    for (let i = 1; i < Math.min(workers, wheres.length); i++) {
+    for (let i = 1; i < Math.min(workers, jobs.length); i++) {
       const conn = await store.openConnection();
       extra.push(conn);
       runners.push((sql) => conn.run(sql));
     }
-    const out: string[] = new Array<string>(wheres.length);
+    const out: string[] = new Array<string>(jobs.length);
     const buffer = Buffer.allocUnsafe(1 << 20); // shared: hashing is synchronous
     let next = 0;
     const settled = await Promise.allSettled(runners.map(async (run, w) => {
       let done: { i: number; file: string } | undefined;
       for (;;) {
-        const i = next < wheres.length ? next++ : -1;
+        const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${wheres[i]}${sorted ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
           out[done.i] = hashFile(done.file, buffer);
-          fs.rmSync(done.file, { force: true });
+          const above = jobs[done.i]!.hashAbove;
+          // The event hasher removes the file once it has read it.
+          if (above !== undefined) await hasher!.add({ file: done.file, above });
+          else fs.rmSync(done.file, { force: true });
         }
         if (!copy) return;
         await copy;
@@ -143,8 +166,17 @@ async function digestRecords(store: Store, wheres: readonly string[], workers: n
     }));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw tempWriteError(failed.reason, dir);
+    if (hasher) {
+      await hasher.finish().catch((error: unknown) => {
+        throw tempWriteError(error, dir);
+      });
+      if (threads > 1) await store.run(`SET threads = ${threads}`);
+      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${hasher.out.replaceAll("'", "''")}',
+        columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
+    }
     return out;
   } finally {
+    await hasher?.close();
     for (const conn of extra) conn.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) await store.run(`SET threads = ${threads}`);
@@ -203,26 +235,10 @@ export async function storedBlocks(store: Store, where = ''): Promise<ScopedBloc
 }
 
 /**
- * Hashes events being appended, from the rows they are inserted from (columns named as in
- * events, plus seq), cast as the INSERT casts them; called right after that INSERT. Why not
- * from events: rows the transaction itself wrote are scanned by one thread, the staged table
- * they come from by all (1M events: 1.2 s instead of 2.4 s).
- */
-export async function hashEvents(store: Store, rows: string): Promise<void> {
-  if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
-  await store.run(`INSERT INTO event_hashes SELECT seq, ${eventHashSql()} FROM (
-    SELECT seq::BIGINT AS seq, id::VARCHAR AS id, type::VARCHAR AS type, stream::VARCHAR AS stream, rev::BIGINT AS rev,
-      schema_version::INTEGER AS schema_version, ts::TIMESTAMP_NS AS ts, recorded_ts::TIMESTAMP_NS AS recorded_ts,
-      correlation_id::VARCHAR AS correlation_id, causation_id::VARCHAR AS causation_id, source::VARCHAR AS source,
-      data::JSON AS data, meta::JSON AS meta
-    FROM (${rows}))`);
-}
-
-/**
- * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in
- * and hashed (hashEvents, called by every ingest as it appends): recomputes the blocks from the
- * one holding seqStart + 1 (the last partial block of before and the new ones) for the store
- * and the sources that have events there.
+ * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
+ * recomputes the blocks from the one holding seqStart + 1 (the last partial block of before and
+ * the new ones) for the store and the sources that have events there, and appends the new
+ * events' hashes to event_hashes, read out of the same records.
  * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
 export async function extendChain(store: Store, seqStart: number): Promise<void> {
@@ -231,7 +247,7 @@ export async function extendChain(store: Store, seqStart: number): Promise<void>
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));

@@ -138,6 +138,42 @@ describe('verify', () => {
   });
 });
 
+describe('event hashes at ingest', () => {
+  /** seq → hash as stored, and whether each equals the hash DuckDB computes from the event. */
+  async function storedHashes(db: string): Promise<{ hashes: string[]; recomputed: number }> {
+    const { eventHashSql } = await import('../../src/integrity/canonical.js');
+    const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+    const conn = await instance.connect();
+    try {
+      const rows = (await conn.runAndReadAll(`SELECT h.seq::VARCHAR || ',' || h.hash AS line, h.hash = ${eventHashSql('e')} AS same
+        FROM event_hashes h JOIN events e USING (seq) ORDER BY h.seq`)).getRowObjectsJson();
+      return { hashes: rows.map((r) => String(r.line)), recomputed: rows.filter((r) => r.same === true).length };
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  it('are the same from the worker thread as from the main thread, and what DuckDB computes, across appends', async () => {
+    const awkward = ndjson([
+      event({ id: 'evt-a\nb', stream: 'a,b:1', data: { note: 'line\nbreak', nul: '\u0000', s: 'é ✓' } }),
+      event({ id: 'evt-c', stream: null, rev: null, data: { big: 'x'.repeat(20000) } }),
+    ]);
+    fs.writeFileSync(p('hash-1.ndjson'), lines(1, 30) + awkward);
+    fs.writeFileSync(p('hash-2.ndjson'), lines(100, 20));
+    const worker = { env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined, EVTRAIL_HASH_WORKER_EVENTS: '0' } };
+    for (const [db, options] of [[p('hash-thread.duckdb'), {}], [p('hash-worker.duckdb'), worker]] as const) {
+      expect(cli(['ingest', p('hash-1.ndjson'), '--db', db], options).code).toBe(0);
+      expect(cli(['ingest', p('hash-2.ndjson'), '--db', db], options).code).toBe(0);
+    }
+    const inThread = await storedHashes(p('hash-thread.duckdb'));
+    const inWorker = await storedHashes(p('hash-worker.duckdb'));
+    expect(inThread.hashes).toHaveLength(52);
+    expect(inThread.recomputed).toBe(52);
+    expect(inWorker).toEqual(inThread);
+  });
+});
+
 describe('verify --report', () => {
   it('checks a report written by evtrail report, and finds it edited', () => {
     expect(cli(['report', '--db', p('s.duckdb'), '--out', p('r.md')]).code).toBe(0);

@@ -1,6 +1,6 @@
 import type { EnvelopeField } from '../../core/envelope.js';
 import { UserError } from '../../core/errors.js';
-import { extendChain, hashEvents } from '../../integrity/chain-store.js';
+import { extendChain } from '../../integrity/chain-store.js';
 import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
@@ -210,9 +210,9 @@ interface PartResult {
 
 /**
  * One transaction: a part's events (seq in position order: its rank among the part's rows, less
- * the rejects before it, an as-of join against the few rejects, no sort), their hashes, its
- * rejects, the gaps open up to its checkpoint, the source's row and checkpoint, duplicate marks,
- * the chain, and the ingests row.
+ * the rejects before it, an as-of join against the few rejects, no sort), its rejects, the gaps
+ * open up to its checkpoint, the source's row and checkpoint, duplicate marks, the chain and the
+ * events' hashes, and the ingests row.
  */
 async function appendPart(store: Store, source: StoreSource, p: PartRequest): Promise<PartResult> {
   const inPart = `rowid BETWEEN ${p.from} AND ${p.to}`;
@@ -242,10 +242,6 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
         ${p.sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
       FROM (${rows})`);
-    // Integrity: the same rows' hashes, from the mapped table (scanned by every thread;
-    // the rows this transaction wrote to events would be scanned by one), chained below.
-    p.progress?.(`hashing${p.label}`);
-    await hashEvents(store, rows);
     await store.run(`INSERT INTO rejects SELECT ${p.sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart} ORDER BY pos`);
     if (p.keepGaps) {
       await store.run(`DELETE FROM source_gaps WHERE source_id = ${p.sourceId}`);
@@ -271,7 +267,7 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       await markDuplicates(store, seqBase, [{ sourceId: p.sourceId, summary }]);
       result.redelivered = summary.redelivered;
       result.conflicts = summary.conflicts;
-      p.progress?.(`chaining${p.label}`);
+      p.progress?.(`chaining${p.label}`); // and hashing each event (extendChain)
       await extendChain(store, seqBase);
     }
     await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${p.sourceId}, timezone('UTC', now()), $v, NULL, NULL,
