@@ -4,8 +4,9 @@ import type { Preset, PresetContext } from './presets/preset.js';
 
 /**
  * The SQL that maps records (a relation `(pos, line)`) to envelope rows with a
- * reject reason (NULL when the record is good) and a `blank` flag for empty lines. Three layers: parse each record once into a
- * struct, pick the raw value of every field, then convert and check types.
+ * reject reason (NULL when the record is good) and a `blank` flag for empty lines. Four layers: parse each record once into a
+ * struct, extract the text paths below each of its keys in one parse of that key (RecordAccess.pathColumns),
+ * pick the raw value of every field, then convert and check types.
  */
 export function buildMapSql(
   preset: Preset,
@@ -70,11 +71,13 @@ export function buildMapSql(
   const mapped = `
   WITH parsed AS (
     ${parsed}
+  ), paths AS (
+    SELECT *${access.pathColumns().map((c) => `, ${c}`).join('')} FROM parsed
   ), rawv AS (
     SELECT pos, ${carried}, blank, r IS NULL AS unparsable,
       ${rawCols},
       ${validation} AS preset_reason
-    FROM parsed
+    FROM paths
   ), typed AS (
     SELECT pos, ${carried}, blank, unparsable, preset_reason, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
       ${typed}
