@@ -35,10 +35,12 @@ export class CopyOutToFile implements pg.Submittable {
   /** A message header (type, int32 length) cut by a chunk boundary. */
   private readonly header = Buffer.alloc(5);
   private headerBytes = 0;
-  private buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  private buffer: Buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private offset = 0;
   /** Filled buffers waiting for the file, written one after another by drain(). */
   private readonly queue: { buffer: Buffer; length: number }[] = [];
+  /** Buffers written out, for reuse (a fresh one costs a page fault per 4 KB). */
+  private readonly spare: Buffer[] = [];
   private draining: Promise<void> | undefined;
 
   constructor(private readonly text: string, private readonly fd: number) {
@@ -157,7 +159,7 @@ export class CopyOutToFile implements pg.Submittable {
   private enqueue(): void {
     if (this.offset === 0) return;
     this.queue.push({ buffer: this.buffer, length: this.offset });
-    this.buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
     this.offset = 0;
     if (this.queue.length >= 2 && this.ownsSocket) this.connection?.stream.pause();
     this.draining ??= this.drain().finally(() => {
@@ -170,6 +172,7 @@ export class CopyOutToFile implements pg.Submittable {
       for (let next = this.queue[0]; next; next = this.queue[0]) {
         await write(this.fd, next.buffer, next.length);
         this.queue.shift();
+        this.spare.push(next.buffer);
         if (this.queue.length < 2 && this.ownsSocket) this.connection?.stream.resume();
       }
     } catch (error) {
