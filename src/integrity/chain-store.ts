@@ -52,6 +52,14 @@ export interface DigestRange {
    * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
    */
   eventHashesAbove?: number;
+  /**
+   * With eventHashesAbove: the new rows are likely in seq order in the table (the ingest's
+   * INSERT kept its SELECT's order), so the store's blocks are written unsorted (≈ 0.3 s of
+   * CPU less per 1M events); the event hasher checks the order, and a block where the seqs did
+   * not rise is written again sorted. False when the rows are likely not (a join in the
+   * INSERT): sorting at once is cheaper than writing such blocks twice.
+   */
+  likelyInSeqOrder?: boolean;
 }
 
 /**
@@ -86,12 +94,20 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   const expected = range.expected;
   // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
   const hashAbove = range.eventHashesAbove;
-  const jobs = units.map((u) => ({ where: u.where, hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined }));
+  const jobs = units.map((u): DigestJob => {
+    if (hashAbove === undefined || u.digest.scope !== STORE_SCOPE) return { where: u.where };
+    return { where: u.where, hashAbove, tableOrder: range.likelyInSeqOrder ?? false };
+  });
   const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
-  const digests = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
-  if (expected) {
-    const again = units.flatMap((u, i) => (expected.get(`${u.digest.scope}:${u.digest.block}`) === digests[i] ? [] : [i]));
-    const sorted = await digestRecords(store, again.map((i) => ({ where: units[i]!.where })), workers, true);
+  const { digests, unordered } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
+  // Blocks written in the table's own order whose order is not known to be the seqs' (verify:
+  // those that do not match the stored digest; an ingest: those the event hasher did not see
+  // rising) are written again sorted, and that digest is the one that counts.
+  const again = expected
+    ? units.flatMap((u, i) => (expected.get(`${u.digest.scope}:${u.digest.block}`) === digests[i] ? [] : [i]))
+    : unordered;
+  if (again.length > 0) {
+    const sorted = (await digestRecords(store, again.map((i) => ({ where: units[i]!.where })), workers, true)).digests;
     again.forEach((unit, j) => { digests[unit] = sorted[j]!; });
   }
   const out: ScopedDigest[] = [];
@@ -106,10 +122,16 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
 /** COPY options that write each record as it is, one per line: no quotes, no escapes. */
 const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\\x01'`;
 
-/** One COPY of chain records: which events, and whether to hash those with seq > hashAbove one by one. */
+/**
+ * One COPY of chain records: which events, and whether to hash those with seq > hashAbove one
+ * by one. With `tableOrder` (and hashAbove) the block is written in the table's own order,
+ * unsorted: the event hasher reads every record's seq and says whether they rose (else the
+ * block is written again sorted).
+ */
 interface DigestJob {
   where: string;
   hashAbove?: number;
+  tableOrder?: boolean;
 }
 
 /**
@@ -122,8 +144,10 @@ interface DigestJob {
  * forms inside its records (event-hashes.ts, in a worker thread while DuckDB writes the next
  * block), appended to event_hashes in one INSERT at the end.
  */
-async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: number, sorted: boolean, events = 0): Promise<string[]> {
-  if (jobs.length === 0) return [];
+async function digestRecords(
+  store: Store, jobs: readonly DigestJob[], workers: number, sorted: boolean, events = 0,
+): Promise<{ digests: string[]; unordered: number[] }> {
+  if (jobs.length === 0) return { digests: [], unordered: [] };
   // Private (0700) and removed at the end: the records are the events' content. It holds up to
   // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
   // two more waiting for the event hasher.
@@ -151,12 +175,12 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted && !(jobs[i]!.tableOrder && jobs[i]!.hashAbove !== undefined) ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
           out[done.i] = hashFile(done.file, buffer);
           const above = jobs[done.i]!.hashAbove;
           // The event hasher removes the file once it has read it.
-          if (above !== undefined) await hasher!.add({ file: done.file, above });
+          if (above !== undefined) await hasher!.add({ job: done.i, file: done.file, above });
           else fs.rmSync(done.file, { force: true });
         }
         if (!copy) return;
@@ -174,7 +198,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
       await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${hasher.out.replaceAll("'", "''")}',
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
-    return out;
+    return { digests: out, unordered: hasher?.unordered ?? [] };
   } finally {
     await hasher?.close();
     for (const conn of extra) conn.closeSync();
@@ -238,16 +262,17 @@ export async function storedBlocks(store: Store, where = ''): Promise<ScopedBloc
  * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
  * recomputes the blocks from the one holding seqStart + 1 (the last partial block of before and
  * the new ones) for the store and the sources that have events there, and appends the new
- * events' hashes to event_hashes, read out of the same records.
+ * events' hashes to event_hashes, read out of the same records. `likelyInSeqOrder`: see
+ * DigestRange (default true: a plain INSERT … SELECT keeps the order of its rows).
  * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
-export async function extendChain(store: Store, seqStart: number): Promise<void> {
+export async function extendChain(store: Store, seqStart: number, options: { likelyInSeqOrder?: boolean } = {}): Promise<void> {
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart, likelyInSeqOrder: options.likelyInSeqOrder ?? true });
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));

@@ -11,38 +11,57 @@ import { Worker } from 'node:worker_threads';
  * hashed in a worker thread while DuckDB writes the next block's records on the other core.
  */
 
+/** What hashing a block's records found: hashes written, and whether the seqs rose throughout. */
+export interface HashedRecords {
+  count: number;
+  /** Every record's seq above the one before: the file was in seq order (its digest stands). */
+  ordered: boolean;
+}
+
 /**
  * Appends `seq,hash\n` to `out` (an open file) for each record of `file` with seq > above, then
- * removes `file`. Reads in chunks (a record cut by a chunk's end is carried over). Returns the
- * number of hashes written.
+ * removes `file`. Reads in chunks (a record cut by a chunk's end is carried over).
  */
-export function hashRecordsFile(file: string, above: number, out: number, chunkBytes = CHUNK_BYTES): number {
-  if (!fs.existsSync(file)) return 0; // a COPY of no rows may write no file
+export function hashRecordsFile(file: string, above: number, out: number, chunkBytes = CHUNK_BYTES): HashedRecords {
+  if (!fs.existsSync(file)) return { count: 0, ordered: true }; // a COPY of no rows may write no file
   const fd = fs.openSync(file, 'r');
   const sink = new LineSink(out);
   try {
-    let carried = Buffer.alloc(0);
+    // One buffer for the whole file (and the next: fresh pages cost a fault each): each read
+    // goes after the bytes of a record the last chunk cut, moved to its start.
+    let buffer = chunkBuffer(chunkBytes);
+    let carried = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(chunkBytes);
-      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (carried === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]); // one record larger than the buffer
+      const n = fs.readSync(fd, buffer, carried, buffer.length - carried, null);
       if (n === 0) break;
-      const bytes = carried.length > 0 ? Buffer.concat([carried, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      carried = bytes.subarray(hashWholeRecords(bytes, above, sink, file));
+      const bytes = buffer.subarray(0, carried + n);
+      const used = hashWholeRecords(bytes, above, sink, file);
+      bytes.copyWithin(0, used);
+      carried = bytes.length - used;
     }
-    if (carried.length > 0) throw new Error(`chain records in ${file}: the last record is cut short`);
+    if (carried > 0) throw new Error(`chain records in ${file}: the last record is cut short`);
     sink.flush();
   } finally {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
   }
-  return sink.count;
+  return { count: sink.count, ordered: sink.ordered };
+}
+
+let reusable: Buffer | undefined;
+function chunkBuffer(bytes: number): Buffer {
+  if (reusable?.length !== bytes) reusable = Buffer.allocUnsafe(bytes);
+  return reusable;
 }
 
 const CHUNK_BYTES = 8 << 20;
 
-/** `seq,hash\n` lines into a buffer, written to the file when full. */
+/** `seq,hash\n` lines into a buffer, written to the file when full; and the records' order. */
 class LineSink {
   count = 0;
+  ordered = true;
+  lastSeq = -1;
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private offset = 0;
 
@@ -93,14 +112,17 @@ function hashWholeRecords(bytes: Buffer, above: number, sink: LineSink, file: st
     const end = p + body + field;
     if (end >= bytes.length) return start;
     if (bytes[end] !== 0x0a) throw bad(`the record of seq ${seq} does not end where its header says`);
+    if (seq <= sink.lastSeq) sink.ordered = false;
+    sink.lastSeq = seq;
     if (seq > above) sink.add(seq, crypto.hash('sha256', bytes.subarray(form, end), 'hex'));
     start = end + 1;
   }
   return start;
 }
 
-/** A block's records to hash (the worker's message). */
+/** A block's records to hash (the worker's message); `job` names it in the answer. */
 export interface HashRequest {
+  job: number;
   file: string;
   above: number;
 }
@@ -118,19 +140,21 @@ export class EventHasher {
   private readonly replies: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private failure: unknown;
   count = 0;
+  /** The jobs whose records were not in seq order (their digests must be taken again, sorted). */
+  readonly unordered: number[] = [];
 
   constructor(readonly out: string, events: number) {
     this.fd = fs.openSync(out, 'wx', 0o600);
     const script = new URL('./event-hash-worker.js', import.meta.url);
     if (events < WORKER_EVENTS || !fs.existsSync(script)) return;
     this.worker = new Worker(script, { workerData: { fd: this.fd } });
-    this.worker.on('message', (m: { count?: number; error?: string }) => {
+    this.worker.on('message', (m: { job: number; hashed?: HashedRecords; error?: string }) => {
       const reply = this.replies.shift();
       if (m.error !== undefined) {
         this.failure ??= new Error(m.error);
         reply?.reject(this.failure);
       } else {
-        this.count += m.count ?? 0;
+        this.took(m.job, m.hashed!);
         reply?.resolve();
       }
     });
@@ -146,12 +170,17 @@ export class EventHasher {
   async add(request: HashRequest): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (!this.worker) {
-      this.count += hashRecordsFile(request.file, request.above, this.fd);
+      this.took(request.job, hashRecordsFile(request.file, request.above, this.fd));
       return;
     }
     this.waiting.push(new Promise<void>((resolve, reject) => this.replies.push({ resolve, reject })));
     this.worker.postMessage(request);
     while (this.waiting.length > AHEAD) await this.waiting.shift();
+  }
+
+  private took(job: number, hashed: HashedRecords): void {
+    this.count += hashed.count;
+    if (!hashed.ordered) this.unordered.push(job);
   }
 
   /** Waits for every queued block; the hashes file is complete after this. */

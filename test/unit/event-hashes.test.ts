@@ -34,12 +34,12 @@ function writeRecords(name: string, fields: CanonicalFields[], firstSeq = 1): st
   return file;
 }
 
-function hashes(file: string, above: number, chunkBytes?: number): { count: number; lines: string[] } {
+function hashes(file: string, above: number, chunkBytes?: number): { count: number; ordered: boolean; lines: string[] } {
   const out = path.join(dir, `${path.basename(file)}.out`);
   const fd = fs.openSync(out, 'w');
   try {
-    const count = hashRecordsFile(file, above, fd, chunkBytes);
-    return { count, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
+    const { count, ordered } = hashRecordsFile(file, above, fd, chunkBytes);
+    return { count, ordered, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
   } finally {
     fs.closeSync(fd);
   }
@@ -50,7 +50,7 @@ describe('hashRecordsFile', () => {
 
   it('hashes each record\'s canonical form, whatever bytes the fields hold', () => {
     const file = writeRecords('a.txt', awkward, 101);
-    expect(hashes(file, 0)).toEqual({ count: awkward.length, lines: expected });
+    expect(hashes(file, 0)).toEqual({ count: awkward.length, ordered: true, lines: expected });
     // The block file is the hasher's to remove.
     expect(fs.existsSync(file)).toBe(false);
   });
@@ -76,6 +76,16 @@ describe('hashRecordsFile', () => {
   });
 
   it('gives nothing for a block without records (a COPY of no rows may write no file)', () => {
-    expect(hashes(path.join(dir, 'none.txt'), 0)).toEqual({ count: 0, lines: [] });
+    expect(hashes(path.join(dir, 'none.txt'), 0)).toEqual({ count: 0, ordered: true, lines: [] });
+  });
+
+  it('says when the records are not in seq order (the block digest must then be taken sorted)', () => {
+    const file = path.join(dir, 'unordered.txt');
+    fs.writeFileSync(file, Buffer.concat([chainRecordBytes(2, base), chainRecordBytes(1, awkward[1]!), chainRecordBytes(3, base)]));
+    const got = hashes(file, 0);
+    expect(got.ordered).toBe(false);
+    expect(got.lines.map((l) => l.split(',')[0])).toEqual(['2', '1', '3']);
+    fs.writeFileSync(file, Buffer.concat([chainRecordBytes(1, base), chainRecordBytes(1, base)]));
+    expect(hashes(file, 0).ordered).toBe(false); // a seq twice is not rising either
   });
 });

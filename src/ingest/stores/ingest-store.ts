@@ -268,7 +268,8 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       result.redelivered = summary.redelivered;
       result.conflicts = summary.conflicts;
       p.progress?.(`chaining${p.label}`); // and hashing each event (extendChain)
-      await extendChain(store, seqBase);
+      // The causation join reorders the inserted rows (measured: 14 of 16 blocks out of seq order).
+      await extendChain(store, seqBase, { likelyInSeqOrder: !p.resolveCausation });
     }
     await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${p.sourceId}, timezone('UTC', now()), $v, NULL, NULL,
         ${ingested > 0 ? result.firstSeq : 'NULL'}, ${ingested > 0 ? result.lastSeq : 'NULL'}, ${ingested}, ${rejected}, ${result.redelivered}, ${result.conflicts})`, { v: VERSION });
