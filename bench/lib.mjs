@@ -14,12 +14,28 @@ export const HAS_TIME = fs.existsSync('/usr/bin/time');
 /** Runs a command, returns wall seconds and peak RSS (MB) of the child. */
 export function measure(cmd, cmdArgs, opts = {}) {
   const full = HAS_TIME ? ['/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const busy0 = machineBusy();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const busy1 = machineBusy();
   if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
   const rss = /__RSS_KB=(\d+)/.exec(r.stderr ?? '');
-  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr };
+  const machineCpu = busy0 !== null && busy1 !== null ? busy1 - busy0 : null;
+  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, machineCpu, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * CPU seconds the whole machine has been busy (every process, servers included: /proc/stat,
+ * Linux only, else null): what a run costs when part of its work is done by PostgreSQL or NATS.
+ */
+export function machineBusy() {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100;
+  } catch {
+    return null;
+  }
 }
 
 export function generate(orders, file) {
