@@ -191,8 +191,9 @@ ${table}
 Machine CPU-s: the CPU time the whole machine was busy during the run (/proc/stat: our process,
 the PostgreSQL or NATS server, everything else). At 200k events/s, ${n.toLocaleString('en-US')} events
 take ${fmt(n / 200_000, 1)} s, which on these ${cores} cores is at most ${fmt(allowed, 1)} CPU-s
-of the machine, if every core were busy the whole time; the baselines above use that much for
-reading alone, before anything is stored.
+of the machine, with every core busy the whole time. Of that, reading alone (the first baseline
+of each row) takes ${rows.map(([name, , baselines]) => `${cpu(baselines[0][0])} (${name.split(' ')[0]})`).join(' and ')}, before
+anything is stored.
 
 The CLI time includes start-up, reading, mapping, duplicate-id marking, the hash chain and the
 transaction that appends events and checkpoint together (one per part of 2M rows: one here). Where each step began:
