@@ -11,7 +11,7 @@ import { PG_URL, skipWithout } from '../servers.js';
  * CopyOutToFile against the real server: the file holds exactly the bytes psql's COPY writes
  * (rows cut by socket chunks and by its 4 MB buffers, rows larger than both), a server error in
  * the middle of a COPY rejects with that error and leaves the connection usable, and a cancel
- * lets the client close.
+ * or the server ending the connection lets the client close.
  */
 const skip = await skipWithout('postgres', 'pg-copy-out');
 const dir = tmpDir('evtrail-copy-out-');
@@ -65,6 +65,24 @@ describe.skipIf(skip)('CopyOutToFile', () => {
     await expect(copyTo(client, `COPY (SELECT i, 1 / (i - 15000) FROM ${schema}.t ORDER BY i) TO STDOUT (FORMAT csv)`, file))
       .rejects.toThrow(/division by zero/);
     expect((await client.query('SELECT 42 AS x')).rows).toEqual([{ x: 42 }]);
+  });
+
+  it('the server ending the connection mid-COPY rejects, and the client still closes', async () => {
+    const other = new pg.Client({ connectionString: PG_URL });
+    other.on('error', () => undefined);
+    await other.connect();
+    const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const fd = fs.openSync(path.join(dir, 'terminated.csv'), 'w');
+    try {
+      const copy = new CopyOutToFile(`COPY (SELECT * FROM ${schema}.t, generate_series(1, 20)) TO STDOUT`, fd);
+      void other.query(copy);
+      while (copy.bytes < 1_000_000) await new Promise((r) => setTimeout(r, 5));
+      await client.query('SELECT pg_terminate_backend($1)', [pid]);
+      await expect(copy.done).rejects.toThrow(/terminat/i);
+    } finally {
+      fs.closeSync(fd);
+      await other.end().catch(() => undefined);
+    }
   });
 
   it('cancelled, it rejects with the reason and the client still closes', async () => {

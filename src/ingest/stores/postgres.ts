@@ -115,10 +115,11 @@ export function pgColumn(name: string, dataType: string, udtName = ''): { sql: s
  * come out through COPY … TO STDOUT, streamed into temp files that DuckDB reads in parallel
  * (the stage view): the server sends each column's own text instead of rendering JSON
  * (row_to_json cost 8 s per 1M Message DB rows against 4.8 s for CSV), and no row is parsed in
- * JavaScript (CopyOutToFile only finds where each row's bytes are). The CSV separates values with US (0x1F) and quotes every one (so NULL and ''
- * differ) with RS (0x1E), bytes JSON text does not hold: with the usual `,` and `"` every quote
- * of the JSON would be doubled by the server and undone by DuckDB (1.2 s more of DuckDB's CPU
- * per 1M rows; the same values). Two connections, one snapshot
+ * JavaScript (CopyOutToFile only finds where each row's bytes are). The CSV separates values
+ * with US (0x1F) and quotes every one (so NULL and '' differ) with RS (0x1E), bytes JSON text
+ * does not hold: with the usual `,` and `"` every quote of the JSON would be doubled by the
+ * server and undone by DuckDB (1.2 s more of DuckDB's CPU per 1M rows; the same values). Two
+ * connections, one snapshot
  * (the second imports the first's), copy the two halves of the position range at once:
  * the server's text output is single-threaded per connection.
  */
