@@ -52,14 +52,6 @@ export interface DigestRange {
    * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
    */
   eventHashesAbove?: number;
-  /**
-   * With eventHashesAbove: the new rows are likely in seq order in the table (the ingest's
-   * INSERT kept its SELECT's order), so the store's blocks are written unsorted (≈ 0.3 s of
-   * CPU less per 1M events); the event hasher checks the order, and a block where the seqs did
-   * not rise is written again sorted. False when the rows are likely not (a join in the
-   * INSERT): sorting at once is cheaper than writing such blocks twice.
-   */
-  likelyInSeqOrder?: boolean;
 }
 
 /**
@@ -94,10 +86,7 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   const expected = range.expected;
   // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
   const hashAbove = range.eventHashesAbove;
-  const jobs = units.map((u): DigestJob => {
-    if (hashAbove === undefined || u.digest.scope !== STORE_SCOPE) return { where: u.where };
-    return { where: u.where, hashAbove, tableOrder: range.likelyInSeqOrder ?? false };
-  });
+  const jobs = units.map((u) => ({ where: u.where, hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined }));
   const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
   const { digests, unordered } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
   // Blocks written in the table's own order whose order is not known to be the seqs' (verify:
@@ -124,14 +113,13 @@ const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\
 
 /**
  * One COPY of chain records: which events, and whether to hash those with seq > hashAbove one
- * by one. With `tableOrder` (and hashAbove) the block is written in the table's own order,
- * unsorted: the event hasher reads every record's seq and says whether they rose (else the
- * block is written again sorted).
+ * by one. Such a block is written in the table's own order, unsorted (an ingest appends in seq
+ * order: ≈ 0.3 s of CPU less per 1M events): the event hasher reads every record's seq and says
+ * whether they rose (else the block is written again sorted).
  */
 interface DigestJob {
   where: string;
   hashAbove?: number;
-  tableOrder?: boolean;
 }
 
 /**
@@ -175,7 +163,7 @@ async function digestRecords(
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted && !(jobs[i]!.tableOrder && jobs[i]!.hashAbove !== undefined) ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted && jobs[i]!.hashAbove === undefined ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
           out[done.i] = hashFile(done.file, buffer);
           const above = jobs[done.i]!.hashAbove;
@@ -262,17 +250,16 @@ export async function storedBlocks(store: Store, where = ''): Promise<ScopedBloc
  * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
  * recomputes the blocks from the one holding seqStart + 1 (the last partial block of before and
  * the new ones) for the store and the sources that have events there, and appends the new
- * events' hashes to event_hashes, read out of the same records. `likelyInSeqOrder`: see
- * DigestRange (default true: a plain INSERT … SELECT keeps the order of its rows).
+ * events' hashes to event_hashes, read out of the same records.
  * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
-export async function extendChain(store: Store, seqStart: number, options: { likelyInSeqOrder?: boolean } = {}): Promise<void> {
+export async function extendChain(store: Store, seqStart: number): Promise<void> {
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart, likelyInSeqOrder: options.likelyInSeqOrder ?? true });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));
