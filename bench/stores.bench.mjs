@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, ROOT, evtrail, fmt, measure, rmStore } from './lib.mjs';
+import { OUT, ROOT, bareDuckdb, evtrail, fmt, measure, rmStore } from './lib.mjs';
 
 const PG_URL = process.env.EVTRAIL_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env.EVTRAIL_BENCH_NATS ?? 'nats://127.0.0.1:4222';
@@ -77,21 +77,46 @@ async function dropNats(stream) {
  * The JetStream baseline: an ordered consumer draining the stream in Node, nothing kept; with
  * `split`, two processes at once, one from the start to `split`, one from split + 1 to the end.
  */
-function natsDrain(stream, split) {
+function natsDrain(stream, split, out) {
   const script = path.join(OUT, 'nats-drain.mjs');
   fs.writeFileSync(script, `
+    import fs from 'node:fs';
     import { connect } from ${JSON.stringify(mod('@nats-io/transport-node/lib/mod.js'))};
     import { jetstream, DeliverPolicy } from ${JSON.stringify(mod('@nats-io/jetstream/lib/mod.js'))};
-    const [from, to] = process.argv.slice(2).map(Number);
+    const [from, to] = process.argv.slice(2, 4).map(Number);
+    const file = process.argv[4];
     const nc = await connect({ servers: ${JSON.stringify(NATS_URL)} });
     const c = await jetstream(nc).consumers.get(${JSON.stringify(stream)}, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
     const msgs = await c.consume({ max_messages: 10000 });
-    let n = 0, bytes = 0;
-    for await (const m of msgs) { n++; bytes += m.data.length; if (m.info.pending === 0 || m.seq >= to) break; }
+    // With a file: each payload and a newline, written 10,000 at a time.
+    const fd = file ? fs.openSync(file, 'w') : undefined;
+    const nl = Buffer.from('\\n');
+    let n = 0, bytes = 0, pending = [];
+    for await (const m of msgs) {
+      n++; bytes += m.data.length;
+      if (fd !== undefined) { pending.push(m.data, nl); if (pending.length >= 20000) { fs.writeSync(fd, Buffer.concat(pending)); pending = []; } }
+      if (m.info.pending === 0 || m.seq >= to) break;
+    }
+    if (fd !== undefined) { fs.writeSync(fd, Buffer.concat(pending)); fs.closeSync(fd); }
     await nc.close(); console.log(n, bytes);`);
-  const run = (from, to) => `${process.execPath} ${script} ${from} ${to}`;
-  if (!split) return measure('bash', ['-c', run(1, Number.MAX_SAFE_INTEGER)]);
-  return measure('bash', ['-c', `${run(1, split)} & ${run(split + 1, Number.MAX_SAFE_INTEGER)} & wait`]);
+  const run = (from, to, k) => `${process.execPath} ${script} ${from} ${to}${out ? ` ${out}-${k}.ndjson` : ''}`;
+  if (!split) return measure('bash', ['-c', run(1, Number.MAX_SAFE_INTEGER, 0)]);
+  return measure('bash', ['-c', `${run(1, split, 0)} & ${run(split + 1, Number.MAX_SAFE_INTEGER, 1)} & wait`]);
+}
+
+/**
+ * The floor of a JetStream ingest on this stack: two bare consumers writing the payloads to two
+ * files, then bare DuckDB loading them (read_json, the envelope's columns) into a file-backed
+ * table; nothing mapped, checked or hashed.
+ */
+function drainAndLoad(stream, split) {
+  const out = path.join(OUT, 'nats-floor');
+  const drain = natsDrain(stream, split, out);
+  const db = path.join(OUT, 'nats-floor.duckdb');
+  const load = bareDuckdb(`${out}-*.ndjson`, db);
+  rmStore(db);
+  for (const k of [0, 1]) fs.rmSync(`${out}-${k}.ndjson`, { force: true });
+  return { secs: drain.secs + load.secs, machineCpu: drain.machineCpu === null || load.machineCpu === null ? null : drain.machineCpu + load.machineCpu };
 }
 
 /**
@@ -162,6 +187,7 @@ export async function run({ args }) {
     await seedNats(stream, n);
     const natsFloor = natsDrain(stream);
     const natsTwo = natsDrain(stream, n / 2);
+    const natsLoad = drainAndLoad(stream, n / 2);
     rmStore(db);
     const nats = evtrail(['ingest', NATS_URL, '--stream', stream, '--db', db, '--json'], { EVTRAIL_TIMINGS: '1' });
     const natsOut = JSON.parse(nats.stdout);
@@ -169,6 +195,7 @@ export async function run({ args }) {
     rows.push(['NATS JetStream → store', nats, [
       [natsFloor, 'a bare ordered consumer draining it in Node, nothing kept'],
       [natsTwo, 'two bare consumers draining the halves at once'],
+      [natsLoad, 'the same two writing the payloads to two files, then bare DuckDB loading them into a file-backed table (read_json, the envelope\'s columns: no mapping, no checks, no hashes)'],
     ]]);
   } finally {
     await dropNats(stream).catch(() => undefined);
