@@ -304,7 +304,9 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   const { sourceId, mappedTable: m } = s;
   // seq = seqBase + the record's rank among this part's events. Without gaps that is its
   // position; with some, the count of gap positions before it is subtracted (an as-of join
-  // against the few gaps instead of sorting every row).
+  // against the few gaps instead of a window over every row). The as-of join moves a few rows
+  // (2 of 16 blocks out of seq order per 1M lines with 20 bad ones), which the chain's hasher
+  // puts back in order for the digests: cheaper than sorting every row here (+1.9 s per 1M).
   let seqExpr = `${seqBase} + (m.pos - ${s.firstPos} + 1)`;
   let join = '';
   if (s.hasGaps) {

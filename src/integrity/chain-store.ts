@@ -86,16 +86,15 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   const expected = range.expected;
   // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
   const hashAbove = range.eventHashesAbove;
-  const jobs = units.map((u) => ({ where: u.where, hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined }));
+  const jobs = units.map((u): DigestJob => ({
+    where: u.where,
+    hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined,
+    expect: expected?.get(`${u.digest.scope}:${u.digest.block}`),
+  }));
   const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
-  const { digests, unordered } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
-  // Blocks written in the table's own order whose order is not known to be the seqs' (verify:
-  // those that do not match the stored digest; an ingest: those the event hasher did not see
-  // rising) are written again sorted, and that digest is the one that counts.
-  const again = expected
-    ? units.flatMap((u, i) => (expected.get(`${u.digest.scope}:${u.digest.block}`) === digests[i] ? [] : [i]))
-    : unordered;
-  if (again.length > 0) {
+  const { digests, writtenSorted } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
+  if (expected) {
+    const again = units.flatMap((u, i) => (writtenSorted.has(i) || jobs[i]!.expect === digests[i] ? [] : [i]));
     const sorted = (await digestRecords(store, again.map((i) => ({ where: units[i]!.where })), workers, true)).digests;
     again.forEach((unit, j) => { digests[unit] = sorted[j]!; });
   }
@@ -113,13 +112,20 @@ const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\
 
 /**
  * One COPY of chain records: which events, and whether to hash those with seq > hashAbove one
- * by one. Such a block is written in the table's own order, unsorted (an ingest appends in seq
- * order: ≈ 0.3 s of CPU less per 1M events): the event hasher reads every record's seq and says
- * whether they rose (else the block is written again sorted).
+ * by one. Such a block is written in the table's own order, unsorted (≈ 0.3 s of CPU less per
+ * 1M events): the event hasher reads every record's seq, and for a block whose seqs did not rise
+ * it takes the digest over the records in seq order itself (event-hashes.ts RecordIndex).
  */
 interface DigestJob {
   where: string;
   hashAbove?: number;
+  /**
+   * The digest the block should have (verify). Once a block written unsorted misses it, the
+   * blocks started after it are written sorted at once: a store whose rows are out of seq
+   * order (a Message DB read, whose causation join moves a few rows of most blocks) would
+   * otherwise have nearly every block written twice (10M: 24.3 s).
+   */
+  expect?: string;
 }
 
 /**
@@ -134,8 +140,10 @@ interface DigestJob {
  */
 async function digestRecords(
   store: Store, jobs: readonly DigestJob[], workers: number, sorted: boolean, events = 0,
-): Promise<{ digests: string[]; unordered: number[] }> {
-  if (jobs.length === 0) return { digests: [], unordered: [] };
+): Promise<{ digests: string[]; writtenSorted: Set<number> }> {
+  const writtenSorted = new Set<number>();
+  if (jobs.length === 0) return { digests: [], writtenSorted };
+  let sortFromNow = sorted;
   // Private (0700) and removed at the end: the records are the events' content. It holds up to
   // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
   // two more waiting for the event hasher.
@@ -162,10 +170,14 @@ async function digestRecords(
       for (;;) {
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
+        const sortThis = i >= 0 && sortFromNow && jobs[i]!.hashAbove === undefined;
+        if (sortThis) writtenSorted.add(i);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sorted && jobs[i]!.hashAbove === undefined ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sortThis ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
           out[done.i] = hashFile(done.file, buffer);
+          const expect = jobs[done.i]!.expect;
+          if (expect !== undefined && out[done.i] !== expect && !writtenSorted.has(done.i)) sortFromNow = true;
           const above = jobs[done.i]!.hashAbove;
           // The event hasher removes the file once it has read it.
           if (above !== undefined) await hasher!.add({ job: done.i, file: done.file, above });
@@ -186,7 +198,9 @@ async function digestRecords(
       await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${hasher.out.replaceAll("'", "''")}',
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
-    return { digests: out, unordered: hasher?.unordered ?? [] };
+    // A block the hasher found out of seq order: its digest is the one over the records in seq order.
+    for (const [job, digest] of hasher?.reordered ?? []) out[job] = digest;
+    return { digests: out, writtenSorted };
   } finally {
     await hasher?.close();
     for (const conn of extra) conn.closeSync();

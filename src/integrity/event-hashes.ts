@@ -16,6 +16,11 @@ export interface HashedRecords {
   count: number;
   /** Every record's seq above the one before: the file was in seq order (its digest stands). */
   ordered: boolean;
+  /**
+   * When not ordered: the block's digest over its records taken in seq order (each record read
+   * again where the walk found it), the digest a COPY … ORDER BY seq would have given.
+   */
+  digest?: string;
 }
 
 /**
@@ -31,22 +36,114 @@ export function hashRecordsFile(file: string, above: number, out: number, chunkB
     // goes after the bytes of a record the last chunk cut, moved to its start.
     let buffer = chunkBuffer(chunkBytes);
     let carried = 0;
+    let offset = 0; // the file offset of buffer[0]
     for (;;) {
       if (carried === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]); // one record larger than the buffer
       const n = fs.readSync(fd, buffer, carried, buffer.length - carried, null);
       if (n === 0) break;
       const bytes = buffer.subarray(0, carried + n);
-      const used = hashWholeRecords(bytes, above, sink, file);
+      const used = hashWholeRecords(bytes, offset, above, sink, file);
       bytes.copyWithin(0, used);
       carried = bytes.length - used;
+      offset += used;
     }
     if (carried > 0) throw new Error(`chain records in ${file}: the last record is cut short`);
     sink.flush();
+    if (sink.ordered) return { count: sink.count, ordered: true };
+    return { count: sink.count, ordered: false, digest: sink.records.digestInSeqOrder(fd, offset) };
   } finally {
     fs.closeSync(fd);
     fs.rmSync(file, { force: true });
   }
-  return { count: sink.count, ordered: sink.ordered };
+}
+
+/**
+ * Where each record of a block file is (seq, offset, length with its newline), to digest the
+ * records in seq order when the file did not hold them so: the COPYs of an ingest write blocks
+ * in the table's order, and a join in the ingest's INSERT (Message DB's causation) leaves a few
+ * rows of most blocks out of place. Taking the digest in seq order here (the file read once
+ * more from the page cache, one hash update per record) costs less than DuckDB writing the
+ * block again sorted; sorting every ingest's rows by seq in the INSERT ran out of memory at 10M.
+ */
+class RecordIndex {
+  private seqs = new Float64Array(1024);
+  private offsets = new Float64Array(1024);
+  private lengths = new Float64Array(1024);
+  private n = 0;
+
+  add(seq: number, offset: number, length: number): void {
+    if (this.n === this.seqs.length) {
+      const grow = (a: Float64Array) => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.seqs = grow(this.seqs);
+      this.offsets = grow(this.offsets);
+      this.lengths = grow(this.lengths);
+    }
+    this.seqs[this.n] = seq;
+    this.offsets[this.n] = offset;
+    this.lengths[this.n] = length;
+    this.n++;
+  }
+
+  digestInSeqOrder(fd: number, size: number): string {
+    const hash = crypto.createHash('sha256');
+    const order = this.seqOrder();
+    if (size <= WHOLE_FILE_BYTES) {
+      // The block's file in one buffer (it is in the page cache), hashed record by record.
+      const bytes = wholeFileBuffer(size);
+      for (let got = 0; got < size;) {
+        const n = fs.readSync(fd, bytes, got, size - got, got);
+        if (n === 0) throw new Error('chain records: the block file ended early');
+        got += n;
+      }
+      for (const i of order) hash.update(bytes.subarray(this.offsets[i]!, this.offsets[i]! + this.lengths[i]!));
+      return hash.digest('hex');
+    }
+    let buffer = Buffer.allocUnsafe(1 << 16);
+    for (const i of order) {
+      const length = this.lengths[i]!;
+      if (length > buffer.length) buffer = Buffer.allocUnsafe(length);
+      for (let got = 0; got < length;) {
+        const n = fs.readSync(fd, buffer, got, length - got, this.offsets[i]! + got);
+        if (n === 0) throw new Error('chain records: the block file ended early');
+        got += n;
+      }
+      hash.update(buffer.subarray(0, length));
+    }
+    return hash.digest('hex');
+  }
+
+  /** The records' indexes in seq order: placed by seq when the seqs are a run without repeats. */
+  private seqOrder(): ArrayLike<number> & Iterable<number> {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < this.n; i++) {
+      min = Math.min(min, this.seqs[i]!);
+      max = Math.max(max, this.seqs[i]!);
+    }
+    if (max - min + 1 === this.n) {
+      const order = new Int32Array(this.n).fill(-1);
+      let run = true;
+      for (let i = 0; i < this.n && run; i++) {
+        const at = this.seqs[i]! - min;
+        if (order[at] !== -1) run = false;
+        else order[at] = i;
+      }
+      if (run) return order;
+    }
+    return Array.from({ length: this.n }, (_, i) => i).sort((a, b) => this.seqs[a]! - this.seqs[b]! || a - b);
+  }
+}
+
+/** Block files up to this size are read whole to be hashed in seq order (the typical is ≈ 28 MB). */
+const WHOLE_FILE_BYTES = 256 << 20;
+let wholeFile: Buffer | undefined;
+function wholeFileBuffer(size: number): Buffer {
+  if (!wholeFile || wholeFile.length < size) wholeFile = Buffer.allocUnsafe(Math.max(size, 32 << 20));
+  return wholeFile;
 }
 
 let reusable: Buffer | undefined;
@@ -62,6 +159,7 @@ class LineSink {
   count = 0;
   ordered = true;
   lastSeq = -1;
+  readonly records = new RecordIndex();
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private offset = 0;
 
@@ -80,8 +178,11 @@ class LineSink {
   }
 }
 
-/** Hashes the whole records at the start of bytes; returns where the first cut one begins. */
-function hashWholeRecords(bytes: Buffer, above: number, sink: LineSink, file: string): number {
+/**
+ * Hashes the whole records at the start of bytes (at `offset` in the file); returns where the
+ * first cut one begins.
+ */
+function hashWholeRecords(bytes: Buffer, offset: number, above: number, sink: LineSink, file: string): number {
   const bad = (what: string) => new Error(`chain records in ${file}: ${what}`);
   let start = 0;
   while (start < bytes.length) {
@@ -114,6 +215,7 @@ function hashWholeRecords(bytes: Buffer, above: number, sink: LineSink, file: st
     if (bytes[end] !== 0x0a) throw bad(`the record of seq ${seq} does not end where its header says`);
     if (seq <= sink.lastSeq) sink.ordered = false;
     sink.lastSeq = seq;
+    sink.records.add(seq, offset + start, end + 1 - start);
     if (seq > above) sink.add(seq, crypto.hash('sha256', bytes.subarray(form, end), 'hex'));
     start = end + 1;
   }
@@ -140,8 +242,8 @@ export class EventHasher {
   private readonly replies: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private failure: unknown;
   count = 0;
-  /** The jobs whose records were not in seq order (their digests must be taken again, sorted). */
-  readonly unordered: number[] = [];
+  /** The jobs whose records were not in seq order: their digest over the records in seq order. */
+  readonly reordered = new Map<number, string>();
 
   constructor(readonly out: string, events: number) {
     this.fd = fs.openSync(out, 'wx', 0o600);
@@ -180,7 +282,7 @@ export class EventHasher {
 
   private took(job: number, hashed: HashedRecords): void {
     this.count += hashed.count;
-    if (!hashed.ordered) this.unordered.push(job);
+    if (!hashed.ordered) this.reordered.set(job, hashed.digest!);
   }
 
   /** Waits for every queued block; the hashes file is complete after this. */

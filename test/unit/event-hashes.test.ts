@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,12 +35,12 @@ function writeRecords(name: string, fields: CanonicalFields[], firstSeq = 1): st
   return file;
 }
 
-function hashes(file: string, above: number, chunkBytes?: number): { count: number; ordered: boolean; lines: string[] } {
+function hashes(file: string, above: number, chunkBytes?: number): { count: number; ordered: boolean; digest?: string; lines: string[] } {
   const out = path.join(dir, `${path.basename(file)}.out`);
   const fd = fs.openSync(out, 'w');
   try {
-    const { count, ordered } = hashRecordsFile(file, above, fd, chunkBytes);
-    return { count, ordered, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
+    const got = hashRecordsFile(file, above, fd, chunkBytes);
+    return { ...got, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
   } finally {
     fs.closeSync(fd);
   }
@@ -79,13 +80,24 @@ describe('hashRecordsFile', () => {
     expect(hashes(path.join(dir, 'none.txt'), 0)).toEqual({ count: 0, ordered: true, lines: [] });
   });
 
-  it('says when the records are not in seq order (the block digest must then be taken sorted)', () => {
-    const file = path.join(dir, 'unordered.txt');
-    fs.writeFileSync(file, Buffer.concat([chainRecordBytes(2, base), chainRecordBytes(1, awkward[1]!), chainRecordBytes(3, base)]));
-    const got = hashes(file, 0);
-    expect(got.ordered).toBe(false);
-    expect(got.lines.map((l) => l.split(',')[0])).toEqual(['2', '1', '3']);
+  it('out of seq order: says so, and gives the digest of the records in seq order', () => {
+    const records = [chainRecordBytes(3, awkward[1]!), chainRecordBytes(1, awkward[4]!), chainRecordBytes(2, base), chainRecordBytes(4, awkward[2]!)];
+    const inOrder = crypto.createHash('sha256').update(Buffer.concat([records[1]!, records[2]!, records[0]!, records[3]!])).digest('hex');
+    for (const chunk of [undefined, 3, 100]) {
+      const file = path.join(dir, `unordered-${chunk}.txt`);
+      fs.writeFileSync(file, Buffer.concat(records));
+      const got = hashes(file, 0, chunk);
+      expect(got.ordered).toBe(false);
+      expect(got.digest).toBe(inOrder);
+      expect(got.lines.map((l) => l.split(',')[0])).toEqual(['3', '1', '2', '4']);
+    }
+    const file = path.join(dir, 'twice.txt');
     fs.writeFileSync(file, Buffer.concat([chainRecordBytes(1, base), chainRecordBytes(1, base)]));
     expect(hashes(file, 0).ordered).toBe(false); // a seq twice is not rising either
+    // In order, the digest is the caller's (the file hashed as it is).
+    fs.writeFileSync(file, Buffer.concat([records[1]!, records[2]!]));
+    const ordered = hashes(file, 0);
+    expect(ordered.ordered).toBe(true);
+    expect(ordered.digest).toBeUndefined();
   });
 });
