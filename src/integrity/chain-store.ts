@@ -52,6 +52,15 @@ export interface DigestRange {
    * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
    */
   eventHashesAbove?: number;
+  /**
+   * With eventHashesAbove: whether the new rows are likely in seq order in the table (default
+   * true: an INSERT … SELECT keeps its rows' order). Then the store's blocks are written
+   * unsorted (≈ 0.3 s of CPU less per 1M events), and the hasher puts a block that is not in
+   * order back in order for its digest (≈ 40 ms per block in the worker). False when a join
+   * in the INSERT moved rows (Message DB's causation join: 14 of 16 blocks per 1M): sorting in
+   * the COPY is then cheaper (the chain step ≈ 2.1 s against 2.3–2.8 s per 1M).
+   */
+  likelyInSeqOrder?: boolean;
 }
 
 /**
@@ -86,11 +95,15 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   const expected = range.expected;
   // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
   const hashAbove = range.eventHashesAbove;
-  const jobs = units.map((u): DigestJob => ({
-    where: u.where,
-    hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined,
-    expect: expected?.get(`${u.digest.scope}:${u.digest.block}`),
-  }));
+  const jobs = units.map((u): DigestJob => {
+    const hashed = hashAbove !== undefined && u.digest.scope === STORE_SCOPE;
+    return {
+      where: u.where,
+      hashAbove: hashed ? hashAbove : undefined,
+      inTableOrder: hashed && (range.likelyInSeqOrder ?? true),
+      expect: expected?.get(`${u.digest.scope}:${u.digest.block}`),
+    };
+  });
   const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
   const { digests, writtenSorted } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
   if (expected) {
@@ -112,13 +125,15 @@ const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\
 
 /**
  * One COPY of chain records: which events, and whether to hash those with seq > hashAbove one
- * by one. Such a block is written in the table's own order, unsorted (≈ 0.3 s of CPU less per
- * 1M events): the event hasher reads every record's seq, and for a block whose seqs did not rise
- * it takes the digest over the records in seq order itself (event-hashes.ts RecordIndex).
+ * by one. The event hasher reads every record's seq, and for a block whose seqs did not rise
+ * it takes the digest over the records in seq order itself (event-hashes.ts RecordIndex), so
+ * such a block may be written in the table's own order (`inTableOrder`).
  */
 interface DigestJob {
   where: string;
   hashAbove?: number;
+  /** Written without ORDER BY even when the others are sorted (an ingest's store blocks). */
+  inTableOrder?: boolean;
   /**
    * The digest the block should have (verify). Once a block written unsorted misses it, the
    * blocks started after it are written sorted at once: a store whose rows are out of seq
@@ -170,7 +185,7 @@ async function digestRecords(
       for (;;) {
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
-        const sortThis = i >= 0 && sortFromNow && jobs[i]!.hashAbove === undefined;
+        const sortThis = i >= 0 && sortFromNow && !jobs[i]!.inTableOrder;
         if (sortThis) writtenSorted.add(i);
         const copy = i < 0 ? undefined
           : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sortThis ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
@@ -264,16 +279,16 @@ export async function storedBlocks(store: Store, where = ''): Promise<ScopedBloc
  * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
  * recomputes the blocks from the one holding seqStart + 1 (the last partial block of before and
  * the new ones) for the store and the sources that have events there, and appends the new
- * events' hashes to event_hashes, read out of the same records.
- * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
+ * events' hashes to event_hashes, read out of the same records (`likelyInSeqOrder`: see
+ * DigestRange). EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
-export async function extendChain(store: Store, seqStart: number): Promise<void> {
+export async function extendChain(store: Store, seqStart: number, options: { likelyInSeqOrder?: boolean } = {}): Promise<void> {
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart, likelyInSeqOrder: options.likelyInSeqOrder });
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));
