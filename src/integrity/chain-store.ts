@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -6,7 +5,7 @@ import { UserError, firstLine } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql } from './canonical.js';
-import { EventHasher } from './event-hashes.js';
+import { BlockReader, hashFile } from './block-records.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
 
 /**
@@ -39,12 +38,10 @@ export interface DigestRange {
    */
   workers?: number;
   /**
-   * The digests the blocks should have (verify: the stored ones), by `${scope}:${block}`. With
-   * them each block is first written in the table's own order, without a sort (the COPYs ≈ 20 %
-   * less CPU, verify ≈ 6 %):
-   * the records carry their seq, so bytes that hash to the digest of the seq-ordered records are
-   * those records in seq order. A block that does not match is written again sorted by seq, and
-   * that digest is the one returned.
+   * The digests the blocks should have (verify: the stored ones), by `${scope}:${block}`. A block
+   * whose file hashes to it as written is done (the records carry their seq, so bytes that hash
+   * to the digest of the seq-ordered records are those records in seq order); only one that does
+   * not is walked record by record for its digest in seq order (block-records.ts).
    */
   expected?: ReadonlyMap<string, string>;
   /**
@@ -52,15 +49,6 @@ export interface DigestRange {
    * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
    */
   eventHashesAbove?: number;
-  /**
-   * With eventHashesAbove: whether the new rows are likely in seq order in the table (default
-   * true: an INSERT … SELECT keeps its rows' order). Then the store's blocks are written
-   * unsorted (≈ 0.3 s of CPU less per 1M events), and the hasher puts a block that is not in
-   * order back in order for its digest (≈ 40 ms per block in the worker). False when a join
-   * in the INSERT moved rows (Message DB's causation join: 14 of 16 blocks per 1M): sorting in
-   * the COPY is then cheaper (the chain step ≈ 2.1 s against 2.3–2.8 s per 1M).
-   */
-  likelyInSeqOrder?: boolean;
 }
 
 /**
@@ -91,26 +79,15 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
       units.push({ digest: d, where: `${inBlock(d.block)} AND source_id = ${d.scope}` });
     }
   }
-  const workers = range.workers ?? 1;
-  const expected = range.expected;
   // Event hashes come from the store's blocks only (a source's mixed block repeats its records).
   const hashAbove = range.eventHashesAbove;
-  const jobs = units.map((u): DigestJob => {
-    const hashed = hashAbove !== undefined && u.digest.scope === STORE_SCOPE;
-    return {
-      where: u.where,
-      hashAbove: hashed ? hashAbove : undefined,
-      inTableOrder: hashed && (range.likelyInSeqOrder ?? true),
-      expect: expected?.get(`${u.digest.scope}:${u.digest.block}`),
-    };
-  });
-  const events = units.reduce((n, u) => n + (u.digest.scope === STORE_SCOPE ? u.digest.events : 0), 0);
-  const { digests, writtenSorted } = await digestRecords(store, jobs, workers, expected === undefined, hashAbove === undefined ? 0 : events);
-  if (expected) {
-    const again = units.flatMap((u, i) => (writtenSorted.has(i) || jobs[i]!.expect === digests[i] ? [] : [i]));
-    const sorted = (await digestRecords(store, again.map((i) => ({ where: units[i]!.where })), workers, true)).digests;
-    again.forEach((unit, j) => { digests[unit] = sorted[j]!; });
-  }
+  const jobs = units.map((u): DigestJob => ({
+    where: u.where,
+    hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined,
+    expect: range.expected?.get(`${u.digest.scope}:${u.digest.block}`),
+  }));
+  const events = units.reduce((n, u) => n + u.digest.events, 0);
+  const digests = await digestRecords(store, jobs, range.workers ?? 1, events);
   const out: ScopedDigest[] = [];
   units.forEach((u, i) => {
     const d = { ...u.digest, digest: digests[i]! };
@@ -124,47 +101,35 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
 const RECORDS_CSV = `FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\\x01'`;
 
 /**
- * One COPY of chain records: which events, and whether to hash those with seq > hashAbove one
- * by one. The event hasher reads every record's seq, and for a block whose seqs did not rise
- * it takes the digest over the records in seq order itself (event-hashes.ts RecordIndex), so
- * such a block may be written in the table's own order (`inTableOrder`).
+ * One block's COPY of chain records: which events; the hashes of those with seq > hashAbove to
+ * write too (an ingest's store blocks); the digest it should have (verify).
  */
 interface DigestJob {
   where: string;
   hashAbove?: number;
-  /** Written without ORDER BY even when the others are sorted (an ingest's store blocks). */
-  inTableOrder?: boolean;
-  /**
-   * The digest the block should have (verify). Once a block written unsorted misses it, the
-   * blocks started after it are written sorted at once: a store whose rows are out of seq
-   * order (a Message DB read, whose causation join moves a few rows of most blocks) would
-   * otherwise have nearly every block written twice (10M: 24.3 s).
-   */
   expect?: string;
 }
 
 /**
  * SHA-256 (hex) of the chain records of the events matching each condition, in seq order. DuckDB
- * writes them to a file with COPY (rows in the query's order, bytes as they are); Node hashes the
- * file with OpenSSL, which uses the CPU's SHA instructions (≈ 1.7 GB/s against ≈ 0.2 GB/s per
- * core for DuckDB's sha256). A block is one COPY of ≈ 19 MB: it runs on one DuckDB thread, so
- * `workers` connections run blocks side by side, and each hashes its last file while DuckDB
- * writes its next one. A job with `hashAbove` also gets its events' own hashes, from the canonical
- * forms inside its records (event-hashes.ts, in a worker thread while DuckDB writes the next
- * block), appended to event_hashes in one INSERT at the end.
+ * writes each block's records to a file with one COPY, in the table's own order (no ORDER BY:
+ * bytes as they are); Node hashes the file with OpenSSL, which uses the CPU's SHA instructions
+ * (≈ 1.7 GB/s against ≈ 0.2 GB/s per core for DuckDB's sha256). Unless it matches the digest
+ * verify expects, the file is also walked record by record (block-records.ts BlockReader, in a
+ * worker thread): when the records did not come in seq order, the digest is taken over them in
+ * seq order instead, and a job with `hashAbove` gets its events' own hashes, appended to
+ * event_hashes in one INSERT at the end. A block is one COPY of ≈ 19–28 MB on one DuckDB thread,
+ * so `workers` connections run blocks side by side, and each file is hashed and walked while
+ * DuckDB writes the next ones.
  */
-async function digestRecords(
-  store: Store, jobs: readonly DigestJob[], workers: number, sorted: boolean, events = 0,
-): Promise<{ digests: string[]; writtenSorted: Set<number> }> {
-  const writtenSorted = new Set<number>();
-  if (jobs.length === 0) return { digests: [], writtenSorted };
-  let sortFromNow = sorted;
+async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: number, events: number): Promise<string[]> {
+  if (jobs.length === 0) return [];
   // Private (0700) and removed at the end: the records are the events' content. It holds up to
   // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
-  // two more waiting for the event hasher.
+  // two more waiting for the block reader.
   const dir = makeTempDir('evtrail-chain-', 'the hash chain');
   const extra: DuckDBConnection[] = [];
-  const hasher = jobs.some((j) => j.hashAbove !== undefined) ? new EventHasher(path.join(dir, 'event-hashes.csv'), events) : undefined;
+  const reader = new BlockReader(path.join(dir, 'event-hashes.csv'), events);
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
   // inside an ingest's transaction 2.4 s against 1.3 s).
@@ -178,25 +143,21 @@ async function digestRecords(
       runners.push((sql) => conn.run(sql));
     }
     const out: string[] = new Array<string>(jobs.length);
-    const buffer = Buffer.allocUnsafe(1 << 20); // shared: hashing is synchronous
     let next = 0;
     const settled = await Promise.allSettled(runners.map(async (run, w) => {
       let done: { i: number; file: string } | undefined;
       for (;;) {
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
-        const sortThis = i >= 0 && sortFromNow && !jobs[i]!.inTableOrder;
-        if (sortThis) writtenSorted.add(i);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${sortThis ? ' ORDER BY seq' : ''}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
         if (done) {
-          out[done.i] = hashFile(done.file, buffer);
-          const expect = jobs[done.i]!.expect;
-          if (expect !== undefined && out[done.i] !== expect && !writtenSorted.has(done.i)) sortFromNow = true;
-          const above = jobs[done.i]!.hashAbove;
-          // The event hasher removes the file once it has read it.
-          if (above !== undefined) await hasher!.add({ job: done.i, file: done.file, above });
-          else fs.rmSync(done.file, { force: true });
+          // The file as it is; a block that matches what verify expects is done, the others
+          // are walked (their order, their event hashes).
+          const { expect, hashAbove } = jobs[done.i]!;
+          out[done.i] = hashFile(done.file);
+          if (out[done.i] === expect) fs.rmSync(done.file, { force: true });
+          else await reader.add({ job: done.i, file: done.file, above: hashAbove });
         }
         if (!copy) return;
         await copy;
@@ -205,19 +166,18 @@ async function digestRecords(
     }));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw tempWriteError(failed.reason, dir);
-    if (hasher) {
-      await hasher.finish().catch((error: unknown) => {
-        throw tempWriteError(error, dir);
-      });
+    await reader.finish().catch((error: unknown) => {
+      throw tempWriteError(error, dir);
+    });
+    for (const [job, digest] of reader.inSeqOrder) out[job] = digest;
+    if (reader.hashed) {
       if (threads > 1) await store.run(`SET threads = ${threads}`);
-      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${hasher.out.replaceAll("'", "''")}',
+      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${reader.out.replaceAll("'", "''")}',
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
-    // A block the hasher found out of seq order: its digest is the one over the records in seq order.
-    for (const [job, digest] of hasher?.reordered ?? []) out[job] = digest;
-    return { digests: out, writtenSorted };
+    return out;
   } finally {
-    await hasher?.close();
+    await reader.close();
     for (const conn of extra) conn.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) await store.run(`SET threads = ${threads}`);
@@ -231,19 +191,6 @@ function tempWriteError(error: unknown, dir: string): unknown {
     return new UserError(`cannot write the hash chain's records to ${dir}: ${text}`, 'free some space in TMPDIR, or point TMPDIR at another folder');
   }
   return error;
-}
-
-function hashFile(file: string, buffer: Buffer): string {
-  const hash = crypto.createHash('sha256');
-  // A COPY of no rows may write no file: the digest of no records.
-  if (!fs.existsSync(file)) return hash.digest('hex');
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (let n: number; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
 }
 
 export function toBlockDigest(row: Record<string, unknown>): ScopedDigest {
@@ -279,16 +226,16 @@ export async function storedBlocks(store: Store, where = ''): Promise<ScopedBloc
  * The ingest hook, inside the ingest's transaction once the new events (seq > seqStart) are in:
  * recomputes the blocks from the one holding seqStart + 1 (the last partial block of before and
  * the new ones) for the store and the sources that have events there, and appends the new
- * events' hashes to event_hashes, read out of the same records (`likelyInSeqOrder`: see
- * DigestRange). EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
+ * events' hashes to event_hashes, read out of the same records.
+ * EVTRAIL_BENCH_NO_CHAIN=1 skips it (only for the bench's baseline).
  */
-export async function extendChain(store: Store, seqStart: number, options: { likelyInSeqOrder?: boolean } = {}): Promise<void> {
+export async function extendChain(store: Store, seqStart: number): Promise<void> {
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart, likelyInSeqOrder: options.likelyInSeqOrder });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));

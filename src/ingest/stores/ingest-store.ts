@@ -239,8 +239,8 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       ${p.resolveCausation ? `LEFT JOIN ${CAUSES_TABLE} c ON c.pos = m.pos` : ''}
       WHERE m.reason IS NULL AND m.${inPart}`;
     // Not sorted by seq: the joins move a few rows of most blocks (the causation join: 14 of 16
-    // per 1M; the chain then sorts its blocks, extendChain below), and sorting here ran out of
-    // memory at 10M rows (as did writing the causes into the mapped rows with an UPDATE).
+    // per 1M), which the chain's block reader puts back in order for the digests; sorting here
+    // ran out of memory at 10M rows (as did writing the causes into the mapped rows with an UPDATE).
     await store.run(`INSERT INTO events
       SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
         ${p.sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
@@ -271,7 +271,7 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       result.redelivered = summary.redelivered;
       result.conflicts = summary.conflicts;
       p.progress?.(`chaining${p.label}`); // and hashing each event (extendChain)
-      await extendChain(store, seqBase, { likelyInSeqOrder: !p.resolveCausation });
+      await extendChain(store, seqBase);
     }
     await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${p.sourceId}, timezone('UTC', now()), $v, NULL, NULL,
         ${ingested > 0 ? result.firstSeq : 'NULL'}, ${ingested > 0 ? result.lastSeq : 'NULL'}, ${ingested}, ${rejected}, ${result.redelivered}, ${result.conflicts})`, { v: VERSION });

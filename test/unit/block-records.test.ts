@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalHash, chainRecordBytes, type CanonicalFields } from '../../src/integrity/canonical.js';
-import { hashRecordsFile } from '../../src/integrity/event-hashes.js';
+import { readBlock, readBlockRecords } from '../../src/integrity/block-records.js';
 import { tmpDir } from '../helpers.js';
 
 /**
@@ -11,7 +11,7 @@ import { tmpDir } from '../helpers.js';
  * block digest): every form found where its header says it ends, whatever its fields hold, and
  * whatever chunk boundary cuts it.
  */
-const dir = tmpDir('evtrail-event-hashes-');
+const dir = tmpDir('evtrail-block-records-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const base: CanonicalFields = {
@@ -35,25 +35,37 @@ function writeRecords(name: string, fields: CanonicalFields[], firstSeq = 1): st
   return file;
 }
 
-function hashes(file: string, above: number, chunkBytes?: number): { count: number; ordered: boolean; digest?: string; lines: string[] } {
+function hashes(file: string, above: number, chunkBytes?: number): { hashed: number; digest: string; lines: string[] } {
+  const asItIs = fs.existsSync(file) ? sha(fs.readFileSync(file)) : sha(Buffer.alloc(0));
   const out = path.join(dir, `${path.basename(file)}.out`);
   const fd = fs.openSync(out, 'w');
   try {
-    const got = hashRecordsFile(file, above, fd, chunkBytes);
-    return { ...got, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
+    const got = readBlockRecords(file, { above, out: fd }, chunkBytes);
+    // The block's digest: the file as it is when its records came in seq order.
+    return { hashed: got.hashed, digest: got.ordered ? asItIs : got.inSeqOrder!, lines: fs.readFileSync(out, 'utf8').split('\n').filter(Boolean) };
   } finally {
     fs.closeSync(fd);
   }
 }
 
-describe('hashRecordsFile', () => {
+const sha = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
+
+describe('readBlockRecords', () => {
   const expected = awkward.map((f, i) => `${101 + i},${canonicalHash(f)}`);
 
-  it('hashes each record\'s canonical form, whatever bytes the fields hold', () => {
+  it('hashes each record\'s canonical form, whatever bytes the fields hold; in order, the digest is the file\'s', () => {
     const file = writeRecords('a.txt', awkward, 101);
-    expect(hashes(file, 0)).toEqual({ count: awkward.length, ordered: true, lines: expected });
-    // The block file is the hasher's to remove.
+    const bytes = fs.readFileSync(file);
+    expect(hashes(file, 0)).toEqual({ hashed: awkward.length, digest: sha(bytes), lines: expected });
+    // Without event hashes, the digest alone; readBlock removes the file once read.
+    const fd = fs.openSync(path.join(dir, 'unused.out'), 'w');
+    try {
+      expect(readBlock({ job: 0, file }, fd)).toEqual({ ordered: true, hashed: 0 });
+    } finally {
+      fs.closeSync(fd);
+    }
     expect(fs.existsSync(file)).toBe(false);
+    expect(fs.statSync(path.join(dir, 'unused.out')).size).toBe(0);
   });
 
   it('gives the same hashes when chunk boundaries cut seqs, headers and bodies', () => {
@@ -77,27 +89,29 @@ describe('hashRecordsFile', () => {
   });
 
   it('gives nothing for a block without records (a COPY of no rows may write no file)', () => {
-    expect(hashes(path.join(dir, 'none.txt'), 0)).toEqual({ count: 0, ordered: true, lines: [] });
+    expect(hashes(path.join(dir, 'none.txt'), 0)).toEqual({ hashed: 0, digest: sha(Buffer.alloc(0)), lines: [] });
   });
 
-  it('out of seq order: says so, and gives the digest of the records in seq order', () => {
+  it('out of seq order: the digest of the records in seq order, whatever cuts the file', () => {
     const records = [chainRecordBytes(3, awkward[1]!), chainRecordBytes(1, awkward[4]!), chainRecordBytes(2, base), chainRecordBytes(4, awkward[2]!)];
-    const inOrder = crypto.createHash('sha256').update(Buffer.concat([records[1]!, records[2]!, records[0]!, records[3]!])).digest('hex');
+    const inOrder = sha(Buffer.concat([records[1]!, records[2]!, records[0]!, records[3]!]));
+    expect(inOrder).not.toBe(sha(Buffer.concat(records)));
     for (const chunk of [undefined, 3, 100]) {
       const file = path.join(dir, `unordered-${chunk}.txt`);
       fs.writeFileSync(file, Buffer.concat(records));
       const got = hashes(file, 0, chunk);
-      expect(got.ordered).toBe(false);
       expect(got.digest).toBe(inOrder);
       expect(got.lines.map((l) => l.split(',')[0])).toEqual(['3', '1', '2', '4']);
     }
-    const file = path.join(dir, 'twice.txt');
-    fs.writeFileSync(file, Buffer.concat([chainRecordBytes(1, base), chainRecordBytes(1, base)]));
-    expect(hashes(file, 0).ordered).toBe(false); // a seq twice is not rising either
-    // In order, the digest is the caller's (the file hashed as it is).
-    fs.writeFileSync(file, Buffer.concat([records[1]!, records[2]!]));
-    const ordered = hashes(file, 0);
-    expect(ordered.ordered).toBe(true);
-    expect(ordered.digest).toBeUndefined();
+    // Mostly in order (the runs read back as one): a block of 200 with two records swapped.
+    const many = Array.from({ length: 200 }, (_, i) => chainRecordBytes(i + 1, { ...base, id: `evt-${i + 1}` }));
+    const swapped = [...many];
+    [swapped[50], swapped[150]] = [swapped[150]!, swapped[50]!];
+    const file = path.join(dir, 'swapped.txt');
+    fs.writeFileSync(file, Buffer.concat(swapped));
+    expect(hashes(file, 0).digest).toBe(sha(Buffer.concat(many)));
+    // A seq twice (a store edited by hand): both records, in the order they came.
+    fs.writeFileSync(file, Buffer.concat([records[2]!, records[1]!, records[2]!]));
+    expect(hashes(file, 0).digest).toBe(sha(Buffer.concat([records[1]!, records[2]!, records[2]!])));
   });
 });
