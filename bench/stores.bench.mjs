@@ -116,7 +116,7 @@ function drainAndLoad(stream, split) {
   const load = bareDuckdb(`${out}-*.ndjson`, db);
   rmStore(db);
   for (const k of [0, 1]) fs.rmSync(`${out}-${k}.ndjson`, { force: true });
-  return { secs: drain.secs + load.secs, machineCpu: drain.machineCpu === null || load.machineCpu === null ? null : drain.machineCpu + load.machineCpu };
+  return oneAfterTheOther(drain, load);
 }
 
 /**
@@ -142,7 +142,12 @@ function copyAndLoad(schema, columns, half) {
   const load = measure(process.execPath, ['--input-type=module', '-e', script]);
   rmStore(db);
   for (const f of files) fs.rmSync(f, { force: true });
-  return { secs: copy.secs + load.secs, machineCpu: copy.machineCpu === null || load.machineCpu === null ? null : copy.machineCpu + load.machineCpu };
+  return oneAfterTheOther(copy, load);
+}
+
+/** Two measured runs as one: their times and machine CPU added. */
+function oneAfterTheOther(a, b) {
+  return { secs: a.secs + b.secs, machineCpu: a.machineCpu === null || b.machineCpu === null ? null : a.machineCpu + b.machineCpu };
 }
 
 /** The step lines EVTRAIL_TIMINGS=1 printed, as "step at ms" pairs. */
