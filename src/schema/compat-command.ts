@@ -2,6 +2,7 @@ import { CheckFailed, UserError } from '../core/errors.js';
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
 import type { OutputMode } from '../cli/options.js';
 import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode } from './compat.js';
+import { checkAvroPair, isAvroFile, loadAvroSchema } from './avro-schema.js';
 import { loadRegistry, loadSchema } from './registry.js';
 
 export interface CompatFlags {
@@ -36,6 +37,7 @@ export async function runCompatCommand(flags: CompatFlags): Promise<void> {
   if (flags.old === undefined || flags.new === undefined) {
     throw new UserError('schema compat needs --old and --new (or --registry)', 'evtrail schema compat --old v1.json --new v2.json --mode BACKWARD');
   }
+  if (isAvroFile(flags.old) || isAvroFile(flags.new)) return runAvroPair(flags.old, flags.new, mode, flags.output);
   const result = checkPair(loadSchema(flags.old), loadSchema(flags.new), mode);
   const breaking = result.changes.filter((c) => c.breaking).length;
   if (flags.output === 'json') printJson({ compatible: result.compatible, mode, old: flags.old, new: flags.new, changes: result.changes });
@@ -47,6 +49,33 @@ export async function runCompatCommand(flags: CompatFlags): Promise<void> {
       note: result.changes.length === 0 ? 'no differences' : undefined,
     };
     await show(flags.output, [table]);
+  }
+  if (!result.compatible) throw new CheckFailed(`incompatible under ${mode}: ${breaking} breaking change(s)`);
+}
+
+/** Two .avsc files: Avro's resolution rules, and a witness for each reading that breaks. */
+async function runAvroPair(oldFile: string, newFile: string, mode: CompatMode, output: OutputMode): Promise<void> {
+  if (!isAvroFile(oldFile) || !isAvroFile(newFile)) {
+    throw new UserError(`${isAvroFile(oldFile) ? newFile : oldFile} is not an Avro schema (.avsc) while the other one is`, 'compare two schemas of the same format: two .avsc files, or two JSON Schemas');
+  }
+  const result = checkAvroPair(loadAvroSchema(oldFile), loadAvroSchema(newFile), mode);
+  const breaking = result.changes.filter((c) => c.breaking).length;
+  if (output === 'json') printJson({ compatible: result.compatible, mode, format: 'avro', old: oldFile, new: newFile, changes: result.changes, witnesses: result.witnesses });
+  else {
+    const tables: TableData[] = [{
+      title: `${newFile} against ${oldFile} (Avro, ${mode}): ${result.compatible ? 'compatible' : `INCOMPATIBLE, ${breaking} breaking change(s)`}`,
+      columns: ['verdict', 'reading', 'change', 'path', 'why'],
+      rows: result.changes.map((c) => [c.breaking ? 'BREAKING' : 'ok', c.direction, c.type, c.path, c.reason]),
+      note: result.changes.length === 0 ? 'no differences' : undefined,
+    }];
+    if (result.witnesses.length > 0) {
+      tables.push({
+        title: 'witnesses: a value one schema writes and the other cannot read',
+        columns: ['reading', 'value written', 'read error'],
+        rows: result.witnesses.map((w) => [w.direction, w.value, w.error]),
+      });
+    }
+    await show(output, tables);
   }
   if (!result.compatible) throw new CheckFailed(`incompatible under ${mode}: ${breaking} breaking change(s)`);
 }

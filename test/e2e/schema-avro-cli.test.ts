@@ -1,0 +1,89 @@
+/**
+ * `evtrail schema compat` on Avro schema files (.avsc) through the built CLI: the verdict per
+ * mode, the --json shape with a witness that the avsc library confirms (the value written with
+ * one schema does not decode with the other), and the one-line errors for bad input.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import avro from 'avsc';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, tmpDir } from '../helpers.js';
+
+let dir: string;
+const file = (name: string, schema: unknown): string => {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, typeof schema === 'string' ? schema : JSON.stringify(schema, null, 2));
+  return p;
+};
+
+const v1 = {
+  type: 'record', name: 'OrderPlaced', namespace: 'trading',
+  fields: [
+    { name: 'orderId', type: 'string' },
+    { name: 'qty', type: 'int' },
+    { name: 'side', type: { type: 'enum', name: 'Side', symbols: ['BUY', 'SELL', 'SHORT'] } },
+  ],
+};
+// qty promoted, SHORT removed (no enum default), a field added without a default.
+const v2 = {
+  type: 'record', name: 'OrderPlaced', namespace: 'trading',
+  fields: [
+    { name: 'orderId', type: 'string' },
+    { name: 'qty', type: 'long' },
+    { name: 'side', type: { type: 'enum', name: 'Side', symbols: ['BUY', 'SELL'] } },
+    { name: 'venue', type: 'string' },
+  ],
+};
+
+beforeAll(() => {
+  dir = tmpDir('evtrail-avro-e2e-');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('evtrail schema compat on .avsc files', () => {
+  it('FULL: exit 1, each difference named with its reading and path, a witness avsc confirms', () => {
+    const r = cli(['schema', 'compat', '--old', file('v1.avsc', v1), '--new', file('v2.avsc', v2), '--mode', 'FULL', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.format).toBe('avro');
+    expect(out.compatible).toBe(false);
+    expect(out.changes.map((c: any) => `${c.direction} ${c.type} ${c.path} ${c.breaking}`)).toEqual([
+      'backward TYPE_PROMOTED /fields/qty/type false',
+      'backward MISSING_ENUM_SYMBOLS /fields/side/type/symbols/SHORT true',
+      'backward READER_FIELD_MISSING_DEFAULT_VALUE /fields/venue true',
+      'forward TYPE_MISMATCH /fields/qty/type true',
+      'forward ENUM_SYMBOL_ADDED /fields/side/type/symbols/SHORT false',
+      'forward FIELD_REMOVED /fields/venue false',
+    ]);
+    expect(out.witnesses.map((w: any) => w.direction)).toEqual(['backward', 'forward']);
+    // Each witness is a value its writer writes and its reader cannot read.
+    for (const w of out.witnesses) {
+      const [writer, reader] = w.direction === 'backward' ? [v1, v2] : [v2, v1];
+      const wt = avro.Type.forSchema(writer as avro.Schema);
+      const rt = avro.Type.forSchema(reader as avro.Schema);
+      const buf = wt.toBuffer(wt.fromString(w.value));
+      expect(() => rt.fromBuffer(buf, rt.createResolver(wt))).toThrow();
+    }
+  });
+
+  it('BACKWARD with an enum default and a field default: compatible, exit 0, in plain text', () => {
+    const v3 = structuredClone(v2) as any;
+    v3.fields[2].type.default = 'SELL';
+    v3.fields[3].default = 'XNAS';
+    const r = cli(['schema', 'compat', '--old', file('v1b.avsc', v1), '--new', file('v3.avsc', v3), '--mode', 'BACKWARD']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(Avro, BACKWARD): compatible');
+    expect(r.stdout).toContain('ENUM_SYMBOL_REMOVED_WITH_DEFAULT');
+    expect(r.stdout).toContain('FIELD_ADDED_WITH_DEFAULT');
+  });
+
+  it('refuses an invalid Avro schema, and an Avro schema against a JSON Schema, in one line with a hint', () => {
+    const bad = cli(['schema', 'compat', '--old', file('bad.avsc', { type: 'record', fields: [] }), '--new', file('v2c.avsc', v2)]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.avsc is not a valid Avro schema/);
+    expect(bad.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+    const mixed = cli(['schema', 'compat', '--old', file('v1c.avsc', v1), '--new', file('v2.json', { type: 'object' })]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toMatch(/v2\.json is not an Avro schema \(\.avsc\) while the other one is/);
+  });
+});
