@@ -3,12 +3,15 @@ import { plainTable, printJson, printTables, type TableData } from '../cli/rende
 import type { OutputMode } from '../cli/options.js';
 import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode } from './compat.js';
 import { checkAvroPair, isAvroFile, loadAvroSchema } from './avro-schema.js';
+import { checkProtobufPair, isProtoFile, loadProtoFile } from './protobuf-schema.js';
 import { loadRegistry, loadSchema } from './registry.js';
 
 export interface CompatFlags {
   old?: string;
   new?: string;
   registry?: string;
+  /** Folders to look up .proto imports in, after the importing file's own folder. */
+  protoPath?: string[];
   mode: string;
   output: OutputMode;
 }
@@ -19,7 +22,8 @@ function parseMode(value: string): CompatMode {
   return mode;
 }
 
-const changeRows = (changes: Change[], prefix: (c: Change) => string[] = () => []) =>
+type ChangeRow = Pick<Change, 'breaking' | 'direction' | 'path' | 'reason'> & { type: string };
+const changeRows = (changes: ChangeRow[], prefix: (c: ChangeRow) => string[] = () => []) =>
   changes.map((c) => [...prefix(c), c.breaking ? 'BREAKING' : 'ok', c.direction, c.type, c.path, c.reason]);
 
 /** The reasons are the point: in a pipe they are printed whole, not cut at 60 characters. */
@@ -37,47 +41,49 @@ export async function runCompatCommand(flags: CompatFlags): Promise<void> {
   if (flags.old === undefined || flags.new === undefined) {
     throw new UserError('schema compat needs --old and --new (or --registry)', 'evtrail schema compat --old v1.json --new v2.json --mode BACKWARD');
   }
-  if (isAvroFile(flags.old) || isAvroFile(flags.new)) return runAvroPair(flags.old, flags.new, mode, flags.output);
-  const result = checkPair(loadSchema(flags.old), loadSchema(flags.new), mode);
+  const format = pairFormat(flags.old, flags.new);
+  const result = format === 'avro'
+    ? checkAvroPair(loadAvroSchema(flags.old), loadAvroSchema(flags.new), mode)
+    : format === 'protobuf'
+      ? { ...checkProtobufPair(loadProtoFile(flags.old, flags.protoPath), loadProtoFile(flags.new, flags.protoPath), mode), witnesses: undefined }
+      : { ...checkPair(loadSchema(flags.old), loadSchema(flags.new), mode), witnesses: undefined };
   const breaking = result.changes.filter((c) => c.breaking).length;
-  if (flags.output === 'json') printJson({ compatible: result.compatible, mode, old: flags.old, new: flags.new, changes: result.changes });
-  else {
-    const table: TableData = {
-      title: `${flags.new} against ${flags.old} (${mode}): ${result.compatible ? 'compatible' : `INCOMPATIBLE, ${breaking} breaking change(s)`}`,
+  if (flags.output === 'json') {
+    printJson({
+      compatible: result.compatible, mode, format, old: flags.old, new: flags.new, changes: result.changes,
+      ...(result.witnesses ? { witnesses: result.witnesses } : {}),
+    });
+  } else {
+    const label = format === 'json' ? '' : `${FORMAT_NAMES[format]}, `;
+    const tables: TableData[] = [{
+      title: `${flags.new} against ${flags.old} (${label}${mode}): ${result.compatible ? 'compatible' : `INCOMPATIBLE, ${breaking} breaking change(s)`}`,
       columns: ['verdict', 'reading', 'change', 'path', 'why'],
       rows: changeRows(result.changes),
       note: result.changes.length === 0 ? 'no differences' : undefined,
-    };
-    await show(flags.output, [table]);
-  }
-  if (!result.compatible) throw new CheckFailed(`incompatible under ${mode}: ${breaking} breaking change(s)`);
-}
-
-/** Two .avsc files: Avro's resolution rules, and a witness for each reading that breaks. */
-async function runAvroPair(oldFile: string, newFile: string, mode: CompatMode, output: OutputMode): Promise<void> {
-  if (!isAvroFile(oldFile) || !isAvroFile(newFile)) {
-    throw new UserError(`${isAvroFile(oldFile) ? newFile : oldFile} is not an Avro schema (.avsc) while the other one is`, 'compare two schemas of the same format: two .avsc files, or two JSON Schemas');
-  }
-  const result = checkAvroPair(loadAvroSchema(oldFile), loadAvroSchema(newFile), mode);
-  const breaking = result.changes.filter((c) => c.breaking).length;
-  if (output === 'json') printJson({ compatible: result.compatible, mode, format: 'avro', old: oldFile, new: newFile, changes: result.changes, witnesses: result.witnesses });
-  else {
-    const tables: TableData[] = [{
-      title: `${newFile} against ${oldFile} (Avro, ${mode}): ${result.compatible ? 'compatible' : `INCOMPATIBLE, ${breaking} breaking change(s)`}`,
-      columns: ['verdict', 'reading', 'change', 'path', 'why'],
-      rows: result.changes.map((c) => [c.breaking ? 'BREAKING' : 'ok', c.direction, c.type, c.path, c.reason]),
-      note: result.changes.length === 0 ? 'no differences' : undefined,
     }];
-    if (result.witnesses.length > 0) {
+    if (result.witnesses && result.witnesses.length > 0) {
       tables.push({
         title: 'witnesses: a value one schema writes and the other cannot read',
         columns: ['reading', 'value written', 'read error'],
         rows: result.witnesses.map((w) => [w.direction, w.value, w.error]),
       });
     }
-    await show(output, tables);
+    await show(flags.output, tables);
   }
   if (!result.compatible) throw new CheckFailed(`incompatible under ${mode}: ${breaking} breaking change(s)`);
+}
+
+type SchemaFormat = 'json' | 'avro' | 'protobuf';
+const FORMAT_NAMES: Record<SchemaFormat, string> = { json: 'JSON Schema', avro: 'Avro', protobuf: 'Protobuf' };
+const formatOf = (file: string): SchemaFormat => (isAvroFile(file) ? 'avro' : isProtoFile(file) ? 'protobuf' : 'json');
+
+/** The format of a pair, from the files' extensions (.avsc, .proto, else JSON Schema); both must agree. */
+function pairFormat(oldFile: string, newFile: string): SchemaFormat {
+  const [a, b] = [formatOf(oldFile), formatOf(newFile)];
+  if (a !== b) {
+    throw new UserError(`${oldFile} is ${FORMAT_NAMES[a]} and ${newFile} is ${FORMAT_NAMES[b]}`, 'compare two schemas of one format: two .avsc files, two .proto files or two JSON Schemas');
+  }
+  return a;
 }
 
 async function runRegistry(dir: string, mode: CompatMode, output: OutputMode): Promise<void> {

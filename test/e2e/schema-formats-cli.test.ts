@@ -1,7 +1,8 @@
 /**
- * `evtrail schema compat` on Avro schema files (.avsc) through the built CLI: the verdict per
- * mode, the --json shape with a witness that the avsc library confirms (the value written with
- * one schema does not decode with the other), and the one-line errors for bad input.
+ * `evtrail schema compat` on Avro (.avsc) and Protobuf (.proto) files through the built CLI:
+ * the verdict per mode, the --json shape (for Avro with a witness that the avsc library
+ * confirms: the value written with one schema does not decode with the other), imports, and
+ * the one-line errors for bad input.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,6 +85,29 @@ describe('evtrail schema compat on .avsc files', () => {
     expect(bad.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
     const mixed = cli(['schema', 'compat', '--old', file('v1c.avsc', v1), '--new', file('v2.json', { type: 'object' })]);
     expect(mixed.code).toBe(2);
-    expect(mixed.stderr).toMatch(/v2\.json is not an Avro schema \(\.avsc\) while the other one is/);
+    expect(mixed.stderr).toMatch(/v1c\.avsc is Avro and .*v2\.json is JSON Schema/);
+  });
+});
+
+describe('evtrail schema compat on .proto files', () => {
+  it('BACKWARD with an import found through --proto-path: a removed oneof field breaks, a renamed field does not', () => {
+    const lib = path.join(dir, 'lib');
+    fs.mkdirSync(lib, { recursive: true });
+    fs.writeFileSync(path.join(lib, 'money.proto'), 'syntax = "proto3";\npackage common;\nmessage Money { int64 units = 1; string currency = 2; }\n');
+    const old = file('order.v1.proto', 'syntax = "proto3";\npackage trading;\nimport "money.proto";\nmessage OrderPlaced { string order_id = 1; common.Money px = 2; oneof tif { bool day = 3; bool ioc = 4; } }\n');
+    const next = file('order.v2.proto', 'syntax = "proto3";\npackage trading;\nimport "money.proto";\nmessage OrderPlaced { string id = 1; common.Money px = 2; oneof tif { bool day = 3; } }\n');
+    const r = cli(['schema', 'compat', '--old', old, '--new', next, '--proto-path', lib, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.format).toBe('protobuf');
+    expect(out.changes.map((c: any) => `${c.type} ${c.path} ${c.breaking}`)).toEqual([
+      'ONEOF_FIELD_REMOVED #/OrderPlaced/tif/4 true',
+      'FIELD_NAME_CHANGED #/OrderPlaced/1 false',
+    ]);
+    const text = cli(['schema', 'compat', '--old', old, '--new', next, '--proto-path', lib]);
+    expect(text.stdout).toContain('(Protobuf, BACKWARD): INCOMPATIBLE, 1 breaking change(s)');
+    const missing = cli(['schema', 'compat', '--old', old, '--new', next]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/order\.v1\.proto is not a valid \.proto file/);
   });
 });
