@@ -114,8 +114,8 @@ describe('the scalar groups are the wire\'s', () => {
     const w = protobuf.parse(`syntax = "proto3"; message M { ${from} v = 1; }`).root.lookupType('M');
     const r = protobuf.parse(`syntax = "proto3"; message M { ${to} v = 1; }`).root.lookupType('M');
     try {
-      const decoded = r.decode(w.encode(w.fromObject({ v: value })).finish()) as unknown as { v: unknown };
-      return r.toObject(decoded as protobuf.Message, { longs: String, bytes: String }).v;
+      const decoded = r.decode(w.encode(w.fromObject({ v: value })).finish());
+      return r.toObject(decoded, { longs: String, bytes: String }).v;
     } catch (error) {
       return `error: ${(error as Error).message}`;
     }
