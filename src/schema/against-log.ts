@@ -10,7 +10,7 @@ import { plainTable, printJson, printTables, type TableData } from '../cli/rende
 import type { OutputMode } from '../cli/options.js';
 import { Store } from '../store/store.js';
 import { parseLimit } from './check-command.js';
-import { loadSchema } from './registry.js';
+import { formatOfFile, loadEntry, loadSchema } from './registry.js';
 import { validateEvents } from './validate.js';
 
 export interface AgainstLogFlags {
@@ -30,7 +30,7 @@ export function typeOfSchemaFile(file: string, schema: unknown, given?: string):
     if (given.trim() === '') throw new UserError('--type needs an event type', 'e.g. --type OrderPlaced');
     return given;
   }
-  const m = /^(.+)\.v\d+\.(?:schema\.)?json$/.exec(path.basename(file));
+  const m = /^(.+)\.v\d+\.(?:schema\.)?(?:json|avsc|proto)$/.exec(path.basename(file));
   if (m) return m[1]!;
   const declared = typeof schema === 'object' && schema !== null ? (schema as Record<string, unknown>)['x-evtrail-type'] : undefined;
   if (typeof declared === 'string' && declared !== '') return declared;
@@ -46,11 +46,14 @@ export async function runAgainstLogCommand(flags: AgainstLogFlags): Promise<void
     version = Number(flags.version);
   }
   const limit = parseLimit(flags.limit);
-  const schema = loadSchema(flags.new);
+  // Avro and Protobuf schemas are checked through their JSON mappings (json-mapping.ts).
+  const format = formatOfFile(flags.new);
+  const schema = format === 'json' ? loadSchema(flags.new) : undefined;
   const type = typeOfSchemaFile(flags.new, schema, flags.type);
+  const judgedSchema = schema ?? loadEntry(flags.new, type, 0, format).schema;
   const store = await Store.open(flags.db, { readOnly: true });
   try {
-    const result = await validateEvents(store, [{ type, version, file: flags.new, schema }], { limit });
+    const result = await validateEvents(store, [{ type, version, file: flags.new, schema: judgedSchema }], { limit });
     const checked = result.targets[0]?.events ?? 0;
     const compatible = result.violatingEvents === 0;
     const versions = (result.targets[0]?.versions ?? []).map((v) => ({ version: v.version, events: v.events, rejected: v.violating }));

@@ -1,10 +1,12 @@
 import { CheckFailed, UserError } from '../core/errors.js';
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
 import type { OutputMode } from '../cli/options.js';
-import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode } from './compat.js';
+import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode, type JsonSchema, type VersionCheck } from './compat.js';
 import { checkAvroPair, isAvroFile, loadAvroSchema } from './avro-schema.js';
 import { checkProtobufPair, isProtoFile, loadProtoFile } from './protobuf-schema.js';
-import { loadRegistry, loadSchema } from './registry.js';
+import type { AvroJson } from './avro-compat.js';
+import type { ProtoFile } from './protobuf-compat.js';
+import { loadRegistry, loadSchema, type RegistryEntry, type SchemaFormat } from './registry.js';
 
 export interface CompatFlags {
   old?: string;
@@ -73,7 +75,17 @@ export async function runCompatCommand(flags: CompatFlags): Promise<void> {
   if (!result.compatible) throw new CheckFailed(`incompatible under ${mode}: ${breaking} breaking change(s)`);
 }
 
-type SchemaFormat = 'json' | 'avro' | 'protobuf';
+/** One type's versions in a registry, each format by its own rules (the versions must share one). */
+function checkEntries(type: string, entries: RegistryEntry[], mode: CompatMode): VersionCheck<{ compatible: boolean; changes: ChangeRow[] }>[] {
+  const formats = [...new Set(entries.map((e) => e.format))];
+  if (formats.length > 1) {
+    throw new UserError(`the registry holds ${type} in ${formats.map((f) => FORMAT_NAMES[f]).join(' and ')}: ${entries.map((e) => e.file).join(', ')}`, 'keep every version of a type in one format');
+  }
+  const versions = <S>() => entries.map((e) => ({ version: e.version, schema: e.original as S }));
+  if (formats[0] === 'avro') return checkVersions(versions<AvroJson>(), mode, checkAvroPair);
+  if (formats[0] === 'protobuf') return checkVersions(versions<ProtoFile>(), mode, checkProtobufPair);
+  return checkVersions(versions<JsonSchema>(), mode);
+}
 const FORMAT_NAMES: Record<SchemaFormat, string> = { json: 'JSON Schema', avro: 'Avro', protobuf: 'Protobuf' };
 const formatOf = (file: string): SchemaFormat => (isAvroFile(file) ? 'avro' : isProtoFile(file) ? 'protobuf' : 'json');
 
@@ -88,11 +100,11 @@ function pairFormat(oldFile: string, newFile: string): SchemaFormat {
 
 async function runRegistry(dir: string, mode: CompatMode, output: OutputMode): Promise<void> {
   const registry = loadRegistry(dir);
-  const types: { type: string; versions: number[]; compatible: boolean }[] = [];
-  const changes: (Change & { subject: string; version: number; against: number })[] = [];
+  const types: { type: string; format: SchemaFormat; versions: number[]; compatible: boolean }[] = [];
+  const changes: (ChangeRow & { subject: string; version: number; against: number })[] = [];
   for (const [type, versions] of registry) {
-    const checks = checkVersions(versions, mode);
-    types.push({ type, versions: versions.map((v) => v.version), compatible: checks.every((c) => c.compatible) });
+    const checks = checkEntries(type, versions, mode);
+    types.push({ type, format: versions[0]!.format, versions: versions.map((v) => v.version), compatible: checks.every((c) => c.compatible) });
     for (const check of checks) for (const c of check.changes) changes.push({ ...c, subject: type, version: check.version, against: check.against });
   }
   const compatible = types.every((t) => t.compatible);

@@ -746,22 +746,27 @@ export interface VersionedSchema {
   schema: JsonSchema;
 }
 
-export interface VersionCheck extends CompatResult {
+export type VersionCheck<R extends { compatible: boolean } = CompatResult> = R & {
   version: number;
   against: number;
-}
+};
 
 /**
  * Every version of one type checked as a registry would have when it was registered: against
- * the previous version, or against every older one for the *_TRANSITIVE modes.
+ * the previous version, or against every older one for the *_TRANSITIVE modes. `pair` judges
+ * two versions (JSON Schema by default; Avro and Protobuf bring their own).
  */
-export function checkVersions(versions: VersionedSchema[], mode: CompatMode): VersionCheck[] {
+export function checkVersions<S = JsonSchema, R extends { compatible: boolean } = CompatResult>(
+  versions: { version: number; schema: S }[],
+  mode: CompatMode,
+  pair: (oldSchema: S, newSchema: S, mode: CompatMode) => R = checkPair as unknown as (oldSchema: S, newSchema: S, mode: CompatMode) => R,
+): VersionCheck<R>[] {
   const sorted = [...versions].sort((a, b) => a.version - b.version);
-  const out: VersionCheck[] = [];
+  const out: VersionCheck<R>[] = [];
   for (let i = 1; i < sorted.length; i++) {
     const current = sorted[i]!;
     const olders = mode.endsWith('_TRANSITIVE') ? sorted.slice(0, i) : [sorted[i - 1]!];
-    for (const older of olders) out.push({ ...checkPair(older.schema, current.schema, mode), version: current.version, against: older.version });
+    for (const older of olders) out.push({ ...pair(older.schema, current.schema, mode), version: current.version, against: older.version });
   }
   return out;
 }

@@ -11,7 +11,13 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { UserError } from '../core/errors.js';
+import protobuf from 'protobufjs';
+import type { AvroJson } from './avro-compat.js';
+import { loadAvroSchema } from './avro-schema.js';
 import type { JsonSchema, VersionedSchema } from './compat.js';
+import { avroToJsonSchema, protoMessageToJsonSchema } from './json-mapping.js';
+import type { ProtoFile } from './protobuf-compat.js';
+import { loadProtoFile } from './protobuf-schema.js';
 
 const DRAFT_2020 = /json-schema\.org\/draft\/2020-12\/schema/;
 const DRAFT_07 = /json-schema\.org\/draft-07\/schema/;
@@ -58,12 +64,52 @@ export function validateSchema(file: string, schema: unknown): void {
   }
 }
 
+export type SchemaFormat = 'json' | 'avro' | 'protobuf';
+
+/**
+ * One (type, version) of a registry. `schema` is a JSON Schema in every format (an Avro or
+ * Protobuf schema as the JSON Schema of its JSON mapping, json-mapping.ts), which is what stored
+ * events are checked against; `original` is the schema as written, which compat compares.
+ */
 export interface RegistryEntry extends VersionedSchema {
   type: string;
   file: string;
+  format: SchemaFormat;
+  original: JsonSchema | AvroJson | ProtoFile;
 }
 
-const REGISTRY_FILE = /^(.+)\.v(\d+)\.(?:schema\.)?json$/;
+const REGISTRY_FILE = /^(.+)\.v(\d+)\.(?:schema\.)?(json|avsc|proto)$/;
+const FORMAT_OF_EXTENSION: Record<string, SchemaFormat> = { json: 'json', avsc: 'avro', proto: 'protobuf' };
+
+/** A schema file's format, from its extension: .avsc Avro, .proto Protobuf, anything else JSON Schema. */
+export function formatOfFile(file: string): SchemaFormat {
+  const ext = /\.(avsc|proto)$/i.exec(file)?.[1]?.toLowerCase();
+  return ext ? FORMAT_OF_EXTENSION[ext]! : 'json';
+}
+
+/** A schema file in its format, with the JSON Schema its events are checked against. */
+export function loadEntry(file: string, type: string, version: number, format: SchemaFormat): RegistryEntry {
+  if (format === 'avro') {
+    const original = loadAvroSchema(file);
+    return { type, version, file, format, original, schema: avroToJsonSchema(original) };
+  }
+  if (format === 'protobuf') {
+    const original = loadProtoFile(file);
+    return { type, version, file, format, original, schema: protoMessageToJsonSchema(messageOfType(file, original, type)) };
+  }
+  const schema = loadSchema(file);
+  checkNaming(file, schema, type, version);
+  return { type, version, file, format, original: schema, schema };
+}
+
+/** A .proto registry file's message for its type: the one named like the type, or the file's only message. */
+function messageOfType(file: string, proto: ProtoFile, type: string): protobuf.Type {
+  const messages = proto.types.filter((t): t is protobuf.Type => t instanceof protobuf.Type);
+  const named = messages.find((m) => m.name === type || m.fullName.replace(/^\./, '') === type);
+  if (named) return named;
+  if (messages.length === 1) return messages[0]!;
+  throw new UserError(`${file} has ${messages.length} messages and none named ${type}`, `name the message ${type}, or keep one message in the file`);
+}
 
 /**
  * A registry is a folder of JSON Schemas, one per (type, version): either flat files
@@ -75,31 +121,29 @@ export function loadRegistry(dir: string): Map<string, RegistryEntry[]> {
     entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read registry ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(code)}`, 'a registry is a folder of <Type>.v<N>.json files');
+    throw new UserError(`cannot read registry ${dir}: ${code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(code)}`, 'a registry is a folder of <Type>.v<N>.json (or .avsc, .proto) files');
   }
   const out = new Map<string, RegistryEntry[]>();
-  const add = (type: string, version: number, file: string) => {
+  const add = (type: string, version: number, file: string, extension: string) => {
     const list = out.get(type) ?? [];
     const clash = list.find((e) => e.version === version);
     if (clash) throw new UserError(`registry ${dir} has two schemas for ${type} v${version}: ${clash.file} and ${file}`, 'keep one file per (type, version)');
-    const schema = loadSchema(file);
-    checkNaming(file, schema, type, version);
-    list.push({ type, version, file, schema });
+    list.push(loadEntry(file, type, version, FORMAT_OF_EXTENSION[extension]!));
     out.set(type, list);
   };
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isFile()) {
       const m = REGISTRY_FILE.exec(entry.name);
-      if (m) add(decodeType(m[1]!), Number(m[2]), full);
+      if (m) add(decodeType(m[1]!), Number(m[2]), full, m[3]!);
     } else if (entry.isDirectory()) {
       for (const name of fs.readdirSync(full).sort()) {
-        const m = /^v(\d+)\.(?:schema\.)?json$/.exec(name);
-        if (m) add(decodeType(entry.name), Number(m[1]), path.join(full, name));
+        const m = /^v(\d+)\.(?:schema\.)?(json|avsc|proto)$/.exec(name);
+        if (m) add(decodeType(entry.name), Number(m[1]), path.join(full, name), m[2]!);
       }
     }
   }
-  if (out.size === 0) throw new UserError(`registry ${dir} holds no schema`, 'name the files <Type>.v<N>.json (e.g. OrderPlaced.v2.json), or <Type>/v<N>.json');
+  if (out.size === 0) throw new UserError(`registry ${dir} holds no schema`, 'name the files <Type>.v<N>.json, .avsc or .proto (e.g. OrderPlaced.v2.avsc), or <Type>/v<N>.json');
   for (const list of out.values()) list.sort((a, b) => a.version - b.version);
   return out;
 }

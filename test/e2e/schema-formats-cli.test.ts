@@ -111,3 +111,43 @@ describe('evtrail schema compat on .proto files', () => {
     expect(missing.stderr).toMatch(/order\.v1\.proto is not a valid \.proto file/);
   });
 });
+
+describe('a registry of Avro and Protobuf schemas', () => {
+  it('schema check validates stored JSON events through each format\'s JSON mapping; compat --registry judges the versions', () => {
+    const reg = path.join(dir, 'registry');
+    fs.mkdirSync(reg, { recursive: true });
+    fs.writeFileSync(path.join(reg, 'OrderPlaced.v1.avsc'), JSON.stringify(v1));
+    fs.writeFileSync(path.join(reg, 'OrderPlaced.v2.avsc'), JSON.stringify({ ...v2, fields: v2.fields.map((f) => (f.name === 'venue' ? { ...f, default: 'XNAS' } : f)) }));
+    fs.writeFileSync(path.join(reg, 'OrderFilled.v1.proto'), 'syntax = "proto3";\npackage trading;\nmessage OrderFilled { string order_id = 1; int64 fill_qty = 2; double fill_price = 3; }\n');
+    const lines = [
+      { id: 'e1', type: 'OrderPlaced', schema_version: 1, ts: '2025-08-26T09:30:00Z', data: { orderId: 'o-1', qty: 100, side: 'BUY' } },
+      { id: 'e2', type: 'OrderPlaced', schema_version: 1, ts: '2025-08-26T09:30:01Z', data: { orderId: 'o-2', qty: 5000000000, side: 'BUY' } },
+      { id: 'e3', type: 'OrderPlaced', schema_version: 2, ts: '2025-08-26T09:30:02Z', data: { orderId: 'o-3', qty: 5000000000, side: 'SELL', venue: 'XNYS' } },
+      { id: 'e4', type: 'OrderFilled', schema_version: 1, ts: '2025-08-26T09:30:03Z', data: { orderId: 'o-1', fillQty: '100', fillPrice: 101.5 } },
+      { id: 'e5', type: 'OrderFilled', schema_version: 1, ts: '2025-08-26T09:30:04Z', data: { orderId: 'o-2', fillQty: 'many' } },
+    ];
+    const log = file('mixed.ndjson', lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const db = path.join(dir, 'mixed.duckdb');
+    expect(cli(['ingest', log, '--db', db]).code).toBe(0);
+    const check = cli(['schema', 'check', '--registry', reg, '--db', db, '--json']);
+    expect(check.code, check.stderr).toBe(1);
+    const out = JSON.parse(check.stdout);
+    expect(out.checked).toBe(5);
+    expect([...new Set(out.violations.map((v: any) => v.eventId))]).toEqual(['e2', 'e5']);
+    const compat = cli(['schema', 'compat', '--registry', reg, '--mode', 'FULL', '--json']);
+    expect(compat.code, compat.stderr).toBe(1);
+    const c = JSON.parse(compat.stdout);
+    expect(c.types).toEqual([
+      { type: 'OrderFilled', format: 'protobuf', versions: [1], compatible: true },
+      { type: 'OrderPlaced', format: 'avro', versions: [1, 2], compatible: false },
+    ]);
+    // v2 drops SHORT (no enum default) and narrows qty long → int when read back (FORWARD).
+    expect(c.changes.filter((x: any) => x.breaking).map((x: any) => `${x.direction} ${x.type} ${x.path}`)).toEqual([
+      'backward MISSING_ENUM_SYMBOLS /fields/side/type/symbols/SHORT',
+      'forward TYPE_MISMATCH /fields/qty/type',
+    ]);
+    const against = cli(['schema', 'compat', '--new', path.join(reg, 'OrderPlaced.v1.avsc'), '--against-log', '--db', db, '--json']);
+    expect(against.code, against.stderr).toBe(1);
+    expect(JSON.parse(against.stdout).rejected.map((v: any) => v.eventId).sort()).toEqual(['e2', 'e3', 'e3']);
+  });
+});
