@@ -137,6 +137,18 @@ const REASONS = {
   ADDITIONAL_ITEMS_REMOVED: [false, 'additional items are no longer allowed: longer {W} arrays are rejected'],
   ADDITIONAL_ITEMS_EXTENDED: [true, 'the schema of additional items was dropped: any extra item is accepted'],
   ADDITIONAL_ITEMS_NARROWED: [false, 'additional items now need to match a schema'],
+  UNEVALUATED_ITEMS_ADDED: [true, 'unevaluatedItems: false was dropped or relaxed: items no other keyword evaluates are now allowed'],
+  UNEVALUATED_ITEMS_REMOVED: [false, 'unevaluatedItems: false was added: {W} arrays with items no other keyword evaluates are rejected'],
+  UNEVALUATED_ITEMS_EXTENDED: [true, 'the schema of unevaluated items was dropped or emptied: any such item is accepted'],
+  UNEVALUATED_ITEMS_NARROWED: [false, 'unevaluated items now need to match a schema'],
+  MAX_CONTAINS_ADDED: [false, 'maxContains added: {W} arrays with more matching items are rejected'],
+  MAX_CONTAINS_REMOVED: [true, 'maxContains removed'],
+  MAX_CONTAINS_INCREASED: [true, 'maxContains increased'],
+  MAX_CONTAINS_DECREASED: [false, 'maxContains decreased: {W} arrays between the two limits are rejected'],
+  MIN_CONTAINS_ADDED: [false, 'minContains added: {W} arrays with fewer matching items are rejected'],
+  MIN_CONTAINS_REMOVED: [true, 'minContains removed'],
+  MIN_CONTAINS_INCREASED: [false, 'minContains increased: {W} arrays between the two limits are rejected'],
+  MIN_CONTAINS_DECREASED: [true, 'minContains decreased'],
   ITEM_ADDED_TO_OPEN_CONTENT_MODEL: [false, 'tuple item added while the {W} tuple was open: {W} arrays may already have any value there'],
   ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL: [true, 'tuple item with an empty schema added to an open tuple: it accepts any value, as before'],
   ITEM_ADDED_TO_CLOSED_CONTENT_MODEL: [true, 'tuple item added to a closed tuple: {W} arrays cannot have it'],
@@ -198,7 +210,7 @@ const ANNOTATIONS = new Set(['$schema', '$id', 'id', 'title', 'description', 'de
 const STRING_KEYS = ['maxLength', 'minLength', 'pattern'];
 const NUMBER_KEYS = ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf'];
 const OBJECT_KEYS = ['properties', 'required', 'additionalProperties', 'patternProperties', 'maxProperties', 'minProperties', 'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames'];
-const ARRAY_KEYS = ['items', 'prefixItems', 'additionalItems', 'maxItems', 'minItems', 'uniqueItems', 'contains'];
+const ARRAY_KEYS = ['items', 'prefixItems', 'additionalItems', 'unevaluatedItems', 'maxItems', 'minItems', 'uniqueItems', 'contains', 'minContains', 'maxContains'];
 const COMBINERS = ['allOf', 'anyOf', 'oneOf'] as const;
 
 class Resolver {
@@ -342,6 +354,16 @@ function compare(ctx: Context, writerSchema: JsonSchema | undefined, readerSchem
       const sub = ctx.sub();
       compare(sub, subs[0], rs);
       if (sub.compatible) return ctx.merge(sub);
+    } else if (w.criterion === 'allOf') {
+      // allOf of several became one of its parts (or a schema one part alone satisfies): fewer constraints.
+      for (const s of subs) {
+        const sub = ctx.sub();
+        compare(sub, s, rs);
+        if (sub.compatible) {
+          ctx.merge(sub);
+          return ctx.add('PRODUCT_TYPE_NARROWED');
+        }
+      }
     }
   }
 
@@ -644,75 +666,94 @@ function compareObject(ctx: Context, w: Obj, r: Obj): void {
 // --- arrays ----------------------------------------------------------------------------------
 
 interface ArrayModel {
-  /** One schema for every item (list validation). */
+  /** One schema for every item (list validation); undefined for a tuple or no `items`. */
   all?: JsonSchema;
-  /** Tuple validation: a schema per position. */
-  tuple?: JsonSchema[];
-  /** For tuples: are more items allowed, and with which schema (undefined = any). */
+  /** Tuple validation: a schema per position (draft-07 `items: [...]`, 2020-12 `prefixItems`). */
+  tuple: JsonSchema[];
+  /** Are items beyond the tuple allowed (`additionalItems`, or 2020-12 `items` after `prefixItems`)? */
   permitsAdditional: boolean;
+  /** Their schema, when one constrains them (not true, not {}). */
   additional?: JsonSchema;
+  /** `unevaluatedItems`, when given. */
+  unevaluated?: JsonSchema;
 }
 
 function arrayModel(raw: Obj): ArrayModel {
-  const tupleRaw = Array.isArray(raw.prefixItems) ? raw.prefixItems : Array.isArray(raw.items) ? raw.items : undefined;
-  if (tupleRaw) {
-    const extra = Array.isArray(raw.prefixItems) ? raw.items : raw.additionalItems;
-    const permits = extra !== false;
-    const additional = extra === undefined || extra === true || isEmptySchema(extra) || extra === false ? undefined : (extra as JsonSchema);
-    return { tuple: tupleRaw as JsonSchema[], permitsAdditional: permits, additional };
-  }
-  return { all: raw.items === undefined ? undefined : (raw.items as JsonSchema), permitsAdditional: true };
+  const prefix = Array.isArray(raw.prefixItems);
+  const tupleRaw = prefix ? raw.prefixItems : Array.isArray(raw.items) ? raw.items : undefined;
+  const extra = prefix ? raw.items : Array.isArray(raw.items) ? raw.additionalItems : undefined;
+  return {
+    all: tupleRaw === undefined && raw.items !== undefined ? (raw.items as JsonSchema) : undefined,
+    tuple: (tupleRaw as JsonSchema[] | undefined) ?? [],
+    permitsAdditional: extra !== false,
+    additional: extra === undefined || extra === false || isEmptySchema(extra) ? undefined : (extra as JsonSchema),
+    unevaluated: raw.unevaluatedItems as JsonSchema | undefined,
+  };
 }
 
+/** Fully open: any extra item is accepted (no additional-items schema, and unevaluatedItems absent or empty). */
+const openItems = (m: ArrayModel): boolean => m.permitsAdditional && m.additional === undefined && (m.unevaluated === undefined || isEmptySchema(m.unevaluated));
+/** Partially open: extra items must match a schema (additionalItems's, or unevaluatedItems's when that is the only one). */
+function partialItems(m: ArrayModel): JsonSchema | undefined {
+  if (m.additional !== undefined) return m.additional;
+  if (m.permitsAdditional && m.unevaluated !== undefined && m.unevaluated !== false && !isEmptySchema(m.unevaluated)) return m.unevaluated;
+  return undefined;
+}
+
+/** In Confluent's order: items, the tuple's positions, additionalItems, unevaluatedItems, then the bounds. */
 function compareArray(ctx: Context, w: Obj, r: Obj): void {
-  bound(ctx, 'maxItems', 'MAX_ITEMS', w.maxItems, r.maxItems);
-  bound(ctx, 'minItems', 'MIN_ITEMS', w.minItems, r.minItems);
-  const wu = w.uniqueItems === true;
-  const ru = r.uniqueItems === true;
-  if (wu !== ru) ctx.add(ru ? 'UNIQUE_ITEMS_ADDED' : 'UNIQUE_ITEMS_REMOVED', 'uniqueItems');
   const a = arrayModel(w);
   const b = arrayModel(r);
-  if (!a.tuple && !b.tuple) {
-    const sub = ctx.sub('items');
-    compare(sub, a.all, b.all);
-    return ctx.merge(sub);
-  }
-  if (!a.tuple || !b.tuple) return ctx.add('TYPE_CHANGED', 'items');
-  const addKey = Array.isArray(r.prefixItems) ? 'items' : 'additionalItems';
-  if (a.permitsAdditional !== b.permitsAdditional) ctx.add(b.permitsAdditional ? 'ADDITIONAL_ITEMS_ADDED' : 'ADDITIONAL_ITEMS_REMOVED', addKey);
-  else if (a.additional === undefined && b.additional !== undefined) ctx.add('ADDITIONAL_ITEMS_NARROWED', addKey);
-  else if (a.additional !== undefined && b.additional === undefined) ctx.add('ADDITIONAL_ITEMS_EXTENDED', addKey);
-  else if (a.additional !== undefined && b.additional !== undefined) {
-    const sub = ctx.sub(addKey);
-    compare(sub, a.additional, b.additional);
-    ctx.merge(sub);
-  }
-  const tupleKey = Array.isArray(r.prefixItems) ? 'prefixItems' : 'items';
-  const wOpen = a.permitsAdditional && a.additional === undefined;
-  const rOpen = b.permitsAdditional && b.additional === undefined;
+  const items = ctx.sub('items');
+  compare(items, a.all, b.all);
+  ctx.merge(items);
+
   for (let i = 0; i < Math.max(a.tuple.length, b.tuple.length); i++) {
-    const at = ctx.sub(tupleKey, String(i));
+    const at = ctx.sub('items', String(i));
     const ws = a.tuple[i];
     const rs = b.tuple[i];
-    if (rs === undefined) {
-      if (rOpen) at.add('ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL');
-      else if (b.additional !== undefined) {
-        const sub = at.sub();
-        compare(sub, ws, b.additional);
-        at.merge(sub);
-        at.add(sub.compatible ? 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
-      } else at.add(ws === false ? 'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL' : 'ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL');
-    } else if (ws === undefined) {
-      if (wOpen) at.add(isEmptySchema(rs) ? 'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL');
-      else if (a.additional !== undefined) {
-        const sub = at.sub();
-        compare(sub, a.additional, rs);
-        at.merge(sub);
-        at.add(sub.compatible ? 'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
-      } else at.add('ITEM_ADDED_TO_CLOSED_CONTENT_MODEL');
-    } else compare(at, ws, rs);
+    if (ws !== undefined && rs !== undefined) compare(at, ws, rs);
+    else if (rs === undefined) {
+      const partial = partialItems(b);
+      if (openItems(b)) at.add('ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL');
+      else if (partial !== undefined) at.add(covered(at, ws, partial) ? 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
+      else at.add(ws === false ? 'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL' : 'ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL');
+    } else {
+      const partial = partialItems(a);
+      if (openItems(a)) at.add(isEmptySchema(rs) ? 'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL');
+      else if (partial !== undefined) at.add(covered(at, partial, rs) ? 'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL');
+      else at.add('ITEM_ADDED_TO_CLOSED_CONTENT_MODEL');
+    }
     ctx.merge(at);
   }
+
+  const additional = ctx.sub('additionalItems');
+  if (a.permitsAdditional !== b.permitsAdditional) additional.add(b.permitsAdditional ? 'ADDITIONAL_ITEMS_ADDED' : 'ADDITIONAL_ITEMS_REMOVED');
+  else if (a.additional === undefined && b.additional !== undefined) additional.add('ADDITIONAL_ITEMS_NARROWED');
+  else if (a.additional !== undefined && b.additional === undefined) additional.add('ADDITIONAL_ITEMS_EXTENDED');
+  else if (a.additional !== undefined && b.additional !== undefined) compare(additional, a.additional, b.additional);
+  ctx.merge(additional);
+
+  if (a.unevaluated !== undefined || b.unevaluated !== undefined) {
+    const u = ctx.sub('unevaluatedItems');
+    const [wu, ru] = [a.unevaluated, b.unevaluated];
+    if (wu === undefined) u.add(ru === false ? 'UNEVALUATED_ITEMS_REMOVED' : 'UNEVALUATED_ITEMS_NARROWED');
+    else if (ru === undefined) u.add(wu === false ? 'UNEVALUATED_ITEMS_ADDED' : 'UNEVALUATED_ITEMS_EXTENDED');
+    else if (wu === false && ru !== false) u.add('UNEVALUATED_ITEMS_ADDED');
+    else if (wu !== false && ru === false) u.add('UNEVALUATED_ITEMS_REMOVED');
+    else if (isEmptySchema(wu) && !isEmptySchema(ru)) u.add('UNEVALUATED_ITEMS_NARROWED');
+    else if (!isEmptySchema(wu) && isEmptySchema(ru)) u.add('UNEVALUATED_ITEMS_EXTENDED');
+    else compare(u, wu, ru);
+    ctx.merge(u);
+  }
+
+  bound(ctx, 'maxItems', 'MAX_ITEMS', w.maxItems, r.maxItems);
+  bound(ctx, 'minItems', 'MIN_ITEMS', w.minItems, r.minItems);
+  const wUnique = w.uniqueItems === true;
+  const rUnique = r.uniqueItems === true;
+  if (wUnique !== rUnique) ctx.add(rUnique ? 'UNIQUE_ITEMS_ADDED' : 'UNIQUE_ITEMS_REMOVED', 'uniqueItems');
+  bound(ctx, 'maxContains', 'MAX_CONTAINS', w.maxContains, r.maxContains);
+  bound(ctx, 'minContains', 'MIN_CONTAINS', w.minContains, r.minContains);
 }
 
 // --- modes -----------------------------------------------------------------------------------
