@@ -74,8 +74,8 @@ describe('evtrail schema compat --registry', () => {
     const out = JSON.parse(r.stdout);
     expect(out.compatible).toBe(true);
     expect(out.types).toEqual(expect.arrayContaining([
-      { type: 'OrderPlaced', versions: [1, 2], compatible: true },
-      { type: 'OrderFilled', versions: [1], compatible: true },
+      { type: 'OrderPlaced', format: 'json', versions: [1, 2], compatible: true },
+      { type: 'OrderFilled', format: 'json', versions: [1], compatible: true },
     ]));
   });
 
