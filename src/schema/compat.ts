@@ -137,6 +137,10 @@ const REASONS = {
   ADDITIONAL_ITEMS_REMOVED: [false, 'additional items are no longer allowed: longer {W} arrays are rejected'],
   ADDITIONAL_ITEMS_EXTENDED: [true, 'the schema of additional items was dropped: any extra item is accepted'],
   ADDITIONAL_ITEMS_NARROWED: [false, 'additional items now need to match a schema'],
+  UNEVALUATED_PROPERTIES_ADDED: [true, 'unevaluatedProperties: false was dropped or relaxed: properties no other keyword evaluates are now allowed'],
+  UNEVALUATED_PROPERTIES_REMOVED: [false, 'unevaluatedProperties: false was added: {W} objects with properties no other keyword evaluates are rejected'],
+  UNEVALUATED_PROPERTIES_EXTENDED: [true, 'the schema of unevaluated properties was dropped or emptied: any such property is accepted'],
+  UNEVALUATED_PROPERTIES_NARROWED: [false, 'unevaluated properties now need to match a schema'],
   UNEVALUATED_ITEMS_ADDED: [true, 'unevaluatedItems: false was dropped or relaxed: items no other keyword evaluates are now allowed'],
   UNEVALUATED_ITEMS_REMOVED: [false, 'unevaluatedItems: false was added: {W} arrays with items no other keyword evaluates are rejected'],
   UNEVALUATED_ITEMS_EXTENDED: [true, 'the schema of unevaluated items was dropped or emptied: any such item is accepted'],
@@ -209,7 +213,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const ANNOTATIONS = new Set(['$schema', '$id', 'id', 'title', 'description', 'default', 'examples', '$comment', 'definitions', '$defs', 'format', 'readOnly', 'writeOnly', 'deprecated']);
 const STRING_KEYS = ['maxLength', 'minLength', 'pattern'];
 const NUMBER_KEYS = ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf'];
-const OBJECT_KEYS = ['properties', 'required', 'additionalProperties', 'patternProperties', 'maxProperties', 'minProperties', 'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames'];
+const OBJECT_KEYS = ['properties', 'required', 'additionalProperties', 'unevaluatedProperties', 'patternProperties', 'maxProperties', 'minProperties', 'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames'];
 const ARRAY_KEYS = ['items', 'prefixItems', 'additionalItems', 'unevaluatedItems', 'maxItems', 'minItems', 'uniqueItems', 'contains', 'minContains', 'maxContains'];
 const COMBINERS = ['allOf', 'anyOf', 'oneOf'] as const;
 
@@ -548,7 +552,10 @@ function additionalSchema(raw: Obj): JsonSchema | undefined {
   if (isObj(a) && Object.keys(a).length === 0) return undefined;
   return a as JsonSchema;
 }
-const isOpen = (raw: Obj): boolean => Object.keys(patternProps(raw)).length === 0 && additionalSchema(raw) === undefined && permitsAdditional(raw);
+/** Open: any other property is accepted (no pattern or additional schema; unevaluatedProperties absent or empty). */
+const isOpen = (raw: Obj): boolean =>
+  Object.keys(patternProps(raw)).length === 0 && additionalSchema(raw) === undefined && permitsAdditional(raw) &&
+  (raw.unevaluatedProperties === undefined || isEmptySchema(raw.unevaluatedProperties));
 const isEmptySchema = (s: unknown): boolean => s === true || (isObj(s) && Object.keys(s).filter((k) => !ANNOTATIONS.has(k)).length === 0);
 const hasDefault = (s: unknown): boolean => isObj(s) && 'default' in s;
 
@@ -560,7 +567,12 @@ function partialSchema(raw: Obj, key: string): JsonSchema | undefined {
       // an invalid pattern matches nothing
     }
   }
-  return additionalSchema(raw);
+  const additional = additionalSchema(raw);
+  if (additional !== undefined) return additional;
+  // With additionalProperties absent, unevaluatedProperties says what other properties must be.
+  const u = raw.unevaluatedProperties;
+  if (raw.additionalProperties === undefined && u !== undefined && u !== false && !isEmptySchema(u)) return u as JsonSchema;
+  return undefined;
 }
 
 /** Compares a property with the schema a partially open model gives it (into `at`); whether it is covered. */
@@ -659,8 +671,24 @@ function compareObject(ctx: Context, w: Obj, r: Obj): void {
       ctx.merge(sub);
     }
   }
+  compareUnevaluated(ctx, 'unevaluatedProperties', 'UNEVALUATED_PROPERTIES', w.unevaluatedProperties as JsonSchema | undefined, r.unevaluatedProperties as JsonSchema | undefined);
   bound(ctx, 'maxProperties', 'MAX_PROPERTIES', w.maxProperties, r.maxProperties);
   bound(ctx, 'minProperties', 'MIN_PROPERTIES', w.minProperties, r.minProperties);
+}
+
+/** unevaluatedProperties / unevaluatedItems: false, a schema, or absent / empty (anything goes). */
+function compareUnevaluated(ctx: Context, keyword: string, prefix: 'UNEVALUATED_PROPERTIES' | 'UNEVALUATED_ITEMS', wu: JsonSchema | undefined, ru: JsonSchema | undefined): void {
+  if (wu === undefined && ru === undefined) return;
+  const at = ctx.sub(keyword);
+  const kind = (suffix: 'ADDED' | 'REMOVED' | 'EXTENDED' | 'NARROWED') => `${prefix}_${suffix}` as DifferenceType;
+  if (wu === undefined) at.add(kind(ru === false ? 'REMOVED' : 'NARROWED'));
+  else if (ru === undefined) at.add(kind(wu === false ? 'ADDED' : 'EXTENDED'));
+  else if (wu === false && ru !== false) at.add(kind('ADDED'));
+  else if (wu !== false && ru === false) at.add(kind('REMOVED'));
+  else if (isEmptySchema(wu) && !isEmptySchema(ru)) at.add(kind('NARROWED'));
+  else if (!isEmptySchema(wu) && isEmptySchema(ru)) at.add(kind('EXTENDED'));
+  else compare(at, wu, ru);
+  ctx.merge(at);
 }
 
 // --- arrays ----------------------------------------------------------------------------------
@@ -734,18 +762,7 @@ function compareArray(ctx: Context, w: Obj, r: Obj): void {
   else if (a.additional !== undefined && b.additional !== undefined) compare(additional, a.additional, b.additional);
   ctx.merge(additional);
 
-  if (a.unevaluated !== undefined || b.unevaluated !== undefined) {
-    const u = ctx.sub('unevaluatedItems');
-    const [wu, ru] = [a.unevaluated, b.unevaluated];
-    if (wu === undefined) u.add(ru === false ? 'UNEVALUATED_ITEMS_REMOVED' : 'UNEVALUATED_ITEMS_NARROWED');
-    else if (ru === undefined) u.add(wu === false ? 'UNEVALUATED_ITEMS_ADDED' : 'UNEVALUATED_ITEMS_EXTENDED');
-    else if (wu === false && ru !== false) u.add('UNEVALUATED_ITEMS_ADDED');
-    else if (wu !== false && ru === false) u.add('UNEVALUATED_ITEMS_REMOVED');
-    else if (isEmptySchema(wu) && !isEmptySchema(ru)) u.add('UNEVALUATED_ITEMS_NARROWED');
-    else if (!isEmptySchema(wu) && isEmptySchema(ru)) u.add('UNEVALUATED_ITEMS_EXTENDED');
-    else compare(u, wu, ru);
-    ctx.merge(u);
-  }
+  compareUnevaluated(ctx, 'unevaluatedItems', 'UNEVALUATED_ITEMS', a.unevaluated, b.unevaluated);
 
   bound(ctx, 'maxItems', 'MAX_ITEMS', w.maxItems, r.maxItems);
   bound(ctx, 'minItems', 'MIN_ITEMS', w.minItems, r.minItems);

@@ -452,6 +452,30 @@ const CASES: Case[] = [
     forward: [['TYPE_CHANGED', '#', true]],
     fwdWitness: { a: 'x', b: 'not an integer' },
   },
+  {
+    name: 'optional property added to a model closed by unevaluatedProperties: false (2020-12)',
+    old: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S }, { unevaluatedProperties: false }) as object },
+    new: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S, b: I }, { unevaluatedProperties: false }) as object },
+    backward: [['OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', '#/properties/b', false]],
+    forward: [['PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL', '#/properties/b', true]],
+    fwdWitness: { a: 'x', b: 1 },
+  },
+  {
+    name: 'property added under a partially open model (unevaluatedProperties: a schema, 2020-12)',
+    old: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S }, { unevaluatedProperties: I }) as object },
+    new: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S, b: S }, { unevaluatedProperties: I }) as object },
+    backward: [['TYPE_CHANGED', '#/properties/b', true], ['PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/properties/b', true], ['OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', '#/properties/b', false]],
+    forward: [['TYPE_CHANGED', '#/properties/b', true], ['PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', '#/properties/b', true]],
+    backWitness: { a: 'x', b: 1 },
+    fwdWitness: { a: 'x', b: 'y' },
+  },
+  {
+    name: 'unevaluatedProperties: false added (2020-12)',
+    old: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S }) as object }, new: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...obj({ a: S }, { unevaluatedProperties: false }) as object },
+    backward: [['UNEVALUATED_PROPERTIES_REMOVED', '#/unevaluatedProperties', true]],
+    forward: [['UNEVALUATED_PROPERTIES_ADDED', '#/unevaluatedProperties', false]],
+    backWitness: { a: 'x', z: 1 },
+  },
 ];
 
 const okOf = (expects: Expect[]) => expects.every(([, , breaking]) => !breaking);
