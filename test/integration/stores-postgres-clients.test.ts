@@ -25,7 +25,8 @@ const skip = await skipWithout('postgres', 'stores-postgres-clients');
 
 const ENVELOPE = `id, stream, rev, type, schema_version, correlation_id, causation_id, data::VARCHAR AS data, meta::VARCHAR AS meta, position`;
 
-describe.skipIf(skip)('event stores written by their own clients', () => {
+// Each test installs or writes a store and runs the CLI a few times: minutes on a loaded machine.
+describe.skipIf(skip)('event stores written by their own clients', { timeout: 300_000 }, () => {
   let dir: string;
   const drops: (() => Promise<void>)[] = [];
   beforeAll(() => {
@@ -96,6 +97,8 @@ describe.skipIf(skip)('event stores written by their own clients', () => {
     expect(JSON.parse(trace.stdout).anomalies).toEqual(expect.arrayContaining([
       expect.objectContaining({ kind: 'orphan-causation', causationId: 'messagedb:otherService:command-9/3' }),
     ]));
+    const verify = cli(['verify', '--db', file, '--json']);
+    expect(verify.code, verify.stderr).toBe(0);
   });
 
   it('Emmett 0.42 (appendToStream, an inline projection): message_kind kept, rows held back by an open transaction said in text and --json', async () => {
@@ -201,11 +204,13 @@ describe.skipIf(skip)('event stores written by their own clients', () => {
       client = new pg.Client({ connectionString: PG_URL });
       await client.connect();
       schema = `evt_marten_${crypto.randomBytes(4).toString('hex')}`;
-      drops.push(async () => {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      });
+      schemas.push(schema);
       await client.query(martenDdl(schema));
+    }, 120_000);
+    const schemas: string[] = [];
+    afterAll(async () => {
+      for (const s of schemas) await client?.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`).catch(() => undefined);
+      await client?.end();
     });
 
     /** Appends as Marten's quick append does: mt_quick_append_events(stream, type, tenant, ids, types, .NET types, bodies, bdatas, causation, correlation, headers, user names). */
@@ -276,6 +281,8 @@ describe.skipIf(skip)('event stores written by their own clients', () => {
       expect(replay.code, replay.stderr).toBe(0);
       expect(replay.stdout).toContain('tenant-a/acct-1');
       expect(replay.stdout).toContain('tenant-b/acct-1');
+      const verify = cli(['verify', '--db', file, '--json']);
+      expect(verify.code, verify.stderr).toBe(0);
       // Text: skipped and archived said (a store of its own: the same read again).
       const text = cli(['ingest', PG_URL, '--preset', 'marten', '--schema', schema, '--db', path.join(dir, 'marten-text.duckdb')]);
       expect(text.code, text.stderr).toBe(0);
@@ -285,7 +292,7 @@ describe.skipIf(skip)('event stores written by their own clients', () => {
 
     it('UseTenantPartitionedEvents (seq_id numbered per tenant) is refused on the parent with the partitions to read; a partition reads', async () => {
       const part = `evt_martenp_${crypto.randomBytes(4).toString('hex')}`;
-      drops.push(() => client.query(`DROP SCHEMA IF EXISTS ${part} CASCADE`).then(() => undefined));
+      schemas.push(part);
       // EventsTable with UseTenantPartitionedEvents: PRIMARY KEY (seq_id, tenant_id), PARTITION BY LIST (tenant_id),
       // one partition and one mt_events_sequence_<suffix> per tenant (PerTenantEventSequences).
       await client.query(`CREATE SCHEMA ${part};
