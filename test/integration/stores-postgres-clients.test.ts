@@ -298,7 +298,7 @@ describe.skipIf(skip)('event stores written by their own clients', { timeout: 30
       await client.query(`CREATE SCHEMA ${part};
         CREATE TABLE ${part}.mt_events (seq_id bigint NOT NULL, id uuid NOT NULL, stream_id varchar NULL, version bigint NOT NULL,
           data jsonb NOT NULL, bdata bytea NULL, type varchar(500) NOT NULL, timestamp timestamp with time zone NOT NULL DEFAULT (now()),
-          tenant_id varchar NOT NULL DEFAULT '*DEFAULT*', mt_dotnet_type varchar NULL, is_archived bool NULL DEFAULT FALSE,
+          tenant_id varchar NOT NULL DEFAULT '*DEFAULT*', mt_dotnet_type varchar NULL, is_skipped bool NULL DEFAULT FALSE, is_archived bool NULL DEFAULT FALSE,
           CONSTRAINT pkey_mt_events_seq_id_tenant_id PRIMARY KEY (seq_id, tenant_id)) PARTITION BY LIST (tenant_id);
         CREATE TABLE ${part}."mt_events_t1" PARTITION OF ${part}.mt_events FOR VALUES IN ('t1');
         CREATE TABLE ${part}."mt_events_t2" PARTITION OF ${part}.mt_events FOR VALUES IN ('t2');
@@ -315,8 +315,10 @@ describe.skipIf(skip)('event stores written by their own clients', { timeout: 30
       }
       const store = await Store.open(db);
       try {
-        expect((await store.all(`SELECT stream, rev, type FROM events ORDER BY seq`)).map((r) => [r.stream, r.rev, r.type])).toEqual([
-          ['t1/s', '1', 'opened'], ['t2/s', '1', 'opened'], ['t2/s', '2', 'closed'],
+        expect((await store.all(`SELECT stream, rev, type, meta::VARCHAR AS meta FROM events ORDER BY seq`)).map((r) => [r.stream, r.rev, r.type, JSON.parse(String(r.meta))])).toEqual([
+          ['t1/s', '1', 'opened', { marten: { tenant_id: 't1', is_skipped: false, is_archived: false } }],
+          ['t2/s', '1', 'opened', { marten: { tenant_id: 't2', is_skipped: false, is_archived: false } }],
+          ['t2/s', '2', 'closed', { marten: { tenant_id: 't2', is_skipped: false, is_archived: false } }],
         ]);
       } finally {
         store.close();

@@ -7,11 +7,13 @@ export const MARTEN_DEFAULT_TENANT = '*DEFAULT*';
 /**
  * The columns of mt_events the envelope has no place for, kept in meta under `marten`
  * (absent columns and NULLs are left out): the tenant, the .NET type, whether the stream is
- * archived, the user name (Marten's metadata column).
+ * archived, the user name (Marten's metadata column), and when the store has them is_skipped
+ * (EnableEventSkippingInProjectionsOrSubscriptions) and the DCB tags (hstore, as a JSON object).
  */
 export function martenMeta(access: RecordAccess): string {
   const own = `json_object('tenant_id', ${access.json('tenant_id')}, 'dotnet_type', ${access.json('mt_dotnet_type')},
-    'is_archived', ${access.json('is_archived')}, 'user_name', ${access.json('user_name')})`;
+    'is_archived', ${access.json('is_archived')}, 'user_name', ${access.json('user_name')},
+    'is_skipped', ${access.json('is_skipped')}, 'tags', ${access.json('tags')})`;
   // A merge patch drops the members that are null.
   return `json_merge_patch(coalesce(${candidatesExpr(access, 'meta', ['headers'])}, '{}'::JSON), json_object('marten', ${own}))`;
 }
