@@ -219,7 +219,7 @@ describe.skipIf(skip)('event stores written by their own clients', { timeout: 30
         `SELECT ${schema}.mt_quick_append_events($1, 'Account', $2, $3::uuid[], $4::varchar[], $5::varchar[], $6::jsonb[], $7::bytea[], $8::varchar[], $9::varchar[], $10::jsonb[], $11::varchar[])::text[] AS r`,
         [stream, tenant, events.map(() => crypto.randomUUID()), events.map((e) => e.type), events.map((e) => `Bank.${e.type}, Bank`),
           events.map((e) => JSON.stringify(e.bdata ? {} : e.data)), events.map((e) => e.bdata ?? null),
-          events.map(() => null), events.map(() => 'corr-1'), events.map((e) => (e.headers ? JSON.stringify(e.headers) : null)), events.map(() => 'alice')],
+          events.map(() => null), events.map(() => `corr-${tenant}-${stream}`), events.map((e) => (e.headers ? JSON.stringify(e.headers) : null)), events.map(() => 'alice')],
       );
       return rows[0]!.r.slice(1); // the stream's version first, then each event's seq_id
     };
@@ -268,7 +268,7 @@ describe.skipIf(skip)('event stores written by their own clients', { timeout: 30
           { tenant_id: 'tenant-b', dotnet_type: 'Bank.deposited, Bank', is_archived: false, user_name: 'alice' },
         ]);
         expect(JSON.parse(String(rows[4]!.meta)).source).toBe('teller');
-        expect(rows.map((r) => r.correlation_id)).toEqual(Array(5).fill('corr-1'));
+        expect(rows.map((r) => r.correlation_id)).toEqual(['corr-tenant-a-acct-1', 'corr-tenant-a-acct-1', 'corr-tenant-b-acct-1', 'corr-*DEFAULT*-acct-9', 'corr-tenant-b-acct-1']);
         const rejects = await store.all(`SELECT reason, raw FROM rejects`);
         expect(rejects).toHaveLength(1);
         expect(rejects[0]!.reason).toMatch(/^the body is binary \(Marten bdata, 4 bytes/);
@@ -281,6 +281,10 @@ describe.skipIf(skip)('event stores written by their own clients', { timeout: 30
       expect(replay.code, replay.stderr).toBe(0);
       expect(replay.stdout).toContain('tenant-a/acct-1');
       expect(replay.stdout).toContain('tenant-b/acct-1');
+      // A tenant's stream traced alone: its two events, not the other tenant's.
+      const trace = cli(['trace', 'tenant-a/acct-1', '--db', file, '--json']);
+      expect(trace.code, trace.stderr).toBe(0);
+      expect(JSON.parse(trace.stdout).nodes.map((n: { stream: string }) => n.stream)).toEqual(['tenant-a/acct-1', 'tenant-a/acct-1']);
       const verify = cli(['verify', '--db', file, '--json']);
       expect(verify.code, verify.stderr).toBe(0);
       // Text: skipped and archived said (a store of its own: the same read again).
