@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -71,4 +73,55 @@ export function messageDbDdl(schema: string): string {
     ALTER TABLE ${schema}.messages ADD PRIMARY KEY (global_position) NOT DEFERRABLE INITIALLY IMMEDIATE;
     CREATE UNIQUE INDEX ON ${schema}.messages (id);
     CREATE UNIQUE INDEX ON ${schema}.messages (stream_name, position);`;
+}
+
+/**
+ * A database of its own on the test server (evtrail_<what>_<random>), for a store whose client
+ * or install scripts create their objects in fixed places (Message DB's message_store schema and
+ * role grants, Emmett's emt_ tables in public). drop() removes it, closing what is still connected.
+ */
+export async function createTestDatabase(what: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `evtrail_${what}_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * Installs Message DB into `database` with its own scripts (the npm package @eventide/message-db
+ * ships them: database/install.sh, run with psql as its README says), the database made by
+ * createTestDatabase (CREATE_DATABASE=off). The message_store role it creates is the cluster's,
+ * and stays (the script makes it only when missing).
+ */
+export function installMessageDb(database: string): void {
+  const url = new URL(PG_URL);
+  const script = path.resolve(import.meta.dirname, '../node_modules/@eventide/message-db/database/install.sh');
+  const run = spawnSync('bash', [script], {
+    encoding: 'utf8',
+    env: {
+      ...process.env, DATABASE_NAME: database, CREATE_DATABASE: 'off',
+      PGHOST: url.hostname, PGPORT: url.port || '5432', PGUSER: decodeURIComponent(url.username || 'postgres'),
+      ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),
+    },
+  });
+  if (run.status !== 0) throw new Error(`Message DB install failed (${run.status}): ${run.stderr || run.error}`);
 }

@@ -48,6 +48,15 @@ export interface SourceSummary {
    * still running), and the events this read found in gaps left open before (`filled`).
    */
   gaps?: { count: number; missing: number; first: string | null; open?: number; filled?: number };
+  /**
+   * Event stores: rows after the checkpoint that the store's visibility rule held back (Emmett:
+   * written by a transaction not older than the oldest one still running); the next ingest reads them.
+   */
+  held?: number;
+  /** Event stores: rows read past that are not events (Marten's tombstones), and what they are. */
+  skipped?: { count: number; what: string };
+  /** Marten: events of archived streams (is_archived; kept, meta.marten.is_archived). */
+  archived?: number;
 }
 
 export interface IngestSummary {

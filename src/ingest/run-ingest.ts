@@ -23,9 +23,12 @@ async function isEmptyStore(store: Store): Promise<boolean> {
 
 /** What an event-store read says of its gaps (ingest.ts SourceSummary.gaps). */
 function gapNotes(s: SourceSummary): string[] {
-  const g = s.gaps;
-  if (!g) return [];
   const notes: string[] = [];
+  if (s.held) notes.push(`${s.source}: ${s.held} row(s) held back: written by transactions not older than the oldest one still running on the server (the store's own read rule: an earlier position may still commit); the next ingest reads them`);
+  if (s.skipped) notes.push(`${s.source}: ${s.skipped.count} row(s) skipped: ${s.skipped.what}`);
+  if (s.archived) notes.push(`${s.source}: ${s.archived} event(s) of archived streams (kept; meta.marten.is_archived)`);
+  const g = s.gaps;
+  if (!g) return notes;
   if (g.filled) notes.push(`${s.source}: ${g.filled} event(s) read from gaps an earlier ingest left open (committed late; they follow in seq)`);
   if (g.count > 0) notes.push(`${s.source}: ${g.missing} position(s) missing in ${g.count} gap(s), first at ${g.first} (a rolled-back write or a deleted message leaves one)`);
   if (g.open) notes.push(`${s.source}: ${g.open} gap(s) kept open: transactions were still running; the next ingest reads them again`);

@@ -69,7 +69,9 @@ const LAYOUTS: Layout[] = [
     expect: (e, position) => ({
       id: uuid(e.id), stream: e.stream, rev: String(e.rev), type: e.type, schema_version: e.schema_version, ts: `${micros(e.ts)}000Z`,
       correlation_id: e.correlation_id, causation_id: e.causation_id ? uuid(e.causation_id) : null, source: null,
-      data: e.data, meta: { ...e.meta, schemaVersion: e.schema_version }, position,
+      data: e.data, position,
+      // The columns the envelope has no place for, under meta.marten (the preset's doc).
+      meta: { ...e.meta, schemaVersion: e.schema_version, marten: { tenant_id: '*DEFAULT*', dotnet_type: `Trading.${e.type}, Trading`, is_archived: false } },
     }),
   },
   {
@@ -107,7 +109,10 @@ const LAYOUTS: Layout[] = [
     expect: (e, position) => ({
       id: e.id, stream: e.stream, rev: String(e.rev), type: e.type, schema_version: e.schema_version, ts: `${micros(e.ts)}000Z`,
       correlation_id: e.correlation_id, causation_id: e.causation_id, source: null, data: e.data,
-      meta: { ...e.meta, messageId: e.id, streamName: e.stream, correlationId: e.correlation_id, ...(e.causation_id ? { causationId: e.causation_id } : {}) },
+      meta: {
+        ...e.meta, messageId: e.id, streamName: e.stream, correlationId: e.correlation_id, ...(e.causation_id ? { causationId: e.causation_id } : {}),
+        emmett: { message_kind: 'E', partition: 'global', is_archived: false, transaction_id: expect.stringMatching(/^\d+$/) },
+      },
       position,
     }),
   },

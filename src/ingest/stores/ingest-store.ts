@@ -57,6 +57,13 @@ export interface StoreRead {
   horizon?: { xmin: string; xmax: string };
   /** The stage holds table rows, one column each (PostgreSQL), instead of (pos, line) JSON records. */
   columns?: readonly RecordColumn[];
+  /**
+   * Rows after the checkpoint the store's own visibility rule holds back (Emmett: written by a
+   * transaction not older than the oldest one still running): read by a later ingest.
+   */
+  held?: number;
+  /** Rows read past that are not events (Marten's tombstones): what they are, and their positions. */
+  skipped?: { what: string; positions: readonly string[] };
 }
 
 export interface StoreIngestOptions {
@@ -65,6 +72,8 @@ export interface StoreIngestOptions {
 }
 
 const MAPPED = 'evt_store_mapped';
+/** The positions of the rows read past that are not events (StoreRead.skipped): no gaps. */
+const SKIPPED = 'evt_store_skipped';
 /** The gaps to keep open after this read: (lo, hi, horizon). */
 const OPEN_GAPS = 'evt_store_open_gaps';
 
@@ -107,6 +116,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
     options.progress?.(`reading ${source.displayName}`);
     const got = await source.read(store, { checkpoint, gaps: openGaps }, options.progress);
     read = got;
+    if (got.held) summary.held = got.held;
     if (got.rows === 0 || got.last === null) {
       summary.status = 'unchanged';
       // Nothing new, and nothing came to fill the open gaps: those whose transactions are over
@@ -123,7 +133,15 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
     const mapSql = buildMapSql(source.preset, source.map, { fileName: source.displayName }, STAGE_TABLE, got.columns);
     await store.run(`CREATE OR REPLACE TEMP TABLE ${MAPPED} AS
       SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql})`);
-    if (source.reportGaps) summary.gaps = await findGaps(store, sourceId, checkpoint, got.horizon);
+    if (got.skipped && got.skipped.positions.length > 0) {
+      summary.skipped = { count: got.skipped.positions.length, what: got.skipped.what };
+      await store.run(`CREATE OR REPLACE TEMP TABLE ${SKIPPED} AS SELECT unnest([${got.skipped.positions.map((p) => BigInt(p)).join(', ')}]::BIGINT[]) AS pos`);
+    }
+    if (source.reportGaps) summary.gaps = await findGaps(store, sourceId, checkpoint, got.horizon, summary.skipped !== undefined);
+    if (source.preset.name === 'marten') {
+      const archived = Number((await store.all(`SELECT count(*) AS n FROM ${MAPPED} WHERE reason IS NULL AND json_extract(meta, '$.marten.is_archived') = 'true'::JSON`))[0]!.n);
+      if (archived > 0) summary.archived = archived;
+    }
     await dropStage(store);
     if (source.resolveCausation) {
       options.progress?.(`resolving causation in ${source.displayName}`);
@@ -171,7 +189,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
     return summarize([summary]);
   } finally {
     await dropStage(store);
-    await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE}; DROP TABLE IF EXISTS ${OPEN_GAPS};`).catch(() => undefined);
+    await store.run(`DROP TABLE IF EXISTS ${MAPPED}; DROP TABLE IF EXISTS ${CAUSES_TABLE}; DROP TABLE IF EXISTS ${OPEN_GAPS}; DROP TABLE IF EXISTS ${SKIPPED};`).catch(() => undefined);
     await read?.cleanup?.();
   }
 }
@@ -288,15 +306,17 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
  * transaction that could fill them is over (their horizon ≤ the read's xmin: what they wrote
  * was visible to this read, and read). Rows read from the gaps (pos ≤ checkpoint) are `filled`.
  */
-async function findGaps(store: Store, sourceId: number, checkpoint: string | null, horizon: StoreRead['horizon']): Promise<NonNullable<SourceSummary['gaps']>> {
+async function findGaps(store: Store, sourceId: number, checkpoint: string | null, horizon: StoreRead['horizon'], withSkipped = false): Promise<NonNullable<SourceSummary['gaps']>> {
   const cp = checkpoint === null ? 0n : BigInt(checkpoint);
+  // The positions present: the rows mapped, and the rows skipped (they hold their positions).
+  const present = withSkipped ? `(SELECT pos FROM ${MAPPED} UNION ALL SELECT pos FROM ${SKIPPED})` : MAPPED;
   await store.run(`CREATE OR REPLACE TEMP TABLE evt_store_holes AS
-    SELECT prev + 1 AS lo, pos - 1 AS hi FROM (SELECT pos, lag(pos, 1, ${cp}) OVER (ORDER BY pos) AS prev FROM ${MAPPED} WHERE pos > ${cp}) WHERE pos - prev > 1`);
+    SELECT prev + 1 AS lo, pos - 1 AS hi FROM (SELECT pos, lag(pos, 1, ${cp}) OVER (ORDER BY pos) AS prev FROM ${present} WHERE pos > ${cp}) WHERE pos - prev > 1`);
   const running = horizon !== undefined && horizon.xmin !== horizon.xmax;
   await store.run(`CREATE OR REPLACE TEMP TABLE ${OPEN_GAPS} AS
     WITH g AS (SELECT lo, hi, horizon FROM source_gaps WHERE source_id = ${sourceId}),
     cuts AS (
-      SELECT g.lo AS gap, g.horizon, m.pos FROM g JOIN ${MAPPED} m ON m.pos BETWEEN g.lo AND g.hi
+      SELECT g.lo AS gap, g.horizon, m.pos FROM g JOIN ${present} m ON m.pos BETWEEN g.lo AND g.hi
       UNION ALL SELECT lo, horizon, lo - 1 FROM g
       UNION ALL SELECT lo, horizon, hi + 1 FROM g
     ), left_over AS (

@@ -17,7 +17,29 @@ export interface PgLayout {
   settled?: { column: string; sql: string };
   /** Message DB names the causing message by position: resolve it to an id after mapping. */
   resolveCausation?: boolean;
+  /**
+   * Rows that are not events (Marten's tombstones): not read, counted, their positions kept so
+   * they are no gaps. The SQL gets the table's column names and returns a condition on `t`.
+   */
+  skip?: { what: string; sql(have: ReadonlySet<string>): string };
+  /**
+   * Marten: a table partitioned by this column (UseTenantPartitionedEvents) numbers its
+   * positions per partition, so one read of it cannot be ordered: refused, each partition is read.
+   */
+  positionPerPartitionOf?: string;
 }
+
+/**
+ * Marten's tombstones: after a failed append Marten writes one row per sequence number the
+ * append took (EventGraph.TryCreateTombstoneBatch), type `tombstone`, in the stream
+ * `mt_tombstone` (string stream identity; a per-process random Guid with Guid identity, hence
+ * the .NET type too), so the sequence has no holes for its async daemon. They are not events.
+ */
+const MARTEN_TOMBSTONE = {
+  what: 'Marten tombstone(s): placeholders of failed appends, not events',
+  sql: (have: ReadonlySet<string>) => `(t."type" = 'tombstone' AND (t.stream_id::text = 'mt_tombstone'${
+    have.has('mt_dotnet_type') ? ` OR t.mt_dotnet_type LIKE '%.Tombstone, %'` : ''}))`,
+};
 
 /** The store layouts' presets (presets/index.ts), each given a layout below. */
 export const PG_PRESETS: readonly string[] = STORE_PRESETS.map((p) => p.name);
@@ -38,7 +60,10 @@ export function pgLayout(preset: string, opts: { schema?: string; table?: string
     }
     case 'marten': {
       const [schema, table] = split(opts.table ?? 'mt_events', 'public');
-      return { preset, schema, table, positionColumn: 'seq_id', columns: ['seq_id', 'id', 'stream_id', 'version', 'type', 'timestamp', 'data'] };
+      return {
+        preset, schema, table, positionColumn: 'seq_id', skip: MARTEN_TOMBSTONE, positionPerPartitionOf: 'tenant_id',
+        columns: ['seq_id', 'id', 'stream_id', 'version', 'type', 'timestamp', 'data'],
+      };
     }
     case 'emmett': {
       const [schema, table] = split(opts.table ?? 'emt_messages', 'public');

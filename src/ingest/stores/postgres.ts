@@ -169,6 +169,7 @@ export async function readPostgres(
         layout.preset === 'table' ? 'name an increasing integer column with --map position=<column>' : `pass the --preset of this store (${layout.preset} reads ${layout.positionColumn} as its global position)`,
       );
     }
+    if (layout.positionPerPartitionOf) await refusePerPartitionPositions(client, target, layout, layout.positionPerPartitionOf);
     const columns = cols.rows.map((r) => pgColumn(r.column_name, r.data_type, r.udt_name));
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query(`SET LOCAL TIME ZONE 'UTC'`);
@@ -184,15 +185,25 @@ export async function readPostgres(
     }
     const pos = `t.${quoteIdent(layout.positionColumn)}`;
     const table = `${quoteIdent(layout.schema)}.${quoteIdent(layout.table)} t`;
-    const settled = layout.settled && have.has(layout.settled.column) ? `AND ${layout.settled.sql}` : '';
+    const settledSql = layout.settled && have.has(layout.settled.column) ? layout.settled.sql : undefined;
+    const settled = settledSql ? `AND ${settledSql}` : '';
+    const skipSql = layout.skip?.sql(have);
     const after = (value: string | null) => (value === null ? 'TRUE' : `${pos} > ${quoteLiteral(value)}`);
     // Positions found missing by earlier reads while transactions still ran: read again.
     const inGaps = gaps.length === 0 ? 'FALSE' : `(${gaps.map((g) => `${pos} BETWEEN ${quoteLiteral(g.lo)} AND ${quoteLiteral(g.hi)}`).join(' OR ')})`;
-    const bounds = (await client.query<{ lo: string | null; hi: string | null; n: string; late: string }>(
-      `SELECT min(${pos}) FILTER (WHERE ${after(checkpoint)})::bigint::text AS lo, max(${pos}) FILTER (WHERE ${after(checkpoint)})::bigint::text AS hi,
-        count(*) FILTER (WHERE ${after(checkpoint)})::text AS n, count(*) FILTER (WHERE ${inGaps})::text AS late
-      FROM ${table} WHERE ${pos} IS NOT NULL AND (${after(checkpoint)} OR ${inGaps}) ${settled}`,
+    // Rows the settled rule holds back (committed, but not yet safe to read past) are counted,
+    // to be said; skipped rows (not events) are counted in the bounds and not copied.
+    const isSettled = settledSql ?? 'TRUE';
+    const bounds = (await client.query<{ lo: string | null; hi: string | null; n: string; late: string; held: string; skipped: string }>(
+      `SELECT min(${pos}) FILTER (WHERE ${after(checkpoint)} AND ${isSettled})::bigint::text AS lo, max(${pos}) FILTER (WHERE ${after(checkpoint)} AND ${isSettled})::bigint::text AS hi,
+        count(*) FILTER (WHERE ${after(checkpoint)} AND ${isSettled})::text AS n, count(*) FILTER (WHERE ${inGaps} AND ${isSettled})::text AS late,
+        ${settledSql ? `count(*) FILTER (WHERE NOT (${settledSql}))::text` : `'0'`} AS held,
+        ${skipSql ? `count(*) FILTER (WHERE ${isSettled} AND ${skipSql})::text` : `'0'`} AS skipped
+      FROM ${table} WHERE ${pos} IS NOT NULL AND (${after(checkpoint)} OR ${inGaps})`,
     )).rows[0]!;
+    const held = Number(bounds.held);
+    let skipped: StoreRead['skipped'];
+    const copied = skipSql && Number(bounds.skipped) > 0 ? `AND NOT ${skipSql}` : '';
     let rows = 0;
     let last: string | null = null;
     const files: string[] = [];
@@ -220,7 +231,7 @@ export async function readPostgres(
         files.push(file);
         const fd = fs.openSync(file, 'w', 0o600);
         const copy = new CopyOutToFile(`COPY (SELECT ${pos}::bigint, ${columns.map((x) => x.sql).join(', ')} FROM ${table}
-          WHERE ${pos} IS NOT NULL AND ${where} ${settled} ORDER BY ${pos}) TO STDOUT (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', FORCE_QUOTE *)`, fd);
+          WHERE ${pos} IS NOT NULL AND ${where} ${settled} ${copied} ORDER BY ${pos}) TO STDOUT (FORMAT csv, DELIMITER E'\\x1f', QUOTE E'\\x1e', FORCE_QUOTE *)`, fd);
         copies.push(copy);
         try {
           void c.query(copy);
@@ -261,11 +272,18 @@ export async function readPostgres(
       } finally {
         clearInterval(timer);
       }
+      if (copied) {
+        // Few (one per sequence number of a failed append): their positions, so they are no gaps.
+        const where = `${pos} IS NOT NULL AND (${after(checkpoint)} OR ${inGaps}) ${settled} AND ${skipSql}${last !== null ? ` AND ${pos} <= ${quoteLiteral(last)}` : ''}`;
+        const found = await client.query<{ p: string }>(`SELECT ${pos}::bigint::text AS p FROM ${table} WHERE ${where} ORDER BY ${pos}`);
+        skipped = { what: layout.skip!.what, positions: found.rows.map((r) => r.p) };
+      }
     }
     await client.query('COMMIT');
     if (rows === 0) {
+      // Nothing but skipped rows: they are read again with the next event (the checkpoint stays).
       done = true;
-      return { rows: 0, last: null, cleanup, horizon };
+      return { rows: 0, last: null, cleanup, horizon, held };
     }
     files.sort();
     const stageColumns = columns.map((c) => c.column);
@@ -274,7 +292,7 @@ export async function readPostgres(
       columns={${csvColumns}}, header=false, delim=E'\\x1F', quote=E'\\x1E', escape=E'\\x1E', allow_quoted_nulls=false, auto_detect=false,
       max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES})`);
     done = true;
-    return { rows, last, cleanup, horizon, columns: stageColumns.map((c, i) => ({ ...c, stage: stageName(i) })) };
+    return { rows, last, cleanup, horizon, held, skipped, columns: stageColumns.map((c, i) => ({ ...c, stage: stageName(i) })) };
   } catch (error) {
     // Errors from the server or the connection become one line; anything else (an interrupt,
     // DuckDB, the temp files: the CLI says those in their own words) goes on as it is.
@@ -288,6 +306,26 @@ export async function readPostgres(
     await extra?.end().catch(() => undefined);
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * Marten's UseTenantPartitionedEvents partitions mt_events by tenant_id and gives every tenant
+ * its own sequence (Marten 9, QuickAppendEventFunction / PerTenantEventSequences): seq_id 1
+ * exists once per tenant, so the parent table has no order to read in or resume from. Each
+ * partition is an ordinary table with its own seq_id order: the user reads them one by one.
+ */
+async function refusePerPartitionPositions(client: pg.Client, target: PgTarget, layout: PgLayout, column: string): Promise<void> {
+  const parts = await client.query<{ key: string; part: string | null }>(
+    `SELECT pg_get_partkeydef(c.oid) AS key, (SELECT string_agg(k.relname, ', ' ORDER BY k.relname) FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid WHERE i.inhparent = c.oid) AS part
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'p'`,
+    [layout.schema, layout.table],
+  );
+  const row = parts.rows[0];
+  if (!row || !new RegExp(`\\b${column}\\b`).test(row.key)) return;
+  throw new UserError(
+    `PostgreSQL at ${target.where}: ${layout.schema}.${layout.table} is partitioned by ${column} (Marten's UseTenantPartitionedEvents): each tenant numbers its own ${layout.positionColumn}, so one read of the table cannot be ordered or resumed`,
+    `ingest each tenant's partition on its own: --table ${layout.schema}.<partition>${row.part ? ` (here: ${row.part})` : ''}`,
+  );
 }
 
 /** The stage's name for the i-th table column (the table's own names may be anything). */
