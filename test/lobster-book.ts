@@ -6,6 +6,8 @@
  * a replay claims with the orderbook file's row.
  */
 
+import { existsSync } from 'node:fs';
+
 export type Side = 'ask' | 'bid';
 export type Level = { price: number; size: number };
 export interface Message { time: string; type: number; orderId: string; size: number; price: number; side: Side }
@@ -212,4 +214,20 @@ export function cutToLevels(day: GeneratedDay, levels: number): { message: strin
     bookLines.push(cells.join(','));
   });
   return { message: messageLines.join('\n') + '\n', orderbook: bookLines.join('\n') + '\n', rows: messageLines.length };
+}
+
+/**
+ * The LOBSTER AMZN sample pair in ../shared/data/lobster, or null when it is absent (a fresh
+ * clone): the caller skips its tests, saying so on the console; under CI=true an absent sample
+ * is an error instead, so a CI run cannot pass without it.
+ */
+export function amznSample(shared: string): { messages: string; orderbook: string } | null {
+  const dir = `${shared}/data/lobster`;
+  const messages = `${dir}/AMZN_2012-06-21_34200000_57600000_message_1.csv`;
+  const orderbook = `${dir}/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv`;
+  const present = existsSync(messages) && existsSync(orderbook);
+  if (present) return { messages, orderbook };
+  if (process.env.CI === 'true') throw new Error(`the LOBSTER sample is missing (${dir}); CI=true needs it (see its SOURCE.md)`);
+  console.log(`SKIPPED: the LOBSTER AMZN tests, ${dir} is absent (a fresh clone); set it up from SOURCE.md to run them`);
+  return null;
 }

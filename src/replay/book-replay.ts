@@ -160,6 +160,9 @@ export interface BookContradiction {
   replay: { price: number; size: number }[] | null;
 }
 
+/** A contradiction as the SQL finds it: an over-removal also names its price (ticks), for applyContradictions. */
+export type FoundContradiction = BookContradiction & { price?: string | null };
+
 /** What `replay --projection book` answers (its --json), before rendering. */
 export interface BookAnswer {
   at: string;
@@ -188,8 +191,8 @@ const better = (side: Side, a: bigint, b: bigint) => (side === 'ask' ? a < b : a
  * level on, an over-removal at its price and deeper (the deeper levels' ranks count its level), a
  * crossed book on the levels that cross. Pure: the rows and contradictions of one seeded replay.
  */
-export function applyContradictions(rows: BookRow[], found: BookContradiction[], cut: { row: number; seq: string; ts: string | null }, top: number | undefined): BookContradiction[] {
-  const kept: BookContradiction[] = [];
+export function applyContradictions(rows: BookRow[], found: FoundContradiction[], cut: { row: number; seq: string; ts: string | null }, top: number | undefined): FoundContradiction[] {
+  const kept: FoundContradiction[] = [];
   const known = (side: Side) => rows.filter((r) => r.side === side && r.price !== null);
   const withdraw = (side: Side, from: (r: BookRow) => boolean) => {
     for (const r of rows) if (r.side === side && r.price !== null && from(r)) r.complete = false;
@@ -205,13 +208,12 @@ export function applyContradictions(rows: BookRow[], found: BookContradiction[],
       withdraw(side, (r) => Number(r.level) > i);
       kept.push(c);
     } else {
-      // An over-removal at a price still known: it bears on a shown level at or better than the
-      // deepest one shown, or on every level when the side shows where its knowledge stops.
-      const price = BigInt(String((c as unknown as { price: string }).price));
+      // An over-removal at a price still known bears on what the side shows unless --levels cut
+      // the side off before its price: the levels shown at or past it (their ranks count its
+      // level), and the claim that the known region holds nothing more.
+      const price = BigInt(String(c.price));
       const shown = known(side);
-      const marker = rows.some((r) => r.side === side && r.price === null);
-      const deepest = shown.length ? BigInt(String(shown.at(-1)!.priceTicks)) : null;
-      if (!marker && (deepest === null || better(side, deepest, price))) continue;
+      if (top !== undefined && shown.length >= top && better(side, BigInt(String(shown.at(-1)!.priceTicks)), price)) continue;
       withdraw(side, (r) => !better(side, BigInt(String(r.priceTicks)), price));
       kept.push(c);
     }
@@ -283,16 +285,14 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
     WHERE source_id = ${seed.sourceId} AND (${cut}) ORDER BY source_pos DESC LIMIT 1`);
   const cutAt = { row: Number(last!.row), seq: String(last!.seq), ts: last!.ts === null ? null : String(last!.ts) };
   const found = (await store.all(`SELECT row::INTEGER AS row, seq::VARCHAR AS seq, evt_iso(ts) AS ts, kind, side, since::INTEGER AS since, detail, file, replay, price FROM (${bookContradictionsSql(seed, cut)})`))
-    .map((c) => ({ ...c, file: c.file === null ? null : JSON.parse(String(c.file)), replay: c.replay === null ? null : JSON.parse(String(c.replay)) })) as unknown as BookContradiction[];
-  const contradictions = applyContradictions(rows, found, cutAt, top).map((c) => {
-    const { price: _price, ...rest } = c as BookContradiction & { price?: unknown };
-    return rest;
-  });
+    .map((c) => ({ ...c, file: c.file === null ? null : JSON.parse(String(c.file)), replay: c.replay === null ? null : JSON.parse(String(c.replay)) })) as unknown as FoundContradiction[];
+  const contradictions: BookContradiction[] = applyContradictions(rows, found, cutAt, top).map(({ price: _price, ...rest }) => rest);
   const counts: Record<string, number> = { 'book-file': 0, 'over-removal': 0, crossed: 0 };
   for (const c of contradictions) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
   return {
     at: atLabel(at), projection: 'book', ...symbol,
-    complete: rows.every((r) => r.complete === true),
+    // Every contradiction listed bears on what is shown, so any of them leaves the book incomplete.
+    complete: rows.every((r) => r.complete === true) && contradictions.length === 0,
     seed: {
       file: seed.file, row: seed.row, fileLevels: seed.fileLevels, levelsInFile: seed.levelsInFile, cutRow: cutAt.row,
       knownThrough: { ask: dollars(bounds.ask), bid: dollars(bounds.bid) },
