@@ -1,7 +1,8 @@
 /**
  * `evtrail replay --projection book`: the LOBSTER book as of a cut, from the messages alone or
- * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file), with the
- * places where the log contradicts itself. The SQL is in ./projections/book.ts; this file finds
+ * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file) claiming only
+ * the levels a level-N message file lets it know, with the places where the log contradicts
+ * itself on them. The SQL is in ./projections/book.ts; this file finds
  * the seed, checks the flags and renders. The book from the messages alone starts from the
  * latest usable snapshot (`evtrail snapshot --projection book`); a seeded one starts from its
  * seed row and never from a snapshot.
@@ -168,7 +169,7 @@ export interface BookAnswer {
   at: string;
   projection: 'book';
   symbol?: string;
-  /** True only when every row shown is known (a seeded book, no unknown level, nothing contradicting it). */
+  /** True only for a seeded book whose rows shown are all known and claimed, with no contradiction listed. */
   complete: boolean;
   seed: null | {
     file: string; row: number; fileLevels: number; levelsInFile: number;

@@ -54,7 +54,7 @@ beforeAll(() => {
   if (!sample) return;
   db = path.join(dir, 'amzn.duckdb');
   expect(cliJson(['ingest', MESSAGES, '--preset', 'lobster', '--db', db])).toMatchObject({ ingested: messages.length, rejected: 0 });
-});
+}, 120_000);
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
