@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { amznSample } from '../lobster-book.js';
 import { UserError } from '../../src/core/errors.js';
 import { applyContradictions, levelsOfFile, parseLevels, parseSeedArg } from '../../src/replay/book-replay.js';
 import { seedBounds, type BookSeed } from '../../src/replay/projections/book.js';
@@ -78,5 +79,23 @@ describe('book: flags', () => {
     expect(parseLevels(undefined)).toBeUndefined();
     expect(parseLevels('5')).toBe(5);
     for (const bad of ['0', '-1', '1.5', 'x']) expect(() => parseLevels(bad)).toThrow(/--levels/);
+  });
+});
+
+describe('book: the AMZN sample tests without the sample', () => {
+  it('skip with a console line in a fresh clone, and fail under CI=true', () => {
+    const ci = process.env.CI;
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      delete process.env.CI;
+      expect(amznSample('/nonexistent-shared')).toBeNull();
+      expect(log).toHaveBeenCalledWith(expect.stringMatching(/^SKIPPED: the LOBSTER AMZN tests, \/nonexistent-shared\/data\/lobster is absent/));
+      process.env.CI = 'true';
+      expect(() => amznSample('/nonexistent-shared')).toThrow(/CI=true needs it/);
+    } finally {
+      log.mockRestore();
+      if (ci === undefined) delete process.env.CI;
+      else process.env.CI = ci;
+    }
   });
 });
