@@ -89,6 +89,26 @@ describe('seeded book on generated level-N pairs', () => {
     }, 600_000);
   }
 
+  it('the CLI prints the same answer, and --levels K shows the top K of it', async () => {
+    const { orderbook, messages } = pairs.get(10)!;
+    const seedRow = Math.floor(messages.length / 3);
+    const seq = await seqOf(10, seedRow + 250);
+    const at = { kind: 'seq', seq, input: `seq:${seq}` } as const;
+    const answer = await bookAnswer(store, { seedBook: `${orderbook}:${seedRow}` }, at);
+    const printed = cliJson(['replay', '--db', db, '--projection', 'book', '--seed-book', `${orderbook}:${seedRow}`, '--at', `seq:${seq}`]);
+    expect(printed).toEqual(JSON.parse(JSON.stringify(answer)));
+    for (const k of [1, 3, 12]) {
+      const top = await bookAnswer(store, { seedBook: `${orderbook}:${seedRow}`, levels: String(k) }, at);
+      for (const side of ['ask', 'bid'] as const) {
+        const all = answer.rows.filter((r) => r.side === side);
+        const shown = top.rows.filter((r) => r.side === side);
+        expect(shown, `--levels ${k} ${side}`).toEqual(all.slice(0, k));
+      }
+      // complete with --levels K: the K levels shown on each side are all known.
+      expect(top.complete).toBe(top.rows.every((r) => r.complete === true) && top.rows.length === 2 * k);
+    }
+  }, 120_000);
+
   it('--levels-in-file says N when the name does not, and must agree with a name that does', async () => {
     const { orderbook, messages } = pairs.get(5)!;
     const seq = await seqOf(5, 200);
