@@ -1,7 +1,8 @@
 /**
  * `evtrail replay --projection book`: the LOBSTER book as of a cut, from the messages alone or
- * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file), with the
- * places where the log contradicts itself. The SQL is in ./projections/book.ts; this file finds
+ * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file) claiming only
+ * the levels a level-N message file lets it know, with the places where the log contradicts
+ * itself on them. The SQL is in ./projections/book.ts; this file finds
  * the seed, checks the flags and renders. The book from the messages alone starts from the
  * latest usable snapshot (`evtrail snapshot --projection book`); a seeded one starts from its
  * seed row and never from a snapshot.
@@ -17,13 +18,15 @@ import { atCondition, atLabel, type At } from './at.js';
 import { builtin } from './builtins.js';
 import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {
-  BOOK_COLUMNS, bookContradictionsSql, bookFoldSql, bookKeyCondition, bookMergeSql, bookRowsSql, bookSeededSql, bookSql, EMPTY_ASK, EMPTY_BID, orderbookFileColumns, seedBounds, type BookSeed,
+  BOOK_COLUMNS, bookContradictionsSql, bookFoldSql, bookKeyCondition, bookKnownBoundsSql, bookMergeSql, bookRowsSql, bookSeededSql, bookSeedMessagesSql, bookSql, EMPTY_ASK, EMPTY_BID, orderbookFileColumns, type BookSeed,
 } from './projections/book.js';
 
 export interface BookFlags {
   symbol?: string;
   levels?: string;
   seedBook?: string;
+  /** N of a level-N message file, when its name does not say it (or to check that it does). */
+  levelsInFile?: string;
   limit: number;
   mode: OutputMode;
   /** false: ignore snapshots (--no-snapshots). */
@@ -49,11 +52,26 @@ export function parseLevels(text: string | undefined): number | undefined {
 }
 
 /**
+ * N, the levels the message file was cut to: --levels-in-file, else the LEVEL of the file name
+ * (…_orderbook_N.csv, the pair's common N), else the orderbook file's columns / 4. Both given
+ * and different is an error: the knowledge the replay claims depends on it.
+ */
+export function levelsOfFile(base: string, fromName: string | undefined, flag: string | undefined, fileLevels: number): number {
+  if (flag === undefined) return fromName === undefined ? fileLevels : Number(fromName);
+  const n = Number(flag);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--levels-in-file ${flag}: expected a whole number from 1`, 'the N of LOBSTER\'s …_message_N.csv, e.g. --levels-in-file 10');
+  if (fromName !== undefined && Number(fromName) !== n) {
+    throw new UserError(`--levels-in-file ${flag}: the file name ${base} says ${Number(fromName)} levels`, `drop --levels-in-file, or give --levels-in-file ${Number(fromName)}`);
+  }
+  return n;
+}
+
+/**
  * Loads the seed: the orderbook file goes into a TEMP table (read by DuckDB, row numbers in file
  * order), its row ROW gives the levels, and the message file of the same name (…_message_L.csv)
  * must be in the store: row i of one is the book after message i of the other.
  */
-async function loadSeed(store: Store, arg: string, cut: string): Promise<BookSeed & { file: string }> {
+async function loadSeed(store: Store, arg: string, cut: string, levelsInFileFlag: string | undefined): Promise<BookSeed & { file: string }> {
   const { file, row } = parseSeedArg(arg);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UserError(`--seed-book ${file}: no such file`, 'give a LOBSTER orderbook file, e.g. AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100');
   const base = path.basename(file);
@@ -71,6 +89,7 @@ async function loadSeed(store: Store, arg: string, cut: string): Promise<BookSee
   const columns = first.split(',').length;
   if (first.trim() === '' || columns % 4 !== 0) throw new UserError(`--seed-book ${base}: its first line has ${columns} fields`, 'an orderbook file has 4 per level (ask price, ask size, bid price, bid size)');
   const fileLevels = columns / 4;
+  const levelsInFile = levelsOfFile(base, name[5], levelsInFileFlag, fileLevels);
   const cols = orderbookFileColumns(fileLevels);
   try {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_book_file AS SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false,
@@ -97,7 +116,7 @@ async function loadSeed(store: Store, arg: string, cut: string): Promise<BookSee
     }
     return out;
   };
-  return { file, symbol: name[1]!, sourceId: Number(source.source_id), row, fileLevels, asks: levels('ask'), bids: levels('bid'), fileRows };
+  return { file, symbol: name[1]!, sourceId: Number(source.source_id), row, fileLevels, levelsInFile, asks: levels('ask'), bids: levels('bid'), fileRows };
 }
 
 function note(text: string): void {
@@ -126,10 +145,101 @@ export function bookFromSnapshotSql(snap: SnapshotInfo, cut: string, symbol: str
 ${bookRowsSql('merged', topLevels)}`;
 }
 
-export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
+type Side = 'ask' | 'bid';
+type BookRow = Record<(typeof BOOK_COLUMNS)[number], Cell>;
+
+/** One place where the log contradicts itself that bears on the book shown (JSON shape). */
+export interface BookContradiction {
+  row: number;
+  seq: string;
+  ts: string | null;
+  kind: 'over-removal' | 'book-file' | 'crossed';
+  side: Side | null;
+  since: number;
+  detail: string;
+  file: { price: number; size: number }[] | null;
+  replay: { price: number; size: number }[] | null;
+}
+
+/** A contradiction as the SQL finds it: an over-removal also names its price (ticks), for applyContradictions. */
+export type FoundContradiction = BookContradiction & { price?: string | null };
+
+/** What `replay --projection book` answers (its --json), before rendering. */
+export interface BookAnswer {
+  at: string;
+  projection: 'book';
+  symbol?: string;
+  /** True only for a seeded book whose rows shown are all known and claimed, with no contradiction listed. */
+  complete: boolean;
+  seed: null | {
+    file: string; row: number; fileLevels: number; levelsInFile: number;
+    /** The last row of the message file in the cut (the book shown is the one after it). */
+    cutRow: number;
+    /** The deepest price each side is known through at the cut (null: every price). */
+    knownThrough: { ask: number | null; bid: number | null };
+  };
+  rows: BookRow[];
+  counts: Record<string, number> | null;
+  contradictions: BookContradiction[];
+}
+
+const dollars = (p: bigint | null) => (p === null ? null : Number(p) / 10000);
+const better = (side: Side, a: bigint, b: bigint) => (side === 'ask' ? a < b : a > b);
+
+/**
+ * Withdraws `complete` from the levels a contradiction bears on, and keeps only the
+ * contradictions that bear on a row shown: a disagreement with the file from its first differing
+ * level on, an over-removal at its price and deeper (the deeper levels' ranks count its level), a
+ * crossed book on the levels that cross. Pure: the rows and contradictions of one seeded replay.
+ */
+export function applyContradictions(rows: BookRow[], found: FoundContradiction[], cut: { row: number; seq: string; ts: string | null }, top: number | undefined): FoundContradiction[] {
+  const kept: FoundContradiction[] = [];
+  const known = (side: Side) => rows.filter((r) => r.side === side && r.price !== null);
+  const withdraw = (side: Side, from: (r: BookRow) => boolean) => {
+    for (const r of rows) if (r.side === side && r.price !== null && from(r)) r.complete = false;
+  };
+  for (const c of found) {
+    const side = c.side as Side;
+    if (c.kind === 'book-file') {
+      const file = c.file ?? [];
+      const replay = c.replay ?? [];
+      let i = 0;
+      while (i < file.length && i < replay.length && file[i]!.price === replay[i]!.price && file[i]!.size === replay[i]!.size) i++;
+      if (top !== undefined && i >= top) continue;
+      withdraw(side, (r) => Number(r.level) > i);
+      kept.push(c);
+    } else {
+      // An over-removal at a price still known bears on what the side shows unless --levels cut
+      // the side off before its price: the levels shown at or past it (their ranks count its
+      // level), and the claim that the known region holds nothing more.
+      const price = BigInt(String(c.price));
+      const shown = known(side);
+      if (top !== undefined && shown.length >= top && better(side, BigInt(String(shown.at(-1)!.priceTicks)), price)) continue;
+      withdraw(side, (r) => !better(side, BigInt(String(r.priceTicks)), price));
+      kept.push(c);
+    }
+  }
+  // A crossed (or locked) book: the best known bid at or above the best known ask. One of them is wrong.
+  const [ask, bid] = [known('ask')[0], known('bid')[0]];
+  if (ask && bid && BigInt(String(ask.priceTicks)) <= BigInt(String(bid.priceTicks))) {
+    const [a, b] = [BigInt(String(ask.priceTicks)), BigInt(String(bid.priceTicks))];
+    withdraw('ask', (r) => BigInt(String(r.priceTicks)) <= b);
+    withdraw('bid', (r) => BigInt(String(r.priceTicks)) >= a);
+    kept.push({
+      row: cut.row, seq: cut.seq, ts: cut.ts, kind: 'crossed', side: null, since: cut.row,
+      detail: `crossed book: best bid ${bid.size} @ ${(Number(b) / 10000).toFixed(4)} at or above best ask ${ask.size} @ ${(Number(a) / 10000).toFixed(4)}`,
+      file: null, replay: null,
+    });
+  }
+  return kept.sort((x, y) => x.row - y.row || (x.kind < y.kind ? -1 : x.kind > y.kind ? 1 : 0) || String(x.side).localeCompare(String(y.side)));
+}
+
+/** The book as of `at` (see the file's comment), as the --json prints it. */
+export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 'mode'>, at: At): Promise<BookAnswer> {
   const top = parseLevels(flags.levels);
   const cut = atCondition(at);
-  const seed = flags.seedBook === undefined ? undefined : await loadSeed(store, flags.seedBook, cut);
+  if (flags.levelsInFile !== undefined && flags.seedBook === undefined) throw new UserError('--levels-in-file goes with --seed-book', 'it says how many levels the seed\'s message file holds, e.g. --seed-book FILE:ROW --levels-in-file 10');
+  const seed = flags.seedBook === undefined ? undefined : await loadSeed(store, flags.seedBook, cut, flags.levelsInFile);
   if (seed && flags.symbol !== undefined && flags.symbol !== seed.symbol) {
     throw new UserError(`--symbol ${flags.symbol}: the seed ${path.basename(seed.file)} is a book of ${seed.symbol}`, `drop --symbol, or give --symbol ${seed.symbol}`);
   }
@@ -142,64 +252,77 @@ export async function runBookReplay(store: Store, flags: BookFlags, at: At): Pro
     const [made] = await store.all(`SELECT count(*)::INTEGER AS n FROM snapshots WHERE projection = 'book'`);
     if (made?.n) note('snapshots of book are not used with --seed-book: the seeded book is replayed from its seed row');
   }
-  const snap = seed ? null : await bookSnapshot(store, flags, at);
+  if (seed) {
+    // The three seeded queries read the same messages: read them out of the events once.
+    await store.run(`CREATE OR REPLACE TEMP TABLE evt_book_msgs AS ${bookSeedMessagesSql(seed, cut)}`);
+    seed.messages = 'evt_book_msgs';
+  }
+  const snap = seed ? null : await bookSnapshot(store, flags as BookFlags, at);
   const rowsSql = seed
     ? bookSeededSql(seed, cut, top)
     : snap
       ? bookFromSnapshotSql(snap, cut, flags.symbol, top)
       : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
-  const rows = (await store.all(rowsSql)).map((r) => BOOK_COLUMNS.map((c) => r[c] ?? null)) as Cell[][];
-  const bounds = seed ? seedBounds(seed) : null;
-  const dollars = (p: bigint | null) => (p === null ? null : Number(p) / 10000);
-  // Each side that is known only to a price gets a row saying where it stops (level past the last known one).
-  if (seed && bounds) {
-    for (const side of ['ask', 'bid'] as const) {
-      const bound = side === 'ask' ? bounds.askBound : bounds.bidBound;
-      const shown = rows.filter((r) => r[1] === side).length;
-      if (bound !== null && (top === undefined || shown < top)) {
-        const at = rows.findLastIndex((r) => r[1] === side) + 1 || (side === 'ask' ? 0 : rows.length);
-        rows.splice(at, 0, [seed.symbol, side, shown + 1, null, null, null, null, null, false]);
-      }
+  const rows = (await store.all(rowsSql)).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
+  const symbol = seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {};
+  if (!seed) return { at: atLabel(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
+
+  const boundRows = await store.all(bookKnownBoundsSql(seed, cut));
+  const bound = (side: Side): bigint | null => {
+    const b = boundRows.find((r) => r.side === side);
+    // A side with no price at all (an empty seed side, no message) is known at every price.
+    return b?.bound === null || b?.bound === undefined ? null : BigInt(String(b.bound));
+  };
+  const bounds = { ask: bound('ask'), bid: bound('bid') };
+  // Each side known only to a price gets a row saying where its knowledge stops (the level past the last known one).
+  for (const side of ['ask', 'bid'] as const) {
+    const shown = rows.filter((r) => r.side === side).length;
+    if (bounds[side] !== null && (top === undefined || shown < top)) {
+      const i = rows.findLastIndex((r) => r.side === side) + 1 || (side === 'ask' ? 0 : rows.length);
+      rows.splice(i, 0, { symbol: seed.symbol, side, level: shown + 1, price: null, priceTicks: null, size: null, orders: null, unseenSize: null, complete: false });
     }
   }
-  const contradictions = seed
-    ? await store.all(`SELECT row::INTEGER AS row, seq::VARCHAR AS seq, evt_iso(ts) AS ts, kind, side, since::INTEGER AS since, detail, file, replay FROM (${bookContradictionsSql(seed, cut)})`)
-    : [];
-  const head = {
-    at: atLabel(at),
-    projection: 'book',
-    ...(seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {}),
-    complete: seed !== undefined,
-    seed: seed
-      ? {
-          file: seed.file, row: seed.row, fileLevels: seed.fileLevels,
-          // The prices each side is known through (null: every price, the seed had fewer levels than its file's L).
-          knownThrough: { ask: dollars(bounds!.askBound), bid: dollars(bounds!.bidBound) },
-        }
-      : null,
+  const [last] = await store.all(`SELECT source_pos::INTEGER AS row, seq::VARCHAR AS seq, evt_iso(ts) AS ts FROM events
+    WHERE source_id = ${seed.sourceId} AND (${cut}) ORDER BY source_pos DESC LIMIT 1`);
+  const cutAt = { row: Number(last!.row), seq: String(last!.seq), ts: last!.ts === null ? null : String(last!.ts) };
+  const found = (await store.all(`SELECT row::INTEGER AS row, seq::VARCHAR AS seq, evt_iso(ts) AS ts, kind, side, since::INTEGER AS since, detail, file, replay, price FROM (${bookContradictionsSql(seed, cut)})`))
+    .map((c) => ({ ...c, file: c.file === null ? null : JSON.parse(String(c.file)), replay: c.replay === null ? null : JSON.parse(String(c.replay)) })) as unknown as FoundContradiction[];
+  const contradictions: BookContradiction[] = applyContradictions(rows, found, cutAt, top).map(({ price: _price, ...rest }) => rest);
+  const counts: Record<string, number> = { 'book-file': 0, 'over-removal': 0, crossed: 0 };
+  for (const c of contradictions) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
+  return {
+    at: atLabel(at), projection: 'book', ...symbol,
+    // Every contradiction listed bears on what is shown, so any of them leaves the book incomplete.
+    complete: rows.every((r) => r.complete === true) && contradictions.length === 0,
+    seed: {
+      file: seed.file, row: seed.row, fileLevels: seed.fileLevels, levelsInFile: seed.levelsInFile, cutRow: cutAt.row,
+      knownThrough: { ask: dollars(bounds.ask), bid: dollars(bounds.bid) },
+    },
+    rows, counts, contradictions,
   };
-  const seedNote = seed
-    ? `seeded from ${path.basename(seed.file)} row ${seed.row}; known through ask ${dollars(bounds!.askBound) ?? 'every price'} and bid ${dollars(bounds!.bidBound) ?? 'every price'}, deeper levels unknown`
-    : 'from the messages alone: orders resting before the log starts are not in it (complete = false); --seed-book FILE:ROW seeds it';
-  const counts = { 'book-file': 0, 'over-removal': 0 } as Record<string, number>;
-  for (const c of contradictions) counts[String(c.kind)] = (counts[String(c.kind)] ?? 0) + 1;
-  const runs = contradictions.filter((c) => c.kind === 'book-file' && c.since === c.row).length;
+}
+
+export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
+  const answer = await bookAnswer(store, flags, at);
   if (flags.mode === 'json') {
-    const objects = rows.map((r) => Object.fromEntries(BOOK_COLUMNS.map((c, i) => [c, r[i]])));
-    const parsed = contradictions.map((c) => ({ ...c, file: c.file === null ? null : JSON.parse(String(c.file)), replay: c.replay === null ? null : JSON.parse(String(c.replay)) }));
-    const text = JSON.stringify({ ...head, rows: objects, counts: seed ? counts : null, contradictions: parsed });
-    await write(text + '\n');
+    await write(JSON.stringify(answer) + '\n');
     return;
   }
-  const fileRows = new Set(contradictions.filter((c) => c.kind === 'book-file').map((c) => c.row)).size;
-  const summary = `${fileRows} orderbook-file row(s) that disagree with the replay (${counts['book-file']} side(s), in ${runs} run(s)), ${counts['over-removal']} over-removal(s)`;
+  const { seed, contradictions } = answer;
+  const rows = answer.rows.map((r) => BOOK_COLUMNS.map((c) => r[c])) as Cell[][];
+  const known = (side: Side) => (seed!.knownThrough[side] === null ? 'every price' : String(seed!.knownThrough[side]));
+  const seedNote = seed
+    ? `seeded from ${path.basename(seed.file)} row ${seed.row}, a level-${seed.levelsInFile} message file; known through ask ${known('ask')} and bid ${known('bid')} after row ${seed.cutRow}, deeper levels unknown; ${answer.complete ? 'complete' : 'not complete'}`
+    : 'from the messages alone: orders resting before the log starts are not in it (complete = false); --seed-book FILE:ROW seeds it';
+  const counts = answer.counts ?? {};
+  const summary = `${counts['book-file'] ?? 0} side(s) where the orderbook file's row ${seed?.cutRow ?? ''} disagrees with the replay, ${counts['over-removal'] ?? 0} over-removal(s), ${counts.crossed ? 'a crossed book' : 'not crossed'}`;
   if (seed && contradictions.length && flags.mode === 'csv') process.stderr.write(`note: ${summary} (--json lists them)\n`);
   if (flags.mode === 'csv') {
     await write(toCsv([...BOOK_COLUMNS], rows));
     return;
   }
   const tables: TableData[] = [{
-    title: `book${head.symbol ? ` ${head.symbol}` : ''} as of ${atLabel(at)} (${seedNote})`,
+    title: `book${answer.symbol ? ` ${answer.symbol}` : ''} as of ${answer.at} (${seedNote})`,
     columns: [...BOOK_COLUMNS],
     rows: rows.slice(0, flags.limit),
     note: rows.length > flags.limit ? `… ${rows.length - flags.limit} more rows (--levels, --limit, or --json / --csv for all)` : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
@@ -207,7 +330,7 @@ export async function runBookReplay(store: Store, flags: BookFlags, at: At): Pro
   if (seed) {
     const shown = contradictions.slice(0, flags.limit);
     tables.push({
-      title: 'where the log contradicts itself',
+      title: 'where the log contradicts itself, on the levels shown',
       columns: ['row', 'seq', 'ts', 'kind', 'side', 'since', 'detail'],
       rows: shown.map((c) => [c.row, c.seq, c.ts, c.kind, c.side, c.since, c.detail] as Cell[]),
       note: contradictions.length === 0 ? 'none' : `${summary}${contradictions.length > shown.length ? `; … ${contradictions.length - shown.length} more lines (--limit, or --json for all)` : ''}`,

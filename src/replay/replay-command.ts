@@ -39,6 +39,7 @@ export interface ReplayFlags {
   symbol?: string;
   levels?: string;
   seedBook?: string;
+  levelsInFile?: string;
 }
 
 /** Rows as DuckDB streams them: JSON-safe values, chunk by chunk. */
@@ -64,7 +65,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   }
   if (baseline && flags.diff !== undefined) throw new UserError('--compare and --diff cannot go together', 'compare two versions at one point (--at), or one version between two points (--diff)');
   const isBook = projection.kind === 'builtin' && projection.def.name === 'book';
-  for (const [flag, value] of [['--symbol', flags.symbol], ['--levels', flags.levels], ['--seed-book', flags.seedBook]] as const) {
+  for (const [flag, value] of [['--symbol', flags.symbol], ['--levels', flags.levels], ['--seed-book', flags.seedBook], ['--levels-in-file', flags.levelsInFile]] as const) {
     if (value !== undefined && !isBook) throw new UserError(`${flag} goes with --projection book`, `e.g. evtrail replay --at 34500.5 --projection book ${flag} ${value}`);
   }
   // The book's key is its symbol: --key and --symbol say the same there.
@@ -103,7 +104,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     }
     if (isBook) {
       const { runBookReplay } = await import('./book-replay.js');
-      await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, limit, mode: flags.mode, snapshots: flags.snapshots }, at);
+      await runBookReplay(store, { symbol: flags.symbol, levels: flags.levels, seedBook: flags.seedBook, levelsInFile: flags.levelsInFile, limit, mode: flags.mode, snapshots: flags.snapshots }, at);
       return;
     }
     const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);

@@ -10,14 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, SHARED, tmpDir } from '../helpers.js';
+import { amznSample } from '../lobster-book.js';
 
-const DATA = path.join(SHARED, 'data', 'lobster');
-const MESSAGES = path.join(DATA, 'AMZN_2012-06-21_34200000_57600000_message_1.csv');
-const ORDERBOOK = path.join(DATA, 'AMZN_2012-06-21_34200000_57600000_orderbook_1.csv');
+// Absent in a fresh clone: the AMZN tests skip, saying so (and fail under CI=true).
+const sample = amznSample(SHARED);
+const MESSAGES = sample?.messages ?? '';
+const ORDERBOOK = sample?.orderbook ?? '';
 const EVERY = 10_000;
 
 interface Message { time: string; type: number; orderId: string; size: number; price: number; side: 'ask' | 'bid' }
-const messages: Message[] = fs.readFileSync(MESSAGES, 'utf8').trimEnd().split('\n').map((line) => {
+const messages: Message[] = !sample ? [] : fs.readFileSync(MESSAGES, 'utf8').trimEnd().split('\n').map((line) => {
   const [time, type, orderId, size, price, direction] = line.split(',');
   return { time: time!, type: Number(type), orderId: orderId!, size: Number(size), price: Number(price), side: direction === '-1' ? 'ask' : 'bid' };
 });
@@ -49,9 +51,10 @@ let db: string;
 
 beforeAll(() => {
   dir = tmpDir('evtrail-book-snap-');
+  if (!sample) return;
   db = path.join(dir, 'amzn.duckdb');
   expect(cliJson(['ingest', MESSAGES, '--preset', 'lobster', '--db', db])).toMatchObject({ ingested: messages.length, rejected: 0 });
-});
+}, 120_000);
 afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -64,7 +67,7 @@ function expectedSnapshot(at: string): number | null {
   return usable.at(-1) ?? null;
 }
 
-describe('book snapshots (AMZN 2012-06-21, messages alone)', () => {
+describe.skipIf(!sample)('book snapshots (AMZN 2012-06-21, messages alone)', () => {
   it('snapshot --projection book makes one every 10,000 messages, with its orders', () => {
     const out = cliJson(['snapshot', '--db', db, '--projection', 'book', '--every', String(EVERY), '--json']);
     expect(out.projection).toBe('book');

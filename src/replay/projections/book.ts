@@ -14,18 +14,20 @@
  *   log are counted. Orders resting before the log starts (09:30) are never seen, so no level is
  *   known to be complete: every row says complete = false.
  * - From a seed (bookSeededSql): an orderbook-file row gives the first L levels per side as of one
- *   message; the messages after it continue them. Every order resting at a price at or better
- *   than the seed's L-th level is inside the seed, so those prices are known exactly from then on
- *   (the "known region"); a deeper price holds orders the replay never saw, so it is never
- *   reported. A side whose seed has fewer than L occupied levels is known at every price.
- *   Inside the known region a level is the seed's size plus the signed sizes of the messages at
- *   its price (its running sum), whether the replay saw the order submitted or not.
+ *   message; the messages after it continue them. A level-N message file holds only the messages
+ *   at the top N price levels of a side at the time, so the replay knows a price only while it has
+ *   stayed in the top N since the seed (seededCtes says why exactly): the "known region", best
+ *   first, which shrinks when a better level pushes the N-th one out. Inside it a level is the
+ *   seed's size plus the signed sizes of the messages at its price (its running sum), whether the
+ *   replay saw the order submitted or not; beyond it nothing is reported.
  *
- * Where the log contradicts itself (seeded only, inside the known region):
- * - `over-removal`: a cancel / delete / execution leaves its level below zero;
- * - `book-file`: a row of the orderbook file whose levels inside the known region differ from the
- *   replay's known levels after the same message (the file lost or gained volume no message
- *   explains). Such rows are reported, not repaired: the replay keeps following the messages.
+ * Where the log contradicts itself on what the replay knows at the cut (seeded only):
+ * - `over-removal`: a cancel / delete / execution leaves an order or a level's volume from before
+ *   the seed below zero, at a price still known;
+ * - `book-file`: the orderbook file's row at the cut differs from the replay inside the known
+ *   region (the file lost or gained volume no message explains), with the row the run of
+ *   disagreeing rows started. Such rows are reported, not repaired: the replay keeps following
+ *   the messages, and the caller claims no level they bear on.
  */
 
 /** Ticks per dollar: LOBSTER prices are dollars × 10000. */
@@ -138,8 +140,13 @@ export interface BookSeed {
   /** The store's source the message file was ingested as, and the seed's row in it (1-based). */
   sourceId: number;
   row: number;
-  /** Levels per side in the orderbook file (its L). */
+  /** Levels per side in the orderbook file (its columns / 4). */
   fileLevels: number;
+  /**
+   * N, the levels the message file was cut to (LOBSTER's `_message_N`): it holds only the messages
+   * at the top N price levels of a side at the time; deeper ones change unseen.
+   */
+  levelsInFile: number;
   /** The seed's occupied levels (empty levels left out), best first. */
   asks: { price: bigint; size: bigint }[];
   bids: { price: bigint; size: bigint }[];
@@ -148,26 +155,57 @@ export interface BookSeed {
    * bid_s1, … up to L), compared with the replay; null to skip the comparison.
    */
   fileRows: string | null;
+  /**
+   * A relation holding bookSeedMessagesSql(seed, cut) for the cut the queries are given (a TEMP
+   * table the caller fills once for its three queries), or undefined to read the events each time.
+   */
+  messages?: string;
 }
 
-/** The prices each side is known at: asks ≤ askBound, bids ≥ bidBound (null: every price). */
+/** The messages after the seed in the cut, as book changes (the `msgs` of seededCtes). */
+export function bookSeedMessagesSql(seed: BookSeed, cut: string): string {
+  return bookMessagesSql(`source_id = ${seed.sourceId} AND source_pos > ${seed.row} AND (${cut})`);
+}
+
+/**
+ * The prices each side is known at right after the seed: asks ≤ askBound, bids ≥ bidBound (null:
+ * every price). The seed shows its side through its deepest level, every price when the side has
+ * fewer occupied levels than the file has columns (the side ends there); and no deeper than the
+ * N-th level, since only the messages at the top N levels are in the message file.
+ */
 export function seedBounds(seed: BookSeed): { askBound: bigint | null; bidBound: bigint | null } {
-  const full = (n: number) => n < seed.fileLevels;
-  return {
-    askBound: full(seed.asks.length) ? null : seed.asks.at(-1)!.price,
-    bidBound: full(seed.bids.length) ? null : seed.bids.at(-1)!.price,
+  const bound = (levels: { price: bigint }[]) => {
+    if (levels.length >= seed.levelsInFile) return levels[seed.levelsInFile - 1]!.price;
+    if (levels.length < seed.fileLevels) return null;
+    return levels.at(-1)!.price;
   };
+  return { askBound: bound(seed.asks), bidBound: bound(seed.bids) };
 }
 
-function knownCondition(seed: BookSeed): string {
+function seedCondition(seed: BookSeed): string {
   const { askBound, bidBound } = seedBounds(seed);
   return `((side = 'ask' AND ${askBound === null ? 'true' : `price <= ${askBound}`}) OR (side = 'bid' AND ${bidBound === null ? 'true' : `price >= ${bidBound}`}))`;
 }
 
 /**
- * Shared part of the seeded queries: `changes` (the seed as a change at its row, then each
- * message after it in the cut, inside the known region) and `running` (each change with the
- * size of its level after it, and the row of the level's next change).
+ * Shared part of the seeded queries:
+ * - `changes`: the seed as a change at its row, then each message after it in the cut at a price
+ *   the seed knows;
+ * - `running`: each change with the size of its level after it (the seed's size plus every message
+ *   at the price since) and the row of the level's next change;
+ * - `known`: per price of `changes`, `lost_row`, the first row after which the price is no longer
+ *   known (NULL: known through the cut).
+ *
+ * Why `lost_row` is exact. A price is known while the message file must hold every message at it:
+ * while fewer than N occupied levels are strictly better than it (its rank is ≤ N), a message at
+ * it changes the top N levels, so LOBSTER keeps it. Once N occupied levels are better, it may
+ * change unseen, and it stays unknown: a later message at it cannot tell what changed meanwhile.
+ * So a price is lost at the first row where the count of occupied levels better than it reaches N.
+ * Levels are counted from their running sums; a sum is exact at every price that is still known,
+ * and a price that is lost only ever counts for deeper prices, which are lost no later. Known
+ * prices therefore stay a prefix of each side (best first): the region of the book the replay
+ * knows, which only shrinks (a new better level pushes the N-th one out); a level that comes back
+ * into the top N from below was out of it, so it is unknown.
  */
 function seededCtes(seed: BookSeed, cut: string): string {
   const seedRows = [
@@ -175,10 +213,17 @@ function seededCtes(seed: BookSeed, cut: string): string {
     ...seed.bids.map((l) => `('bid', ${l.price}, ${l.size})`),
   ];
   const seedValues = seedRows.length
-    ? `SELECT ${seed.row}::BIGINT AS row, NULL::BIGINT AS seq, NULL::TIMESTAMP_NS AS ts, NULL::VARCHAR AS order_id, 0 AS kind, false AS seen, side, price::BIGINT AS price, size::BIGINT AS delta FROM (VALUES ${seedRows.join(', ')}) v(side, price, size)`
+    ? `SELECT ${seed.row}::BIGINT AS row, NULL::BIGINT AS seq, NULL::TIMESTAMP_NS AS ts, NULL::VARCHAR AS order_id, 0 AS kind, false AS seen, side, price::BIGINT AS price, size::BIGINT AS delta FROM (VALUES ${seedRows.join(', ')}) v(side, price, size) WHERE ${seedCondition(seed)}`
     : `SELECT NULL::BIGINT AS row, NULL::BIGINT AS seq, NULL::TIMESTAMP_NS AS ts, NULL::VARCHAR AS order_id, 0 AS kind, false AS seen, NULL::VARCHAR AS side, NULL::BIGINT AS price, NULL::BIGINT AS delta WHERE false`;
+  const N = seed.levelsInFile;
+  // One side's count of occupied levels better than each price, row by row: the +1 / −1 steps of
+  // the better levels (a level appears or empties), summed in row order (the seed's row at once).
+  const better = (side: 'ask' | 'bid') => `
+  SELECT p.side, p.price, t.row, t.step
+  FROM prices p JOIN transitions t ON t.side = p.side AND t.price ${side === 'ask' ? '<' : '>'} p.price
+  WHERE p.side = '${side}' AND t.side = '${side}'`;
   return `
-msgs AS (${bookMessagesSql(`source_id = ${seed.sourceId} AND source_pos > ${seed.row} AND (${cut})`)}),
+msgs AS (${seed.messages === undefined ? bookSeedMessagesSql(seed, cut) : `SELECT * FROM ${seed.messages}`}),
 changes AS (
   ${seedValues}
   UNION ALL
@@ -186,50 +231,82 @@ changes AS (
     -- seen: the order's submission is among the messages (else it rests since before the seed)
     bool_or(kind = 1) OVER (PARTITION BY order_id) AS seen,
     side, price, CASE WHEN kind = 1 THEN size ELSE -size END AS delta
-  FROM msgs WHERE ${knownCondition(seed)}),
-running AS (
+  FROM msgs WHERE ${seedCondition(seed)}),
+running AS MATERIALIZED (
   SELECT *,
     sum(delta) OVER (PARTITION BY side, price ORDER BY row ROWS UNBOUNDED PRECEDING) AS level_size,
     -- what is left of the level's volume from before the seed, and of a seen order
     sum(CASE WHEN NOT seen THEN delta END) OVER (PARTITION BY side, price ORDER BY row ROWS UNBOUNDED PRECEDING) AS unseen_size,
     CASE WHEN seen THEN sum(delta) OVER (PARTITION BY order_id ORDER BY row ROWS UNBOUNDED PRECEDING) END AS order_size,
     lead(row) OVER (PARTITION BY side, price ORDER BY row) AS next_row
-  FROM changes)`;
+  FROM changes),
+transitions AS (
+  SELECT side, price, row, CASE WHEN level_size > 0 THEN 1 ELSE -1 END AS step
+  FROM running WHERE (level_size > 0) <> (level_size - delta > 0)),
+prices AS (SELECT DISTINCT side, price FROM changes),
+better AS (${better('ask')} UNION ALL ${better('bid')}),
+lost AS MATERIALIZED (
+  SELECT side, price, min(row) AS lost_row
+  FROM (SELECT side, price, row, sum(step) OVER (PARTITION BY side, price ORDER BY row ROWS UNBOUNDED PRECEDING) AS n
+    FROM (SELECT side, price, row, sum(step) AS step FROM better GROUP BY side, price, row))
+  WHERE n >= ${N} GROUP BY side, price),
+known AS MATERIALIZED (SELECT p.side, p.price, l.lost_row FROM prices p LEFT JOIN lost l ON l.side = p.side AND l.price = p.price)`;
 }
 
 /**
- * The book as of the cut, continued from a seed: the occupied levels of the known region, top
- * `topLevels` per side. `orders` counts the resting orders whose submission the replay saw;
- * `unseenSize` is the rest of the level (orders from before the seed, inside its size).
+ * The book as of the cut, continued from a seed: the occupied levels the replay knows (see
+ * seededCtes), top `topLevels` per side, each complete = true (the caller withdraws that where a
+ * contradiction bears on the level). `orders` counts the resting orders whose submission the
+ * replay saw; `unseenSize` is the rest of the level (orders from before the seed).
  */
 export function bookSeededSql(seed: BookSeed, cut: string, topLevels?: number): string {
   return `
 WITH ${seededCtes(seed, cut)},
 seen AS (
   SELECT side, price, sum(remaining) AS seen_size, count(*) AS orders
-  FROM (${ordersOfSql('msgs')}) WHERE submitted_seen AND remaining > 0 AND ${knownCondition(seed)}
+  FROM (${ordersOfSql('msgs')}) WHERE submitted_seen AND remaining > 0 AND ${seedCondition(seed)}
   GROUP BY side, price),
 lv AS (
   SELECT '${seed.symbol.replaceAll("'", "''")}' AS symbol, r.side, r.price, r.level_size AS size,
     coalesce(s.orders, 0) AS orders, r.level_size - coalesce(s.seen_size, 0) AS unseen_size, true AS complete
-  FROM running r LEFT JOIN seen s ON s.side = r.side AND s.price = r.price
+  FROM running r JOIN known k ON k.side = r.side AND k.price = r.price AND k.lost_row IS NULL
+  LEFT JOIN seen s ON s.side = r.side AND s.price = r.price
   WHERE r.next_row IS NULL AND r.level_size > 0),
 ranked AS (${rankedSql('lv', topLevels)})
 ${rowsSql('ranked')}`;
 }
 
 /**
- * Where the log contradicts itself, after the seed and up to the cut, in row order:
- * over-removals (a message leaves its known level below zero) and orderbook-file rows that
- * disagree with the replay on the known region (when the seed carries the file's rows).
+ * How far each side is known as of the cut: one row per side with `bound`, the deepest price
+ * known (asks ≤ bound, bids ≥ bound; NULL: every price). It is the deepest price not lost: the
+ * known prices are a prefix, and the boundary is always an occupied price of `changes` or the seed's.
+ */
+export function bookKnownBoundsSql(seed: BookSeed, cut: string): string {
+  const { askBound, bidBound } = seedBounds(seed);
+  return `
+WITH ${seededCtes(seed, cut)}
+SELECT side,
+  CASE WHEN bool_and(lost_row IS NULL) AND ((side = 'ask' AND ${askBound === null}) OR (side = 'bid' AND ${bidBound === null})) THEN NULL
+    WHEN side = 'ask' THEN max(price) FILTER (WHERE lost_row IS NULL)
+    ELSE min(price) FILTER (WHERE lost_row IS NULL) END::VARCHAR AS bound
+FROM known GROUP BY side`;
+}
+
+/**
+ * Where the log contradicts itself on what the replay knows at the cut:
+ * - `over-removal`: a message after the seed that removes more than its order has (seen
+ *   submitted) or than its level holds from before the seed, at a price still known at the cut;
+ * - `book-file`: per side, the orderbook file's row at the cut disagrees with the replay on the
+ *   levels both know (the file's levels inside the known region against the replay's), with
+ *   `since`, the first row of the run of rows that disagree up to the cut (a volume the file lost
+ *   shows on every row after it). Earlier runs that ended before the cut are not listed: they
+ *   bear on no level shown.
  *
- * For each row of the file the replay's known levels after the same message are the levels
- * whose running size is positive over that row (an interval from one change to the next); the
- * first L of them per side must equal the file's levels that lie inside the known region.
+ * The known region of each row is the one of that row (seededCtes): a price known at the cut was
+ * known at every row before it, and a row compares only the prices known then.
  */
 export function bookContradictionsSql(seed: BookSeed, cut: string): string {
   const L = seed.fileLevels;
-  const { askBound, bidBound } = seedBounds(seed);
   const dollars = (x: string) => `(${x} / ${TICKS})::DECIMAL(18,4)`;
   // A removal of more than there is: of an order whose submission the replay saw, more than it
   // has left; of one it did not see, more than the level holds from before the seed.
@@ -238,50 +315,72 @@ export function bookContradictionsSql(seed: BookSeed, cut: string): string {
     'message ' || row || ' ' || CASE kind WHEN 2 THEN 'cancels' WHEN 3 THEN 'deletes' ELSE 'executes' END || ' ' || (-delta) || ' of order ' || order_id
       || ' at ' || ${dollars('price')} || ', ' || CASE WHEN seen THEN 'which has ' || (order_size - delta) || ' left'
       ELSE 'submitted before the seed, where the level holds ' || (unseen_size - delta) || ' from before the seed' END AS detail,
-    NULL AS file, NULL AS replay
-  FROM running WHERE kind IN (2, 3, 4) AND CASE WHEN seen THEN order_size < 0 ELSE unseen_size < 0 END`;
+    NULL AS file, NULL AS replay, price::VARCHAR AS price
+  FROM running r WHERE kind IN (2, 3, 4) AND CASE WHEN seen THEN order_size < 0 ELSE unseen_size < 0 END
+    AND EXISTS (SELECT 1 FROM known k WHERE k.side = r.side AND k.price = r.price AND k.lost_row IS NULL)`;
   if (seed.fileRows === null) return `WITH ${seededCtes(seed, cut)} SELECT * FROM (${over}) ORDER BY row, kind, side`;
-  const fileLevels = (side: 'ask' | 'bid', bound: bigint | null) => {
+  const { askBound, bidBound } = seedBounds(seed);
+  const fileLevels = (side: 'ask' | 'bid') => {
     const empty = side === 'ask' ? EMPTY_ASK : EMPTY_BID;
-    const inside = (k: number) =>
-      `${side}_p${k} <> ${empty}${bound === null ? '' : side === 'ask' ? ` AND ${side}_p${k} <= ${bound}` : ` AND ${side}_p${k} >= ${bound}`}`;
+    const inside = (k: number) => `${side}_p${k} <> ${empty} AND (${side}_bound IS NULL OR ${side}_p${k} ${side === 'ask' ? '<=' : '>='} ${side}_bound)`;
     // Levels are sorted, so the ones inside the known region are a prefix.
     const items = Array.from({ length: L }, (_, i) => `CASE WHEN ${inside(i + 1)} THEN {'price': ${side}_p${i + 1}::BIGINT, 'size': ${side}_s${i + 1}::BIGINT} END`);
     return `list_filter([${items.join(', ')}], x -> x IS NOT NULL)`;
   };
-  // Each occupied level spread over the rows it is occupied in (an unnest of its interval, so a
-  // hash aggregate finds each row's best; an inequality join of rows and intervals is far slower).
+  // The rows past the last compared one (the cut's), as an end for open intervals.
+  const END = `(SELECT max(row) + 1 FROM file_rows)`;
+  // Each known occupied level spread over the rows it is occupied and known in (an unnest of its
+  // interval, so a hash aggregate finds each row's best; an inequality join of rows and intervals
+  // is far slower). At most N levels are known at any row, so this is at most N rows per row.
   const replayLevels = (side: 'ask' | 'bid') => `
   SELECT row, ${side === 'ask' ? 'arg_min' : 'arg_max'}({'price': price, 'size': level_size}, price, ${L}) AS levels
-  FROM (SELECT unnest(range(row, coalesce(next_row, (SELECT max(row) + 1 FROM file_rows)))) AS row, price, level_size
-    FROM running WHERE side = '${side}' AND level_size > 0)
+  FROM (SELECT unnest(range(r.row, least(coalesce(r.next_row, ${END}), coalesce(k.lost_row, ${END})))) AS row, r.price, r.level_size
+    FROM running r JOIN known k ON k.side = r.side AND k.price = r.price WHERE r.side = '${side}' AND r.level_size > 0)
   GROUP BY row`;
+  // The boundary of each side row by row: with the prices best first, p_j bounds the rows from the
+  // next deeper price's loss to its own (the deepest from the seed on; NULL there when the seed
+  // knew every price of the side).
+  const order = `ORDER BY CASE side WHEN 'ask' THEN price ELSE -price END`;
   return `
 WITH ${seededCtes(seed, cut)},
 file_rows AS (
   SELECT f.*, m.seq, m.ts FROM ${seed.fileRows} f
   JOIN (SELECT source_pos, seq, ts FROM events WHERE source_id = ${seed.sourceId} AND source_pos > ${seed.row} AND (${cut})) m ON m.source_pos = f.row),
+steps AS (
+  SELECT side,
+    CASE WHEN deeper_lost IS NULL AND last_price AND ((side = 'ask' AND ${askBound === null}) OR (side = 'bid' AND ${bidBound === null})) THEN NULL ELSE price END AS bound,
+    CASE WHEN last_price THEN ${seed.row} ELSE coalesce(deeper_lost, ${END}) END AS from_row,
+    coalesce(lost_row, ${END}) AS to_row
+  FROM (SELECT *, lead(lost_row) OVER (PARTITION BY side ${order}) AS deeper_lost,
+      row_number() OVER (PARTITION BY side ${order} DESC) = 1 AS last_price
+    FROM known)),
+row_bounds AS (SELECT side, unnest(range(from_row, to_row)) AS row, bound FROM steps WHERE from_row < to_row),
+bounded AS (
+  SELECT f.*, ab.bound AS ask_bound, bb.bound AS bid_bound FROM file_rows f
+  LEFT JOIN row_bounds ab ON ab.side = 'ask' AND ab.row = f.row
+  LEFT JOIN row_bounds bb ON bb.side = 'bid' AND bb.row = f.row),
 replay_ask AS (${replayLevels('ask')}),
 replay_bid AS (${replayLevels('bid')}),
 compared AS (
   SELECT f.row, f.seq, f.ts, s.side, s.file, coalesce(s.replay, []) AS replay
-  FROM file_rows f
+  FROM bounded f
   LEFT JOIN replay_ask a ON a.row = f.row
   LEFT JOIN replay_bid b ON b.row = f.row,
   LATERAL (SELECT unnest([
-    {'side': 'ask', 'file': ${fileLevels('ask', askBound)}, 'replay': a.levels},
-    {'side': 'bid', 'file': ${fileLevels('bid', bidBound)}, 'replay': b.levels}], recursive := true)) s)
+    {'side': 'ask', 'file': ${fileLevels('ask')}, 'replay': a.levels},
+    {'side': 'bid', 'file': ${fileLevels('bid')}, 'replay': b.levels}], recursive := true)) s),
+agreed AS (SELECT side, max(row) AS row FROM compared WHERE file IS NOT DISTINCT FROM replay GROUP BY side)
 SELECT * FROM (
   ${over}
   UNION ALL
-  SELECT row, seq, ts, 'book-file' AS kind, side,
-    -- the first row of this run of disagreeing rows on this side (a lost order shows on every row after it)
-    min(row) OVER (PARTITION BY side, run) AS since,
+  SELECT c.row, c.seq, c.ts, 'book-file' AS kind, c.side,
+    -- the first row of the run of disagreeing rows that reaches the cut
+    coalesce(a.row + 1, ${seed.row + 1}) AS since,
     'file ' || CASE WHEN len(file) = 0 THEN 'no level' ELSE list_transform(file, x -> x.size || ' @ ' || ${dollars('x.price')}).list_aggr('string_agg', ', ') END
       || ', replay ' || CASE WHEN len(replay) = 0 THEN 'no level' ELSE list_transform(replay, x -> x.size || ' @ ' || ${dollars('x.price')}).list_aggr('string_agg', ', ') END AS detail,
-    to_json(file) AS file, to_json(replay) AS replay
-  -- every row after the seed is compared, so a run of consecutive rows keeps row − its rank
-  FROM (SELECT *, row - row_number() OVER (PARTITION BY side ORDER BY row) AS run FROM compared WHERE file IS DISTINCT FROM replay))
+    to_json(file) AS file, to_json(replay) AS replay, NULL AS price
+  FROM compared c LEFT JOIN agreed a ON a.side = c.side
+  WHERE c.row = (SELECT max(row) FROM file_rows) AND c.file IS DISTINCT FROM c.replay)
 ORDER BY row, kind, side`;
 }
 
