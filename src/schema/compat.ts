@@ -244,10 +244,18 @@ function normalize(schema: JsonSchema): Node {
   if (schema === false) return { kind: 'false', raw: {} };
   const raw = schema;
   if (isObj(raw.not) && Object.keys(raw.not).length === 0) return { kind: 'false', raw };
-  if ('enum' in raw || 'const' in raw) return { kind: 'enum', raw };
   const combiners = COMBINERS.filter((c) => Array.isArray(raw[c]));
   const typed = Array.isArray(raw.type) ? (raw.type as unknown[]).filter((t): t is string => typeof t === 'string') : typeof raw.type === 'string' ? [raw.type] : [];
   const rest = Object.keys(raw).filter((k) => !ANNOTATIONS.has(k) && !(COMBINERS as readonly string[]).includes(k));
+  if ('enum' in raw || 'const' in raw) {
+    // everit (Confluent's loader) makes an enum beside other keywords (a type, bounds) an allOf
+    // of the two: a value removed from such an enum changes the allOf's subschemas.
+    const beside = rest.filter((k) => k !== 'enum' && k !== 'const');
+    if (beside.length === 0 && combiners.length === 0) return { kind: 'enum', raw };
+    const enumPart = subschemaOf(raw, (k) => k === 'enum' || k === 'const');
+    const parts: JsonSchema[] = [subschemaOf(raw, (k) => beside.includes(k)), enumPart, ...combiners.map((c) => ({ [c]: raw[c] }) as Obj)];
+    return { kind: 'combined', raw, criterion: 'allOf', subschemas: parts };
+  }
   if (combiners.length > 0) {
     const criterion = combiners[0]!;
     const subs = [...(raw[criterion] as JsonSchema[])];
@@ -494,11 +502,12 @@ function compareCombined(ctx: Context, w: Node, r: Node): void {
     if (rc === 'anyOf') type = 'COMBINED_TYPE_EXTENDED';
     else if (rc === 'oneOf') type = wSubs.length === 1 ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
     else type = wSubs.length === 1 && rSubs.length === 1 ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
-    ctx.add(type, rc);
+    // Confluent reports the combination's own changes at the combined schema's path.
+    ctx.add(type);
     if (type === 'COMBINED_TYPE_CHANGED') return;
   }
-  if (wSubs.length < rSubs.length) ctx.add(rc === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED', rc);
-  else if (wSubs.length > rSubs.length) ctx.add(rc === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED', rc);
+  if (wSubs.length < rSubs.length) ctx.add(rc === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED');
+  else if (wSubs.length > rSubs.length) ctx.add(rc === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED');
 
   // Pair every writer alternative with a compatible reader one: a maximum bipartite matching.
   const edges: (Difference[] | undefined)[][] = wSubs.map((ws, i) =>
@@ -526,7 +535,7 @@ function compareCombined(ctx: Context, w: Node, r: Node): void {
   matchOfReader.forEach((i, j) => {
     if (i !== undefined) ctx.differences.push(...(edges[i]?.[j] ?? []));
   });
-  if (matched < Math.min(wSubs.length, rSubs.length)) ctx.add('COMBINED_TYPE_SUBSCHEMAS_CHANGED', rc);
+  if (matched < Math.min(wSubs.length, rSubs.length)) ctx.add('COMBINED_TYPE_SUBSCHEMAS_CHANGED');
 }
 
 function dedupe(subs: JsonSchema[]): JsonSchema[] {

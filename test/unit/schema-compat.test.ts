@@ -359,15 +359,15 @@ const CASES: Case[] = [
   {
     name: 'oneOf alternative added',
     old: { oneOf: [S, I] }, new: { oneOf: [S, I, { type: 'boolean' }] },
-    backward: [['SUM_TYPE_EXTENDED', '#/oneOf', false]],
-    forward: [['SUM_TYPE_NARROWED', '#/oneOf', true]],
+    backward: [['SUM_TYPE_EXTENDED', '#', false]],
+    forward: [['SUM_TYPE_NARROWED', '#', true]],
     fwdWitness: true,
   },
   {
     name: 'anyOf alternatives replaced',
     old: { anyOf: [S, I] }, new: { anyOf: [S, { type: 'boolean' }] },
-    backward: [['COMBINED_TYPE_SUBSCHEMAS_CHANGED', '#/anyOf', true]],
-    forward: [['COMBINED_TYPE_SUBSCHEMAS_CHANGED', '#/anyOf', true]],
+    backward: [['COMBINED_TYPE_SUBSCHEMAS_CHANGED', '#', true]],
+    forward: [['COMBINED_TYPE_SUBSCHEMAS_CHANGED', '#', true]],
     backWitness: 1,
     fwdWitness: true,
   },
@@ -375,15 +375,15 @@ const CASES: Case[] = [
     name: 'allOf loses a subschema',
     old: { allOf: [obj({ a: I }, { required: ['a'] }), { type: 'object', required: ['b'] }] },
     new: { allOf: [obj({ a: I }, { required: ['a'] })] },
-    backward: [['PRODUCT_TYPE_NARROWED', '#/allOf', false]],
-    forward: [['PRODUCT_TYPE_EXTENDED', '#/allOf', true]],
+    backward: [['PRODUCT_TYPE_NARROWED', '#', false]],
+    forward: [['PRODUCT_TYPE_EXTENDED', '#', true]],
     fwdWitness: { a: 1 },
   },
   {
     name: 'oneOf → anyOf (combined type extended)',
     old: { oneOf: [S, I] }, new: { anyOf: [S, I] },
-    backward: [['COMBINED_TYPE_EXTENDED', '#/anyOf', false]],
-    forward: [['COMBINED_TYPE_CHANGED', '#/oneOf', true]],
+    backward: [['COMBINED_TYPE_EXTENDED', '#', false]],
+    forward: [['COMBINED_TYPE_CHANGED', '#', true]],
     // oneOf rejects a value matching both alternatives; anyOf accepts it.
     // (strings and integers never overlap, so no witness is possible for this pair.)
   },
@@ -475,6 +475,20 @@ const CASES: Case[] = [
     backward: [['UNEVALUATED_PROPERTIES_REMOVED', '#/unevaluatedProperties', true]],
     forward: [['UNEVALUATED_PROPERTIES_ADDED', '#/unevaluatedProperties', false]],
     backWitness: { a: 'x', z: 1 },
+  },
+  {
+    name: 'a value removed from an enum with a type (everit reads it as allOf [type, enum])',
+    old: { type: 'string', enum: ['BUY', 'SELL', 'SHORT'] }, new: { type: 'string', enum: ['BUY', 'SELL'] },
+    backward: [['COMBINED_TYPE_SUBSCHEMAS_CHANGED', '#', true]],
+    forward: [['ENUM_ARRAY_EXTENDED', '#/allOf/1/enum', false]],
+    backWitness: 'SHORT',
+  },
+  {
+    name: 'an enum given a type (a subschema added to the implicit allOf)',
+    old: { enum: ['BUY', 'SELL'] }, new: { type: 'string', enum: ['BUY', 'SELL'] },
+    backward: [['TYPE_CHANGED', '#', true]],
+    forward: [['PRODUCT_TYPE_NARROWED', '#', false]],
+    noWitness: 'backward: every old value is a string, but Confluent compares an enum with an allOf as another type',
   },
 ];
 
