@@ -8,6 +8,9 @@ export function infoTables(info: StoreInfo): TableData[] {
     title: `store ${path.relative(process.cwd(), info.store) || info.store}`,
     columns: ['events', 'streams', 'types', 'first event', 'last event', 'rejects', 'redelivered', 'conflicts'],
     rows: [[info.events, info.streams, info.types, info.firstTs, info.lastTs, info.rejects, info.redelivered, info.conflicts]],
+    note: info.market
+      ? `on the exchange's clock (${info.market.timeZone}): first ${info.market.firstLocal ?? '-'}, last ${info.market.lastLocal ?? '-'}; --at 10:31 means ${info.market.timeZone} time`
+      : undefined,
   };
   const sources: TableData = {
     title: 'sources',

@@ -170,6 +170,26 @@ describe('--at, --since and --until on a LOBSTER store are the exchange\'s clock
     expect(r.events).toBe(expected);
   });
 
+  it('info shows the first and last event on the exchange\'s clock; trace shows its times there', () => {
+    const info = cliJson(['info', '--db', db]);
+    expect(info).toMatchObject({
+      firstTs: '2012-06-21T13:30:00.017459617Z',
+      market: { timeZone: 'America/New_York', firstLocal: '2012-06-21T09:30:00.017459617-04:00', lastLocal: '2012-06-21T15:59:59.959359650-04:00' },
+    });
+    expect(info.sources[0]).toMatchObject({ timeZone: 'America/New_York' });
+    expect(ok(['info', '--db', db])).toContain('on the exchange\'s clock (America/New_York): first 2012-06-21T09:30:00.017459617-04:00');
+    const trace = ok(['trace', 'order-11885113', '--db', db]);
+    expect(trace).toContain('2012-06-21 America/New_York');
+    expect(trace).toContain('09:30:00.189607670');
+    expect(trace).not.toContain('13:30:00.189607670');
+  });
+
+  it('audit --since / --until take the exchange\'s clock too', () => {
+    const r = cli(['audit', '--db', db, '--since', '10:00', '--until', '10:01', '--json', '--fail-on', 'none'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).window).toEqual({ since: '2012-06-21T14:00:00.000000000Z', until: '2012-06-21T14:01:00.000000000Z' });
+  });
+
   it('a store without LOBSTER sources keeps UTC', () => {
     const plain = path.join(dir, 'plain.duckdb');
     const file = path.join(dir, 'plain.ndjson');
