@@ -16,9 +16,13 @@ export function infoTables(info: StoreInfo): TableData[] {
     title: 'sources',
     columns: ['source', 'kind', 'format', 'preset', 'events', 'rejects', 'bytes'],
     rows: info.sources.map((s) => [shortUri(s.source), s.kind, s.format, s.preset, s.events, s.rejects, s.bytes]),
-    note: info.sources.filter((s) => s.openGaps > 0)
-      .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`)
-      .join('\n') || undefined,
+    note: [
+      ...info.sources.filter((s) => s.openGaps > 0)
+        .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`),
+      // Written by an evtrail that read LOBSTER's exchange clock as UTC: its times are hours off.
+      ...info.sources.filter((s) => s.preset === 'lobster' && s.timeZone === null)
+        .map((s) => `${shortUri(s.source)}: ingested by an older evtrail, its times are New York readings stored as UTC (hours early); ingest it into a new store for the true instants`),
+    ].join('\n') || undefined,
   };
   const types: TableData = {
     title: 'event types',

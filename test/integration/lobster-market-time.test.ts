@@ -115,6 +115,25 @@ describe('the exchange\'s zone is a preset option', () => {
   });
 });
 
+describe('a LOBSTER store written before evtrail knew the exchange\'s clock', () => {
+  it('is said by info, keeps reading bare times as UTC, and is not continued in another clock', async () => {
+    const db = path.join(dir, 'old.duckdb');
+    const file = messageFile('OLD_2012-06-21_34200000_57600000_message_1.csv', ['34200.5']);
+    ok(['ingest', file, '--preset', 'lobster', '--db', db]);
+    // What an older evtrail wrote: the reading as UTC and no zone with the source.
+    const store = await Store.open(db);
+    try {
+      await store.run(`UPDATE sources SET mapping = '{"preset":"lobster","map":{},"date":null}'`);
+    } finally {
+      store.close();
+    }
+    expect(ok(['info', '--db', db])).toMatch(/OLD_2012-06-21_34200000_57600000_message_1\.csv: ingested by an older evtrail, its times are New York readings stored as UTC/);
+    expect(cliJson(['replay', '--db', db, '--projection', 'streams', '--at', '10:31']).timeZone).toBeUndefined();
+    fs.appendFileSync(file, '34201,1,9,100,1000000,1\n');
+    refused(['ingest', file, '--preset', 'lobster', '--db', db], /ingested by an older evtrail with its times read as UTC/);
+  });
+});
+
 describe('file names', () => {
   it('a file whose name has no date or symbol is given both', async () => {
     const db = path.join(dir, 'named.duckdb');
