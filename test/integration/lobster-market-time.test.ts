@@ -233,7 +233,7 @@ describe('--at, --since and --until on a LOBSTER store are the exchange\'s clock
     // A file of another length is not this message file's book.
     fs.writeFileSync(path.join(dir, 'short.csv'), fs.readFileSync(ORDERBOOK, 'utf8').split('\n').slice(0, 200).join('\n') + '\n');
     refused(['replay', '--db', db, '--projection', 'book', '--seed-book', `${path.join(dir, 'short.csv')}:100`], /has 200 rows and the message file .* 57515/);
-  });
+  }, 120_000);
 
   it('with two message files, a seed named otherwise is paired by --symbol', () => {
     const two = path.join(dir, 'two.duckdb');
@@ -245,7 +245,7 @@ describe('--at, --since and --until on a LOBSTER store are the exchange\'s clock
     const out = cliJson(['replay', '--db', two, '--projection', 'book', '--seed-book', `${renamed}:100`, '--symbol', 'AMZN', '--at', 'seq:130']);
     expect(out.symbol).toBe('AMZN');
     expect(out.rows.length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
 
 it('the AMZN sample has the rows SOURCE.md says', () => {
