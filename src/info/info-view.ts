@@ -20,7 +20,7 @@ export function infoTables(info: StoreInfo): TableData[] {
       ...info.sources.filter((s) => s.openGaps > 0)
         .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`),
       // Written by an evtrail that read LOBSTER's exchange clock as UTC: its times are hours off.
-      ...info.sources.filter((s) => s.preset === 'lobster' && s.timeZone === null)
+      ...info.sources.filter((s) => s.preset === 'lobster' && s.timeZone === undefined)
         .map((s) => `${shortUri(s.source)}: ingested by an older evtrail, its times are New York readings stored as UTC (hours early); ingest it into a new store for the true instants`),
     ].join('\n') || undefined,
   };

@@ -29,8 +29,8 @@ export interface SourceInfo {
   source: string; kind: string; format: string; preset: string; events: number; rejects: number; bytes: number; lastIngestedAt: string;
   /** Event stores: the last position read, and the gaps below it still read again by each ingest. */
   checkpoint: string | null; openGaps: number;
-  /** The exchange's time zone its times were read in (LOBSTER), else null. */
-  timeZone: string | null;
+  /** The exchange's time zone its times were read in (LOBSTER); absent for other sources. */
+  timeZone?: string;
 }
 
 /** The sources as their bookkeeping rows say (no scan of the events: the UI's first screen reads it too). */
@@ -43,7 +43,8 @@ export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
   return rows.map((s) => ({
     source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
     events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
-    checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps), timeZone: (s.tz as string | null) ?? null,
+    checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps),
+    ...(typeof s.tz === 'string' ? { timeZone: s.tz } : {}),
   }));
 }
 
