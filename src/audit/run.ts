@@ -15,6 +15,8 @@ import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
 import type { Row, Store } from '../store/store.js';
+import { storeTimeZones } from '../store/time-zones.js';
+import { parseAt } from '../replay/at.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
 import { fails, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
@@ -271,6 +273,13 @@ class Runner {
 
   private async resolveTime(flag: string, spec: TimeSpec): Promise<string> {
     let text = spec.text;
+    // A store in market time (LOBSTER): a time without an offset is the exchange's, as for --at.
+    const zones = await storeTimeZones(this.store);
+    if (zones.length > 0 && (spec.kind === 'time-of-day' || /^\d{4}-\d{2}-\d{2}/.test(spec.text))) {
+      const [b] = await this.all(`SELECT evt_iso(min(ts)) AS first_ts, evt_iso(max(ts)) AS last_ts FROM events`);
+      const at = parseAt(spec.text, { firstTs: (b?.first_ts as string | null) ?? null, lastTs: (b?.last_ts as string | null) ?? null, lastSeq: null, timeZones: zones }, flag);
+      if (at.kind === 'time') return at.iso;
+    }
     if (spec.kind === 'time-of-day') {
       const days = (await this.all(`SELECT strftime(min(ts)::TIMESTAMP, '%Y-%m-%d') AS d0, strftime(max(ts)::TIMESTAMP, '%Y-%m-%d') AS d1 FROM events`))[0]!;
       if (days.d0 === null) throw new UserError(`${flag} ${spec.text}: the store has no event with a time`, 'give a full time, e.g. 2025-08-26T10:00:00Z');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { CHAIN_FORMAT } from '../integrity/chain.js';
 import { parseAt, type At, type StoreBounds } from '../replay/at.js';
+import { storeTimeZones } from '../store/time-zones.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
@@ -68,6 +69,7 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
     firstTs: (bounds.first_ts as string | null) ?? null,
     lastTs: (bounds.last_ts as string | null) ?? null,
     lastSeq: BigInt(String(bounds.last_seq)),
+    timeZones: await storeTimeZones(store),
   };
   const since: At | undefined = request.since !== undefined ? parseAt(request.since, storeBounds, '--since') : undefined;
   const until: At | undefined = request.until !== undefined ? parseAt(request.until, storeBounds, '--until') : undefined;

@@ -8,14 +8,21 @@ export function infoTables(info: StoreInfo): TableData[] {
     title: `store ${path.relative(process.cwd(), info.store) || info.store}`,
     columns: ['events', 'streams', 'types', 'first event', 'last event', 'rejects', 'redelivered', 'conflicts'],
     rows: [[info.events, info.streams, info.types, info.firstTs, info.lastTs, info.rejects, info.redelivered, info.conflicts]],
+    note: info.market
+      ? `on the exchange's clock (${info.market.timeZone}): first ${info.market.firstLocal ?? '-'}, last ${info.market.lastLocal ?? '-'}; --at 10:31 means ${info.market.timeZone} time`
+      : undefined,
   };
   const sources: TableData = {
     title: 'sources',
     columns: ['source', 'kind', 'format', 'preset', 'events', 'rejects', 'bytes'],
     rows: info.sources.map((s) => [shortUri(s.source), s.kind, s.format, s.preset, s.events, s.rejects, s.bytes]),
-    note: info.sources.filter((s) => s.openGaps > 0)
-      .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`)
-      .join('\n') || undefined,
+    note: [
+      ...info.sources.filter((s) => s.openGaps > 0)
+        .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`),
+      // Written by an evtrail that read LOBSTER's exchange clock as UTC: its times are hours off.
+      ...info.sources.filter((s) => s.preset === 'lobster' && s.timeZone === undefined)
+        .map((s) => `${shortUri(s.source)}: ingested by an older evtrail, its times are New York readings stored as UTC (hours early); ingest it into a new store for the true instants`),
+    ].join('\n') || undefined,
   };
   const types: TableData = {
     title: 'event types',

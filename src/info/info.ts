@@ -1,5 +1,8 @@
 import { MACROS_SQL } from '../store/macros.js';
 import type { Store } from '../store/store.js';
+import { storeTimeZones } from '../store/time-zones.js';
+import { formatLocalNs } from '../core/time-zone.js';
+import { parseIsoNs } from '../replay/at.js';
 
 export interface StoreInfo {
   store: string;
@@ -12,6 +15,11 @@ export interface StoreInfo {
   types: number;
   firstTs: string | null;
   lastTs: string | null;
+  /**
+   * A store whose sources keep an exchange's time zone (LOBSTER): the zone, and the first and
+   * last event times on its clock (where users think in it; `--at 10:31` reads that clock too).
+   */
+  market?: { timeZone: string; firstLocal: string | null; lastLocal: string | null };
   sources: SourceInfo[];
   typeCounts: { type: string; events: number; versions: string }[];
   topStreams: { stream: string | null; events: number }[];
@@ -21,18 +29,22 @@ export interface SourceInfo {
   source: string; kind: string; format: string; preset: string; events: number; rejects: number; bytes: number; lastIngestedAt: string;
   /** Event stores: the last position read, and the gaps below it still read again by each ingest. */
   checkpoint: string | null; openGaps: number;
+  /** The exchange's time zone its times were read in (LOBSTER); absent for other sources. */
+  timeZone?: string;
 }
 
 /** The sources as their bookkeeping rows say (no scan of the events: the UI's first screen reads it too). */
 export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
   const rows = await store.all(`SELECT uri, kind, format, preset, events::BIGINT::VARCHAR AS events, rejects::BIGINT::VARCHAR AS rejects,
       bytes::BIGINT::VARCHAR AS bytes, last_ingested_at::VARCHAR AS at, checkpoint,
-      (SELECT count(*) FROM source_gaps g WHERE g.source_id = s.source_id)::INTEGER AS open_gaps
+      (SELECT count(*) FROM source_gaps g WHERE g.source_id = s.source_id)::INTEGER AS open_gaps,
+      json_extract_string(mapping, '$.tz') AS tz
     FROM sources s ORDER BY source_id`);
   return rows.map((s) => ({
     source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
     events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
     checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps),
+    ...(typeof s.tz === 'string' ? { timeZone: s.tz } : {}),
   }));
 }
 
@@ -67,10 +79,13 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
   const types = await store.all(`SELECT type, count(*) AS n, string_agg(DISTINCT schema_version::VARCHAR, ',' ORDER BY schema_version::VARCHAR) AS versions
     FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
   const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
+  const zones = await storeTimeZones(store);
+  const local = (iso: string | null, zone: string) => (iso === null ? null : formatLocalNs(parseIsoNs(iso)!, zone));
   return {
     store: store.path,
     schemaVersion: await store.schemaVersion(),
     ...totals,
+    ...(zones.length === 1 ? { market: { timeZone: zones[0]!, firstLocal: local(totals.firstTs, zones[0]!), lastLocal: local(totals.lastTs, zones[0]!) } } : {}),
     sources: await sourcesInfo(store),
     typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
     topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { ENVELOPE_FIELDS, parsePath, type EnvelopeField } from '../core/envelope.js';
 import { UserError } from '../core/errors.js';
+import { checkTimeZone } from '../core/time-zone.js';
 import { FORMATS, parseFormat } from './formats.js';
 import { PRESETS, getPreset } from './presets/index.js';
 
-const CONFIG_FIELDS = ['preset', 'format', 'date', 'map'] as const;
+const CONFIG_FIELDS = ['preset', 'format', 'date', 'symbol', 'tz', 'map'] as const;
 
 /** evtrail.config.json: defaults for ingest, overridden by the command line. */
 export const configSchema = z
@@ -13,6 +14,9 @@ export const configSchema = z
     preset: z.string().optional(),
     format: z.string().optional(),
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    // LOBSTER: the ticker when file names lack it, and the exchange's time zone (--symbol, --tz).
+    symbol: z.string().min(1).optional(),
+    tz: z.string().min(1).optional(),
     // Partial: a config maps the fields it needs, not all of them.
     map: z.partialRecord(z.enum(ENVELOPE_FIELDS), z.string().min(1)).optional(),
   })
@@ -27,6 +31,8 @@ const EXPECTED: Record<string, string> = {
   preset: `a preset name (${PRESETS.map((p) => p.name).join(', ')})`,
   format: `a format name (${FORMATS.join(', ')})`,
   date: 'a date as YYYY-MM-DD',
+  symbol: 'a ticker, e.g. "AMZN"',
+  tz: 'an IANA time zone name, e.g. "America/New_York"',
   map: 'an object of envelope field → path, e.g. {"id": "event.uuid"}',
 };
 
@@ -64,6 +70,7 @@ export function loadConfig(file: string, explicit: boolean): IngestConfig {
     }
   }
   for (const [field, p] of Object.entries(config.map ?? {})) checkPath(p, `${file}: map.${field}`);
+  if (config.tz !== undefined) checkTimeZone(config.tz, `${file}: tz`);
   return config;
 }
 

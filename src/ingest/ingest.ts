@@ -10,6 +10,8 @@ import { VERSION } from '../version.js';
 import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
 import { getPreset, type Preset } from './presets/index.js';
+import type { PresetContext } from './presets/preset.js';
+import { checkTimeZone } from '../core/time-zone.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
 import { copyPart, copyWithoutLoneCr, expandFileArgs, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
@@ -20,6 +22,10 @@ export interface IngestOptions {
   preset?: string;
   map?: Partial<Record<EnvelopeField, string>>;
   date?: string;
+  /** LOBSTER: the ticker, when the file name does not carry it (or to override it). */
+  symbol?: string;
+  /** A market-time preset's time zone (--tz); default the preset's own (LOBSTER: America/New_York). */
+  timeZone?: string;
   strict?: boolean;
   /** Called with a line of progress while long steps run (the CLI shows it on a TTY). */
   progress?: (message: string) => void;
@@ -74,6 +80,7 @@ interface SourceRow {
   units: string;
   header: string | null;
   format: Format;
+  mapping: string | null;
 }
 
 const HELD_BACK = 'incomplete last line (no newline at the end of the file): read again when the file grows';
@@ -184,6 +191,7 @@ async function stageSource(
   }
   const gz = isGzip(head);
   const existing = (await store.all(`SELECT * FROM sources WHERE uri = $uri`, { uri: input.uri }))[0] as SourceRow | undefined;
+  if (existing && !exported) checkSameMarketTime(input, existing, marketTimeZone(preset, options));
   const prevBytes = existing ? Number(existing.bytes) : 0;
   const prevUnits = existing ? Number(existing.units) : 0;
   const sourceId = existing ? existing.source_id : allocateId();
@@ -241,8 +249,7 @@ async function stageSource(
     file, format, posOffset: prevUnits, displayName: input.displayName, csvHeader: csvHeaderLine,
     csvColumns: preset.csvColumns ?? (format === 'csv' && !csvHeaderLine ? storedHeader : undefined),
   };
-  const mapSql = (records: string) =>
-    buildMapSql(preset, options.map ?? {}, { fileName: input.kind === 'stdin' ? 'stdin' : path.basename(input.path), date: options.date }, records);
+  const mapSql = (records: string) => buildMapSql(preset, options.map ?? {}, presetContext(input, preset, options), records);
 
   // Mapped as it is read: the file is materialised once. A preset whose mapping needs the
   // record's position (LOBSTER's ids) reads the lines first, numbers them, then maps.
@@ -301,6 +308,36 @@ async function stageSource(
   };
 }
 
+/** What a preset learns of the file beyond its records: the name as given, --date, --symbol, the zone. */
+function presetContext(input: FileInput, preset: Preset, options: IngestOptions): PresetContext {
+  return {
+    fileName: input.kind === 'stdin' ? 'stdin' : (input.name ?? path.basename(input.path)),
+    date: options.date, symbol: options.symbol, timeZone: marketTimeZone(preset, options),
+  };
+}
+
+/** The zone a market-time preset reads its times in: --tz, else the preset's; undefined for other presets. */
+export function marketTimeZone(preset: Preset, options: Pick<IngestOptions, 'timeZone'>): string | undefined {
+  if (!preset.marketTimeZone) return undefined;
+  return options.timeZone !== undefined ? checkTimeZone(options.timeZone) : preset.marketTimeZone;
+}
+
+/**
+ * An appended part is read in the zone the source was first read in: another --tz, or a source
+ * an older evtrail stored as UTC (no tz kept), would put two clocks in one source.
+ */
+function checkSameMarketTime(input: FileInput, existing: SourceRow, zone: string | undefined): void {
+  if (zone === undefined) return;
+  const mapping = (typeof existing.mapping === 'string' ? JSON.parse(existing.mapping) : (existing.mapping ?? {})) as { tz?: string };
+  if (mapping.tz === zone) return;
+  throw new UserError(
+    mapping.tz === undefined
+      ? `${input.displayName} was ingested by an older evtrail with its times read as UTC; it cannot be continued in ${zone} time`
+      : `${input.displayName} was ingested with its times in ${mapping.tz}, now read in ${zone}`,
+    mapping.tz === undefined ? 'ingest it into a new store (--db) to get the exchange\'s times' : `pass --tz ${mapping.tz}, or ingest into a new store (--db)`,
+  );
+}
+
 function changedSource(input: FileInput, prevBytes: number): UserError {
   return new UserError(
     `${input.displayName} has changed since it was ingested: its first ${prevBytes} bytes differ from what the store holds`,
@@ -333,7 +370,16 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
     await store.run(`DELETE FROM rejects WHERE source_id = ${sourceId} AND source_pos >= ${s.firstPos} AND reason = $r`, { r: HELD_BACK });
   }
   await store.run(`INSERT INTO rejects SELECT ${sourceId}, pos, line, reason, ${ingestId} FROM ${s.rejectsTable}`);
-  const mapping = JSON.stringify({ preset: s.summary.preset, map: options.map ?? {}, date: options.date ?? null });
+  // The market's time zone (tz) is kept with the source: later commands read a time without an
+  // offset (--at 10:31) as that zone's (src/store/time-zones.ts). file is the name as given.
+  const preset = getPreset(options.preset ?? 'canonical');
+  const tz = s.summary.preset === preset.name ? marketTimeZone(preset, options) : undefined;
+  const mapping = JSON.stringify({
+    preset: s.summary.preset, map: options.map ?? {}, date: options.date ?? null,
+    ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
+    ...(tz !== undefined ? { tz } : {}),
+    ...(s.input.kind === 'file' && s.input.name !== undefined && s.input.name !== path.basename(s.input.path) ? { file: s.input.name } : {}),
+  });
   const params = { bytes: s.consumeTo, sha: s.sha256, units: s.units, header: s.header, ingested: s.summary.ingested };
   if (s.existing) {
     await store.run(`UPDATE sources SET bytes = $bytes, sha256 = $sha, units = $units, header = $header,

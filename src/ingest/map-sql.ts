@@ -25,7 +25,7 @@ export function buildMapSql(
     Object.entries(preset.expressions?.(access, ctx) ?? {}).filter(([field]) => !(field in userMap)),
   );
   const raw = rawFieldExprs(access, candidates, overrides);
-  const validation = preset.validate?.(access) ?? 'NULL';
+  const validation = preset.validate?.(access, ctx) ?? 'NULL';
   const required = new Set<EnvelopeField>(preset.required);
 
   const rawCols = ENVELOPE_FIELDS.map((f) => `${raw[f]} AS raw_${f}`).join(',\n      ');

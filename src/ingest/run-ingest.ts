@@ -4,10 +4,11 @@ import { printJson, printTables, type TableData } from '../cli/render.js';
 import { outputMode } from '../cli/options.js';
 import { UserError } from '../core/errors.js';
 import { Store, removeStoreFiles, storeExists } from '../store/store.js';
-import { CONFIG_FILE, loadConfig, parseMapArgs } from './config.js';
+import { CONFIG_FILE, loadConfig, parseMapArgs, type IngestConfig } from './config.js';
+import { checkTimeZone } from '../core/time-zone.js';
 import { parseFormat } from './formats.js';
 import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
-import { getPreset } from './presets/index.js';
+import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
@@ -33,6 +34,22 @@ function gapNotes(s: SourceSummary): string[] {
   if (g.count > 0) notes.push(`${s.source}: ${g.missing} position(s) missing in ${g.count} gap(s), first at ${g.first} (a rolled-back write or a deleted message leaves one)`);
   if (g.open) notes.push(`${s.source}: ${g.open} gap(s) kept open: transactions were still running; the next ingest reads them again`);
   return notes;
+}
+
+/**
+ * --symbol and --tz (or the config's symbol and tz): for a preset whose times are a market's
+ * wall clock (LOBSTER) only; the zone is checked here, before the store is opened.
+ */
+function marketOptions(preset: Preset | undefined, flags: IngestFlags, config: IngestConfig): { symbol?: string; timeZone?: string } {
+  const symbol = flags.symbol ?? config.symbol;
+  const tz = flags.tz ?? config.tz;
+  const where = (flag: string) => (flags[flag as 'tz' | 'symbol'] !== undefined ? `--${flag}` : `${CONFIG_FILE}: ${flag}`);
+  if (tz !== undefined && !preset?.marketTimeZone) {
+    throw new UserError(`${where('tz')} is for presets whose times are an exchange's clock (lobster)`, 'other sources carry their own offsets; a time without one is UTC');
+  }
+  if (symbol !== undefined && preset?.name !== 'lobster') throw new UserError(`${where('symbol')} is for LOBSTER files (--preset lobster)`, 'other sources carry their symbols in their events');
+  if (symbol !== undefined && !/^[A-Za-z0-9.^-]+$/.test(symbol)) throw new UserError(`--symbol ${symbol}: expected a ticker (letters, digits, . ^ -)`, 'e.g. --symbol AMZN');
+  return { symbol, timeZone: tz === undefined ? undefined : checkTimeZone(tz, where('tz')) };
 }
 
 /** Thrown from the progress callback to stop an ingest between two steps. */
@@ -65,6 +82,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   const format = formatName && !storeSource ? parseFormat(formatName) : undefined;
   const date = flags.date ?? config.date;
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UserError(`--date ${date}: expected YYYY-MM-DD`, 'e.g. --date 2012-06-21');
+  const { symbol, timeZone } = marketOptions(storeSource ? undefined : getPreset(presetName), flags, config);
 
   // Ctrl-C: stop the running DuckDB statement, or the ingest at its next step; the
   // transaction is rolled back and the store is as it was.
@@ -100,7 +118,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
         const { ingestStore } = await import('./stores/ingest-store.js');
         summary = await ingestStore(store, storeSource, { strict: flags.strict, progress: onProgress });
       } else {
-        summary = await ingestFiles(store, { sources, preset: presetName, map, date, strict: flags.strict, format, progress: onProgress });
+        summary = await ingestFiles(store, { sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress: onProgress });
       }
     } finally {
       progress?.stop();

@@ -14,8 +14,13 @@ export interface FileInput {
   kind: 'file' | 'stdin';
   /** Identity across runs: the real path, or stdin:<sha256 of the content>. */
   uri: string;
-  /** How messages name it. */
+  /** How messages name it: the path as given (a link keeps its own name, not its target's). */
   displayName: string;
+  /**
+   * The file's name as the user gave it (no folder): a preset reading meaning from names
+   * (LOBSTER's date and symbol) reads this one, not the link target's.
+   */
+  name?: string;
   /** Where the bytes are now. */
   path: string;
 }
@@ -98,7 +103,8 @@ function checkReadable(file: string): void {
 function fileInput(file: string): FileInput {
   checkReadable(file);
   const real = fs.realpathSync(file);
-  return { kind: 'file', uri: real, displayName: path.relative(process.cwd(), real) || real, path: real };
+  const given = path.resolve(file);
+  return { kind: 'file', uri: real, displayName: path.relative(process.cwd(), given) || given, name: path.basename(given), path: real };
 }
 
 function listFolder(dir: string): string[] {

@@ -7,19 +7,34 @@
  * - an ISO 8601 time, `2025-08-26T10:31:05.123456789Z`, a space for the `T`, no offset = UTC,
  *   a date alone = its midnight; up to nine fractional digits, never rounded;
  * - a time of day, `10:31`, `10:31:05.123456`, on the store's day (only when the store spans one
- *   UTC day, otherwise it is ambiguous and refused);
+ *   day, otherwise it is ambiguous and refused);
  * - seconds after midnight on the store's day, `34500.5` (LOBSTER's clock);
  * - relative to the first or last event: `start+5m`, `+5m` (= start+5m), `end-1m`, `-30s`
  *   (= end-30s), `start`, `end`; units ns, us (µs), ms, s, m, h, d, combinable (`1h30m`), with a
  *   decimal fraction (`1.5s`).
  *
+ *
+ * Market time: on a store whose sources keep a market's time zone (LOBSTER: New York, see
+ * src/store/time-zones.ts), a time without an offset (`10:31`, `34500.5`,
+ * `2012-06-21T10:31`) is that zone's wall clock, and the store's day is its day there; `Z` or an
+ * offset still says UTC or that offset. Elsewhere a time without an offset is UTC. The cut
+ * carries the zone so its label shows both clocks.
+ *
  * A time T means every event with ts ≤ T (events without a time are not placed in time, so only
  * a seq cut includes them).
  */
 import { UserError } from '../core/errors.js';
+import { formatLocalNs, localDate, wallToNs } from '../core/time-zone.js';
 
 export type At =
-  | { kind: 'time'; /** nanoseconds since the epoch, UTC */ ns: bigint; /** ISO text, nine fractional digits */ iso: string; input: string }
+  | {
+      kind: 'time';
+      /** nanoseconds since the epoch, UTC */ ns: bigint;
+      /** ISO text, nine fractional digits */ iso: string;
+      input: string;
+      /** The store's market time zone, when it has one: the cut is also shown on its clock. */
+      zone?: string;
+    }
   | { kind: 'seq'; seq: bigint; input: string };
 
 /** What --at needs to know of the store: its time range and last seq (null when it has none). */
@@ -28,6 +43,11 @@ export interface StoreBounds {
   firstTs: string | null;
   lastTs: string | null;
   lastSeq: bigint | null;
+  /**
+   * The market time zones its sources keep (src/store/time-zones.ts): none, the store's times
+   * without an offset are UTC; one, they are that zone's; several, they are refused.
+   */
+  timeZones?: readonly string[];
 }
 
 const NS_PER_S = 1_000_000_000n;
@@ -78,7 +98,32 @@ export function parseAt(input: string, bounds: StoreBounds, option = '--at'): At
   if (ns < MIN_NS || ns > MAX_NS) {
     throw bad(option, text, 'outside the range of nanosecond timestamps (years 1677 to 2262)', 'give a time inside the store\'s range (evtrail info shows it)');
   }
-  return { kind: 'time', ns, iso: formatIsoNs(ns), input: text };
+  const zone = storeZone(bounds);
+  return { kind: 'time', ns, iso: formatIsoNs(ns), input: text, ...(zone ? { zone } : {}) };
+}
+
+/** The store's one market time zone, or undefined (none, or several). */
+function storeZone(bounds: StoreBounds): string | undefined {
+  return bounds.timeZones?.length === 1 ? bounds.timeZones[0] : undefined;
+}
+
+/**
+ * The zone a time without an offset is read in: the store's market zone, or undefined for UTC;
+ * refused when the store's sources keep different zones.
+ */
+function wallZone(bounds: StoreBounds, option: string, text: string): string | undefined {
+  const zones = bounds.timeZones ?? [];
+  if (zones.length > 1) {
+    throw bad(option, text, `has no offset, and the store's sources are in ${zones.join(' and ')} time`, `give the offset, e.g. ${option} 2012-06-21T10:31-04:00, or Z for UTC`);
+  }
+  return zones[0];
+}
+
+/** A wall-clock reading in `zone` as an instant; a reading the clocks skipped is refused. */
+function wallInstant(option: string, text: string, zone: string, date: string, seconds: number, fracNs: bigint): bigint {
+  const r = wallToNs(date, seconds, fracNs, zone);
+  if ('skipped' in r) throw bad(option, text, r.skipped, 'clocks changed then: give a time outside the skipped hour, or with an offset');
+  return r.ns;
 }
 
 function parseTime(text: string, bounds: StoreBounds, option: string): bigint {
@@ -97,40 +142,54 @@ function parseTime(text: string, bounds: StoreBounds, option: string): bigint {
   }
 
   // A full date (and time).
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const ns = parseIsoNs(text);
-    if (ns === null) throw bad(option, text, isoProblem(text));
-    return ns;
-  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return isoInstant(text, text, bounds, option);
 
   // A time of day, or seconds after midnight, on the store's only day.
   const clock = /^\d{1,2}:\d{2}/.test(text);
   const seconds = /^\d+(?:\.\d+)?$/.test(text);
   if (clock || seconds) {
-    const day = storeDay(bounds, option, text);
-    if (clock) {
-      const ns = parseIsoNs(`${day}T${text.length >= 2 && text[1] === ':' ? '0' + text : text}`);
-      if (ns === null) throw bad(option, text, isoProblem(`${day}T${text}`));
-      return ns;
-    }
+    const zone = clock && hasOffset(text) ? undefined : wallZone(bounds, option, text);
+    const day = storeDay(bounds, option, text, zone);
+    if (clock) return isoInstant(`${day}T${text.length >= 2 && text[1] === ':' ? '0' + text : text}`, text, bounds, option);
     const [whole, frac = ''] = text.split('.');
     if (frac.length > 9) throw bad(option, text, 'more than nine fractional digits (finer than a nanosecond)');
     const secs = BigInt(whole!);
     if (secs >= 86_400n) {
       throw bad(option, text, 'a bare number is read as seconds after midnight and must be below 86400', 'for another time give ISO 8601, e.g. --at 2025-08-26T10:31:05Z');
     }
-    return parseIsoNs(`${day}T00:00:00Z`)! + secs * NS_PER_S + BigInt(frac.padEnd(9, '0'));
+    const fracNs = BigInt(frac.padEnd(9, '0'));
+    if (zone) return wallInstant(option, text, zone, day, Number(secs), fracNs);
+    return parseIsoNs(`${day}T00:00:00Z`)! + secs * NS_PER_S + fracNs;
   }
   throw bad(option, text, 'not a time or a seq');
 }
 
-/** The store's single UTC day, for a time given without a date. */
-function storeDay(bounds: StoreBounds, option: string, text: string): string {
+/** Whether a time text ends in Z or an offset (±hh, ±hhmm, ±hh:mm). */
+function hasOffset(text: string): boolean {
+  return /(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/.test(text.trim()) && !/^\d{4}-\d{2}-\d{2}$/.test(text.trim());
+}
+
+/** An ISO text (`full`; `text` is what the user wrote) as an instant: without an offset, on the store's market clock. */
+function isoInstant(full: string, text: string, bounds: StoreBounds, option: string): bigint {
+  const utc = parseIsoNs(full);
+  if (utc === null) throw bad(option, text, isoProblem(full));
+  if (hasOffset(full)) return utc;
+  const zone = wallZone(bounds, option, text);
+  if (!zone) return utc;
+  // The same reading on the zone's clock: the UTC reading's day and time of day.
+  const dayNs = parseIsoNs(full.slice(0, 10))!;
+  const within = utc - dayNs;
+  return wallInstant(option, text, zone, full.slice(0, 10), Number(within / NS_PER_S), within % NS_PER_S);
+}
+
+/** The store's single day (in its market zone, else UTC), for a time given without a date. */
+function storeDay(bounds: StoreBounds, option: string, text: string, zone?: string): string {
   if (bounds.firstTs === null || bounds.lastTs === null) {
     throw bad(option, text, 'has no date and the store has no event times to take it from', 'give a full time, e.g. --at 2025-08-26T10:31:05Z, or --at seq:N');
   }
-  const first = bounds.firstTs.slice(0, 10);
-  const last = bounds.lastTs.slice(0, 10);
+  const dayOf = (iso: string) => (zone ? localDate(parseIsoNs(iso)!, zone) : iso.slice(0, 10));
+  const first = dayOf(bounds.firstTs);
+  const last = dayOf(bounds.lastTs);
   if (first !== last) {
     throw bad(option, text, `has no date and the store spans ${first} to ${last}`, `give the date, e.g. --at ${first}T${/^\d+(\.\d+)?$/.test(text) ? '10:31' : text}`);
   }
@@ -220,7 +279,20 @@ export function timeLiteral(iso: string): string {
   return `'${iso.replace('T', ' ').replace(/Z$/, '')}'::TIMESTAMP_NS`;
 }
 
-/** How the cut is shown: the ISO time, or seq:N. */
+/**
+ * The cut in a --json head: `at` (ISO UTC, or seq:N), and on a store with a market zone
+ * `atLocal` (its clock, with the offset) and `timeZone`.
+ */
+export function atFields(at: At): { at: string; atLocal?: string; timeZone?: string } {
+  if (at.kind === 'seq') return { at: `seq:${at.seq}` };
+  return at.zone ? { at: at.iso, atLocal: formatLocalNs(at.ns, at.zone), timeZone: at.zone } : { at: at.iso };
+}
+
+/**
+ * How the cut is shown: the ISO time, or seq:N; on a store with a market zone the zone's
+ * clock first, then UTC: `2012-06-21T10:31:00.000000000-04:00 America/New_York (2012-06-21T14:31:00.000000000Z)`.
+ */
 export function atLabel(at: At): string {
-  return at.kind === 'seq' ? `seq:${at.seq}` : at.iso;
+  if (at.kind === 'seq') return `seq:${at.seq}`;
+  return at.zone ? `${formatLocalNs(at.ns, at.zone)} ${at.zone} (${at.iso})` : at.iso;
 }

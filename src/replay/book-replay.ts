@@ -14,7 +14,7 @@ import { printTables, toCsv, writeOut as write, type Cell, type TableData } from
 import { UserError } from '../core/errors.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { atCondition, atLabel, type At } from './at.js';
+import { atCondition, atFields, atLabel, type At } from './at.js';
 import { builtin } from './builtins.js';
 import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {
@@ -25,7 +25,7 @@ export interface BookFlags {
   symbol?: string;
   levels?: string;
   seedBook?: string;
-  /** N of a level-N message file, when its name does not say it (or to check that it does). */
+  /** N of the level-N LOBSTER pair, when the seed's name does not say it (checked against the name and the columns). */
   levelsInFile?: string;
   limit: number;
   mode: OutputMode;
@@ -52,44 +52,20 @@ export function parseLevels(text: string | undefined): number | undefined {
 }
 
 /**
- * N, the levels the message file was cut to: --levels-in-file, else the LEVEL of the file name
- * (…_orderbook_N.csv, the pair's common N), else the orderbook file's columns / 4. Both given
- * and different is an error: the knowledge the replay claims depends on it.
- */
-export function levelsOfFile(base: string, fromName: string | undefined, flag: string | undefined, fileLevels: number): number {
-  if (flag === undefined) return fromName === undefined ? fileLevels : Number(fromName);
-  const n = Number(flag);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--levels-in-file ${flag}: expected a whole number from 1`, 'the N of LOBSTER\'s …_message_N.csv, e.g. --levels-in-file 10');
-  if (fromName !== undefined && Number(fromName) !== n) {
-    throw new UserError(`--levels-in-file ${flag}: the file name ${base} says ${Number(fromName)} levels`, `drop --levels-in-file, or give --levels-in-file ${Number(fromName)}`);
-  }
-  return n;
-}
-
-/**
  * Loads the seed: the orderbook file goes into a TEMP table (read by DuckDB, row numbers in file
  * order), its row ROW gives the levels, and the message file of the same name (…_message_L.csv)
  * must be in the store: row i of one is the book after message i of the other.
  */
-async function loadSeed(store: Store, arg: string, cut: string, levelsInFileFlag: string | undefined): Promise<BookSeed & { file: string }> {
+async function loadSeed(store: Store, arg: string, cut: string, pairing: SeedPairing = {}): Promise<BookSeed & { file: string }> {
   const { file, row } = parseSeedArg(arg);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UserError(`--seed-book ${file}: no such file`, 'give a LOBSTER orderbook file, e.g. AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100');
   const base = path.basename(file);
-  const name = ORDERBOOK_NAME.exec(base);
-  if (!name) {
-    throw new UserError(`--seed-book ${base}: not a LOBSTER orderbook file name`, 'keep LOBSTER\'s name, TICKER_YYYY-MM-DD_StartMs_EndMs_orderbook_LEVEL.csv, so its message file can be found');
-  }
-  const messageName = base.replace('_orderbook_', '_message_');
-  const sources = await store.all(`SELECT source_id, uri FROM sources WHERE preset = 'lobster' ORDER BY source_id`);
-  const source = sources.find((s) => path.basename(String(s.uri)).replace(/\.gz$/, '') === messageName);
-  if (!source) {
-    throw new UserError(`--seed-book ${base}: the store holds no message file ${messageName}`, `ingest it first: evtrail ingest ${messageName} --preset lobster`);
-  }
   const first = fs.readFileSync(file, { encoding: 'utf8' }).slice(0, 4096).split('\n')[0] ?? '';
   const columns = first.split(',').length;
   if (first.trim() === '' || columns % 4 !== 0) throw new UserError(`--seed-book ${base}: its first line has ${columns} fields`, 'an orderbook file has 4 per level (ask price, ask size, bid price, bid size)');
+  const messages = await findSeedMessages(store, base, pairing.symbol);
   const fileLevels = columns / 4;
-  const levelsInFile = levelsOfFile(base, name[5], levelsInFileFlag, fileLevels);
+  const levelsN = levelsInFile(base, columns, pairing.levelsInFile);
   const cols = orderbookFileColumns(fileLevels);
   try {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_book_file AS SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false,
@@ -104,7 +80,15 @@ async function loadSeed(store: Store, arg: string, cut: string, levelsInFileFlag
     const [n] = await store.all(`SELECT count(*)::INTEGER AS n FROM evt_book_file`);
     throw new UserError(`--seed-book ${base}:${row}: the file has ${n?.n} rows`, 'rows count from 1, the file\'s first line');
   }
-  const [msg] = await store.all(`SELECT seq::VARCHAR AS seq, (${cut}) AS in_cut FROM events WHERE source_id = ${Number(source.source_id)} AND source_pos = ${row}`);
+  if (!messages.byName) {
+    // Paired by elimination, not by name: the two files must at least have as many rows.
+    const [n] = await store.all(`SELECT count(*)::BIGINT::VARCHAR AS n FROM evt_book_file`);
+    if (String(n?.n) !== messages.units) {
+      throw new UserError(`--seed-book ${base}: it has ${n?.n} rows and the message file ${messages.name} ${messages.units}: not its orderbook file`, 'row i of an orderbook file is the book after message i: both files have as many rows');
+    }
+  }
+  const messageName = messages.name;
+  const [msg] = await store.all(`SELECT seq::VARCHAR AS seq, (${cut}) AS in_cut FROM events WHERE source_id = ${messages.sourceId} AND source_pos = ${row}`);
   if (!msg) throw new UserError(`--seed-book ${base}:${row}: message ${row} of ${messageName} is not in the store`, 'the orderbook row i is the book after message i; ingest the whole message file');
   if (msg.in_cut !== true) throw new UserError(`--at is before the seed (message ${row}, seq ${msg.seq})`, 'replay to a point at or after the seed row, or seed from an earlier row');
   const levels = (side: 'ask' | 'bid') => {
@@ -116,7 +100,65 @@ async function loadSeed(store: Store, arg: string, cut: string, levelsInFileFlag
     }
     return out;
   };
-  return { file, symbol: name[1]!, sourceId: Number(source.source_id), row, fileLevels, levelsInFile, asks: levels('ask'), bids: levels('bid'), fileRows };
+  return { file, symbol: messages.symbol, sourceId: messages.sourceId, row, fileLevels, levelsInFile: levelsN, asks: levels('ask'), bids: levels('bid'), fileRows };
+}
+
+/** What pairs a seed with its message file when the names do not: --symbol, and --levels-in-file. */
+export interface SeedPairing {
+  symbol?: string;
+  levelsInFile?: string;
+}
+
+/**
+ * The message file a seed belongs to. A LOBSTER orderbook name (…_orderbook_L.csv) names it
+ * (…_message_L.csv, matched against the name each source was ingested under, a link's own
+ * name included); any other name is paired with the store's one LOBSTER message file (of
+ * --symbol, when given). The symbol is the one its events carry.
+ */
+async function findSeedMessages(store: Store, base: string, symbol: string | undefined): Promise<{ sourceId: number; name: string; symbol: string; units: string; byName: boolean }> {
+  const sources = (await store.all(`SELECT source_id, uri, units::VARCHAR AS units, coalesce(json_extract_string(mapping, '$.file'), '') AS given,
+      (SELECT data->>'symbol' FROM events WHERE seq = (SELECT min(first_seq) FROM ingests i WHERE i.source_id = s.source_id)) AS symbol
+    FROM sources s WHERE preset = 'lobster' ORDER BY source_id`)).map((s) => ({
+    sourceId: Number(s.source_id), name: String(s.given) || path.basename(String(s.uri)).replace(/\.gz$/, ''), symbol: String(s.symbol ?? ''), units: String(s.units),
+  }));
+  const named = ORDERBOOK_NAME.exec(base);
+  if (named) {
+    const messageName = base.replace('_orderbook_', '_message_');
+    const source = sources.find((s) => s.name.replace(/\.gz$/, '') === messageName);
+    if (!source) throw new UserError(`--seed-book ${base}: the store holds no message file ${messageName}`, `ingest it first: evtrail ingest ${messageName} --preset lobster`);
+    return { ...source, byName: true };
+  }
+  const candidates = sources.filter((s) => symbol === undefined || s.symbol === symbol);
+  if (candidates.length === 1) return { ...candidates[0]!, byName: false };
+  throw new UserError(
+    candidates.length === 0
+      ? `--seed-book ${base}: the store holds no LOBSTER message file${symbol !== undefined ? ` of ${symbol}` : ''} to pair it with`
+      : `--seed-book ${base}: its name does not say its message file, and the store holds ${candidates.length} (${candidates.map((c) => c.name).join(', ')})`,
+    candidates.length === 0 ? 'ingest the message file first: evtrail ingest FILE --preset lobster --date YYYY-MM-DD --symbol TICKER' : 'pass --symbol, or name it like its message file (…_message_L.csv → …_orderbook_L.csv)',
+  );
+}
+
+/**
+ * N of a level-N LOBSTER pair, the levels the message file was cut to: --levels-in-file, else
+ * the LEVEL of the file name (…_orderbook_N.csv), else the orderbook file's columns / 4. The
+ * knowledge the replay claims depends on N, so a flag, a name and columns that disagree are refused.
+ */
+export function levelsInFile(base: string, columns: number, flag: string | undefined): number {
+  const fromColumns = columns / 4;
+  const fromName = ORDERBOOK_NAME.exec(base)?.[5];
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (!/^\d+$/.test(flag.trim()) || !Number.isInteger(n) || n < 1) throw new UserError(`--levels-in-file ${flag}: expected a whole number from 1`, 'the N of LOBSTER\'s level-N files, e.g. --levels-in-file 10');
+    if (fromName !== undefined && Number(fromName) !== n) {
+      throw new UserError(`--levels-in-file ${flag}: the file name ${base} says ${Number(fromName)} levels`, `drop --levels-in-file, or give --levels-in-file ${Number(fromName)}`);
+    }
+    if (n !== fromColumns) throw new UserError(`--levels-in-file ${flag}: the orderbook file ${base} has ${columns} columns, ${fromColumns} level(s)`, `pass --levels-in-file ${fromColumns}, or the orderbook file of the level-${n} pair`);
+    return n;
+  }
+  if (fromName !== undefined && Number(fromName) !== fromColumns) {
+    throw new UserError(`--seed-book ${base}: its name says level ${fromName}, its rows have ${fromColumns} level(s) (${columns} columns)`, 'the file was renamed or cut: name it after its level, or pass --levels-in-file');
+  }
+  return fromColumns;
 }
 
 function note(text: string): void {
@@ -239,7 +281,7 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
   const top = parseLevels(flags.levels);
   const cut = atCondition(at);
   if (flags.levelsInFile !== undefined && flags.seedBook === undefined) throw new UserError('--levels-in-file goes with --seed-book', 'it says how many levels the seed\'s message file holds, e.g. --seed-book FILE:ROW --levels-in-file 10');
-  const seed = flags.seedBook === undefined ? undefined : await loadSeed(store, flags.seedBook, cut, flags.levelsInFile);
+  const seed = flags.seedBook === undefined ? undefined : await loadSeed(store, flags.seedBook, cut, { symbol: flags.symbol, levelsInFile: flags.levelsInFile });
   if (seed && flags.symbol !== undefined && flags.symbol !== seed.symbol) {
     throw new UserError(`--symbol ${flags.symbol}: the seed ${path.basename(seed.file)} is a book of ${seed.symbol}`, `drop --symbol, or give --symbol ${seed.symbol}`);
   }
@@ -265,7 +307,7 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
       : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
   const rows = (await store.all(rowsSql)).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
   const symbol = seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {};
-  if (!seed) return { at: atLabel(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
+  if (!seed) return { ...atFields(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
 
   const boundRows = await store.all(bookKnownBoundsSql(seed, cut));
   const bound = (side: Side): bigint | null => {
@@ -291,7 +333,7 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
   const counts: Record<string, number> = { 'book-file': 0, 'over-removal': 0, crossed: 0 };
   for (const c of contradictions) counts[c.kind] = (counts[c.kind] ?? 0) + 1;
   return {
-    at: atLabel(at), projection: 'book', ...symbol,
+    ...atFields(at), projection: 'book', ...symbol,
     // Every contradiction listed bears on what is shown, so any of them leaves the book incomplete.
     complete: rows.every((r) => r.complete === true) && contradictions.length === 0,
     seed: {

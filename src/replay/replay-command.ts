@@ -14,7 +14,8 @@ import { printTables, toCsv, type Cell, type TableData, safeJson, writeOut as wr
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
-import { atCondition, atLabel, parseAt, type At, type StoreBounds } from './at.js';
+import { storeTimeZones } from '../store/time-zones.js';
+import { atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from './at.js';
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
 import { sqlString } from '../store/sql.js';
 import { isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
@@ -39,6 +40,7 @@ export interface ReplayFlags {
   symbol?: string;
   levels?: string;
   seedBook?: string;
+  /** book: N of the level-N LOBSTER pair, when the seed's file name does not say it. */
   levelsInFile?: string;
 }
 
@@ -83,7 +85,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     if (baseline?.kind === 'custom' && projection.kind === 'custom') {
       const diff = await compareCustom(store, baseline.def, projection.def, at, flags.key);
       await printDiff(flags.mode, {
-        head: { at: atLabel(at), projection: name, compare: baseline.def.name },
+        head: { ...atFields(at), projection: name, compare: baseline.def.name },
         title: `${name} (--projection) against ${baseline.def.name} (--compare) as of ${atLabel(at)}${flags.key !== undefined ? `, ${flags.key}` : ''}`,
         key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
       });
@@ -96,7 +98,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
       for (const sn of new Set([snaps.from?.seq, snaps.to?.seq])) if (sn !== undefined) note(`replayed from the snapshot at seq ${sn}`);
       const diff = await diffRows(store, projection, at, to, flags.key, snaps);
       await printDiff(flags.mode, {
-        head: { at: atLabel(at), diff: atLabel(to), projection: name },
+        head: { ...atFields(at), diff: atFields(to).at, projection: name },
         title: `${name}${flags.key !== undefined ? ` ${flags.key}` : ''}: what changed from ${atLabel(at)} to ${atLabel(to)}`,
         key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
       });
@@ -161,6 +163,7 @@ export async function storeBounds(store: Store): Promise<StoreBounds> {
     firstTs: (row?.first_ts as string | null) ?? null,
     lastTs: (row?.last_ts as string | null) ?? null,
     lastSeq: row?.last_seq === null || row?.last_seq === undefined ? null : BigInt(String(row.last_seq)),
+    timeZones: await storeTimeZones(store),
   };
 }
 
@@ -270,7 +273,7 @@ async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
   const { columns, jsonColumns } = v.rows;
   const parse = (row: unknown[]) => row.map((x, i) => (jsonColumns[i] && typeof x === 'string' ? safeJson(x) : x));
   if (mode === 'json') {
-    const head: Record<string, unknown> = { at: atLabel(v.at), projection: v.projection };
+    const head: Record<string, unknown> = { ...atFields(v.at), projection: v.projection };
     if (v.key !== undefined) head.key = v.key;
     await write(JSON.stringify(head).slice(0, -1) + ',"rows":[');
     let first = true;

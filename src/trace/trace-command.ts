@@ -7,6 +7,7 @@ import type { OutputMode } from '../cli/options.js';
 import { printJson, printTables } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
+import { storeTimeZones } from '../store/time-zones.js';
 import { buildGraph } from './graph.js';
 import { loadTrace } from './load.js';
 import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
@@ -101,6 +102,7 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
   const graph = buildGraph(loaded.events, { skewToleranceNs: s.skewToleranceNs, ...(loaded.streamRevisions ? { streamRevisions: loaded.streamRevisions } : {}) });
   const tradingTypes = sagaTypes(TRADING_SAGA);
   const trading = graph.nodes.some((n) => tradingTypes.has(n.type));
+  const zones = await storeTimeZones(source.store);
   let sagas: TraceReport['sagas'] = [];
   if (trading && withSaga) {
     const end = (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t;
@@ -114,6 +116,7 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
     sagas,
     truncated: loaded.truncated,
     saga: trading ? TRADING_SAGA : null,
+    ...(zones.length === 1 ? { timeZone: zones[0]! } : {}),
   };
 }
 

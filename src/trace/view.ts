@@ -9,6 +9,7 @@ import type { Resolution } from './resolve.js';
 import { kindLabel } from './resolve.js';
 import type { SagaDefinition, SagaView } from './saga.js';
 import { formatDuration } from './time.js';
+import { formatLocalNs } from '../core/time-zone.js';
 
 export interface TraceReport {
   resolution: Pick<Resolution, 'input' | 'kind' | 'keyPath' | 'alsoMatches'>;
@@ -19,6 +20,8 @@ export interface TraceReport {
   truncated: boolean;
   /** Types marked as failures / compensations in the tree. */
   saga: SagaDefinition | null;
+  /** The store's exchange time zone (LOBSTER): the tree shows times on its clock. */
+  timeZone?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,9 +136,15 @@ const STEP_SIGN: Record<string, string> = { done: '✓', partial: '~', failed: '
 export function traceTree(report: TraceReport): TraceTree {
   const { graph } = report;
   const byId = new Map(graph.nodes.map((node) => [node.id, node]));
-  const days = new Set(graph.nodes.map((node) => node.ts?.slice(0, 10)).filter(Boolean));
+  // On a store in market time the times are the exchange's wall clock (with its offset).
+  const zone = report.timeZone;
+  const shown = (node: TraceNode) => (node.tsNs === null || !zone ? node.ts : formatLocalNs(node.tsNs, zone));
+  const days = new Set(graph.nodes.map((node) => shown(node)?.slice(0, 10)).filter(Boolean));
   const oneDay = days.size <= 1;
-  const timeOf = (node: TraceNode) => (node.ts === null ? '(no time)' : oneDay ? node.ts.slice(11, -1) : node.ts);
+  const timeOf = (node: TraceNode) => {
+    const t = shown(node);
+    return t === null ? '(no time)' : oneDay ? t.slice(11, zone ? -6 : -1) : t;
+  };
   const streams = new Set(graph.nodes.map((node) => node.stream ?? ''));
   const critical = new Set(graph.criticalPath?.eventIds ?? []);
   const slowest = graph.criticalPath?.slowestHop ?? null;
@@ -204,7 +213,7 @@ export function traceTree(report: TraceReport): TraceTree {
   if (report.correlations.length) parts.push(`correlation ${report.correlations.join(', ')}`);
   if (streams.size === 1 && [...streams][0]) parts.push(`stream ${[...streams][0]}`);
   parts.push(counts);
-  if (oneDay && days.size === 1) parts.push(`${[...days][0]} UTC`);
+  if (oneDay && days.size === 1) parts.push(`${[...days][0]} ${zone ?? 'UTC'}`);
   if (report.truncated) parts.push('TRUNCATED at --max-events');
 
   const footer: string[] = [];

@@ -19,6 +19,11 @@ const ROWS = 57_515;
 const TYPE_COUNTS: Record<string, number> = { 1: 27845, 2: 16, 3: 18235, 4: 8974, 5: 2445 };
 /** 2012-06-21T00:00:00Z in epoch nanoseconds, computed here, not by DuckDB. */
 const DAY_NS = BigInt(Date.UTC(2012, 5, 21)) * 1_000_000n;
+/**
+ * LOBSTER's seconds after midnight are New York's wall clock: on 2012-06-21 (daylight time,
+ * UTC-4) 09:30 there is 13:30Z, so every instant is the reading plus four hours.
+ */
+const EDT_NS = 4n * 3600n * 1_000_000_000n;
 
 async function withStore<T>(dir: string, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await Store.open(path.join(dir, 'store.duckdb'), { create: true });
@@ -70,17 +75,23 @@ describe('LOBSTER: the AMZN 2012-06-21 message file', () => {
     expect(await count(store, `SELECT count(*) AS n FROM joined WHERE (data->>'lobsterType') <> raw_type`)).toBe(0);
   });
 
-  it('keeps every time exactly to the nanosecond: the date plus the row\'s decimal seconds', async () => {
+  it('keeps every time exactly to the nanosecond: the New York reading on the date, as the true instant', async () => {
     // Expected instant from the string alone: a DECIMAL holds any 5.9-digit time exactly.
     const mismatches = await count(store, `SELECT count(*) AS n FROM joined
-      WHERE epoch_ns(ts) <> ${DAY_NS} + (raw_time::DECIMAL(38,9) * 1000000000)::BIGINT`);
+      WHERE epoch_ns(ts) <> ${DAY_NS + EDT_NS} + (raw_time::DECIMAL(38,9) * 1000000000)::BIGINT`);
     expect(mismatches).toBe(0);
-    // And as ISO text built digit by digit from the string.
+    // And as ISO text built digit by digit from the string (four hours on).
     const isoMismatches = await count(store, `SELECT count(*) AS n FROM (
-        SELECT evt_iso(ts) AS got, split_part(raw_time, '.', 1)::INTEGER AS s, rpad(split_part(raw_time, '.', 2), 9, '0') AS frac FROM joined
+        SELECT evt_iso(ts) AS got, split_part(raw_time, '.', 1)::INTEGER + 4 * 3600 AS s, rpad(split_part(raw_time, '.', 2), 9, '0') AS frac FROM joined
       ) WHERE got <> '2012-06-21T' || lpad((s // 3600)::VARCHAR, 2, '0') || ':' || lpad((s % 3600 // 60)::VARCHAR, 2, '0') || ':'
         || lpad((s % 60)::VARCHAR, 2, '0') || '.' || frac || 'Z'`);
     expect(isoMismatches).toBe(0);
+    // DuckDB's own time zone data (icu) turns every instant back into the reading, to the microsecond.
+    expect(await count(store, `SELECT count(*) AS n FROM joined
+      WHERE timezone('America/New_York', timezone('UTC', ts::TIMESTAMP))
+        <> DATE '2012-06-21' + to_microseconds(floor(raw_time::DECIMAL(38,9) * 1000000)::BIGINT)`)).toBe(0);
+    // The store keeps the zone with the source, for later commands.
+    expect(await store.all(`SELECT mapping->>'tz' AS tz FROM sources`)).toEqual([{ tz: 'America/New_York' }]);
     // The original text stays in data.time.
     expect(await count(store, `SELECT count(*) AS n FROM joined WHERE (data->>'time') <> raw_time`)).toBe(0);
     // Nanosecond digits really occur (the check above would pass on a microsecond file too).
@@ -93,23 +104,23 @@ describe('LOBSTER: the AMZN 2012-06-21 message file', () => {
     const byPos = rows.map((r): Row => ({ ...r, data: JSON.parse(String(r.data)) as unknown }));
     // 34200.017459617,5,0,1,2238200,-1
     expect(byPos[0]).toMatchObject({
-      seq: '1', type: 'HiddenOrderExecuted', stream: 'market-AMZN', ts: '2012-06-21T09:30:00.017459617Z', source: 'lobster',
+      seq: '1', type: 'HiddenOrderExecuted', stream: 'market-AMZN', ts: '2012-06-21T13:30:00.017459617Z', source: 'lobster',
       data: { orderId: '0', symbol: 'AMZN', lobsterType: 5, size: 1, priceTicks: 2238200, price: 223.82, side: 'SELL', time: '34200.017459617' },
     });
-    expect(byPos[0]!.ns).toBe(String(DAY_NS + 34200_017459617n));
+    expect(byPos[0]!.ns).toBe(String(DAY_NS + EDT_NS + 34200_017459617n));
     // 34200.18960767,1,11885113,21,2238100,1 (LOBSTER drops the trailing zero of the nanoseconds)
     expect(byPos[1]).toMatchObject({
-      seq: '2', type: 'LimitOrderSubmitted', stream: 'order-11885113', ts: '2012-06-21T09:30:00.189607670Z',
+      seq: '2', type: 'LimitOrderSubmitted', stream: 'order-11885113', ts: '2012-06-21T13:30:00.189607670Z',
       data: { orderId: '11885113', size: 21, priceTicks: 2238100, price: 223.81, side: 'BUY', time: '34200.18960767' },
     });
     // 34200.190226476,4,11885113,21,2238100,1
-    expect(byPos[2]).toMatchObject({ seq: '3', type: 'VisibleOrderExecuted', stream: 'order-11885113', ts: '2012-06-21T09:30:00.190226476Z' });
+    expect(byPos[2]).toMatchObject({ seq: '3', type: 'VisibleOrderExecuted', stream: 'order-11885113', ts: '2012-06-21T13:30:00.190226476Z' });
     // 57599.95935965,3,287174077,100,2206300,-1 (the last row)
     expect(byPos[3]).toMatchObject({
-      seq: String(ROWS), type: 'LimitOrderDeleted', stream: 'order-287174077', ts: '2012-06-21T15:59:59.959359650Z',
+      seq: String(ROWS), type: 'LimitOrderDeleted', stream: 'order-287174077', ts: '2012-06-21T19:59:59.959359650Z',
       data: { size: 100, priceTicks: 2206300, price: 220.63, side: 'SELL' },
     });
-    expect(byPos[3]!.ns).toBe(String(DAY_NS + 57599_959359650n));
+    expect(byPos[3]!.ns).toBe(String(DAY_NS + EDT_NS + 57599_959359650n));
   });
 
   it('keeps prices as integer ticks and as an exact decimal', async () => {
@@ -163,7 +174,7 @@ describe('LOBSTER: the trading date', () => {
         const summary = await ingestFiles(store, { ...options, date: '2012-06-21' });
         expect(summary).toMatchObject({ ingested: ROWS, rejected: 0 });
         const first = await store.all(`SELECT evt_iso(ts) AS ts, stream, data->>'symbol' AS symbol FROM events ORDER BY seq LIMIT 1`);
-        expect(first).toEqual([{ ts: '2012-06-21T09:30:00.017459617Z', stream: expect.stringMatching(/^market-/), symbol: expect.any(String) }]);
+        expect(first).toEqual([{ ts: '2012-06-21T13:30:00.017459617Z', stream: expect.stringMatching(/^market-/), symbol: expect.any(String) }]);
         // The date given is the one used, and the instants match the original's.
         expect(await count(store, `SELECT count(*) AS n FROM events WHERE ts::DATE <> DATE '2012-06-21'`)).toBe(0);
       });
@@ -180,7 +191,8 @@ describe('LOBSTER: the trading date', () => {
       await withStore(dir, async (store) => {
         expect(await ingestFiles(store, { sources: [file], preset: 'lobster', date: '2013-01-02' })).toMatchObject({ ingested: 1 });
         expect(await store.all(`SELECT id, evt_iso(ts) AS ts, stream FROM events`)).toEqual([
-          { id: 'MSFT-2013-01-02-00000001', ts: '2013-01-02T09:30:00.000000001Z', stream: 'order-7' },
+          // 2013-01-02 is winter: New York is UTC-5, 09:30 there is 14:30Z.
+          { id: 'MSFT-2013-01-02-00000001', ts: '2013-01-02T14:30:00.000000001Z', stream: 'order-7' },
         ]);
       });
     } finally {
@@ -219,9 +231,9 @@ describe('LOBSTER: bad rows', () => {
         ]);
         expect(JSON.parse(String(rejects[0]!.raw))).toMatchObject({ time: '34201.0', event_type: '9' });
         expect(await store.all(`SELECT seq, source_pos, type, stream, evt_iso(ts) AS ts, (data->>'price') AS price, (data->>'halt') AS halt FROM events ORDER BY seq`)).toEqual([
-          { seq: '1', source_pos: '1', type: 'LimitOrderSubmitted', stream: 'order-100', ts: '2012-06-21T09:30:00.500000000Z', price: '223.82', halt: null },
-          { seq: '2', source_pos: '5', type: 'TradingHalt', stream: 'market-TEST', ts: '2012-06-21T09:30:04.000000000Z', price: null, halt: 'HALTED' },
-          { seq: '3', source_pos: '9', type: 'LimitOrderDeleted', stream: 'order-100', ts: '2012-06-21T09:30:07.000000001Z', price: '223.82', halt: null },
+          { seq: '1', source_pos: '1', type: 'LimitOrderSubmitted', stream: 'order-100', ts: '2012-06-21T13:30:00.500000000Z', price: '223.82', halt: null },
+          { seq: '2', source_pos: '5', type: 'TradingHalt', stream: 'market-TEST', ts: '2012-06-21T13:30:04.000000000Z', price: null, halt: 'HALTED' },
+          { seq: '3', source_pos: '9', type: 'LimitOrderDeleted', stream: 'order-100', ts: '2012-06-21T13:30:07.000000001Z', price: '223.82', halt: null },
         ]);
       });
     } finally {

@@ -110,6 +110,8 @@ describe.skipIf(!sample)('book seeded from an orderbook row (AMZN 2012-06-21, le
     const cutRow = messages.findLastIndex((m) => Number(m.time) <= 34500.5) + 1;
     const ref = referenceKnown(messages, book, 1, 100, cutRow);
     const out = cliJson(['replay', '--db', db, '--projection', 'book', '--seed-book', `${ORDERBOOK}:100`, '--at', '34500.5', '--levels', '3']);
+    // 34500.5 is New York's 09:35:00.5, 13:35:00.5Z (daylight time).
+    expect(out).toMatchObject({ at: '2012-06-21T13:35:00.500000000Z', atLocal: '2012-06-21T09:35:00.500000000-04:00', timeZone: 'America/New_York' });
     expect(out.seed.cutRow).toBe(cutRow);
     for (const side of ['ask', 'bid'] as const) {
       expect(out.rows.filter((r: any) => r.side === side && r.complete).map((r: any) => [Number(r.priceTicks), r.size])).toEqual(ref[side].levels.map((l) => [l.price, l.size]));
@@ -148,7 +150,7 @@ describe.skipIf(!sample)('book from the messages alone', () => {
     expect(out).toMatchObject({ complete: false, seed: null, contradictions: [] });
     expect(out.rows.map((r: any) => [r.side, Number(r.priceTicks), r.size, r.orders])).toEqual(expected);
     expect(out.rows.every((r: any) => r.complete === false && r.symbol === 'AMZN')).toBe(true);
-    const query = cliJson(['query', `select * from book_at('2012-06-21 09:35:00.5') order by symbol, side, level`, '--db', db]);
+    const query = cliJson(['query', `select * from book_at('2012-06-21 13:35:00.5') order by symbol, side, level`, '--db', db]);
     expect(query).toEqual(out.rows);
   });
 });
@@ -159,7 +161,7 @@ describe.skipIf(!sample)('book: bad input', () => {
       [['--projection', 'book', '--seed-book', `${ORDERBOOK}:100`, '--at', 'seq:50'], /before the seed/],
       [['--projection', 'book', '--seed-book', `${ORDERBOOK}:99999999`], /has 57515 rows/],
       [['--projection', 'book', '--seed-book', ORDERBOOK], /FILE:ROW/],
-      [['--projection', 'book', '--seed-book', `${MESSAGES}:1`], /not a LOBSTER orderbook file name/],
+      [['--projection', 'book', '--seed-book', `${MESSAGES}:1`], /its first line has 6 fields/],
       [['--projection', 'book', '--levels', '0'], /--levels 0/],
       [['--projection', 'book', '--levels-in-file', '5'], /--levels-in-file goes with --seed-book/],
       [['--projection', 'book', '--symbol', 'MSFT'], /--symbol MSFT/],

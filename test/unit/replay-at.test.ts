@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
-import { atCondition, formatIsoNs, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/replay/at.js';
+import { atCondition, atLabel, formatIsoNs, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/replay/at.js';
 
 /** Nanoseconds from an ISO text with at most millisecond digits, via Date.parse (an independent path). */
 const msNs = (iso: string, extraNs = 0n) => BigInt(Date.parse(iso)) * 1_000_000n + extraNs;
@@ -142,5 +142,66 @@ describe('time helpers', () => {
     expect(parseDuration('0.000000001s')).toBe(1n);
     expect(parseDuration('5')).toBeNull();
     expect(parseDuration('5x')).toBeNull();
+  });
+});
+
+describe('--at on a store in market time (sources kept a time zone, LOBSTER: New York)', () => {
+  // The AMZN sample: 09:30 to 16:00 New York time on 2012-06-21 (daylight time, UTC-4).
+  const amzn: StoreBounds = {
+    firstTs: '2012-06-21T13:30:00.017459617Z', lastTs: '2012-06-21T19:59:59.959359650Z', lastSeq: 57_515n, timeZones: ['America/New_York'],
+  };
+  const at = (input: string, bounds = amzn) => parseAt(input, bounds) as Extract<At, { kind: 'time' }>;
+
+  it('10:31 is the exchange\'s 10:31, 14:31Z in June, and the label says which zone', () => {
+    expect(at('10:31').ns).toBe(msNs('2012-06-21T14:31:00Z'));
+    expect(at('10:31')).toMatchObject({ zone: 'America/New_York', iso: '2012-06-21T14:31:00.000000000Z' });
+    expect(atLabel(at('10:31'))).toBe('2012-06-21T10:31:00.000000000-04:00 America/New_York (2012-06-21T14:31:00.000000000Z)');
+    expect(at('9:30:00.123456789').ns).toBe(msNs('2012-06-21T13:30:00.123Z', 456_789n));
+  });
+  it('LOBSTER seconds after midnight are the exchange\'s too, to the nanosecond', () => {
+    expect(at('34500.5').ns).toBe(msNs('2012-06-21T13:35:00.500Z'));
+    expect(at('34200.017459617').ns).toBe(msNs('2012-06-21T13:30:00.017Z', 459_617n));
+  });
+  it('a date-time without an offset is the exchange\'s; Z or an offset is as written', () => {
+    expect(at('2012-06-21T10:31').ns).toBe(msNs('2012-06-21T14:31:00Z'));
+    expect(at('2012-06-21 10:31:05.5').ns).toBe(msNs('2012-06-21T14:31:05.500Z'));
+    expect(at('2012-06-21T10:31Z').ns).toBe(msNs('2012-06-21T10:31:00Z'));
+    expect(at('2012-06-21T10:31-04:00').ns).toBe(msNs('2012-06-21T14:31:00Z'));
+    expect(at('14:31Z').ns).toBe(msNs('2012-06-21T14:31:00Z'));
+    // A date alone is the exchange's midnight.
+    expect(at('2012-06-21').ns).toBe(msNs('2012-06-21T04:00:00Z'));
+    // Relative cuts and seq are the same as anywhere.
+    expect(at('+5m').ns).toBe(msNs('2012-06-21T13:35:00.017Z', 459_617n));
+    expect(parseAt('seq:5', amzn)).toEqual({ kind: 'seq', seq: 5n, input: 'seq:5' });
+  });
+  it('in winter 10:31 is 15:31Z', () => {
+    const winter: StoreBounds = { firstTs: '2013-01-02T14:30:00Z', lastTs: '2013-01-02T21:00:00Z', lastSeq: 9n, timeZones: ['America/New_York'] };
+    expect(at('10:31', winter).ns).toBe(msNs('2013-01-02T15:31:00Z'));
+    expect(at('37860', winter).ns).toBe(msNs('2013-01-02T15:31:00Z'));
+  });
+  it('the store\'s day is the exchange\'s day: an evening session spans two UTC days but one in New York', () => {
+    const evening: StoreBounds = { firstTs: '2012-06-21T22:00:00Z', lastTs: '2012-06-22T01:30:00Z', lastSeq: 9n, timeZones: ['America/New_York'] };
+    expect(at('19:00', evening).ns).toBe(msNs('2012-06-21T23:00:00Z'));
+    // The same bounds without a zone span two UTC days, so a bare time is refused (today's rule).
+    expect(refusal('19:00', { ...evening, timeZones: [] }).message).toContain('spans 2012-06-21 to 2012-06-22');
+  });
+  it('on the day clocks go forward, a time in the skipped hour is refused; on the day they go back, the repeated hour is the earlier', () => {
+    const spring: StoreBounds = { firstTs: '2012-03-11T05:00:00Z', lastTs: '2012-03-11T20:00:00Z', lastSeq: 9n, timeZones: ['America/New_York'] };
+    expect(refusal('02:30', spring).message).toBe('--at 02:30: 02:30:00 does not exist in America/New_York on 2012-03-11 (clocks jumped from 02:00:00 to 03:00:00)');
+    expect(at('03:00', spring).ns).toBe(msNs('2012-03-11T07:00:00Z'));
+    expect(at('01:59:59', spring).ns).toBe(msNs('2012-03-11T06:59:59Z'));
+    const autumn: StoreBounds = { firstTs: '2012-11-04T05:00:00Z', lastTs: '2012-11-04T20:00:00Z', lastSeq: 9n, timeZones: ['America/New_York'] };
+    expect(at('01:30', autumn).ns).toBe(msNs('2012-11-04T05:30:00Z'));
+    expect(atLabel(at('2012-11-04T06:30Z', autumn))).toBe('2012-11-04T01:30:00.000000000-05:00 America/New_York (2012-11-04T06:30:00.000000000Z)');
+  });
+  it('a store whose sources keep different zones refuses a time without an offset', () => {
+    const mixed = { ...amzn, timeZones: ['America/New_York', 'Europe/London'] };
+    expect(refusal('10:31', mixed).message).toContain('America/New_York and Europe/London');
+    expect(at('2012-06-21T14:31Z', mixed).ns).toBe(msNs('2012-06-21T14:31:00Z'));
+  });
+  it('a store without a zone keeps UTC, and its labels stay ISO', () => {
+    const utc = { ...amzn, timeZones: [] };
+    expect(at('10:31', utc).ns).toBe(msNs('2012-06-21T10:31:00Z'));
+    expect(atLabel(at('10:31', utc))).toBe('2012-06-21T10:31:00.000000000Z');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { amznSample } from '../lobster-book.js';
 import { UserError } from '../../src/core/errors.js';
-import { applyContradictions, levelsOfFile, parseLevels, parseSeedArg } from '../../src/replay/book-replay.js';
+import { applyContradictions, levelsInFile, parseLevels, parseSeedArg } from '../../src/replay/book-replay.js';
 import { seedBounds, type BookSeed } from '../../src/replay/projections/book.js';
 
 const seed = (fileLevels: number, asks: number[], bids: number[], levelsInFile = fileLevels): BookSeed => ({
@@ -28,13 +28,14 @@ describe('book: how deep a seed knows the book', () => {
 });
 
 describe('book: N of the level-N pair', () => {
-  it('comes from --levels-in-file, else the file name, else the columns, and a name and a flag must agree', () => {
-    expect(levelsOfFile('X_orderbook_10.csv', '10', undefined, 10)).toBe(10);
-    expect(levelsOfFile('book.csv', undefined, undefined, 5)).toBe(5);
-    expect(levelsOfFile('book.csv', undefined, '10', 5)).toBe(10);
-    expect(levelsOfFile('X_orderbook_10.csv', '10', '10', 10)).toBe(10);
-    expect(() => levelsOfFile('X_orderbook_10.csv', '10', '5', 10)).toThrow(/says 10 levels/);
-    for (const bad of ['0', '-1', '1.5', 'x']) expect(() => levelsOfFile('book.csv', undefined, bad, 5)).toThrow(UserError);
+  it('comes from --levels-in-file, else the file name, else the columns; a flag, a name and the columns must agree', () => {
+    expect(levelsInFile('X_2012-06-21_1_2_orderbook_10.csv', 40, undefined)).toBe(10);
+    expect(levelsInFile('book.csv', 20, undefined)).toBe(5);
+    expect(levelsInFile('book.csv', 40, '10')).toBe(10);
+    expect(levelsInFile('X_2012-06-21_1_2_orderbook_10.csv', 40, '10')).toBe(10);
+    expect(() => levelsInFile('X_2012-06-21_1_2_orderbook_10.csv', 40, '5')).toThrow(/says 10 levels/);
+    expect(() => levelsInFile('book.csv', 20, '10')).toThrow(/has 20 columns, 5 level/);
+    for (const bad of ['0', '-1', '1.5', 'x']) expect(() => levelsInFile('book.csv', 20, bad)).toThrow(UserError);
   });
 });
 

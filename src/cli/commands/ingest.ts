@@ -7,6 +7,8 @@ interface IngestFlags {
   preset?: string;
   map: string[];
   date?: string;
+  symbol?: string;
+  tz?: string;
   strict?: boolean;
   config?: string;
   schema?: string;
@@ -27,6 +29,8 @@ export function registerIngest(program: Command): void {
     .option('--preset <name>', 'files: canonical, cloudevents or lobster (default: canonical); postgres://: messagedb, marten, emmett or table; nats://: canonical or cloudevents')
     .option('--map <field=path>', 'map an envelope field by hand, e.g. --map id=event.uuid (repeatable)', collect, [])
     .option('--date <YYYY-MM-DD>', 'trading date for LOBSTER files whose name does not carry it')
+    .option('--symbol <ticker>', 'ticker for LOBSTER files whose name does not carry it')
+    .option('--tz <zone>', 'the exchange\'s time zone, which LOBSTER times are read in (default: America/New_York, NASDAQ\'s)')
     .option('--schema <name>', 'postgres://: the schema of the store\'s table (default: the preset\'s)')
     .option('--table <[schema.]name>', 'postgres://: the table or view to read (--preset table)')
     .option('--stream <name>', 'nats://: the JetStream stream')

@@ -9,7 +9,7 @@ export function registerReplay(program: Command): void {
   const command = program
     .command('replay')
     .description('the state of a projection as of any point of the log: time, relative time or seq')
-    .option('--at <time>', 'where to stop: ISO time (2025-08-26T10:31:05.123456Z), time of day on the store\'s day (10:31), seconds after midnight (34500.5), +5m / end-30s from the first / last event, or seq:N (default: the whole log)')
+    .option('--at <time>', 'where to stop: ISO time (2025-08-26T10:31:05.123456Z), time of day on the store\'s day (10:31), seconds after midnight (34500.5), +5m / end-30s from the first / last event, or seq:N (default: the whole log); without an offset, a LOBSTER store\'s times are the exchange\'s (New York), others UTC')
     .option('--projection <name>', 'streams, orders, positions, book (LOBSTER logs), or a module exporting { name, initialState, evolve, keyOf? } (./my-projection.mjs)', 'streams')
     .option('--key <key>', 'only this entity (an order id, a stream, an account; a custom projection\'s key)')
     .option('--diff <time>', 'what changed from --at to this point (same forms as --at)')
@@ -20,7 +20,7 @@ export function registerReplay(program: Command): void {
     .option('--limit <n>', 'rows shown in a terminal or as text (--json and --csv print all)', '200')
     .option('--symbol <symbol>', 'book: only this symbol')
     .option('--levels <n>', 'book: the top N levels per side (default: every level it knows)')
-    .option('--seed-book <file:row>', 'book: start from row ROW of a LOBSTER orderbook file (the book after message ROW), replay the messages after it, and report where the file and the log disagree')
+    .option('--seed-book <file:row>', 'book: start from row ROW of a LOBSTER orderbook file (the book after message ROW), replay the messages after it, and report where the file and the log disagree; any file name (paired with the store\'s LOBSTER message file, of --symbol)')
     .option('--levels-in-file <n>', 'book with --seed-book: the N of the level-N LOBSTER pair, when the file name does not say it (..._orderbook_N.csv)')
     .option('--no-snapshots', 'replay from the first event even when a snapshot (evtrail snapshot) could serve')
     .addHelpText('after', `

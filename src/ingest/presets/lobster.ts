@@ -1,6 +1,7 @@
 import { UserError } from '../../core/errors.js';
+import { LOBSTER_TIME_ZONE, checkTimeZone, clockText, dayClock, type DayClock } from '../../core/time-zone.js';
 import { sqlString } from '../../store/sql.js';
-import type { Preset } from './preset.js';
+import type { Preset, PresetContext } from './preset.js';
 
 /** LOBSTER message types (LOBSTER_SampleFiles_ReadMe, and the website for type 6). */
 export const LOBSTER_TYPES: Record<string, string> = {
@@ -31,6 +32,19 @@ function isCalendarDate(text: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
 }
 
+/**
+ * The trading day of a file, its symbol and how its wall clock maps to instants: --date and
+ * --symbol win over the file name's; the zone is --tz or New York's. Undefined when there is no
+ * valid date (expressions() refuses that with a reason).
+ */
+function lobsterDay(ctx: PresetContext): { date: string; symbol: string | undefined; zone: string; clock: DayClock } | undefined {
+  const fromName = parseLobsterFileName(ctx.fileName);
+  const date = ctx.date ?? fromName?.date;
+  if (!date || !isCalendarDate(date)) return undefined;
+  const zone = checkTimeZone(ctx.timeZone ?? LOBSTER_TIME_ZONE);
+  return { date, symbol: ctx.symbol ?? fromName?.symbol, zone, clock: dayClock(date, zone) };
+}
+
 /** The integer columns: order ids and sizes are never negative; a price may be (halts, empty levels). */
 const INTEGERS: Record<string, string> = { order_id: '[0-9]{1,18}', size: '[0-9]{1,18}', price: '-?[0-9]{1,18}' };
 
@@ -40,16 +54,20 @@ const TIME = `[0-9]{1,5}(\\.[0-9]{1,9})?`;
 /**
  * LOBSTER message files (../shared/data/lobster/SOURCE.md): headerless CSV of time (decimal
  * seconds after midnight, up to nanoseconds), type 1–7, order id, size, price (dollars × 10000),
- * direction (1 buy, -1 sell). The time is read as a decimal string and added to the date in
- * integer nanoseconds, so no digit is lost; one stream per order id (hidden executions and
+ * direction (1 buy, -1 sell). The time is the exchange's wall clock (NASDAQ: New York, or --tz):
+ * it is read as a decimal string, added to the date in integer nanoseconds and moved by the
+ * zone's offset at that reading (src/core/time-zone.ts: a reading the clocks skipped is
+ * rejected, a repeated one is the earlier instant), so ts is the true instant and no digit is
+ * lost; data.time keeps the reading as written. One stream per order id (hidden executions and
  * halts, whose order id is 0, go to the symbol's market stream). data keeps the price both as
  * integer ticks and as an exact decimal (DECIMAL, never a float); a halt's price column is its
  * state (data.halt), not a price.
  */
 export const lobsterPreset: Preset = {
   name: 'lobster',
-  description: 'LOBSTER message CSV (NASDAQ order-book events); date and symbol from the file name or --date',
+  description: 'LOBSTER message CSV (NASDAQ order-book events); date and symbol from the file name or --date / --symbol, times in New York time or --tz',
   defaultFormat: 'csv',
+  marketTimeZone: LOBSTER_TIME_ZONE,
   usesPosition: true,
   csvColumns: ['time', 'event_type', 'order_id', 'size', 'price', 'direction'],
   required: ['id', 'type', 'ts'],
@@ -69,7 +87,8 @@ export const lobsterPreset: Preset = {
         ctx.date !== undefined ? 'pass --date YYYY-MM-DD, e.g. --date 2012-06-21' : 'pass --date YYYY-MM-DD',
       );
     }
-    const symbol = sqlString(fromName?.symbol ?? 'UNKNOWN');
+    const day = lobsterDay(ctx)!;
+    const symbol = sqlString(day.symbol ?? 'UNKNOWN');
     const time = access.text('time');
     const type = access.text('event_type');
     const orderId = access.text('order_id');
@@ -79,8 +98,13 @@ export const lobsterPreset: Preset = {
     // Integer nanoseconds since the epoch, as text: evt_ts() reads a 19-digit number as ns.
     // A row with a bad time or type is rejected by validate(), which names the column; its
     // placeholder here only keeps the envelope's checks from adding "missing ts" to that.
-    const ns = `CASE WHEN regexp_full_match(${time}, '${TIME}') THEN (epoch_ns(DATE ${sqlString(date)})
-      + split_part(${time}, '.', 1)::BIGINT * 1000000000 + coalesce(nullif(rpad(split_part(${time}, '.', 2), 9, '0'), '')::BIGINT, 0))::VARCHAR
+    // The reading minus the zone's offset at it (one span on a day without a clock change).
+    const seconds = `split_part(${time}, '.', 1)::BIGINT`;
+    const utcSeconds = day.clock.spans.length === 1
+      ? `${seconds} - (${day.clock.spans[0]!.offset})`
+      : `CASE ${day.clock.spans.map((sp) => `WHEN ${seconds} >= ${sp.from} AND ${seconds} < ${sp.to} THEN ${seconds} - (${sp.offset})`).join(' ')} END`;
+    const ns = `CASE WHEN regexp_full_match(${time}, '${TIME}') THEN coalesce((epoch_ns(DATE ${sqlString(date)})
+      + (${utcSeconds}) * 1000000000 + coalesce(nullif(rpad(split_part(${time}, '.', 2), 9, '0'), '')::BIGINT, 0))::VARCHAR, '0')
       ELSE '0' END`;
     const isHalt = `${type} = '7'`;
     return {
@@ -101,7 +125,8 @@ export const lobsterPreset: Preset = {
         'time', ${time})`,
     };
   },
-  validate(access) {
+  validate(access, ctx) {
+    const day = lobsterDay(ctx);
     const time = access.text('time');
     const type = access.text('event_type');
     const direction = access.text('direction');
@@ -111,6 +136,8 @@ export const lobsterPreset: Preset = {
         WHEN regexp_full_match(${time}, '[0-9]{1,5}\\.[0-9]{10,}') THEN 'time: ' || ${time} || ' has more than nine fractional digits (nanoseconds)'
         WHEN NOT regexp_full_match(${time}, '${TIME}') THEN 'time: expected decimal seconds after midnight, got ' || left(${time}, 40)
         WHEN TRY_CAST(split_part(${time}, '.', 1) AS INTEGER) >= 86400 THEN 'time: ' || ${time} || ' is not within a day (seconds after midnight, below 86400)'
+        ${(day?.clock.skipped ?? []).map((gap) => `WHEN TRY_CAST(split_part(${time}, '.', 1) AS INTEGER) >= ${gap.from} AND TRY_CAST(split_part(${time}, '.', 1) AS INTEGER) < ${gap.to}
+          THEN 'time: ' || ${time} || ' is a reading of the ${day!.zone} clock that does not exist on ${day!.date} (clocks jumped from ${clockText(gap.from)} to ${clockText(gap.to)})'`).join('\n        ')}
       END`,
       `CASE WHEN ${type} IS NULL OR ${type} NOT IN (${Object.keys(LOBSTER_TYPES).map((k) => `'${k}'`).join(', ')})
         THEN 'type: expected 1 to 7, got ' || coalesce(left(${type}, 40), 'nothing') END`,

@@ -8,6 +8,10 @@ export interface PresetContext {
   fileName: string;
   /** --date, when given. */
   date?: string;
+  /** --symbol, when given (LOBSTER: the ticker when the file name does not carry it). */
+  symbol?: string;
+  /** The market's time zone (--tz, else the preset's marketTimeZone), for presets with one. */
+  timeZone?: string;
 }
 
 /**
@@ -28,6 +32,11 @@ export interface Preset {
   csvColumns?: readonly string[];
   /** SQL overrides per field, built from the record accessor. */
   expressions?(access: RecordAccess, ctx: PresetContext): Partial<Record<EnvelopeField, string>>;
+  /**
+   * Its times are wall-clock readings in a market's time zone (LOBSTER: seconds after midnight,
+   * New York), this one unless --tz says another; the zone is kept with the source.
+   */
+  marketTimeZone?: string;
   /** SQL returning a reject reason (VARCHAR) or NULL, checked on top of the field checks. */
-  validate?(access: RecordAccess): string;
+  validate?(access: RecordAccess, ctx: PresetContext): string;
 }

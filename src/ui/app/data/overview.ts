@@ -7,6 +7,7 @@
  */
 import { sourcesInfo, type StoreInfo } from '../../../info/info.js';
 import { formatIsoNs, type StoreBounds } from '../../../replay/at.js';
+import { storeTimeZones } from '../../../store/time-zones.js';
 import type { Store } from '../../../store/store.js';
 
 /** The first frame's part of `evtrail info`. */
@@ -64,7 +65,7 @@ export async function readOverview(store: Store): Promise<{ overview: Overview; 
     sources: await sourcesInfo(store),
   };
   const lastSeq = typeof t?.last_seq === 'string' ? BigInt(t.last_seq) : null;
-  return { overview: { info }, bounds: { firstTs, lastTs, lastSeq } };
+  return { overview: { info }, bounds: { firstTs, lastTs, lastSeq, timeZones: await storeTimeZones(store) } };
 }
 
 /** Events per type (the first TYPES_SHOWN) with their schema versions, and how many types. */
