@@ -17,7 +17,7 @@ import { sqlIdent, sqlString } from '../store/sql.js';
 import type { Row, Store } from '../store/store.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
-import { fails, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
+import { fails, withPackDefaults, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
 import type { Prerequisite, Rule, Severity, View } from './rule-file.js';
 
 /** Macros the rules' messages use. */
@@ -122,6 +122,42 @@ function countTypes(profile: Profile, types: Iterable<string>): number {
   return n;
 }
 
+/**
+ * An audit of a few events (what `trace` shows): the rules run over these events only, and
+ * their findings are kept when their event is one of `eventIds`. For the findings to be the
+ * ones a full audit makes about those events, `seqs` holds whole streams (every delivery),
+ * the causes of their events and the first delivery of every redelivered id; which packs are
+ * in force is decided over the whole store, as the full audit does.
+ */
+export interface AuditScope {
+  seqs: readonly number[];
+  eventIds: readonly string[];
+}
+
+/** Seqs closer than this are read with one range (a DuckDB row group holds 122,880 rows). */
+const SCOPE_CLUSTER_GAP = 65_536;
+const SCOPE_BATCH = 500;
+
+/** `seq BETWEEN lo AND hi AND seq IN (…)` per cluster of nearby seqs, so DuckDB prunes row groups by seq. */
+export function seqRangesSql(seqs: readonly number[]): string[] {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let cur: number[] = [];
+  const flush = () => {
+    if (cur.length === 0) return;
+    const lo = cur[0]!;
+    const hi = cur[cur.length - 1]!;
+    parts.push(lo === hi ? `seq = ${lo}` : `seq BETWEEN ${lo} AND ${hi} AND seq IN (${cur.join(', ')})`);
+    cur = [];
+  };
+  for (const s of sorted) {
+    if (cur.length > 0 && (s - cur[cur.length - 1]! > SCOPE_CLUSTER_GAP || cur.length >= SCOPE_BATCH)) flush();
+    cur.push(s);
+  }
+  flush();
+  return parts;
+}
+
 class Runner {
   private readonly conn: DuckDBConnection;
   private since: string | null = null;
@@ -131,12 +167,15 @@ class Runner {
     private readonly store: Store,
     private readonly catalog: Catalog,
     private readonly plan: AuditPlan,
+    private readonly scope?: AuditScope,
+    conn?: DuckDBConnection,
   ) {
-    this.conn = store.conn;
+    this.conn = conn ?? store.conn;
   }
 
   private async all(sql: string): Promise<Row[]> {
-    return this.store.all(sql);
+    if (this.conn === this.store.conn) return this.store.all(sql);
+    return (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[];
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -154,19 +193,57 @@ class Runner {
   async run(): Promise<AuditResult> {
     const t0 = now();
     const c0 = cpu();
-    await this.store.run(MACROS_SQL);
-    await this.store.run(AUDIT_MACROS_SQL);
+    await this.conn.run(MACROS_SQL);
+    await this.conn.run(AUDIT_MACROS_SQL);
+    if (this.scope) {
+      try {
+        return await this.runScoped(this.scope, t0, c0);
+      } finally {
+        await this.conn.run(`DROP VIEW IF EXISTS temp.events`);
+      }
+    }
     await this.resolveWindow();
     await this.baseViews();
-    const profile = await this.profile();
-    const packs = this.packs(profile);
+    return this.runRules(await this.profile(), t0, c0);
+  }
+
+  /**
+   * The scoped audit (AuditScope): the scope's events are copied into a temp table, and a temp
+   * view named \`events\` shadows the store's table on this connection, so every rule and view
+   * runs its own SQL unchanged over the scope. What must be judged over the whole store is read
+   * before the shadow: the end of the log (saga-incomplete) and the type counts that decide
+   * which packs are in force.
+   */
+  private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_window AS
+      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
+    const storeTypes = new Map<string, number>();
+    for (const r of await this.all(`SELECT type, count(*) AS n FROM events WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
+    const ranges = seqRangesSql(scope.seqs);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
+      ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+    const ids = [...new Set(scope.eventIds)];
+    for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
+      await this.conn.run(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+    }
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
+    return this.runRules(await this.profile(), t0, c0, storeTypes);
+  }
+
+  private async runRules(profile: Profile, t0: number, c0: number, storeTypes?: ReadonlyMap<string, number>): Promise<AuditResult> {
+    const packs = this.packs(profile, storeTypes);
     const active = new Set(packs.filter((p) => p.active).map((p) => p.id));
     await this.knownTypes(active);
 
     // Which rules run, which are skipped and why.
     const runnable: PlannedRule[] = [];
     const results = new Map<string, RuleResult>();
-    for (const planned of this.plan.rules) {
+    // A pack in force may set other rules' defaults (the trading pack's clock tolerance).
+    const plannedRules = withPackDefaults(this.plan.rules, this.catalog.packs.filter((p) => active.has(p.id)));
+    for (const planned of plannedRules) {
       const { rule } = planned;
       const reason = this.skipReason(rule, profile, active, packs);
       results.set(rule.id, {
@@ -239,7 +316,7 @@ class Runner {
       result.examples = rows.slice(0, 3).map((r) => String(r.event_id ?? ''));
     }
 
-    const rules = this.plan.rules.map((p) => results.get(p.rule.id)!);
+    const rules = plannedRules.map((p) => results.get(p.rule.id)!);
     return {
       store: this.store.path,
       events: profile.events,
@@ -340,11 +417,18 @@ class Runner {
     return profile;
   }
 
-  private packs(profile: Profile): PackResult[] {
+  /** Which packs are in force: by the audited events' types, or (a scoped audit) by the whole store's. */
+  private packs(profile: Profile, storeTypes?: ReadonlyMap<string, number>): PackResult[] {
+    let total = profile.events;
+    let count = (types: Iterable<string>) => countTypes(profile, types);
+    if (storeTypes) {
+      total = [...storeTypes.values()].reduce((a, b) => a + b, 0);
+      count = (types) => [...new Set(types)].reduce((n, t) => n + (storeTypes.get(t) ?? 0), 0);
+    }
     return this.catalog.packs.map((p) => {
       const forced = this.plan.packs.includes(p.id);
-      const share = p.vocabulary.length === 0 ? 1 : profile.events === 0 ? 0 : countTypes(profile, p.vocabulary) / profile.events;
-      return { id: p.id, active: p.id === 'core' || forced || (share >= p.minShare && profile.events > 0), share, forced };
+      const share = p.vocabulary.length === 0 ? 1 : total === 0 ? 0 : count(p.vocabulary) / total;
+      return { id: p.id, active: p.id === 'core' || forced || (share >= p.minShare && total > 0), share, forced };
     });
   }
 
@@ -427,6 +511,7 @@ class Runner {
 
   /** The rule's query as it runs: its SQL, kept to the window. */
   private ruleSql(planned: PlannedRule): string {
+    if (this.scope) return `SELECT * FROM (${planned.sql}\n) AS v WHERE v.event_id IN (SELECT id FROM audit_scope_ids)`;
     const window = this.since || this.until ? ` WHERE v.event_id IN (SELECT id FROM events WHERE ${this.inWindow('ts')})` : '';
     return `SELECT * FROM (${planned.sql}\n) AS v${window}`;
   }
@@ -466,4 +551,13 @@ class Runner {
 /** Runs a planned audit on an open store (read-only is enough: all it makes is TEMP). */
 export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan): Promise<AuditResult> {
   return new Runner(store, catalog, plan).run();
+}
+
+/**
+ * Runs a planned audit over a scope (AuditScope) on a connection of its own (`conn`, from
+ * store.openConnection()): its temp tables and the shadowing view never meet the store's main
+ * connection, where the explorer may run a full audit at the same time.
+ */
+export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: DuckDBConnection): Promise<AuditResult> {
+  return new Runner(store, catalog, plan, scope, conn).run();
 }
