@@ -169,6 +169,8 @@ class Runner {
     private readonly plan: AuditPlan,
     private readonly scope?: AuditScope,
     conn?: DuckDBConnection,
+    /** A scoped auditor's connection has the macros and the store's type counts already. */
+    private readonly session?: { macros: boolean; storeTypes?: Map<string, number> },
   ) {
     this.conn = conn ?? store.conn;
   }
@@ -193,8 +195,11 @@ class Runner {
   async run(): Promise<AuditResult> {
     const t0 = now();
     const c0 = cpu();
-    await this.conn.run(MACROS_SQL);
-    await this.conn.run(AUDIT_MACROS_SQL);
+    if (!this.session?.macros) {
+      await this.conn.run(MACROS_SQL);
+      await this.conn.run(AUDIT_MACROS_SQL);
+      if (this.session) this.session.macros = true;
+    }
     if (this.scope) {
       try {
         return await this.runScoped(this.scope, t0, c0);
@@ -217,8 +222,12 @@ class Runner {
   private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_window AS
       SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
-    const storeTypes = new Map<string, number>();
-    for (const r of await this.all(`SELECT type, count(*) AS n FROM events WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
+    let storeTypes = this.session?.storeTypes;
+    if (!storeTypes) {
+      storeTypes = new Map<string, number>();
+      for (const r of await this.all(`SELECT type, count(*) AS n FROM events WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
+      if (this.session) this.session.storeTypes = storeTypes;
+    }
     const ranges = seqRangesSql(scope.seqs);
     await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
       ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
@@ -267,7 +276,9 @@ class Runner {
     // Bind everything before running anything heavy.
     const order = viewOrder(runnable.map((p) => p.rule), this.catalog.views);
     for (const id of order) await this.defineView(id, profile);
-    for (const planned of runnable) await this.bindRule(planned);
+    // A scoped audit runs the built-in rules, bound by every full audit already: binding them
+    // again would plan each query twice (the schema check's alone costs a few hundred ms).
+    if (!this.scope) for (const planned of runnable) await this.bindRule(planned);
 
     const shared: SharedResult[] = [];
     for (const id of order) {
@@ -279,9 +290,12 @@ class Runner {
       if (id === 'audit_schema_problems') {
         // Two statements, so that the messages are built only for the events step 1 kept.
         const schemas = this.schemasFor(profile);
-        const fast = await this.fastPathSchemas(schemas);
+        // A scope is a few events: every fast path is tried (a miss only means the full check).
+        const fast = this.scope ? new Set(schemas.filter((x) => fastPathRegex(x) !== null)) : await this.fastPathSchemas(schemas);
         await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS ${schemaSuspectsSql(schemas, 'audit_events', fast)}`);
-        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(schemas, 'audit_schema_suspects')}`);
+        // No suspect: the full check (a long query to plan) has nothing to look at.
+        const none = this.scope !== undefined && Number((await this.all(`SELECT count(*) AS n FROM audit_schema_suspects`))[0]!.n) === 0;
+        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(none ? [] : schemas, 'audit_schema_suspects')}`);
         await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS SELECT * FROM audit_schema_problems__data`);
       } else if (materialize && view) {
         await this.fileSql(view.file, view.sqlLine, 'building the view', async () => {
@@ -502,6 +516,7 @@ class Runner {
       return;
     }
     if (id === 'audit_schema_problems') {
+      if (this.scope) return; // built in two steps below, not bound first (see run)
       // Bound now, built in two steps when materialized (see materialize).
       const schemas = this.schemasFor(profile);
       await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS ${schemaProblemsSql(schemas, `(${schemaSuspectsSql(schemas)})`)}`);
@@ -534,6 +549,11 @@ class Runner {
     const { rule } = planned;
     const table = sqlIdent(`audit_result_${rule.id}`);
     return this.fileSql(rule.file, rule.sqlLine, 'running the rule', async () => {
+      if (this.scope) {
+        // A few rows, all kept (the caller orders them): one statement instead of five.
+        const rows = await this.all(this.ruleSql(planned));
+        return { count: rows.length, rows };
+      }
       await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${this.ruleSql(planned)}`);
       const count = Number((await this.all(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
       const cols = (await this.all(`SELECT column_name FROM (DESCRIBE ${table})`)).map((r) => String(r.column_name));
@@ -560,4 +580,28 @@ export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan):
  */
 export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: DuckDBConnection): Promise<AuditResult> {
   return new Runner(store, catalog, plan, scope, conn).run();
+}
+
+/**
+ * Scoped audits one after another on one connection of their own (the trace screen, a report's
+ * traces): the macros and the store's type counts are made once.
+ */
+export class ScopedAuditor {
+  private conn: DuckDBConnection | undefined;
+  private readonly session: { macros: boolean; storeTypes?: Map<string, number> } = { macros: false };
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+  ) {}
+
+  async run(plan: AuditPlan, scope: AuditScope): Promise<AuditResult> {
+    this.conn ??= await this.store.openConnection();
+    return new Runner(this.store, this.catalog, plan, scope, this.conn, this.session).run();
+  }
+
+  close(): void {
+    this.conn?.closeSync();
+    this.conn = undefined;
+  }
 }

@@ -8,11 +8,10 @@
  * them. Which packs are in force (and so the trading pack's parameter defaults) is decided over
  * the whole store, as the full audit does.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadCatalog, type Catalog } from '../audit/catalog.js';
 import { parseParamValue } from '../audit/params.js';
 import { planAudit } from '../audit/plan.js';
-import { runScopedAudit, type AuditResult } from '../audit/run.js';
+import { ScopedAuditor } from '../audit/run.js';
 import type { Severity } from '../audit/rule-file.js';
 import type { TraceEvent } from './graph.js';
 import type { EventSource } from './source.js';
@@ -43,6 +42,12 @@ export interface TraceAudit {
 
 /** Events of the traced streams read whole, at most (else the scope is the trace's events only). */
 export const MAX_SCOPE_EVENTS = 200_000;
+
+/**
+ * One auditor (a DuckDB connection of its own, macros made once) per event source and catalog:
+ * the explorer traces one id after another on one source. Its connection goes with the store.
+ */
+const AUDITORS = new WeakMap<EventSource, Map<Catalog, ScopedAuditor>>();
 
 let cachedCatalog: Catalog | undefined;
 /** The built-in catalog, read once per process. */
@@ -80,14 +85,11 @@ export async function auditTrace(source: EventSource, events: readonly TraceEven
   const t0 = performance.now();
   const { seqs, partial } = await auditScope(source, events);
   const plan = planAudit(catalog, { limit: 0, params });
-  let conn: DuckDBConnection | undefined;
-  let result: AuditResult;
-  try {
-    conn = await source.store.openConnection();
-    result = await runScopedAudit(source.store, catalog, plan, { seqs, eventIds: events.map((e) => e.id) }, conn);
-  } finally {
-    conn?.closeSync();
-  }
+  let auditors = AUDITORS.get(source);
+  if (!auditors) AUDITORS.set(source, (auditors = new Map()));
+  let auditor = auditors.get(catalog);
+  if (!auditor) auditors.set(catalog, (auditor = new ScopedAuditor(source.store, catalog)));
+  const result = await auditor.run(plan, { seqs, eventIds: events.map((e) => e.id) });
   const findings = result.violations
     .filter((v) => v.eventId !== null)
     .map((v) => ({ rule: v.rule, severity: v.severity, eventId: v.eventId!, stream: v.stream, message: v.message }));
