@@ -26,6 +26,11 @@ export interface Pack {
    * value), e.g. the trading pack's 1 ms clock tolerance (MiFID II RTS 25); --param wins.
    */
   params: Record<string, string>;
+  /**
+   * `market-data`: the pack speaks what a venue publishes (order-book messages), where the
+   * rules of other packs about an order's saga do not apply; `events` (default) otherwise.
+   */
+  kind: 'events' | 'market-data';
   dir: string;
   schemas: EventSchema[];
 }
@@ -62,6 +67,7 @@ const packSchema = z
     vocabulary: z.array(z.string().min(1)),
     minShare: z.number().gt(0).max(1).default(0.5),
     params: z.record(z.string(), z.string()).default({}),
+    kind: z.enum(['events', 'market-data']).default('events'),
   })
   .strict();
 

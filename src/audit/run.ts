@@ -461,6 +461,10 @@ class Runner {
     if (profile.events === 0) return this.since || this.until ? 'no event in --since/--until' : 'the store has no events';
     if (rule.pack !== undefined && !active.has(rule.pack)) {
       const p = packs.find((x) => x.id === rule.pack)!;
+      const market = this.catalog.packs.find((x) => x.kind === 'market-data' && active.has(x.id));
+      if (market) {
+        return `does not apply to market data: the log is ${market.id} messages (${market.title.toLowerCase()}: what a venue published), not the ${rule.pack} pack's order sagas; --pack ${rule.pack} runs it anyway`;
+      }
       return `the log does not speak the ${rule.pack} vocabulary (${(p.share * 100).toFixed(p.share > 0 && p.share < 0.01 ? 2 : 0)}% of its events use it); --pack ${rule.pack} runs it anyway`;
     }
     const missing: Record<Prerequisite, () => string | undefined> = {

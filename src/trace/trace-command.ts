@@ -10,6 +10,7 @@ import { Store } from '../store/store.js';
 import type { Catalog } from '../audit/catalog.js';
 import { auditTrace, builtinCatalog, durationNs, paramDefault } from './findings.js';
 import { buildGraph } from './graph.js';
+import { isMarketData, ordersNotSubmitted } from './market.js';
 import { loadTrace } from './load.js';
 import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
 import { TRADING_SAGA, sagaTypes, sagaViews } from './saga.js';
@@ -118,6 +119,14 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
   const skewToleranceNs = s.skewToleranceNs ?? param('causation-time-inversion.tolerance') ?? 0n;
   const stuckAfterNs = s.stuckAfterNs ?? param('saga-incomplete.timeout') ?? 60_000_000_000n;
   const graph = buildGraph(loaded.events, { skewToleranceNs, ...(loaded.streamRevisions ? { streamRevisions: loaded.streamRevisions } : {}) });
+  const marketData = isMarketData(graph.nodes);
+  if (marketData) {
+    // Market messages carry no causation: several roots is their nature, not an anomaly; an
+    // order acted on without its submission in the file is named for what it is.
+    graph.anomalies = [...graph.anomalies.filter((a) => a.kind !== 'several-roots'), ...ordersNotSubmitted(graph.nodes)].sort(
+      (a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.kind.localeCompare(b.kind),
+    );
+  }
   let sagas: TraceReport['sagas'] = [];
   if (trading && withSaga) {
     const end = (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t;
@@ -133,6 +142,7 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
     saga: trading ? TRADING_SAGA : null,
     audit,
     skewToleranceNs,
+    marketData,
   };
 }
 

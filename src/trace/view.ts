@@ -24,6 +24,8 @@ export interface TraceReport {
   audit: TraceAudit | null;
   /** The clock-skew tolerance the graph used (the audit's causation-time-inversion.tolerance unless given). */
   skewToleranceNs: bigint;
+  /** Every event is a market-data message (LOBSTER): no causation, messages linked by order id. */
+  marketData?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,6 +79,7 @@ export function traceJson(report: TraceReport): Record<string, unknown> {
         }
       : null,
     skewToleranceNs: Number(report.skewToleranceNs),
+    marketData: report.marketData === true,
     roots: graph.roots,
     criticalPath: graph.criticalPath
       ? {
@@ -242,6 +245,7 @@ export function traceTree(report: TraceReport): TraceTree {
     ...graph.anomalies.map((a) => ({ kind: a.kind, eventId: a.eventId, message: a.message })),
     ...report.sagas.flatMap((s) => s.problems.map((p) => ({ kind: p.kind, eventId: p.eventId, message: p.message }))),
   ];
+  if (report.marketData) footer.push('market data: the messages carry no causation; an order\'s messages are linked by its order id');
   footer.push(anomalies.length === 0 ? 'no anomalies in the graph' : `anomalies (${anomalies.length}):`);
   for (const a of anomalies) footer.push(`  ${a.kind.padEnd(20)} ${a.eventId}  ${a.message}`);
   footer.push(...findingLines(report));
@@ -283,6 +287,8 @@ function shortAnomaly(a: TraceAnomaly, node: TraceNode): string {
       return 'conflicting delivery';
     case 'revision-gap':
       return a.message.replace(/^[^:]*: /, '');
+    case 'not-submitted-in-file':
+      return 'never submitted in the file';
     default:
       return a.message;
   }

@@ -59,8 +59,8 @@ describe('trace shows the audit findings on its events', () => {
       try {
         const source = await EventSource.open(store);
         const anomalous = new Set(truth.map((t) => t.orderId));
-        // The anomalous orders and as many clean ones.
-        const clean = orders.filter((o) => !anomalous.has(o)).slice(0, anomalous.size);
+        // The anomalous orders and a few clean ones.
+        const clean = orders.filter((o) => !anomalous.has(o)).slice(0, 8);
         for (const order of [...anomalous, ...clean]) {
           const report = await traceReport(source, order, defaultSettings());
           expect(report.audit).not.toBeNull();
