@@ -53,6 +53,8 @@ export interface Settings {
   maxEvents: number;
   /** Run the catalog's rules over the trace's events (default true). */
   audit?: boolean;
+  /** --param values (rule.key=value) for those rules, e.g. a report's. */
+  auditParams?: string[];
 }
 
 function settings(flags: TraceFlags): Settings {
@@ -111,7 +113,7 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
   const tradingTypes = sagaTypes(TRADING_SAGA);
   const trading = loaded.events.some((e) => tradingTypes.has(e.type));
   // The trace's own tolerances, when given, are the audit's too: one verdict per event.
-  const params: string[] = [];
+  const params: string[] = [...(s.auditParams ?? [])];
   if (s.skewToleranceNs !== undefined) params.push(`causation-time-inversion.tolerance=${s.skewToleranceNs}ns`);
   if (s.stuckAfterNs !== undefined) params.push(`saga-incomplete.timeout=${s.stuckAfterNs}ns`);
   const audit = s.audit === false ? null : await auditTrace(source, loaded.events, params, catalog);
