@@ -75,7 +75,6 @@ export function traceJson(report: TraceReport): Record<string, unknown> {
           packs: report.audit.packs,
           partial: report.audit.partial,
           scopeEvents: report.audit.scopeEvents,
-          ms: report.audit.ms,
         }
       : null,
     skewToleranceNs: Number(report.skewToleranceNs),
