@@ -79,6 +79,18 @@ describe('clock-skew tolerance', () => {
     }
   });
 
+  it('a pack default that names no rule parameter, or a value of the wrong type, is refused when the catalog is read', () => {
+    const dir = tmpDir('evtrail-packs-');
+    dirs.push(dir);
+    fs.cpSync(path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'src', 'packs'), dir, { recursive: true });
+    const packFile = path.join(dir, 'trading', 'pack.json');
+    const pack = JSON.parse(fs.readFileSync(packFile, 'utf8')) as { params: Record<string, string> };
+    fs.writeFileSync(packFile, JSON.stringify({ ...pack, params: { 'causation-time-inversion.tolerans': '1ms' } }));
+    expect(() => loadCatalog({ packsDir: dir })).toThrow(/params: causation-time-inversion.tolerans names no rule parameter/);
+    fs.writeFileSync(packFile, JSON.stringify({ ...pack, params: { 'causation-time-inversion.tolerance': 'soon' } }));
+    expect(() => loadCatalog({ packsDir: dir })).toThrow(/params: causation-time-inversion.tolerance: expected a duration/);
+  });
+
   it("every rule's description says where its threshold comes from", () => {
     for (const rule of loadCatalog().rules) expect(rule.description, rule.id).toMatch(/Threshold: /);
     const inversion = loadCatalog().rules.find((r) => r.id === 'causation-time-inversion')!;
