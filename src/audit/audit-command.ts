@@ -85,9 +85,17 @@ function summaryTable(result: AuditResult, details: boolean): TableData {
         ? [r.id, r.severity, 'skipped', `(${reasonNumber(result, r.reason)})`, '']
         : [r.id, r.severity, r.violations, r.examples.join(' ') + (r.violations > r.examples.length ? ' …' : ''), r.ms],
     ),
-    note: `${secs(result.totalMs)} in all; shared views: ${result.shared.map((s) => `${s.id} ${secs(s.ms)}`).join(', ') || 'none'}.${result.failed ? ` Fails on ${result.failOn}.` : ''}${details || found === 0 ? '' : ' --details lists every violation.'}`,
+    note: `${secs(result.totalMs)} in all; shared views: ${result.shared.map((s) => `${s.id} ${secs(s.ms)}`).join(', ') || 'none'}.${result.failed ? ` Fails on ${result.failOn}.` : ''}${details || found === 0 ? '' : ' --details lists every violation.'}${marketNote(result)}`,
   };
   return summary;
+}
+
+/** On market data, which rules apply (those that ran, or could given the log's fields) and which do not. */
+function marketNote(result: AuditResult): string {
+  const notApplicable = result.rules.filter((r) => r.status === 'skipped' && r.reason?.startsWith('does not apply to market data'));
+  if (notApplicable.length === 0) return '';
+  const apply = result.rules.filter((r) => !notApplicable.includes(r)).map((r) => r.id);
+  return `\nMarket data: the rules that apply are ${apply.join(', ')} (some skipped when the log lacks what they read); the ${[...new Set(notApplicable.map((r) => r.pack))].join(', ')} pack's saga rules do not apply (${notApplicable.length} skipped).`;
 }
 
 /** The distinct reasons rules were skipped, numbered in order of first use. */

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { parseEventSchema, type EventSchema } from './json-schema.js';
+import { parseParamValue } from './params.js';
 import { RuleFileError, parseRule, parseSqlFile, parseView, type Rule, type View } from './rule-file.js';
 
 export interface Pack {
@@ -20,6 +21,16 @@ export interface Pack {
   vocabulary: string[];
   /** The pack's rules run when at least this share of the log's events use its vocabulary. */
   minShare: number;
+  /**
+   * Defaults the pack sets for other rules' parameters while it is in force ("rule.param" →
+   * value), e.g. the trading pack's 1 ms clock tolerance (MiFID II RTS 25); --param wins.
+   */
+  params: Record<string, string>;
+  /**
+   * `market-data`: the pack speaks what a venue publishes (order-book messages), where the
+   * rules of other packs about an order's saga do not apply; `events` (default) otherwise.
+   */
+  kind: 'events' | 'market-data';
   dir: string;
   schemas: EventSchema[];
 }
@@ -55,6 +66,8 @@ const packSchema = z
     description: z.string().min(1),
     vocabulary: z.array(z.string().min(1)),
     minShare: z.number().gt(0).max(1).default(0.5),
+    params: z.record(z.string(), z.string()).default({}),
+    kind: z.enum(['events', 'market-data']).default('events'),
   })
   .strict();
 
@@ -225,7 +238,22 @@ export function loadCatalog(options: LoadOptions = {}): Catalog {
     seen.set(key, s.file);
   }
   checkReferences(packs, rules, views);
+  checkPackParams(packs, rules);
   return { packs, rules, views, schemas, userFiles };
+}
+
+/** A pack's parameter defaults name a rule and parameter that exist, with a value of its type. */
+function checkPackParams(packs: Pack[], rules: Rule[]): void {
+  for (const p of packs) {
+    const file = shown(path.join(p.dir, 'pack.json'));
+    for (const [key, raw] of Object.entries(p.params)) {
+      const [id, name] = key.split('.', 2) as [string, string | undefined];
+      const param = rules.find((r) => r.id === id)?.params.find((x) => x.name === name);
+      if (!param) throw new UserError(`${file}: params: ${key} names no rule parameter`, 'write "rule-id.parameter": "value" (evtrail audit --list)');
+      const value = parseParamValue(param.type, raw);
+      if ('error' in value) throw new UserError(`${file}: params: ${key}: ${value.error}`, `${key} is a ${param.type}`);
+    }
+  }
 }
 
 /** Every `uses` names a view that exists, views do not use each other in a circle, packs exist. */

@@ -44,6 +44,8 @@ export interface PlannedRule {
   values: Record<string, ParamValue>;
   /** The SQL that runs: parameters replaced by their literals. */
   sql: string;
+  /** Parameters given with --param (a pack's default does not replace them). */
+  given: string[];
 }
 
 export interface AuditPlan {
@@ -101,7 +103,7 @@ export function parseTimeSpec(flag: string, text: string): TimeSpec {
 }
 
 /** Each rule's parameter values: its defaults, overridden by --param rule.key=value. */
-function paramValues(catalog: Catalog, given: string[]): Map<string, Record<string, ParamValue>> {
+function paramValues(catalog: Catalog, given: string[], named: Map<string, Set<string>>): Map<string, Record<string, ParamValue>> {
   const values = new Map<string, Record<string, ParamValue>>();
   for (const r of catalog.rules) values.set(r.id, Object.fromEntries(r.params.map((p) => [p.name, p.default])));
   for (const item of given) {
@@ -120,6 +122,8 @@ function paramValues(catalog: Catalog, given: string[]): Map<string, Record<stri
     const value = parseParamValue(param.type, raw);
     if ('error' in value) throw new UserError(`--param ${item}: ${value.error}`, `${id}.${key} is ${param.type === 'integer' ? 'an' : 'a'} ${param.type}: ${param.description}`);
     values.get(id)![key] = value;
+    if (!named.has(id)) named.set(id, new Set());
+    named.get(id)!.add(key);
   }
   return values;
 }
@@ -141,10 +145,11 @@ export function planAudit(catalog: Catalog, request: AuditRequest): AuditPlan {
   }
   const limit = request.limit ?? 1000;
   if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${request.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
-  const values = paramValues(catalog, request.params ?? []);
+  const named = new Map<string, Set<string>>();
+  const values = paramValues(catalog, request.params ?? [], named);
   const rules = selected.map((rule) => {
     const v = values.get(rule.id)!;
-    return { rule, values: v, sql: substituteParams(rule.sql, v) };
+    return { rule, values: v, sql: substituteParams(rule.sql, v), given: [...(named.get(rule.id) ?? [])] };
   });
   return {
     rules,
@@ -154,6 +159,26 @@ export function planAudit(catalog: Catalog, request: AuditRequest): AuditPlan {
     until: request.until === undefined ? undefined : parseTimeSpec('--until', request.until),
     limit,
   };
+}
+
+/**
+ * The plan with the parameter defaults of the packs in force (pack.json `params`) applied to
+ * the parameters --param did not give: decided once the store shows which packs are in force.
+ */
+export function withPackDefaults(rules: PlannedRule[], packs: { id: string; params: Record<string, string> }[]): PlannedRule[] {
+  return rules.map((planned) => {
+    let values = planned.values;
+    for (const pack of packs) {
+      for (const [key, raw] of Object.entries(pack.params)) {
+        const [id, name] = key.split('.', 2) as [string, string];
+        if (id !== planned.rule.id || planned.given.includes(name)) continue;
+        const param = planned.rule.params.find((p) => p.name === name);
+        const value = param ? parseParamValue(param.type, raw) : undefined;
+        if (value && !('error' in value)) values = { ...values, [name]: value };
+      }
+    }
+    return values === planned.values ? planned : { ...planned, values, sql: substituteParams(planned.rule.sql, values) };
+  });
 }
 
 /** Whether violations of a rule of this severity fail the run. */

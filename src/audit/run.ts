@@ -19,7 +19,7 @@ import { storeTimeZones } from '../store/time-zones.js';
 import { parseAt } from '../replay/at.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
-import { fails, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
+import { fails, withPackDefaults, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
 import type { Prerequisite, Rule, Severity, View } from './rule-file.js';
 
 /** Macros the rules' messages use. */
@@ -124,6 +124,42 @@ function countTypes(profile: Profile, types: Iterable<string>): number {
   return n;
 }
 
+/**
+ * An audit of a few events (what `trace` shows): the rules run over these events only, and
+ * their findings are kept when their event is one of `eventIds`. For the findings to be the
+ * ones a full audit makes about those events, `seqs` holds whole streams (every delivery),
+ * the causes of their events and the first delivery of every redelivered id; which packs are
+ * in force is decided over the whole store, as the full audit does.
+ */
+export interface AuditScope {
+  seqs: readonly number[];
+  eventIds: readonly string[];
+}
+
+/** Seqs closer than this are read with one range (a DuckDB row group holds 122,880 rows). */
+const SCOPE_CLUSTER_GAP = 65_536;
+const SCOPE_BATCH = 500;
+
+/** `seq BETWEEN lo AND hi AND seq IN (…)` per cluster of nearby seqs, so DuckDB prunes row groups by seq. */
+export function seqRangesSql(seqs: readonly number[]): string[] {
+  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let cur: number[] = [];
+  const flush = () => {
+    if (cur.length === 0) return;
+    const lo = cur[0]!;
+    const hi = cur[cur.length - 1]!;
+    parts.push(lo === hi ? `seq = ${lo}` : `seq BETWEEN ${lo} AND ${hi} AND seq IN (${cur.join(', ')})`);
+    cur = [];
+  };
+  for (const s of sorted) {
+    if (cur.length > 0 && (s - cur[cur.length - 1]! > SCOPE_CLUSTER_GAP || cur.length >= SCOPE_BATCH)) flush();
+    cur.push(s);
+  }
+  flush();
+  return parts;
+}
+
 class Runner {
   private readonly conn: DuckDBConnection;
   private since: string | null = null;
@@ -133,12 +169,17 @@ class Runner {
     private readonly store: Store,
     private readonly catalog: Catalog,
     private readonly plan: AuditPlan,
+    private readonly scope?: AuditScope,
+    conn?: DuckDBConnection,
+    /** A scoped auditor's connection has the macros and the store's type counts already. */
+    private readonly session?: { macros: boolean; storeTypes?: Map<string, number> },
   ) {
-    this.conn = store.conn;
+    this.conn = conn ?? store.conn;
   }
 
   private async all(sql: string): Promise<Row[]> {
-    return this.store.all(sql);
+    if (this.conn === this.store.conn) return this.store.all(sql);
+    return (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[];
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -156,19 +197,64 @@ class Runner {
   async run(): Promise<AuditResult> {
     const t0 = now();
     const c0 = cpu();
-    await this.store.run(MACROS_SQL);
-    await this.store.run(AUDIT_MACROS_SQL);
+    if (!this.session?.macros) {
+      await this.conn.run(MACROS_SQL);
+      await this.conn.run(AUDIT_MACROS_SQL);
+      if (this.session) this.session.macros = true;
+    }
+    if (this.scope) {
+      try {
+        return await this.runScoped(this.scope, t0, c0);
+      } finally {
+        await this.conn.run(`DROP VIEW IF EXISTS temp.events`);
+      }
+    }
     await this.resolveWindow();
     await this.baseViews();
-    const profile = await this.profile();
-    const packs = this.packs(profile);
+    return this.runRules(await this.profile(), t0, c0);
+  }
+
+  /**
+   * The scoped audit (AuditScope): the scope's events are copied into a temp table, and a temp
+   * view named \`events\` shadows the store's table on this connection, so every rule and view
+   * runs its own SQL unchanged over the scope. What must be judged over the whole store is read
+   * before the shadow: the end of the log (saga-incomplete) and the type counts that decide
+   * which packs are in force.
+   */
+  private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_window AS
+      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
+    let storeTypes = this.session?.storeTypes;
+    if (!storeTypes) {
+      storeTypes = new Map<string, number>();
+      for (const r of await this.all(`SELECT type, count(*) AS n FROM events WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
+      if (this.session) this.session.storeTypes = storeTypes;
+    }
+    const ranges = seqRangesSql(scope.seqs);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
+      ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+    const ids = [...new Set(scope.eventIds)];
+    for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
+      await this.conn.run(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+    }
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
+    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
+    return this.runRules(await this.profile(), t0, c0, storeTypes);
+  }
+
+  private async runRules(profile: Profile, t0: number, c0: number, storeTypes?: ReadonlyMap<string, number>): Promise<AuditResult> {
+    const packs = this.packs(profile, storeTypes);
     const active = new Set(packs.filter((p) => p.active).map((p) => p.id));
     await this.knownTypes(active);
 
     // Which rules run, which are skipped and why.
     const runnable: PlannedRule[] = [];
     const results = new Map<string, RuleResult>();
-    for (const planned of this.plan.rules) {
+    // A pack in force may set other rules' defaults (the trading pack's clock tolerance).
+    const plannedRules = withPackDefaults(this.plan.rules, this.catalog.packs.filter((p) => active.has(p.id)));
+    for (const planned of plannedRules) {
       const { rule } = planned;
       const reason = this.skipReason(rule, profile, active, packs);
       results.set(rule.id, {
@@ -192,7 +278,9 @@ class Runner {
     // Bind everything before running anything heavy.
     const order = viewOrder(runnable.map((p) => p.rule), this.catalog.views);
     for (const id of order) await this.defineView(id, profile);
-    for (const planned of runnable) await this.bindRule(planned);
+    // A scoped audit runs the built-in rules, bound by every full audit already: binding them
+    // again would plan each query twice (the schema check's alone costs a few hundred ms).
+    if (!this.scope) for (const planned of runnable) await this.bindRule(planned);
 
     const shared: SharedResult[] = [];
     for (const id of order) {
@@ -204,9 +292,12 @@ class Runner {
       if (id === 'audit_schema_problems') {
         // Two statements, so that the messages are built only for the events step 1 kept.
         const schemas = this.schemasFor(profile);
-        const fast = await this.fastPathSchemas(schemas);
+        // A scope is a few events: every fast path is tried (a miss only means the full check).
+        const fast = this.scope ? new Set(schemas.filter((x) => fastPathRegex(x) !== null)) : await this.fastPathSchemas(schemas);
         await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS ${schemaSuspectsSql(schemas, 'audit_events', fast)}`);
-        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(schemas, 'audit_schema_suspects')}`);
+        // No suspect: the full check (a long query to plan) has nothing to look at.
+        const none = this.scope !== undefined && Number((await this.all(`SELECT count(*) AS n FROM audit_schema_suspects`))[0]!.n) === 0;
+        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(none ? [] : schemas, 'audit_schema_suspects')}`);
         await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS SELECT * FROM audit_schema_problems__data`);
       } else if (materialize && view) {
         await this.fileSql(view.file, view.sqlLine, 'building the view', async () => {
@@ -218,11 +309,14 @@ class Runner {
     }
 
     const violations: Violation[] = [];
+    // A scope's rules run as one statement (DuckDB's cost per statement is most of a scoped
+    // audit's); their findings come without evidence columns, which differ by rule.
+    const scoped = this.scope && runnable.length > 0 ? await this.runScopedRules(runnable) : undefined;
     for (const planned of runnable) {
       const result = results.get(planned.rule.id)!;
       const t = now();
       const c = cpu();
-      const { count, rows } = await this.runRule(planned);
+      const { count, rows } = scoped ? { count: scoped.get(planned.rule.id)?.length ?? 0, rows: scoped.get(planned.rule.id) ?? [] } : await this.runRule(planned);
       result.ms = ms(t);
       result.cpuMs = cpuMs(c);
       result.violations = count;
@@ -241,7 +335,7 @@ class Runner {
       result.examples = rows.slice(0, 3).map((r) => String(r.event_id ?? ''));
     }
 
-    const rules = this.plan.rules.map((p) => results.get(p.rule.id)!);
+    const rules = plannedRules.map((p) => results.get(p.rule.id)!);
     return {
       store: this.store.path,
       events: profile.events,
@@ -349,11 +443,18 @@ class Runner {
     return profile;
   }
 
-  private packs(profile: Profile): PackResult[] {
+  /** Which packs are in force: by the audited events' types, or (a scoped audit) by the whole store's. */
+  private packs(profile: Profile, storeTypes?: ReadonlyMap<string, number>): PackResult[] {
+    let total = profile.events;
+    let count = (types: Iterable<string>) => countTypes(profile, types);
+    if (storeTypes) {
+      total = [...storeTypes.values()].reduce((a, b) => a + b, 0);
+      count = (types) => [...new Set(types)].reduce((n, t) => n + (storeTypes.get(t) ?? 0), 0);
+    }
     return this.catalog.packs.map((p) => {
       const forced = this.plan.packs.includes(p.id);
-      const share = p.vocabulary.length === 0 ? 1 : profile.events === 0 ? 0 : countTypes(profile, p.vocabulary) / profile.events;
-      return { id: p.id, active: p.id === 'core' || forced || (share >= p.minShare && profile.events > 0), share, forced };
+      const share = p.vocabulary.length === 0 ? 1 : total === 0 ? 0 : count(p.vocabulary) / total;
+      return { id: p.id, active: p.id === 'core' || forced || (share >= p.minShare && total > 0), share, forced };
     });
   }
 
@@ -372,6 +473,10 @@ class Runner {
     if (profile.events === 0) return this.since || this.until ? 'no event in --since/--until' : 'the store has no events';
     if (rule.pack !== undefined && !active.has(rule.pack)) {
       const p = packs.find((x) => x.id === rule.pack)!;
+      const market = this.catalog.packs.find((x) => x.kind === 'market-data' && active.has(x.id));
+      if (market) {
+        return `does not apply to market data: the log is ${market.id} messages (${market.title.toLowerCase()}: what a venue published), not the ${rule.pack} pack's order sagas; --pack ${rule.pack} runs it anyway`;
+      }
       return `the log does not speak the ${rule.pack} vocabulary (${(p.share * 100).toFixed(p.share > 0 && p.share < 0.01 ? 2 : 0)}% of its events use it); --pack ${rule.pack} runs it anyway`;
     }
     const missing: Record<Prerequisite, () => string | undefined> = {
@@ -427,6 +532,7 @@ class Runner {
       return;
     }
     if (id === 'audit_schema_problems') {
+      if (this.scope) return; // built in two steps below, not bound first (see run)
       // Bound now, built in two steps when materialized (see materialize).
       const schemas = this.schemasFor(profile);
       await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS ${schemaProblemsSql(schemas, `(${schemaSuspectsSql(schemas)})`)}`);
@@ -436,6 +542,7 @@ class Runner {
 
   /** The rule's query as it runs: its SQL, kept to the window. */
   private ruleSql(planned: PlannedRule): string {
+    if (this.scope) return `SELECT * FROM (${planned.sql}\n) AS v WHERE v.event_id IN (SELECT id FROM audit_scope_ids)`;
     const window = this.since || this.until ? ` WHERE v.event_id IN (SELECT id FROM events WHERE ${this.inWindow('ts')})` : '';
     return `SELECT * FROM (${planned.sql}\n) AS v${window}`;
   }
@@ -454,10 +561,30 @@ class Runner {
     }
   }
 
+  /** Every rule of a scoped audit in one UNION ALL: rule → its rows (event_id, stream, message). */
+  private async runScopedRules(runnable: PlannedRule[]): Promise<Map<string, Row[]>> {
+    const sql = runnable
+      .map((p) => `SELECT ${sqlString(p.rule.id)} AS rule, event_id::VARCHAR AS event_id, stream::VARCHAR AS stream, message::VARCHAR AS message FROM (${this.ruleSql(p)})`)
+      .join('\nUNION ALL\n');
+    const out = new Map<string, Row[]>();
+    for (const row of await this.all(sql)) {
+      const { rule, ...rest } = row;
+      const list = out.get(String(rule));
+      if (list) list.push(rest);
+      else out.set(String(rule), [rest]);
+    }
+    return out;
+  }
+
   private async runRule(planned: PlannedRule): Promise<{ count: number; rows: Row[] }> {
     const { rule } = planned;
     const table = sqlIdent(`audit_result_${rule.id}`);
     return this.fileSql(rule.file, rule.sqlLine, 'running the rule', async () => {
+      if (this.scope) {
+        // A few rows, all kept (the caller orders them): one statement instead of five.
+        const rows = await this.all(this.ruleSql(planned));
+        return { count: rows.length, rows };
+      }
       await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${this.ruleSql(planned)}`);
       const count = Number((await this.all(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
       const cols = (await this.all(`SELECT column_name FROM (DESCRIBE ${table})`)).map((r) => String(r.column_name));
@@ -475,4 +602,37 @@ class Runner {
 /** Runs a planned audit on an open store (read-only is enough: all it makes is TEMP). */
 export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan): Promise<AuditResult> {
   return new Runner(store, catalog, plan).run();
+}
+
+/**
+ * Runs a planned audit over a scope (AuditScope) on a connection of its own (`conn`, from
+ * store.openConnection()): its temp tables and the shadowing view never meet the store's main
+ * connection, where the explorer may run a full audit at the same time.
+ */
+export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: DuckDBConnection): Promise<AuditResult> {
+  return new Runner(store, catalog, plan, scope, conn).run();
+}
+
+/**
+ * Scoped audits one after another on one connection of their own (the trace screen, a report's
+ * traces): the macros and the store's type counts are made once.
+ */
+export class ScopedAuditor {
+  private conn: DuckDBConnection | undefined;
+  private readonly session: { macros: boolean; storeTypes?: Map<string, number> } = { macros: false };
+
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+  ) {}
+
+  async run(plan: AuditPlan, scope: AuditScope): Promise<AuditResult> {
+    this.conn ??= await this.store.openConnection();
+    return new Runner(this.store, this.catalog, plan, scope, this.conn, this.session).run();
+  }
+
+  close(): void {
+    this.conn?.closeSync();
+    this.conn = undefined;
+  }
 }

@@ -35,7 +35,16 @@ export function infoTables(info: StoreInfo): TableData[] {
     columns: ['stream', 'events'],
     rows: info.topStreams.map((s) => [s.stream ?? '(none)', s.events]),
   };
-  return [summary, sources, types, streams];
+  const tables = [summary, sources, types, streams];
+  if (info.marketData.length > 0) {
+    tables.push({
+      title: 'market data: orders never submitted in the file',
+      columns: ['source', 'orders', 'messages'],
+      rows: info.marketData.map((m) => [shortUri(m.source), m.ordersNotSubmitted, m.messagesNotSubmitted]),
+      note: 'cancels, deletions and executions of orders the file never shows submitted: entered before its time window, or outside its price levels',
+    });
+  }
+  return tables;
 }
 
 function shortUri(uri: string): string {

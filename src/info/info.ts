@@ -1,4 +1,6 @@
 import { MACROS_SQL } from '../store/macros.js';
+import { sqlString } from '../store/sql.js';
+import { ACTS_ON_ORDER, SUBMISSION_TYPE } from '../trace/market.js';
 import type { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { formatLocalNs } from '../core/time-zone.js';
@@ -23,6 +25,16 @@ export interface StoreInfo {
   sources: SourceInfo[];
   typeCounts: { type: string; events: number; versions: string }[];
   topStreams: { stream: string | null; events: number }[];
+  /** Market-data sources (LOBSTER): the orders acted on without being submitted in the file. */
+  marketData: MarketDataInfo[];
+}
+
+export interface MarketDataInfo {
+  source: string;
+  /** Orders cancelled, deleted or executed in the file but never submitted in it. */
+  ordersNotSubmitted: number;
+  /** Their messages (LOBSTER types 2-4). */
+  messagesNotSubmitted: number;
 }
 
 export interface SourceInfo {
@@ -73,6 +85,28 @@ export async function storeTotals(store: Store): Promise<StoreTotals> {
   };
 }
 
+/**
+ * Per LOBSTER source: the cancels, deletions and executions of orders the file never shows
+ * submitted (entered before its window, or outside its levels). One grouping of the source's
+ * events by order id; no work at all on a store without such a source.
+ */
+export async function marketDataInfo(store: Store): Promise<MarketDataInfo[]> {
+  const sources = await store.all(`SELECT source_id, uri FROM sources WHERE preset = 'lobster' ORDER BY source_id`);
+  if (sources.length === 0) return [];
+  const acts = ACTS_ON_ORDER.map(sqlString).join(', ');
+  const rows = await store.all(`WITH orders AS (
+      SELECT source_id, json_extract_string(data, '$.orderId') AS order_id,
+        bool_or(type = ${sqlString(SUBMISSION_TYPE)}) AS submitted, count(*) FILTER (WHERE type IN (${acts})) AS acting
+      FROM events WHERE dup_kind IS NULL AND source_id IN (${sources.map((s) => Number(s.source_id)).join(', ')})
+      GROUP BY ALL)
+    SELECT source_id, count(*) FILTER (WHERE NOT submitted AND acting > 0) AS orders, coalesce(sum(acting) FILTER (WHERE NOT submitted), 0) AS messages
+    FROM orders WHERE order_id IS NOT NULL AND order_id <> '0' GROUP BY source_id`);
+  return sources.map((s) => {
+    const r = rows.find((x) => Number(x.source_id) === Number(s.source_id));
+    return { source: String(s.uri), ordersNotSubmitted: Number(r?.orders ?? 0), messagesNotSubmitted: Number(r?.messages ?? 0) };
+  });
+}
+
 /** What the store holds, in a handful of set-based queries. */
 export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
   const totals = await storeTotals(store);
@@ -89,5 +123,6 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
     sources: await sourcesInfo(store),
     typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
     topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),
+    marketData: await marketDataInfo(store),
   };
 }

@@ -52,9 +52,9 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
   const traces: TraceSection[] = [];
   if (request.traces.length) {
     const source = await EventSource.open(store);
-    const settings = defaultSettings();
+    const settings = defaultSettings({ auditParams: request.params ?? [] });
     for (const id of request.traces) {
-      const report = await traceReport(source, id, settings);
+      const report = await traceReport(source, id, settings, true, catalog);
       const tree = traceTree(report);
       traces.push({
         id,
@@ -64,6 +64,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
         text: plainTrace(tree),
         events: report.graph.nodes.length,
         anomalies: report.graph.anomalies.length + report.sagas.reduce((n, s) => n + s.problems.length, 0),
+        findings: report.audit?.findings.length ?? 0,
       });
     }
   }
@@ -85,7 +86,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
       auditedEvents: result.events,
       sources,
       catalog: { ...catalogHash(catalog), rules: catalog.rules.length, userRules: catalog.userFiles.size > 0 },
-      parameters: plan.rules.flatMap((p) => p.rule.params.map((param) => ({ rule: p.rule.id, name: param.name, value: p.values[param.name]?.text ?? param.default.text, default: param.default.text }))),
+      parameters: plan.rules.flatMap((p) => p.rule.params.map((param) => ({ rule: p.rule.id, name: param.name, value: result.rules.find((r) => r.id === p.rule.id)?.params[param.name] ?? p.values[param.name]?.text ?? param.default.text, default: param.default.text }))),
       only: request.only ? plan.rules.map((p) => p.rule.id) : null,
       packs: result.packs.map((p) => ({ id: p.id, active: p.active, share: Math.round(p.share * 10000) / 10000, forced: p.forced })),
       failOn: result.failOn,

@@ -280,7 +280,7 @@ export function renderHtml(m: ReportModel, seal: SealFields): string {
   if (m.traces.length) {
     out.push('<section id="traces" class="long"><h2>Traces</h2>');
     for (const t of m.traces) {
-      out.push(`<h3>${e(t.id)}</h3><p class="muted">${e(plural(t.events, 'event'))}, ${e(plural(t.anomalies, 'anomaly', 'anomalies'))}</p><pre>${e(t.text)}</pre>`);
+      out.push(`<h3>${e(t.id)}</h3><p class="muted">${e(plural(t.events, 'event'))}, ${e(plural(t.anomalies, 'anomaly', 'anomalies'))}, ${e(plural(t.findings, 'audit finding'))}</p><pre>${e(t.text)}</pre>`);
     }
     out.push('</section>');
   }

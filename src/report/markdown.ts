@@ -119,7 +119,7 @@ export function renderMarkdown(m: ReportModel, seal: SealFields): string {
 
   if (m.traces.length) {
     out.push('## Traces', '');
-    for (const t of m.traces) out.push(`### ${mdText(t.id)}`, '', mdText(`${plural(t.events, 'event')}, ${plural(t.anomalies, 'anomaly', 'anomalies')}`), '', block(t.text, 'text'), '');
+    for (const t of m.traces) out.push(`### ${mdText(t.id)}`, '', mdText(`${plural(t.events, 'event')}, ${plural(t.anomalies, 'anomaly', 'anomalies')}, ${plural(t.findings, 'audit finding')}`), '', block(t.text, 'text'), '');
   }
 
   out.push('## Re-create this report', '', block(m.commands.join('\n'), 'sh'), '');

@@ -110,6 +110,8 @@ export interface TraceSection {
   text: string;
   events: number;
   anomalies: number;
+  /** The audit's findings on the trace's events (the same rules and parameters as the report's audit). */
+  findings: number;
 }
 
 export interface ChartSection {

@@ -1,7 +1,8 @@
 /**
  * The trace as Graphviz DOT and as a Mermaid flowchart (pure text). Nodes carry the type, the
  * producing service, the time and the id; edges go cause → effect with the hop's latency.
- * Failures, compensations and anomalies are styled; the critical path is drawn bold; a cause
+ * The audit's findings on an event are lines of its label. Failures, compensations and
+ * anomalies (findings too) are styled; the critical path is drawn bold; a cause
  * that is not in the log appears as a dashed "missing" node.
  */
 import type { TraceNode } from './graph.js';
@@ -11,16 +12,21 @@ import type { TraceReport } from './view.js';
 interface Styled {
   node: TraceNode;
   anomaly: boolean;
+  /** The audit's findings on the event, as "rule (severity): message" lines for its label. */
+  findings: string[];
   failure: boolean;
   compensation: boolean;
 }
 
 function styled(report: TraceReport): Styled[] {
   const flagged = new Set([...report.graph.anomalies.map((a) => a.eventId), ...report.sagas.flatMap((s) => s.problems.map((p) => p.eventId))]);
+  const findings = new Map<string, string[]>();
+  for (const f of report.audit?.findings ?? []) findings.set(f.eventId, [...(findings.get(f.eventId) ?? []), `✖ ${f.rule} (${f.severity}): ${f.message}`]);
   const def = report.saga;
   return report.graph.nodes.map((node) => ({
     node,
-    anomaly: flagged.has(node.id),
+    anomaly: flagged.has(node.id) || findings.has(node.id),
+    findings: findings.get(node.id) ?? [],
     failure: def?.failureTypes.includes(node.type) ?? false,
     compensation: def?.compensationTypes.includes(node.type) ?? false,
   }));
@@ -55,7 +61,7 @@ export function toDot(report: TraceReport): string {
   ];
   for (const s of styled(report)) {
     const { node } = s;
-    const label = `${node.type}\n${node.source ?? '?'} · ${timeText(node)}\n${node.id}`;
+    const label = [`${node.type}`, `${node.source ?? '?'} · ${timeText(node)}`, node.id, ...s.findings].join('\n');
     const attrs = [`label=${dotString(label)}`];
     if (s.failure) attrs.push('fillcolor="#fde2e1"');
     else if (s.compensation) attrs.push('fillcolor="#e3f1fd"');
@@ -98,7 +104,7 @@ export function toMermaid(report: TraceReport): string {
   for (const s of styled(report)) {
     const key = `n${ids.size}`;
     ids.set(s.node.id, key);
-    lines.push(`  ${key}["${mermaidText(`${s.node.type}\n${s.node.source ?? '?'} · ${timeText(s.node)}\n${s.node.id}`)}"]`);
+    lines.push(`  ${key}["${mermaidText([s.node.type, `${s.node.source ?? '?'} · ${timeText(s.node)}`, s.node.id, ...s.findings].join('\n'))}"]`);
     if (s.anomaly) flagged.anomaly.push(key);
     if (s.failure) flagged.failure.push(key);
     else if (s.compensation) flagged.compensation.push(key);

@@ -8,7 +8,10 @@ import { printJson, printTables } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
+import type { Catalog } from '../audit/catalog.js';
+import { auditTrace, builtinCatalog, durationNs, paramDefault } from './findings.js';
 import { buildGraph } from './graph.js';
+import { isMarketData, ordersNotSubmitted } from './market.js';
 import { loadTrace } from './load.js';
 import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
 import { TRADING_SAGA, sagaTypes, sagaViews } from './saga.js';
@@ -27,11 +30,13 @@ export interface TraceFlags {
   stats?: boolean;
   as?: string;
   key?: string[];
-  skewTolerance: string;
-  stuckAfter: string;
+  skewTolerance?: string;
+  stuckAfter?: string;
   maxEvents: string;
   /** --no-saga turns the saga view off. */
   saga: boolean;
+  /** --no-audit leaves out the audit's findings. */
+  audit?: boolean;
   /** --no-index reads the store as it is, without building or updating the trace index. */
   index: boolean;
 }
@@ -39,12 +44,18 @@ export interface TraceFlags {
 /** Events past the index's watermark that trace reads by scanning before it updates the index. */
 const TAIL_BEFORE_REFRESH = 100_000;
 
-interface Settings {
+export interface Settings {
   as?: IdKind;
   keys: KeyPath[];
-  skewToleranceNs: bigint;
-  stuckAfterNs: bigint;
+  /** Given by --skew-tolerance; else the audit's causation-time-inversion.tolerance. */
+  skewToleranceNs?: bigint;
+  /** Given by --stuck-after; else the audit's saga-incomplete.timeout. */
+  stuckAfterNs?: bigint;
   maxEvents: number;
+  /** Run the catalog's rules over the trace's events (default true). */
+  audit?: boolean;
+  /** --param values (rule.key=value) for those rules, e.g. a report's. */
+  auditParams?: string[];
 }
 
 function settings(flags: TraceFlags): Settings {
@@ -54,19 +65,20 @@ function settings(flags: TraceFlags): Settings {
   if (flags.as !== undefined && !(ID_KINDS as readonly string[]).includes(flags.as)) {
     throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${ID_KINDS.join(', ')}`);
   }
-  const skew = parseDuration(flags.skewTolerance);
-  if (skew === undefined) throw new UserError(`--skew-tolerance ${flags.skewTolerance}: not a duration`, 'e.g. --skew-tolerance 500ms, 1s or 0');
-  const stuck = parseDuration(flags.stuckAfter);
-  if (stuck === undefined) throw new UserError(`--stuck-after ${flags.stuckAfter}: not a duration`, 'e.g. --stuck-after 60s or 5m');
+  const skew = flags.skewTolerance === undefined ? undefined : parseDuration(flags.skewTolerance);
+  if (flags.skewTolerance !== undefined && skew === undefined) throw new UserError(`--skew-tolerance ${flags.skewTolerance}: not a duration`, 'e.g. --skew-tolerance 500ms, 1s or 0');
+  const stuck = flags.stuckAfter === undefined ? undefined : parseDuration(flags.stuckAfter);
+  if (flags.stuckAfter !== undefined && stuck === undefined) throw new UserError(`--stuck-after ${flags.stuckAfter}: not a duration`, 'e.g. --stuck-after 60s or 5m');
   const max = Number(flags.maxEvents);
   if (!Number.isInteger(max) || max < 1) throw new UserError(`--max-events ${flags.maxEvents}: expected a whole number above 0`, 'e.g. --max-events 50000');
   const keyPaths = flags.key && flags.key.length > 0 ? flags.key : DEFAULT_KEY_PATHS;
   return {
     ...(flags.as ? { as: flags.as as IdKind } : {}),
     keys: keyPaths.map(parseKeyPath),
-    skewToleranceNs: skew,
-    stuckAfterNs: stuck,
+    ...(skew !== undefined ? { skewToleranceNs: skew } : {}),
+    ...(stuck !== undefined ? { stuckAfterNs: stuck } : {}),
     maxEvents: max,
+    audit: flags.audit !== false,
   };
 }
 
@@ -96,18 +108,34 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
 }
 
 /** Everything trace shows for one id (exported for tests and the benchmark). */
-export async function traceReport(source: EventSource, id: string, s: Settings, withSaga = true): Promise<TraceReport> {
+export async function traceReport(source: EventSource, id: string, s: Settings, withSaga = true, catalog: Catalog = builtinCatalog()): Promise<TraceReport> {
   const resolution = await resolveId(source, id, { keys: s.keys, ...(s.as ? { as: s.as } : {}) });
   const loaded = await loadTrace(source, resolution, { maxEvents: s.maxEvents });
-  const graph = buildGraph(loaded.events, { skewToleranceNs: s.skewToleranceNs, ...(loaded.streamRevisions ? { streamRevisions: loaded.streamRevisions } : {}) });
   const tradingTypes = sagaTypes(TRADING_SAGA);
-  const trading = graph.nodes.some((n) => tradingTypes.has(n.type));
+  const trading = loaded.events.some((e) => tradingTypes.has(e.type));
+  // The trace's own tolerances, when given, are the audit's too: one verdict per event.
+  const params: string[] = [...(s.auditParams ?? [])];
+  if (s.skewToleranceNs !== undefined) params.push(`causation-time-inversion.tolerance=${s.skewToleranceNs}ns`);
+  if (s.stuckAfterNs !== undefined) params.push(`saga-incomplete.timeout=${s.stuckAfterNs}ns`);
+  const audit = s.audit === false ? null : await auditTrace(source, loaded.events, params, catalog);
+  const param = (key: string) => durationNs(audit ? audit.params[key] : paramDefault(catalog, key, trading ? ['core', 'trading'] : ['core']));
+  const skewToleranceNs = s.skewToleranceNs ?? param('causation-time-inversion.tolerance') ?? 0n;
+  const stuckAfterNs = s.stuckAfterNs ?? param('saga-incomplete.timeout') ?? 60_000_000_000n;
+  const graph = buildGraph(loaded.events, { skewToleranceNs, ...(loaded.streamRevisions ? { streamRevisions: loaded.streamRevisions } : {}) });
+  const marketData = isMarketData(graph.nodes);
+  if (marketData) {
+    // Market messages carry no causation: several roots is their nature, not an anomaly; an
+    // order acted on without its submission in the file is named for what it is.
+    graph.anomalies = [...graph.anomalies.filter((a) => a.kind !== 'several-roots'), ...ordersNotSubmitted(graph.nodes)].sort(
+      (a, b) => (a.seq ?? 0) - (b.seq ?? 0) || a.kind.localeCompare(b.kind),
+    );
+  }
   const zones = await storeTimeZones(source.store);
   let sagas: TraceReport['sagas'] = [];
   if (trading && withSaga) {
     const end = (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t;
     const first = resolution.kind === 'key' ? [id] : [];
-    sagas = sagaViews(graph.nodes, TRADING_SAGA, { logEndNs: typeof end === 'string' ? BigInt(end) : null, stuckAfterNs: s.stuckAfterNs }, first);
+    sagas = sagaViews(graph.nodes, TRADING_SAGA, { logEndNs: typeof end === 'string' ? BigInt(end) : null, stuckAfterNs }, first);
   }
   return {
     resolution,
@@ -117,12 +145,15 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
     truncated: loaded.truncated,
     saga: trading ? TRADING_SAGA : null,
     ...(zones.length === 1 ? { timeZone: zones[0]! } : {}),
+    audit,
+    skewToleranceNs,
+    marketData,
   };
 }
 
-/** Default settings, as the CLI's defaults give them. */
+/** Default settings, as the CLI's defaults give them (tolerances: the audit's). */
 export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
-  return { keys: DEFAULT_KEY_PATHS.map(parseKeyPath), skewToleranceNs: 1_000_000_000n, stuckAfterNs: 60_000_000_000n, maxEvents: 20_000, ...overrides };
+  return { keys: DEFAULT_KEY_PATHS.map(parseKeyPath), maxEvents: 20_000, audit: true, ...overrides };
 }
 
 /**

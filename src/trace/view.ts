@@ -5,6 +5,7 @@
  * failures, compensations and anomalies marked on the event they concern.
  */
 import { pushTo, type CausalityGraph, type TraceAnomaly, type TraceNode } from './graph.js';
+import type { TraceAudit } from './findings.js';
 import type { Resolution } from './resolve.js';
 import { kindLabel } from './resolve.js';
 import type { SagaDefinition, SagaView } from './saga.js';
@@ -22,6 +23,12 @@ export interface TraceReport {
   saga: SagaDefinition | null;
   /** The store's exchange time zone (LOBSTER): the tree shows times on its clock. */
   timeZone?: string;
+  /** The audit's findings about the trace's events (null: --no-audit). */
+  audit: TraceAudit | null;
+  /** The clock-skew tolerance the graph used (the audit's causation-time-inversion.tolerance unless given). */
+  skewToleranceNs: bigint;
+  /** Every event is a market-data message (LOBSTER): no causation, messages linked by order id. */
+  marketData?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -29,7 +36,11 @@ export interface TraceReport {
 
 const n = (x: bigint | null | undefined): number | null => (x === null || x === undefined ? null : Number(x));
 
-/** The --json document: { query, nodes, edges, anomalies, roots, criticalPath, sagas }. */
+/**
+ * The --json document: { query, nodes, edges, anomalies, findings, audit, roots, criticalPath,
+ * sagas }. `anomalies` are what the graph and the saga view show (trace's own); `findings` are
+ * the audit rules' findings about the trace's events, as `evtrail audit` reports them.
+ */
 export function traceJson(report: TraceReport): Record<string, unknown> {
   const { graph } = report;
   return {
@@ -59,6 +70,18 @@ export function traceJson(report: TraceReport): Record<string, unknown> {
       ...graph.anomalies.map(anomalyJson),
       ...report.sagas.flatMap((s) => s.problems.map((p) => ({ kind: p.kind, eventId: p.eventId, message: p.message, saga: s.key }))),
     ],
+    findings: report.audit ? report.audit.findings : null,
+    audit: report.audit
+      ? {
+          rulesRan: report.audit.ran,
+          skipped: report.audit.skipped,
+          packs: report.audit.packs,
+          partial: report.audit.partial,
+          scopeEvents: report.audit.scopeEvents,
+        }
+      : null,
+    skewToleranceNs: Number(report.skewToleranceNs),
+    marketData: report.marketData === true,
     roots: graph.roots,
     criticalPath: graph.criticalPath
       ? {
@@ -93,7 +116,7 @@ function anomalyJson(a: TraceAnomaly): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // The tree
 
-export type MarkKind = 'anomaly' | 'failure' | 'compensation' | 'terminal' | 'slowest';
+export type MarkKind = 'anomaly' | 'finding' | 'failure' | 'compensation' | 'terminal' | 'slowest';
 
 export interface Mark {
   kind: MarkKind;
@@ -158,6 +181,7 @@ export function traceTree(report: TraceReport): TraceTree {
     mark(a.eventId, { kind: 'anomaly', text: shortAnomaly(a, node) });
   }
   for (const s of report.sagas) for (const p of s.problems) mark(p.eventId, { kind: 'anomaly', text: p.kind === 'missing-step' ? `missing step: ${p.message}` : p.message });
+  for (const f of report.audit?.findings ?? []) if (byId.has(f.eventId)) mark(f.eventId, { kind: 'finding', text: `${f.rule} (${f.severity})` });
   const def = report.saga;
   for (const node of graph.nodes) {
     if (def?.failureTypes.includes(node.type)) mark(node.id, { kind: 'failure', text: 'failure' });
@@ -229,8 +253,10 @@ export function traceTree(report: TraceReport): TraceTree {
     ...graph.anomalies.map((a) => ({ kind: a.kind, eventId: a.eventId, message: a.message })),
     ...report.sagas.flatMap((s) => s.problems.map((p) => ({ kind: p.kind, eventId: p.eventId, message: p.message }))),
   ];
-  footer.push(anomalies.length === 0 ? 'no anomalies' : `anomalies (${anomalies.length}):`);
+  if (report.marketData) footer.push('market data: the messages carry no causation; an order\'s messages are linked by its order id');
+  footer.push(anomalies.length === 0 ? 'no anomalies in the graph' : `anomalies (${anomalies.length}):`);
   for (const a of anomalies) footer.push(`  ${a.kind.padEnd(20)} ${a.eventId}  ${a.message}`);
+  footer.push(...findingLines(report));
 
   return {
     header: parts.join(' · '),
@@ -240,6 +266,17 @@ export function traceTree(report: TraceReport): TraceTree {
     showStream: streams.size > 1,
     footer,
   };
+}
+
+/** The footer's audit part: every rule finding about the trace's events, or why there is none. */
+function findingLines(report: TraceReport): string[] {
+  const audit = report.audit;
+  if (!audit) return ['audit findings: not checked (--no-audit)'];
+  const scope = audit.partial ? '; its streams were too long to read whole, so stream rules saw only these events' : '';
+  if (audit.findings.length === 0) return [`audit findings: none on these events (${audit.ran.length} rules ran${scope})`];
+  const out = [`audit findings (${audit.findings.length}; ${audit.ran.length} rules ran${scope}):`];
+  for (const f of audit.findings) out.push(`  ${f.severity.padEnd(7)} ${f.rule.padEnd(24)} ${f.eventId}  ${f.message}`);
+  return out;
 }
 
 function shortAnomaly(a: TraceAnomaly, node: TraceNode): string {
@@ -258,6 +295,8 @@ function shortAnomaly(a: TraceAnomaly, node: TraceNode): string {
       return 'conflicting delivery';
     case 'revision-gap':
       return a.message.replace(/^[^:]*: /, '');
+    case 'not-submitted-in-file':
+      return 'never submitted in the file';
     default:
       return a.message;
   }
@@ -274,7 +313,7 @@ export function treeColumns(tree: TraceTree): { header: string[]; cells: string[
     r.id,
     ...(tree.showStream ? [r.stream] : []),
     r.rev,
-    r.marks.map((m) => (m.kind === 'anomaly' ? `⚠ ${m.text}` : m.kind === 'failure' ? '✗ failure' : m.kind === 'compensation' ? '↺ compensation' : m.kind === 'terminal' ? `■ ${m.text}` : `◆ ${m.text}`)).join('; '),
+    r.marks.map((m) => (m.kind === 'anomaly' ? `⚠ ${m.text}` : m.kind === 'finding' ? `✖ ${m.text}` : m.kind === 'failure' ? '✗ failure' : m.kind === 'compensation' ? '↺ compensation' : m.kind === 'terminal' ? `■ ${m.text}` : `◆ ${m.text}`)).join('; '),
   ]);
   return { header, cells };
 }

@@ -4,12 +4,13 @@ import { treeColumns } from '../trace/view.js';
 
 const MARK_COLOR: Record<Mark['kind'], string> = {
   anomaly: 'red',
+  finding: 'red',
   failure: 'magenta',
   compensation: 'blue',
   terminal: 'green',
   slowest: 'yellow',
 };
-const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
+const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', finding: '✖', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
 const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yellow', rejected: 'magenta', stuck: 'red', 'in flight': 'cyan' };
 
 /**
@@ -68,7 +69,7 @@ export function TraceTreeView({ tree, top = 0, rows, cut = false }: { tree: Trac
       {rows !== undefined && top + rows < tree.rows.length ? <Text dimColor>{`… ${tree.rows.length - top - rows} more below`}</Text> : null}
       <Text> </Text>
       {tree.footer.map((line, i) => (
-        <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies'} wrap={wrap}>
+        <Text key={i} color={line.startsWith('  ') ? 'red' : undefined} dimColor={line === 'no anomalies in the graph' || line.startsWith('audit findings: ')} wrap={wrap}>
           {line}
         </Text>
       ))}

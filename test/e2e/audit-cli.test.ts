@@ -168,7 +168,7 @@ describe('evtrail audit', () => {
       [['--param', 'timeout=30s'], /expected rule\.key=value/, /e\.g\. --param saga-incomplete\.timeout=30s/],
       [['--since', 'yesterday'], /--since yesterday: not a time/, /e\.g\. 10:00/],
       [['--since', '10:00', '--until', '09:00'], /is not before --until/, /since must come first/],
-      [['--pack', 'payments'], /--pack payments: no such pack/, /packs: core, trading/],
+      [['--pack', 'payments'], /--pack payments: no such pack/, /packs: core, market, trading/],
     ];
     for (const [args, message, hint] of cases) {
       const r = cli(['audit', '--db', db, ...args]);

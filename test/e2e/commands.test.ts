@@ -116,6 +116,8 @@ describe('evtrail commands (built CLI)', () => {
         { stream: 'order-ord-1', events: 4 },
         { stream: 'order-ord-2', events: 1 },
       ],
+      // No LOBSTER source: no market-data counts.
+      marketData: [],
     });
   });
 

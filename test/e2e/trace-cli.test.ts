@@ -54,7 +54,7 @@ describe('evtrail trace <id>', () => {
       'orphan-causation': 'orphan-causation', duplicate: 'redelivery', 'stuck-saga': 'stuck-saga', 'route-without-risk-check': 'missing-step',
     };
     for (const t of truth.filter((x) => kinds[x.kind])) {
-      const doc = cliJson<{ anomalies: { kind: string; eventId: string }[] }>(['trace', t.orderId, '--db', db]);
+      const doc = cliJson<{ anomalies: { kind: string; eventId: string }[] }>(['trace', t.orderId, '--db', db, '--no-audit']);
       expect(doc.anomalies.map((a) => `${a.kind}:${a.eventId}`), t.kind).toContain(`${kinds[t.kind]}:${t.eventId}`);
     }
   });
@@ -69,6 +69,27 @@ describe('evtrail trace <id>', () => {
     expect(r.stdout).toMatch(/RoutingFailed .*⚠ RoutingFailed after RiskCheckPassed, but no RiskReservationReleased/);
     expect(r.stdout).toContain('anomalies (1):');
   });
+
+  it("shows the audit's error findings on its events, as `evtrail audit` reports them; --no-audit leaves them out", () => {
+    const audit = cliJson<{ violations: { rule: string; severity: string; eventId: string; message: string }[] }>(['audit', '--db', db, '--limit', '0', '--fail-on', 'none']);
+    const errors = truth.filter((t) => ['overfill', 'settlement-mismatch', 'fill-price-through-limit'].includes(t.kind));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const t of errors) {
+      const doc = cliJson<{ nodes: { id: string }[]; findings: { rule: string; severity: string; eventId: string; message: string }[] }>(['trace', t.orderId, '--db', db]);
+      const ids = new Set(doc.nodes.map((n) => n.id));
+      const key = (f: { rule: string; severity: string; eventId: string; message: string }) => `${f.eventId} ${f.rule} ${f.severity} ${f.message}`;
+      expect(doc.findings.map(key).sort(), t.orderId).toEqual(audit.violations.filter((v) => ids.has(v.eventId)).map(key).sort());
+      expect(doc.findings.some((f) => f.eventId === t.eventId && f.severity === 'error')).toBe(true);
+      const text = cli(['trace', t.orderId, '--db', db]).stdout;
+      expect(text).toMatch(/audit findings \(\d+; \d+ rules ran\):/);
+      expect(text).toMatch(new RegExp(`error +[a-z-]+ +${t.eventId}`));
+    }
+    const first = errors[0]!.orderId;
+    expect(cli(['trace', first, '--db', db, '--dot']).stdout).toContain('(error): ');
+    expect(cli(['trace', first, '--db', db, '--mermaid']).stdout).toContain('(error): ');
+    const off = cli(['trace', first, '--db', db, '--no-audit']);
+    expect(off.stdout).toContain('audit findings: not checked (--no-audit)');
+  }, 240_000);
 
   it('resolves a stream, a correlation id and an event id', () => {
     const want = order('ord-00000005');

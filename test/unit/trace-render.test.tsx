@@ -50,8 +50,23 @@ function report(): TraceReport {
     sagas,
     truncated: false,
     saga: TRADING_SAGA,
+    // The audit's finding on the orphan, as runScopedAudit reports it.
+    audit: {
+      findings: [{ rule: 'causation-orphan', severity: 'warning', eventId: 'q"1', stream: 'order-ord-9', message: 'AuditNoted names causation ghost, which is no event in the log' }],
+      ran: ['causation-orphan'],
+      skipped: [],
+      packs: ['core', 'trading'],
+      partial: false,
+      scopeEvents: 6,
+      ms: 3,
+      params: {},
+    },
+    skewToleranceNs: 1_000_000n,
   };
 }
+
+/** The label lines a finding adds to its event's node. */
+const FINDING_LINE = '✖ causation-orphan (warning): AuditNoted names causation ghost, which is no event in the log';
 
 function golden(name: string, actual: string): void {
   const file = path.join(GOLDEN, name);
@@ -135,7 +150,7 @@ describe('DOT output', () => {
     const real = r.graph.nodes.map((n) => n.id);
     expect([...parsed.nodes.keys()].sort()).toEqual([...real, 'ghost'].sort());
     for (const n of r.graph.nodes) {
-      expect(parsed.nodes.get(n.id)!.label!.split('\n')).toEqual([n.type, `${n.source} · ${n.ts!.slice(11, -1)}`, n.id]);
+      expect(parsed.nodes.get(n.id)!.label!.split('\n')).toEqual([n.type, `${n.source} · ${n.ts!.slice(11, -1)}`, n.id, ...(n.id === 'q"1' ? [FINDING_LINE] : [])]);
     }
     expect(parsed.nodes.get('ghost')!.style).toBe('dashed');
     const edges = parsed.edges.map((e) => `${e.from}>${e.to}`);
@@ -166,14 +181,15 @@ describe('Mermaid output', () => {
   it('parses back to the same graph', () => {
     const r = report();
     const parsed = parseMermaid(toMermaid(r));
-    // Node keys are positional; map them back through the labels' last line (the event id).
-    const idOf = new Map([...parsed.nodes].map(([k, v]) => [k, v.label!.split('\n').at(-1)!]));
+    // Node keys are positional; map them back through the labels' third line (the event id; a
+    // missing cause's label is "missing", then its id).
+    const idOf = new Map([...parsed.nodes].map(([k, v]) => [k, v.label!.split('\n')[k.startsWith('m') ? 1 : 2]!]));
     expect([...idOf.values()].sort()).toEqual([...r.graph.nodes.map((n) => n.id), 'ghost'].sort());
     const edges = parsed.edges.map((e) => `${idOf.get(e.from)}>${idOf.get(e.to)}`);
     expect(edges).toEqual([...r.graph.edges.map((e) => `${e.from}>${e.to}`), 'ghost>q"1']);
     expect(parsed.edges.filter((e) => e.attrs.arrow === '==>').map((e) => `${idOf.get(e.from)}>${idOf.get(e.to)}`)).toEqual(['p>r', 'r>f', 'f>j']);
     const q = [...idOf].find(([, id]) => id === 'q"1')![0];
-    expect(parsed.nodes.get(q)!.label).toBe('AuditNoted\naudit <svc> · 09:30:00.030000000\nq"1');
+    expect(parsed.nodes.get(q)!.label).toBe(`AuditNoted\naudit <svc> · 09:30:00.030000000\nq"1\n${FINDING_LINE}`);
     expect(parsed.classes.get('anomaly')).toEqual([q]);
   });
 
@@ -201,7 +217,7 @@ describe('tree view', () => {
       f: ['failure', 'slowest'],
       x: ['compensation'],
       j: ['failure', 'terminal'],
-      'q"1': ['anomaly'],
+      'q"1': ['anomaly', 'finding'],
     });
     expect(tree.header).toBe('ord-9: business key data.orderId · correlation corr-9 · stream order-ord-9 · 6 events, 4 hops · 2025-08-26 UTC');
     expect(tree.sagaLines).toEqual(['saga ord-9: rejected · routing failed (RoutingFailed) · compensation done · 25 ms from OrderPlaced to OrderRejected']);
@@ -220,6 +236,8 @@ describe('tree view', () => {
     expect(frame).toContain('├─ RiskReservationReleased');
     expect(frame).toContain('└─ OrderRejected');
     expect(text).toContain('⚠ orphan: cause ghost is not in the log');
+    expect(text).toContain('✖ causation-orphan (warning)');
+    expect(text).toContain('audit findings (1; 1 rules ran):');
     expect(text).toContain('saga ord-9: rejected · routing failed');
   });
 
@@ -228,6 +246,9 @@ describe('tree view', () => {
     for (const n of json.nodes) expect(Object.keys(n)).toEqual(expect.arrayContaining(['id', 'type', 'ts', 'stream']));
     expect(json.edges[0]).toEqual({ from: 'p', to: 'r', latencyNs: 1_500_000 });
     expect(json.anomalies).toEqual([{ kind: 'orphan-causation', eventId: 'q"1', seq: 6, causationId: 'ghost', message: 'AuditNoted names cause ghost, which is no event in the log' }]);
+    expect((json as unknown as { findings: unknown }).findings).toEqual([
+      { rule: 'causation-orphan', severity: 'warning', eventId: 'q"1', stream: 'order-ord-9', message: 'AuditNoted names causation ghost, which is no event in the log' },
+    ]);
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });

@@ -154,6 +154,9 @@ describe('the explorer', () => {
     const t = await sees('[4 Trace]');
     await until((f) => /critical path|no anomalies|anomal/.test(f), 'the trace tree');
     expect(t).toContain('trace of');
+    // The trace screen shows the rule's finding on the event: one verdict per event.
+    const withFinding = await until((f) => f.includes('audit findings ('), "the trace's audit findings");
+    expect(withFinding).toMatch(new RegExp(`${rule.severity} +${rule.id}`));
     await press(ESC);
     await sees('[5 Audit]');
     await sees('enter/t its trace');

@@ -14,10 +14,11 @@ export function registerTrace(program: Command): void {
     .option('--stats', 'for every (cause type → effect type) hop in the log: count and latency p50 / p90 / p99 / max')
     .addOption(new Option('--as <kind>', 'say what the id is').choices(['event', 'stream', 'key', 'correlation']))
     .option('--key <path>', 'business-key path, repeatable (default data.orderId)', collect)
-    .option('--skew-tolerance <duration>', 'an effect this much earlier than its cause is a clock skew', '1s')
-    .option('--stuck-after <duration>', 'a saga idle this long before the log ends is stuck', '60s')
+    .option('--skew-tolerance <duration>', "an effect this much earlier than its cause is a clock skew (default: the audit's causation-time-inversion.tolerance: 1ms on a trading log, after MiFID II RTS 25; else 100ms)")
+    .option('--stuck-after <duration>', "a saga idle this long before the log ends is stuck (default: the audit's saga-incomplete.timeout, 60s)")
     .option('--max-events <n>', 'stop growing the graph past this many events', '20000')
     .option('--no-saga', 'leave out the saga view for orders')
+    .option('--no-audit', "leave out the audit's findings on the trace's events (saves the rules' run)")
     .option('--no-index', 'do not build or update the trace index (read-only; slower on large stores)');
   dbOption(command).action(async (id: string | undefined, flags: TraceFlags) => {
     const { runTraceCommand } = await import('../../trace/trace-command.js');

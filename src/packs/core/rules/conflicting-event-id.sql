@@ -4,6 +4,8 @@
 -- description: A later occurrence of an event id whose content differs from the first one
 --   (type, stream, rev, time or data). The rules see the first occurrence; this rule reports
 --   the other, with the fields (and data keys) that differ.
+--
+--   Threshold: none, exact: any difference in type, stream, rev, time or data counts.
 -- rationale: An event id names one fact. Two contents under one id mean a producer reused an
 --   id or rewrote history: consumers that deduplicate by id keep whichever came first and
 --   silently drop the other.

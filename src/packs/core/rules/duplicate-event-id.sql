@@ -4,6 +4,8 @@
 -- description: A later occurrence of an event id with the same content as the first one (a
 --   redelivery: same type, stream, rev, time and data). The store keeps both copies; every
 --   other rule sees the event once.
+--
+--   Threshold: none: every later copy is reported.
 -- rationale: At-least-once delivery repeats events. A consumer that is not idempotent applies a
 --   redelivered event twice (a double fill, a double booking), so each redelivery is shown
 --   with the copy it repeats and where it came from.

@@ -5,6 +5,8 @@
 --   schema_version: a required field is missing, a field has the wrong JSON type, a value is
 --   outside its enum or bounds. An event whose type has schemas but none for its version is
 --   reported too. Types without any schema are not checked (see unknown-event-type).
+--
+--   Threshold: the registered JSON Schema itself (its bounds, enums, patterns); no tolerance.
 -- rationale: Consumers, projections and these rules read fields by name and type. Data that
 --   breaks its schema is read as missing or wrong, silently, by every consumer at once.
 -- requires: schemas

@@ -4,6 +4,8 @@
 -- description: Two events with different ids share a stream and a revision. The later one (in
 --   replay order) is reported, with the id of the other. (One id seen twice with different
 --   content is conflicting-event-id's, not this rule's.)
+--
+--   Threshold: none, exact.
 -- rationale: A revision is one slot in a stream: optimistic concurrency lets one writer win it.
 --   Two events at one revision mean two writers both won, and the stream forked.
 -- requires: rev

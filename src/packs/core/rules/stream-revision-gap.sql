@@ -4,6 +4,8 @@
 -- description: Inside a stream, in revision order, an event's rev is more than one above the
 --   rev before it: the revisions in between are missing from the log. A stream may start at
 --   any rev (a log can begin mid-stream); only holes after its first event count.
+--
+--   Threshold: none: revisions count by one, so any hole counts.
 -- rationale: A stream's revisions count its events without holes. A hole means events were lost
 --   on the way (a dropped message, a partial export), so any state rebuilt from the stream is
 --   wrong from that point on.

@@ -3,6 +3,10 @@
 -- severity: warning
 -- description: Inside a stream, in revision order, an event's time (ts) is earlier than the
 --   time of the event before it, by more than the tolerance.
+--
+--   Threshold: 0 by default: one writer appends a stream, so its times never go back at all
+--   (a writer on several hosts may set the tolerance to its clocks' bound, e.g. MiFID II RTS
+--   25's 1 ms).
 -- rationale: A stream is written in order, so its times never go back. A time that does points
 --   at a clock that jumped, or events written out of order: as-of replays and time windows
 --   then put the event on the wrong side of the line.

@@ -3,6 +3,9 @@
 -- severity: warning
 -- description: An event's type is in none of the vocabularies in force (the packs that the log
 --   speaks, or that --pack names) and has no registered schema.
+--
+--   Threshold: none; a pack is in force when at least its minShare (half by default) of the
+--   events use its vocabulary.
 -- rationale: A type nobody declared is read by no projection and checked by no rule: a
 --   misspelt type (OrderFiled) or a new event that was never reviewed goes unnoticed.
 -- requires: vocabulary

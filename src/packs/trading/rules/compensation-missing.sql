@@ -5,6 +5,8 @@
 -- description: A RoutingFailed comes after a RiskCheckPassed of its order, and no
 --   RiskReservationReleased follows the risk check: the exposure reserved for the order is
 --   never given back. The first such RoutingFailed is reported.
+--
+--   Threshold: none, in stream order (a release at any later point counts).
 -- rationale: A saga that fails after a step that reserved something must run that step's
 --   compensation. A reservation that is never released keeps blocking the account's buying
 --   power (and other orders are rejected for exposure that does not exist).

@@ -5,6 +5,8 @@
 -- description: An OrderPartiallyFilled or OrderFilled comes, in stream order, after the
 --   order's first terminal event (OrderCancelled, OrderRejected or SettlementCompleted). A
 --   fill between OrderCancelRequested and OrderCancelled is legal and not reported.
+--
+--   Threshold: none, in stream order.
 -- rationale: A terminal order is closed: the venue must not execute it any more and the books
 --   have been closed on it. A late fill is an execution nobody accounts for (the position
 --   moves, the settlement does not).

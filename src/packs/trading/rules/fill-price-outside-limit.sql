@@ -3,6 +3,9 @@
 -- severity: error
 -- pack: trading
 -- description: A fill of a BUY order above its limitPrice, or of a SELL order below it.
+--
+--   Threshold: none, exact decimal comparison: a limit is a hard bound (one tick through it
+--   is through it).
 -- rationale: A limit order may only execute at its limit or better. A fill through the limit
 --   is an execution the client never authorised (best execution, MiFID II art. 27; FINRA 5310).
 -- uses: trading_orders, trading_suspects

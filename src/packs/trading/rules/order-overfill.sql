@@ -5,6 +5,8 @@
 -- description: The fills of an order add up to more than the quantity it was placed with: the
 --   fill's cumQty, or the running sum of fillQty in stream order, exceeds OrderPlaced.qty. The
 --   first fill that crosses the quantity is reported.
+--
+--   Threshold: none, exact decimals: FIX's CumQty ≤ OrderQty allows no excess.
 -- rationale: An execution may never exceed the order quantity (FIX: CumQty ≤ OrderQty). An
 --   overfill leaves the client with a position it did not ask for and the firm with the risk.
 -- uses: trading_orders, trading_suspects

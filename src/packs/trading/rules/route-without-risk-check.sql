@@ -4,6 +4,8 @@
 -- pack: trading
 -- description: An OrderRouted comes, in stream order, before any RiskCheckPassed of its order
 --   (there is none, or only a later one; a RiskCheckRejected does not count).
+--
+--   Threshold: none, in stream order: SEC 15c3-5 wants the check before the order is sent.
 -- rationale: Pre-trade risk controls must run before an order reaches a market (SEC Rule 15c3-5,
 --   MiFID II RTS 6). A routed order that skipped them can breach credit, exposure or
 --   restricted-list limits unchecked.

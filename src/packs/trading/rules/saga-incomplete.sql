@@ -5,6 +5,11 @@
 -- description: An order has no terminal event (OrderCancelled, OrderRejected or
 --   SettlementCompleted) and its latest event is more than the timeout before the end of the
 --   log (the latest time in the store). Its last event in stream order is reported.
+--
+--   Threshold: 60 s by default. No regulation sets it: an order's steps (risk check, routing,
+--   venue acknowledgement) take milliseconds, and FIX venues send an execution report for
+--   every state change, so a minute of silence is far beyond a live order's; orders that
+--   legitimately rest longer (GTC, iceberg) need --param saga-incomplete.timeout=….
 -- rationale: Every order ends settled, cancelled or rejected. One that stops half-way is
 --   stuck: its reservation, its open quantity at the venue or its unsettled fills are nobody's
 --   to resolve.

@@ -4,6 +4,9 @@
 -- pack: trading
 -- description: The amount of an order's SettlementCompleted differs from Σ fillQty × fillPrice
 --   over the order's fills by more than the tolerance.
+--
+--   Threshold: 0.01 by default, one minor unit of the usual settlement currencies (ISO 4217:
+--   two decimals for USD, EUR, GBP): less than that is rounding of Σ fillQty × fillPrice.
 -- rationale: Settlement moves the money for what was executed. An amount that does not match
 --   the fills books a wrong cash movement (a break to reconcile, a client charged wrongly).
 -- uses: trading_orders
