@@ -12,7 +12,7 @@ import { buildMapSql } from './map-sql.js';
 import { getPreset, type Preset } from './presets/index.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
-import { copyPart, copyWithoutLoneCr, expandFileArgs, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
+import { checkGzip, copyPart, copyWithoutLoneCr, expandFileArgs, gzipRefusal, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
 
 export interface IngestOptions {
   sources: readonly string[];
@@ -254,7 +254,23 @@ async function stageSource(
     await numberRows(store, req, mappedTable);
     return `${mappedTable}_v`;
   };
-  let mapped = await readAndMap(request);
+  // A gzip part is decompressed by zlib too, while DuckDB reads it: DuckDB takes a stream cut
+  // at a flush boundary (or with a bad CRC-32) for a shorter log. A part that is not whole is
+  // refused before anything is stored, so the file, once complete, ingests as new.
+  const gzipChecking = gz ? checkGzip(input.path, prevBytes, consumeTo) : undefined;
+  gzipChecking?.catch(() => undefined);
+  const refuseBrokenGzip = async () => {
+    const check = await gzipChecking;
+    if (check?.error) throw gzipRefusal(input.displayName, check, prevBytes, consumeTo);
+  };
+  let mapped: string;
+  try {
+    mapped = await readAndMap(request);
+  } catch (error) {
+    await refuseBrokenGzip();
+    throw error;
+  }
+  await refuseBrokenGzip();
   const { hashes, loneCr } = await scanning;
   if (loneCr) {
     // Rare: a CR alone inside a line. Read again from a copy where it is a space, so records
