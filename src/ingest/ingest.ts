@@ -160,7 +160,8 @@ async function stageSource(
   store: Store, input: FileInput, options: IngestOptions, k: number, tmp: string, allocateId: () => number,
 ): Promise<StagedSource> {
   const preset: Preset = getPreset(options.preset ?? 'canonical');
-  const size = fs.statSync(input.path).size;
+  const stat = fs.statSync(input.path, { bigint: true });
+  const size = Number(stat.size);
   const head = await readHead(input.path);
   // An evtrail export (its manifest) is one source, read as written (export-source.ts).
   const exported = input.kind === 'file' && looksLikeManifest(head) ? openExport(input.path, input.displayName, options) : undefined;
@@ -271,11 +272,22 @@ async function stageSource(
     throw error;
   }
   await refuseBrokenGzip();
-  const { hashes, loneCr } = await scanning;
+  let { hashes, loneCr } = await scanning;
+  if (whole && changedSince(input.path, stat)) {
+    // DuckDB read the file in place, and it grew (a writer appending) or was rewritten while
+    // it did: rows past the bytes stat'ed and hashed may be in. Read again a copy of exactly
+    // those bytes, hashed itself: what is stored is what the recorded size and SHA-256 cover,
+    // and the next ingest reads on from there.
+    options.progress?.(`${input.displayName} changed while it was read: reading its first ${consumeTo} bytes again`);
+    const copy = await copyPart(input.path, 0, consumeTo, tmp);
+    ({ hashes, loneCr } = await scanFile(copy, [consumeTo], lineFormat ? 0 : undefined));
+    request.file = copy;
+    mapped = await readAndMap(request);
+  }
   if (loneCr) {
     // Rare: a CR alone inside a line. Read again from a copy where it is a space, so records
     // stay whole and line numbers right.
-    mapped = await readAndMap({ ...request, file: await copyWithoutLoneCr(input.path, prevBytes, consumeTo, tmp) });
+    mapped = await readAndMap({ ...request, file: await copyWithoutLoneCr(whole ? request.file : input.path, prevBytes, consumeTo, tmp) });
   }
   await store.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS
     SELECT pos, line, reason FROM ${mapped} WHERE reason IS NOT NULL
@@ -306,6 +318,12 @@ async function stageSource(
     hasGaps: Number(counts.gaps) > 0,
     summary: { ...staged.summary, ingested, rejected },
   };
+}
+
+/** Whether a file is no longer the one stat'ed (size, modification time or inode differ). */
+function changedSince(file: string, before: fs.BigIntStats): boolean {
+  const now = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return !now || now.size !== before.size || now.mtimeNs !== before.mtimeNs || now.ino !== before.ino;
 }
 
 function changedSource(input: FileInput, prevBytes: number): UserError {

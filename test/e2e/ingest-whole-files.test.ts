@@ -4,11 +4,12 @@
  * while it is ingested stores exactly the bytes it hashed; ragged CSV rows are rejects; a
  * source that maps nothing is refused with the commonest reason.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, cliJson, event, ndjson, tmpDir, type CliResult } from '../helpers.js';
+import { BIN, cli, cliJson, event, ndjson, tmpDir, type CliResult } from '../helpers.js';
 
 let dir: string;
 let db: string;
@@ -114,4 +115,70 @@ describe('gzip', () => {
     fs.appendFileSync(parts, zlib.gzipSync(lines(10, 501)));
     expect(cliJson(['ingest', parts, '--db', db])).toMatchObject({ ingested: 10, sources: [{ status: 'appended' }] });
   });
+});
+
+describe('a file that grows while it is ingested', () => {
+  it('stores exactly the bytes it hashed: after the next ingest, the store of two calm ingests; verify --source is truthful', async () => {
+    const file = write('live.ndjson', lines(20_000));
+    const stop = path.join(dir, 'stop');
+    // A writer appending whole lines (one write each batch) until told to stop, bounded.
+    const writer = spawn(process.execPath, ['-e', `
+      const fs = require('fs');
+      let n = 1_000_000, batches = 0;
+      const tick = () => {
+        if (fs.existsSync(${JSON.stringify(stop)}) || batches++ >= 600) return;
+        let text = '';
+        for (let i = 0; i < 50; i++, n++) text += JSON.stringify({ id: 'w-' + n, stream: 'live', rev: n, type: 'Appended', ts: '2025-08-26T09:30:00Z', data: { n } }) + '\\n';
+        fs.appendFileSync(${JSON.stringify(file)}, text);
+        setTimeout(tick, 3);
+      };
+      tick();
+    `], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => writer.on('exit', () => resolve()));
+    const start = fs.statSync(file).size;
+    while (fs.statSync(file).size === start) await new Promise((r) => setTimeout(r, 5));
+
+    const racing = await new Promise<CliResult>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'ingest', file, '--db', db, '--json'], { env: { ...process.env, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+    fs.writeFileSync(stop, '');
+    await exited;
+    expect(racing.code, racing.stderr).toBe(0);
+    const [first] = cliJson<{ bytes: string; events: string }[]>(['query', 'select bytes, events from sources', '--db', db]);
+    const firstBytes = Number(first!.bytes);
+    const all = fs.readFileSync(file);
+    expect(all.length).toBeGreaterThan(firstBytes); // the writer wrote on after the ingest's stat
+    const linesIn = (b: Buffer) => b.toString('utf8').split('\n').length - 1;
+    // What was stored is what the recorded bytes hold, line for line.
+    expect(Number(first!.events)).toBe(linesIn(all.subarray(0, firstBytes)));
+    expect(cliJson(['ingest', file, '--db', db])).toMatchObject({ rejected: 0, redelivered: 0, conflicts: 0 });
+
+    // The same bytes ingested calmly: the first part, then the whole file.
+    const calmDir = path.join(dir, 'calm');
+    fs.mkdirSync(calmDir);
+    const calmFile = path.join(calmDir, 'live.ndjson');
+    const calmDb = path.join(calmDir, 'store.duckdb');
+    fs.writeFileSync(calmFile, all.subarray(0, firstBytes));
+    cliJson(['ingest', calmFile, '--db', calmDb]);
+    fs.writeFileSync(calmFile, all);
+    cliJson(['ingest', calmFile, '--db', calmDb]);
+
+    const content = (store: string) => cliJson(['query', `select
+        (select count(*) from events)::INTEGER AS events,
+        (select count(*) from events where dup_kind is not null)::INTEGER AS dups,
+        (select count(*) from rejects)::INTEGER AS rejects,
+        (select md5(string_agg(seq || ':' || id || ':' || source_pos || ':' || data::VARCHAR, ',' ORDER BY seq)) from events) AS events_digest,
+        (select string_agg(bytes || ':' || sha256 || ':' || units, ',') from sources) AS sources,
+        (select string_agg(bytes_from || '-' || bytes_to, ',' ORDER BY ingest_id) from ingests) AS parts`, '--db', store])[0];
+    const racingContent = content(db);
+    expect(racingContent).toEqual(content(calmDb));
+    expect(racingContent).toMatchObject({ events: linesIn(all), dups: 0, rejects: 0 });
+    const verify = cli(['verify', '--source', '--db', db, '--json']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  }, 180_000);
 });
