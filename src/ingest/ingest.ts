@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
-import { getPreset, type Preset } from './presets/index.js';
+import { getPreset, PRESETS, type Preset } from './presets/index.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
 import { checkGzip, copyPart, copyWithoutLoneCr, expandFileArgs, gzipRefusal, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
@@ -86,6 +86,8 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       staged.push(await stageSource(store, input, options, index + 1, tmp, () => ++lastId));
     }
 
+    await refuseSourcesMappingNothing(store, staged);
+
     if (options.strict) {
       const rejected = staged.filter((s) => s.rejected > 0);
       if (rejected.length > 0) {
@@ -127,6 +129,40 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
     fs.rmSync(tmp, { recursive: true, force: true });
     await store.run(`DROP VIEW IF EXISTS stage_raw_v; DROP TABLE IF EXISTS stage_raw;`).catch(() => undefined);
   }
+}
+
+/**
+ * A source that gave records and mapped none of them is a feed evtrail was not told how to
+ * read, not a log with a few bad lines: the ingest is refused (exit 2, the store unchanged),
+ * with the commonest reason, how many, and the record's fields to map from. With several
+ * sources, one such source refuses the whole ingest: storing the others would let a
+ * mis-mapped feed pass as ingested. A source that already holds events (an appended part
+ * whose lines are all bad) keeps the usual rule: rejects, counted. A line held back as
+ * unfinished is not a record yet.
+ */
+async function refuseSourcesMappingNothing(store: Store, staged: readonly StagedSource[]): Promise<void> {
+  const unmapped = staged.filter((s) =>
+    s.summary.status !== 'unchanged' && s.summary.ingested === 0 && s.rejected > 0 && Number((s.existing as { events?: unknown } | undefined)?.events ?? 0) === 0);
+  if (unmapped.length === 0) return;
+  const s = unmapped[0]!;
+  // Reasons quote the value they could not read: the commonest is counted with the values left out.
+  const commonest = (await store.all(`
+    SELECT regexp_replace(regexp_replace(reason, 'cannot read .*? as a time', 'cannot read … as a time', 'g'), 'got [^;]*', 'got …', 'g') AS kind,
+      count(*) AS n, arg_min(reason, pos) AS reason, min(pos) AS pos
+    FROM ${s.rejectsTable} WHERE reason <> $held GROUP BY kind ORDER BY n DESC, kind LIMIT 1`, { held: HELD_BACK }))[0];
+  if (!commonest) return; // only a held-back line
+  const records = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable} WHERE reason <> $held`, { held: HELD_BACK }))[0]?.n);
+  const fields = (await store.all(`SELECT json_keys(line) AS k FROM ${s.rejectsTable}
+    WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY pos LIMIT 1`))[0]?.k as string[] | undefined;
+  const others = unmapped.length > 1 ? ` (and ${unmapped.length - 1} more source(s): ${unmapped.slice(1).map((u) => u.summary.source).join(', ')})` : '';
+  const n = Number(commonest.n);
+  throw new UserError(
+    `nothing could be mapped from ${s.summary.source}${others}: all ${records} record(s) rejected, ` +
+      `${n === records ? 'every one' : `${n} of them`} for "${String(commonest.reason)}" (first at line ${commonest.pos}); nothing was ingested`,
+    `say where the envelope fields are with --map field=path (e.g. --map id=event.uuid --map ts=occurred), or pick a --preset (${PRESETS.map((p) => p.name).join(', ')})` +
+      (fields?.length ? `; its records have the fields ${fields.slice(0, 12).join(', ')}${fields.length > 12 ? ', …' : ''}` : '') +
+      (staged.length > 1 ? `; or ingest ${s.summary.source} on its own` : ''),
+  );
 }
 
 /** One ingest's summary: its sources' counts added up (files here, an event store in stores/ingest-store.ts). */
