@@ -32,10 +32,18 @@ export function formatFromName(fileName: string): Format | undefined {
 export function sniffFormat(headBytes: Buffer): Format | undefined {
   let head = headBytes;
   if (isGzip(head)) {
+    // A small file is whole in the head, trailer included: a bad CRC-32 or trailing bytes
+    // must not hide its format (the ingest refuses it with its own message), so the read is
+    // tried again without the 8-byte trailer.
+    const gunzipHead = (bytes: Buffer) => zlib.gunzipSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     try {
-      head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      head = gunzipHead(head);
     } catch {
-      return undefined;
+      try {
+        head = gunzipHead(head.subarray(0, head.length - 8));
+      } catch {
+        return undefined;
+      }
     }
   }
   if (head.subarray(0, 4).toString('latin1') === 'PAR1') return 'parquet';

@@ -9,12 +9,12 @@ import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
-import { getPreset, type Preset } from './presets/index.js';
+import { getPreset, PRESETS, type Preset } from './presets/index.js';
 import type { PresetContext } from './presets/preset.js';
 import { checkTimeZone } from '../core/time-zone.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
-import { copyPart, copyWithoutLoneCr, expandFileArgs, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
+import { checkGzip, copyPart, copyWithoutLoneCr, expandFileArgs, gzipRefusal, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
 
 export interface IngestOptions {
   sources: readonly string[];
@@ -102,6 +102,8 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       staged.push(await stageSource(store, input, options, index + 1, tmp, () => ++lastId));
     }
 
+    await refuseSourcesMappingNothing(store, staged);
+
     if (options.strict) {
       const rejected = staged.filter((s) => s.rejected > 0);
       if (rejected.length > 0) {
@@ -145,6 +147,40 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
   }
 }
 
+/**
+ * A source that gave records and mapped none of them is a feed evtrail was not told how to
+ * read, not a log with a few bad lines: the ingest is refused (exit 2, the store unchanged),
+ * with the commonest reason, how many, and the record's fields to map from. With several
+ * sources, one such source refuses the whole ingest: storing the others would let a
+ * mis-mapped feed pass as ingested. A source that already holds events (an appended part
+ * whose lines are all bad) keeps the usual rule: rejects, counted. A line held back as
+ * unfinished is not a record yet.
+ */
+async function refuseSourcesMappingNothing(store: Store, staged: readonly StagedSource[]): Promise<void> {
+  const unmapped = staged.filter((s) =>
+    s.summary.status !== 'unchanged' && s.summary.ingested === 0 && s.rejected > 0 && Number((s.existing as { events?: unknown } | undefined)?.events ?? 0) === 0);
+  if (unmapped.length === 0) return;
+  const s = unmapped[0]!;
+  // Reasons quote the value they could not read: the commonest is counted with the values left out.
+  const commonest = (await store.all(`
+    SELECT regexp_replace(regexp_replace(reason, 'cannot read .*? as a time', 'cannot read … as a time', 'g'), 'got [^;]*', 'got …', 'g') AS kind,
+      count(*) AS n, arg_min(reason, pos) AS reason, min(pos) AS pos
+    FROM ${s.rejectsTable} WHERE reason <> $held GROUP BY kind ORDER BY n DESC, kind LIMIT 1`, { held: HELD_BACK }))[0];
+  if (!commonest) return; // only a held-back line
+  const records = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable} WHERE reason <> $held`, { held: HELD_BACK }))[0]?.n);
+  const fields = (await store.all(`SELECT json_keys(line) AS k FROM ${s.rejectsTable}
+    WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY pos LIMIT 1`))[0]?.k as string[] | undefined;
+  const others = unmapped.length > 1 ? ` (and ${unmapped.length - 1} more source(s): ${unmapped.slice(1).map((u) => u.summary.source).join(', ')})` : '';
+  const n = Number(commonest.n);
+  throw new UserError(
+    `nothing could be mapped from ${s.summary.source}${others}: all ${records} record(s) rejected, ` +
+      `${n === records ? 'every one' : `${n} of them`} for "${String(commonest.reason)}" (first at line ${commonest.pos}); nothing was ingested`,
+    `say where the envelope fields are with --map field=path (e.g. --map id=event.uuid --map ts=occurred), or pick a --preset (${PRESETS.map((p) => p.name).join(', ')})` +
+      (fields?.length ? `; its records have the fields ${fields.slice(0, 12).join(', ')}${fields.length > 12 ? ', …' : ''}` : '') +
+      (staged.length > 1 ? `; or ingest ${s.summary.source} on its own` : ''),
+  );
+}
+
 /** One ingest's summary: its sources' counts added up (files here, an event store in stores/ingest-store.ts). */
 export function summarize(sources: SourceSummary[]): IngestSummary {
   const sum = (key: 'ingested' | 'rejected' | 'redelivered' | 'conflicts') => sources.reduce((n, s) => n + s[key], 0);
@@ -176,7 +212,8 @@ async function stageSource(
   store: Store, input: FileInput, options: IngestOptions, k: number, tmp: string, allocateId: () => number,
 ): Promise<StagedSource> {
   const preset: Preset = getPreset(options.preset ?? 'canonical');
-  const size = fs.statSync(input.path).size;
+  const stat = fs.statSync(input.path, { bigint: true });
+  const size = Number(stat.size);
   const head = await readHead(input.path);
   // An evtrail export (its manifest) is one source, read as written (export-source.ts).
   const exported = input.kind === 'file' && looksLikeManifest(head) ? openExport(input.path, input.displayName, options) : undefined;
@@ -270,12 +307,39 @@ async function stageSource(
     await numberRows(store, req, mappedTable);
     return `${mappedTable}_v`;
   };
-  let mapped = await readAndMap(request);
-  const { hashes, loneCr } = await scanning;
+  // A gzip part is decompressed by zlib too, while DuckDB reads it: DuckDB takes a stream cut
+  // at a flush boundary (or with a bad CRC-32) for a shorter log. A part that is not whole is
+  // refused before anything is stored, so the file, once complete, ingests as new.
+  const gzipChecking = gz ? checkGzip(input.path, prevBytes, consumeTo) : undefined;
+  gzipChecking?.catch(() => undefined);
+  const refuseBrokenGzip = async () => {
+    const check = await gzipChecking;
+    if (check?.error) throw gzipRefusal(input.displayName, check, prevBytes, consumeTo);
+  };
+  let mapped: string;
+  try {
+    mapped = await readAndMap(request);
+  } catch (error) {
+    await refuseBrokenGzip();
+    throw error;
+  }
+  await refuseBrokenGzip();
+  let { hashes, loneCr } = await scanning;
+  if (whole && changedSince(input.path, stat)) {
+    // DuckDB read the file in place, and it grew (a writer appending) or was rewritten while
+    // it did: rows past the bytes stat'ed and hashed may be in. Read again a copy of exactly
+    // those bytes, hashed itself: what is stored is what the recorded size and SHA-256 cover,
+    // and the next ingest reads on from there.
+    options.progress?.(`${input.displayName} changed while it was read: reading its first ${consumeTo} bytes again`);
+    const copy = await copyPart(input.path, 0, consumeTo, tmp);
+    ({ hashes, loneCr } = await scanFile(copy, [consumeTo], lineFormat ? 0 : undefined));
+    request.file = copy;
+    mapped = await readAndMap(request);
+  }
   if (loneCr) {
     // Rare: a CR alone inside a line. Read again from a copy where it is a space, so records
     // stay whole and line numbers right.
-    mapped = await readAndMap({ ...request, file: await copyWithoutLoneCr(input.path, prevBytes, consumeTo, tmp) });
+    mapped = await readAndMap({ ...request, file: await copyWithoutLoneCr(whole ? request.file : input.path, prevBytes, consumeTo, tmp) });
   }
   await store.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS
     SELECT pos, line, reason FROM ${mapped} WHERE reason IS NOT NULL
@@ -336,6 +400,12 @@ function checkSameMarketTime(input: FileInput, existing: SourceRow, zone: string
       : `${input.displayName} was ingested with its times in ${mapping.tz}, now read in ${zone}`,
     mapping.tz === undefined ? 'ingest it into a new store (--db) to get the exchange\'s times' : `pass --tz ${mapping.tz}, or ingest into a new store (--db)`,
   );
+}
+
+/** Whether a file is no longer the one stat'ed (size, modification time or inode differ). */
+function changedSince(file: string, before: fs.BigIntStats): boolean {
+  const now = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return !now || now.size !== before.size || now.mtimeNs !== before.mtimeNs || now.ino !== before.ino;
 }
 
 function changedSource(input: FileInput, prevBytes: number): UserError {

@@ -49,8 +49,11 @@ function readSql(req: ReadRequest): string {
       const columns = req.csvColumns
         ? `columns={${req.csvColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}, auto_detect=false, delim=',', quote='"', escape='"',`
         : '';
+      // strict_mode: a row with more fields than the header is a reject (TOO MANY COLUMNS); not
+      // strict, DuckDB drops the extra fields without a word. null_padding=false makes a row
+      // with fewer fields one too (MISSING COLUMNS) rather than NULLs in the missing ones.
       return `SELECT to_json(t)::VARCHAR AS line FROM read_csv(${file}, ${columns}
-        header=${req.csvHeader ? 'true' : 'false'}, all_varchar=true, strict_mode=false, null_padding=false,
+        header=${req.csvHeader ? 'true' : 'false'}, all_varchar=true, strict_mode=true, null_padding=false,
         ${CSV_LIMITS}, ${REJECTS}) t`;
     }
     case 'parquet':
@@ -92,8 +95,20 @@ export async function numberRows(store: Store, req: ReadRequest, table: string):
   if (readerRejects > 0) {
     await store.run(`INSERT INTO stage_rejects
       SELECT DISTINCT ON (line) line::BIGINT AS pos, csv_line AS line,
-        CASE error_type WHEN 'INVALID ENCODING' THEN 'invalid UTF-8' ELSE lower(error_type) || ': ' || error_message END AS reason
-      FROM evt_reader_rejects ORDER BY line`);
+        CASE
+          WHEN error_type = 'INVALID ENCODING' THEN 'invalid UTF-8'
+          -- A ragged CSV row: how many fields it has against the header's (or the preset's).
+          -- DuckDB stops counting at the first field too many, so those are counted here: the
+          -- delimiters left once the quoted values are taken out, plus one.
+          WHEN error_type = 'TOO MANY COLUMNS' AND regexp_matches(error_message, 'Expected Number of Columns: \\d+')
+            THEN 'too many fields: expected ' || regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1) || ', got '
+              || len(string_split(CASE WHEN s.quote IN ('"', '''') THEN regexp_replace(r.csv_line, s.quote || '(?:[^' || s.quote || ']|' || s.quote || s.quote || ')*' || s.quote, '', 'g') ELSE r.csv_line END, s.delimiter))
+          WHEN error_type = 'MISSING COLUMNS' AND regexp_matches(error_message, 'Expected Number of Columns: \\d+ Found: \\d+')
+            THEN 'too few fields: expected ' || regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)
+              || ', got ' || regexp_extract(error_message, 'Found: (\\d+)', 1)
+          ELSE lower(error_type) || ': ' || error_message
+        END AS reason
+      FROM evt_reader_rejects r LEFT JOIN evt_reader_scans s USING (scan_id) ORDER BY line`);
   }
   if (readerRejects === 0 && emptyLines.length === 0) {
     await store.run(`CREATE OR REPLACE TEMP VIEW ${table}_v AS
@@ -118,10 +133,14 @@ export async function numberRows(store: Store, req: ReadRequest, table: string):
     FROM (SELECT rowid - ${firstRowId} AS rid, * FROM ${table}) s ASOF LEFT JOIN ${table}_shift sh ON s.rid >= sh.a`);
 }
 
-/** Column names of a CSV file with a header (DuckDB's sniffer reads only a sample). */
+/**
+ * Column names of a CSV file with a header (DuckDB's sniffer reads only a sample), sniffed as
+ * the read sniffed it: strict, and ignoring errors as store_rejects does (without that, a
+ * ragged row in a small sample can make the sniffer take it for the header).
+ */
 export async function csvHeader(store: Store, req: ReadRequest): Promise<string[]> {
   const rows = await store.all(`DESCRIBE SELECT * FROM read_csv(${sqlString(req.file)}, header=true, all_varchar=true,
-    strict_mode=false, null_padding=false, ${CSV_LIMITS})`);
+    strict_mode=true, null_padding=false, ignore_errors=true, ${CSV_LIMITS})`);
   return rows.map((r) => String(r.column_name));
 }
 

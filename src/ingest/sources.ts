@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
 import { UserError } from '../core/errors.js';
 import { makeTempDir } from '../store/temp-dir.js';
 import { exportManifestIn } from './export-source.js';
@@ -272,6 +273,63 @@ export async function unfinishedTail(file: string, size: number): Promise<{ end:
   } finally {
     await handle.close();
   }
+}
+
+/** What decompressing a gzip part gave: how far it got, and the zlib error that stopped it. */
+export interface GzipCheck {
+  /** Decompressed bytes and complete lines (newlines) seen before the end or the error. */
+  bytes: number;
+  lines: number;
+  error?: { code: string; message: string };
+}
+
+/**
+ * Decompresses bytes [from, to) of a gzip file (one or more members) and says whether the
+ * stream is whole. DuckDB's gzip reader does not: a stream cut at a flush boundary reads as
+ * the first half of the log, a bad CRC-32 goes unnoticed. zlib checks each member's end, CRC-32
+ * and length, and refuses bytes after the last member that are not another one (it skips
+ * zero padding, as gzip does).
+ */
+export async function checkGzip(file: string, from: number, to: number): Promise<GzipCheck> {
+  const out: GzipCheck = { bytes: 0, lines: 0 };
+  try {
+    await pipeline(
+      fs.createReadStream(file, { start: from, end: Math.max(from, to - 1), highWaterMark: 1 << 20 }),
+      zlib.createGunzip(),
+      async (decompressed: AsyncIterable<Buffer>) => {
+        for await (const chunk of decompressed) {
+          out.bytes += chunk.length;
+          for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) out.lines++;
+        }
+      },
+    );
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    out.error = { code: String(e.code ?? ''), message: e.message };
+  }
+  return out;
+}
+
+/** The one-line refusal of a gzip part that is not whole, saying how far it decompressed. */
+export function gzipRefusal(name: string, check: GzipCheck, from: number, to: number): UserError {
+  const got = `${check.bytes} bytes (${check.lines} complete lines) decompressed from ${to - from} compressed${from > 0 ? ` (from byte ${from}, the part not yet ingested)` : ''}`;
+  const message = check.error?.message ?? '';
+  if (/unexpected end of file/i.test(message)) {
+    return new UserError(
+      `${name}: the gzip stream is cut short (it ends inside a member) after ${got}; nothing was ingested`,
+      'the file is incomplete (a copy or download cut off, or still being written): ingest it once it is whole (gzip -t checks it)',
+    );
+  }
+  if (/incorrect (data|length) check/i.test(message)) {
+    return new UserError(
+      `${name}: the gzip stream fails its ${/data/i.test(message) ? 'CRC-32' : 'length'} check after ${got}; nothing was ingested`,
+      'the file is damaged: ingest an intact copy (gzip -t checks it)',
+    );
+  }
+  return new UserError(
+    `${name}: bytes that are not gzip data (${message}) after ${got}: trailing garbage or a damaged member; nothing was ingested`,
+    'the file is damaged or has bytes appended that are not gzip: ingest an intact copy (gzip -t checks it)',
+  );
 }
 
 export function isStoreUrl(arg: string): boolean {

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UserError } from '../../src/core/errors.js';
 import { ingestFiles, type IngestSummary } from '../../src/ingest/ingest.js';
 import { Store, type Row } from '../../src/store/store.js';
 import { SHARED, tmpDir } from '../helpers.js';
@@ -174,15 +175,23 @@ describe('CloudEvents conformance: invalid single events', () => {
   for (const test of invalidEvents) {
     it(`${test.id} is rejected`, async () => {
       expect(test.testType).toBe('InvalidSingleEvent');
-      const outcome = await ingest(JSON.stringify(test.event));
-      expect(outcome.summary).toMatchObject({ ingested: 0, rejected: 1 });
-      expect(outcome.events).toEqual([]);
-      expect(outcome.rejects).toHaveLength(1);
-      const reject = outcome.rejects[0]!;
       const offending = OFFENDING[test.id];
       expect(offending, `offending attribute of ${test.id}`).toBeDefined();
-      const reason = String(reject.reason);
       const named = new RegExp(`(^|[^A-Za-z0-9_.])${offending!.attribute.replace(/[.]/g, '\\.')}([^A-Za-z0-9_.]|$)`);
+      // On its own, the one event maps nothing: the ingest is refused with its reason.
+      const refused = await ingest(JSON.stringify(test.event)).then(() => undefined, (error: unknown) => error);
+      expect(refused).toBeInstanceOf(UserError);
+      const alone = /nothing could be mapped from .*: all 1 record\(s\) rejected, every one for "(.*)" \(first at line 1\)/.exec((refused as Error).message);
+      expect(alone, (refused as Error).message).not.toBeNull();
+      expect(alone![1]).toMatch(named);
+      // After a valid event, it is a reject row.
+      const outcome = await ingest(`${JSON.stringify(validEvents[0]!.event)}\n${JSON.stringify(test.event)}\n`, 'events.ndjson');
+      expect(outcome.summary).toMatchObject({ ingested: 1, rejected: 1 });
+      expect(outcome.events).toHaveLength(1);
+      expect(outcome.rejects).toHaveLength(1);
+      const reject = outcome.rejects[0]!;
+      const reason = String(reject.reason);
+      expect(reason).toBe(alone![1]);
       expect(reason).toMatch(named);
       if (offending!.says) expect(reason).toMatch(offending!.says);
       expect(json(reject.raw)).toEqual(test.event);
@@ -213,7 +222,13 @@ describe('CloudEvents conformance: invalid batches', () => {
   for (const test of invalidBatches) {
     it(`${test.id} is not accepted whole`, async () => {
       expect(test.testType).toBe('InvalidBatch');
-      const outcome = await ingest(JSON.stringify(test.batch));
+      const result = await ingest(JSON.stringify(test.batch)).catch((error: unknown) => error);
+      if (result instanceof UserError) {
+        // Every element bad: the batch maps nothing and the ingest is refused.
+        expect(result.message).toMatch(new RegExp(`nothing could be mapped from .*: all ${test.batch!.length} record\\(s\\) rejected`));
+        return;
+      }
+      const outcome = result as Outcome;
       expect(outcome.summary.rejected).toBeGreaterThanOrEqual(1);
       expect(outcome.summary.ingested + outcome.summary.rejected).toBe(test.batch!.length);
       for (const reject of outcome.rejects) expect(String(reject.reason)).not.toBe('');
@@ -223,8 +238,8 @@ describe('CloudEvents conformance: invalid batches', () => {
     const byId = Object.fromEntries(invalidBatches.map((t) => [t.id, t.batch!]));
     const mixed = await ingest(JSON.stringify(byId.invalidBatchMixedSpecVersions));
     expect(mixed.rejects.map((r) => [r.source_pos, r.reason])).toEqual([['2', expect.stringMatching(/^specversion: 0\.9 /)]]);
-    const noId = await ingest(JSON.stringify(byId.invalidBatchContainingInvalidCloudEvent));
-    expect(noId.rejects.map((r) => [r.source_pos, r.reason])).toEqual([['1', expect.stringMatching(/missing id/)]]);
+    // A batch of one bad element maps nothing: refused, with its reason.
+    await expect(ingest(JSON.stringify(byId.invalidBatchContainingInvalidCloudEvent))).rejects.toThrow(/every one for "missing id" \(first at line 1\)/);
     const nonObject = await ingest(JSON.stringify(byId.invalidBatchContainingNonObject));
     expect(nonObject.rejects.map((r) => [r.source_pos, r.reason])).toEqual([['1', 'not a JSON object']]);
   });
