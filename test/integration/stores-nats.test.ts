@@ -184,7 +184,7 @@ describe.skipIf(skip)('NATS JetStream', () => {
       // The same but for what the messages themselves were: subject, server time, headers (meta.$nats).
       const apart = (rows: Record<string, unknown>[]) => rows.map((r) => {
         const { $nats, ...meta } = r.meta as Record<string, unknown>;
-        return { event: { ...r, meta }, nats: $nats as { stream: string; subject: string; time: string; headers?: Record<string, string> } };
+        return { event: { ...r, meta } as Record<string, unknown>, nats: $nats as { stream: string; subject: string; time: string; headers?: Record<string, string> } };
       });
       const fromBinary = apart(await ingestSubject('ceb.duckdb', `${prefix}ceb.x`));
       const fromStructured = apart(await ingestSubject('ces.duckdb', `${prefix}ceb.structured`));
@@ -398,6 +398,32 @@ describe.skipIf(skip)('NATS JetStream', () => {
         id: 'e1', ts: time, recorded_ts: time,
         meta: { specversion: '1.0', id: 'e1', source: '/s', type: 'T', $nats: { stream: name, subject: `${subjects}.a`, time, headers: { 'X-Tenant': 'acme', 'Nats-Msg-Id': 'm-1' } } },
       }]);
+    });
+  });
+
+  it('CloudEvents are source + id: two producers numbering alike are no duplicates; an event published again without a time is a redelivery', async () => {
+    await withStream('CEID', {}, async (name, subjects) => {
+      const ce = (source: string, id: string, data: unknown) => JSON.stringify({ specversion: '1.0', id, source, type: 'T', data });
+      await js.publish(`${subjects}.a`, ce('/a', '1', { n: 1 }));
+      await js.publish(`${subjects}.b`, ce('/b', '1', { n: 9 }));
+      // Published again a moment later (another server time, which is its ts): the same event.
+      await new Promise((r) => setTimeout(r, 5));
+      await js.publish(`${subjects}.a`, ce('/a', '1', { n: 1 }));
+      await js.publish(`${subjects}.b`, ce('/b', '1', { n: 10 }));
+      const db = path.join(dir, 'ceid.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, preset: 'cloudevents', map: {} }));
+        expect(summary).toMatchObject({ ingested: 4, rejected: 0, redelivered: 1, conflicts: 1 });
+      } finally {
+        store.close();
+      }
+      expect(await readStore(db, `SELECT id, source, dup_of, dup_kind FROM events ORDER BY seq`)).toEqual([
+        { id: '1', source: '/a', dup_of: null, dup_kind: null },
+        { id: '1', source: '/b', dup_of: null, dup_kind: null },
+        { id: '1', source: '/a', dup_of: '1', dup_kind: 'redelivery' },
+        { id: '1', source: '/b', dup_of: '2', dup_kind: 'conflict' },
+      ]);
     });
   });
 

@@ -35,15 +35,19 @@ const sqlList = (items: readonly string[]) => items.map((k) => `'${k}'`).join(',
  * data_base64 is not decoded (the spec's own examples hold a placeholder there).
  *
  * - stream: the subject when there is one, else the source.
- * - ts: `time`, else `recordedtime`. time is optional in CloudEvents: an event with neither
+ * - ts: `time`, else `recordedtime`, else the time the transport stored it at (JetStream's
+ *   server time; none for files). time is optional in CloudEvents: an event with none of these
  *   keeps ts NULL rather than an invented time (an ingest time would make the store depend on
- *   when it was built, and a redelivery look like a conflict).
+ *   when it was built). A server time is not compared for redeliveries (markDuplicates).
+ * - recorded_ts: `recordedtime`, else the transport's time.
+ * - identity: source + id (markDuplicates), the stored id is `id`.
  * - rev: `sequence` when it is a whole number (the extension is a string compared
  *   lexicographically; any other spelling stays in meta only).
  * - data: the JSON value of `data`, or the base64 text of `data_base64` (meta.data_base64 is
  *   then true).
  * - meta: every attribute as given (core and extensions, traceparent among them) except
- *   data, and except null ones (null means unset).
+ *   data, and except null ones (null means unset); and what the transport adds (JetStream:
+ *   `$nats`, with the subject, stream, server time and headers).
  */
 export const cloudeventsPreset: Preset = cloudeventsPresetFor({});
 
