@@ -53,10 +53,12 @@ export const cloudeventsPreset: Preset = cloudeventsPresetFor({});
 
 /** What a transport adds to the events it carries (JetStream: nats.ts). */
 export interface CloudEventsTransport {
-  /** SQL: the time the transport recorded the event at (ISO text), for recorded_ts and the missing ts. */
+  /** SQL: the time the transport recorded the event at (RFC 3339 text), for recorded_ts and the missing ts. */
   serverTime?: (access: RecordAccess) => string;
-  /** Members the reader added to each record: kept in meta, no attributes (not checked as such). */
-  transportMembers?: readonly string[];
+  /** Members the reader added to each record that are kept in meta: no attributes (not checked as such). */
+  keptMembers?: readonly string[];
+  /** Members the reader added that are neither attributes nor meta. */
+  hiddenMembers?: readonly string[];
   /** A member the reader sets to why the event cannot be read: the reject reason. */
   problemMember?: string;
 }
@@ -66,8 +68,9 @@ export interface CloudEventsTransport {
  * adds its own members (nats.ts: the subject, stream, server time and headers of each message).
  */
 export function cloudeventsPresetFor(transport: CloudEventsTransport): Preset {
-  const added = [...(transport.transportMembers ?? []), ...(transport.problemMember ? [transport.problemMember] : [])];
-  const notInMeta = [...DATA_MEMBERS, ...(transport.problemMember ? [transport.problemMember] : [])];
+  const hidden = transport.hiddenMembers ?? [];
+  const added = [...(transport.keptMembers ?? []), ...hidden];
+  const notInMeta = [...DATA_MEMBERS, ...hidden];
   return {
     name: 'cloudevents',
     description: 'CloudEvents 1.0 JSON format (single events, batches, NDJSON of events)',
