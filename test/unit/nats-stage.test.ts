@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { headers } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { StageWriter, binaryCloudEvent, decodeHeaderValue, rawSafe } from '../../src/ingest/stores/nats-range.js';
+import { StageWriter, binaryCloudEvent, decodeHeaderValue, rawSafe, serverNanos } from '../../src/ingest/stores/nats-range.js';
 import { tmpDir } from '../helpers.js';
 
 describe('JetStream stage lines (nats-range.ts)', () => {
@@ -61,5 +61,12 @@ describe('JetStream stage lines (nats-range.ts)', () => {
     expect(decodeHeaderValue('plain+text=1')).toBe('plain+text=1');
     expect(decodeHeaderValue('é%20')).toBe('é '); // a character that should have been encoded is kept
     for (const bad of ['%C0%A0', '%FF', '100%', '%G1', '%E2%82']) expect(decodeHeaderValue(bad), bad).toBeNull();
+  });
+
+  it("the server's time is the digits of the ack subject, in its old and new forms", () => {
+    const msg = (reply: string) => ({ reply, timestampNanos: 0n });
+    expect(serverNanos(msg('$JS.ACK.ORDERS.oc_1.1.42.42.1756200600123456789.7'))).toBe('1756200600123456789');
+    expect(serverNanos(msg('$JS.ACK._.ACCHASH.ORDERS.oc_1.1.42.42.1756200600123456789.7'))).toBe('1756200600123456789');
+    expect(serverNanos(msg('$JS.ACK.dom.ACCHASH.ORDERS.oc_1.1.42.42.1756200600123456789.7.r4nd0m'))).toBe('1756200600123456789');
   });
 });

@@ -14,8 +14,8 @@ import { connect } from '@nats-io/transport-node';
  * (US = 0x1F): the payload as its own bytes (kind `r`), or, when it holds LF, CR or US, or is
  * not UTF-8, as a JSON string (kind `j`, invalid bytes replaced by U+FFFD as TextDecoder
  * does); headers as a JSON object, empty when the message has none; time, the server's
- * timestamp of the message in nanoseconds since the epoch (exact: the client's bigint, not its
- * rounded number); problem, empty or why a binary-mode CloudEvent
+ * timestamp of the message in nanoseconds since the epoch (exact: the digits of its ack
+ * subject, not the client's rounded number); problem, empty or why a binary-mode CloudEvent
  * cannot be read (its reject reason). No JavaScript string per payload on the common path.
  *
  * The consumers are ordered consumers named `namePrefix`_N (N grows when the client recreates
@@ -153,6 +153,18 @@ export function binaryCloudEvent(msg: Pick<JsMsg, 'headers' | 'data'>): BinaryCl
   return { event: JSON.stringify(attributes), problem };
 }
 
+/**
+ * The server's timestamp of a message in nanoseconds since the epoch, as the digits of its ack
+ * subject (`$JS.ACK.[domain.hash.]stream.consumer.delivered.sseq.dseq.ts.pending[.random]`):
+ * exact, and without the bigint the client's timestampNanos makes of it.
+ */
+export function serverNanos(msg: Pick<JsMsg, 'timestampNanos'>): string {
+  const reply = (msg as { reply?: unknown }).reply;
+  if (typeof reply !== 'string') return String(msg.timestampNanos);
+  const tokens = reply.split('.');
+  return tokens[tokens.length === 9 ? 7 : 9]!;
+}
+
 /** Whether a payload can go into a stage line as its own bytes. */
 export function rawSafe(data: Uint8Array): boolean {
   return data.indexOf(LF) < 0 && data.indexOf(CR) < 0 && data.indexOf(US) < 0 && isUtf8(data);
@@ -238,7 +250,7 @@ export async function readRange(req: RangeRequest, progress?: (rows: number) => 
       const info = m.info;
       const seq = info.streamSequence;
       if (seq > req.end) break;
-      const tail = `\x1f${headersJson(m) ?? ''}\x1f${m.subject}\x1f${m.timestampNanos}\x1f`;
+      const tail = `\x1f${headersJson(m) ?? ''}\x1f${m.subject}\x1f${serverNanos(m)}\x1f`;
       const binary = req.cloudevents ? binaryCloudEvent(m) : null;
       const wait = binary !== null
         ? out.line(`${seq}\x1fr${tail}${binary.problem ?? ''}\x1f`, Buffer.from(binary.event))
