@@ -471,31 +471,57 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
 
 /**
  * What "same content" means for two events with one id: type, stream, revision, time and data
- * (metadata and recording time may differ between deliveries of one event).
+ * (metadata and recording time may differ between deliveries of one event). A time that is the
+ * JetStream server's (the message had none of its own: ts = meta.$nats.time) is no content:
+ * each delivery of such an event is stored at its own moment.
  */
-const CONTENT_HASH = `md5(concat_ws(chr(31), type, coalesce(stream, ''), coalesce(rev::VARCHAR, ''), coalesce(ts::VARCHAR, ''), coalesce(data::VARCHAR, '')))`;
+const CONTENT_HASH = `md5(concat_ws(chr(31), type, coalesce(stream, ''), coalesce(rev::VARCHAR, ''),
+  coalesce(CASE WHEN ts IS DISTINCT FROM evt_ts(json_extract_string(meta, '$."$nats".time')) THEN ts::VARCHAR END, ''), coalesce(data::VARCHAR, '')))`;
 
 /**
- * Marks later occurrences of an id: a redelivery when its content equals the first
+ * Marks later occurrences of an event: a redelivery when its content equals the first
  * occurrence's, a conflict otherwise. Both are kept; only the events added after seqStart are
  * marked, against everything in the store.
+ *
+ * An event is its id, except for CloudEvents (sources ingested with --preset cloudevents,
+ * files or JetStream): there it is `source` + `id` (CloudEvents 1.0: "Producers MUST ensure
+ * that source + id is unique for each distinct event"), so two producers that number their
+ * events alike are neither redeliveries nor conflicts. The stored id stays the CloudEvents id.
  */
 export async function markDuplicates(
   store: Store, seqStart: number, staged: readonly { sourceId: number; summary: SourceSummary }[],
 ): Promise<void> {
+  const cloudEvents = (await store.all(`SELECT source_id FROM sources WHERE preset = 'cloudevents' ORDER BY source_id`)).map((r) => Number(r.source_id));
+  // The part of an event's identity besides its id: its source for CloudEvents, else none (NULL).
+  const scope = cloudEvents.length > 0 ? `CASE WHEN source_id IN (${cloudEvents.join(', ')}) THEN source END` : null;
   // Content hashes are computed only for ids that occur more than once: rare, and md5 of every
   // event would cost a fifth of the ingest.
-  await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
-    SELECT id FROM events GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
-  await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
-    WHERE content_hash IS NULL AND id IN (SELECT id FROM evt_dup_ids)`);
-  await store.run(`UPDATE events SET dup_of = f.first_seq,
-      dup_kind = CASE WHEN events.content_hash = f.first_hash THEN 'redelivery' ELSE 'conflict' END
-    FROM (
-      SELECT id, min(seq) AS first_seq, arg_min(content_hash, seq) AS first_hash FROM events
-      WHERE id IN (SELECT id FROM evt_dup_ids) GROUP BY id
-    ) f
-    WHERE events.id = f.id AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
+  if (scope === null) {
+    await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
+      SELECT id FROM events GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+    await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
+      WHERE content_hash IS NULL AND id IN (SELECT id FROM evt_dup_ids)`);
+    await store.run(`UPDATE events SET dup_of = f.first_seq,
+        dup_kind = CASE WHEN events.content_hash = f.first_hash THEN 'redelivery' ELSE 'conflict' END
+      FROM (
+        SELECT id, min(seq) AS first_seq, arg_min(content_hash, seq) AS first_hash FROM events
+        WHERE id IN (SELECT id FROM evt_dup_ids) GROUP BY id
+      ) f
+      WHERE events.id = f.id AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
+  } else {
+    await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
+      SELECT id, ${scope} AS scope FROM events GROUP BY ALL HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+    await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
+      FROM evt_dup_ids d WHERE events.content_hash IS NULL AND events.id = d.id AND ${scope} IS NOT DISTINCT FROM d.scope`);
+    await store.run(`UPDATE events SET dup_of = f.first_seq,
+        dup_kind = CASE WHEN events.content_hash = f.first_hash THEN 'redelivery' ELSE 'conflict' END
+      FROM (
+        SELECT id, scope, min(seq) AS first_seq, arg_min(content_hash, seq) AS first_hash
+        FROM (SELECT id, ${scope} AS scope, seq, content_hash FROM events WHERE id IN (SELECT id FROM evt_dup_ids))
+        GROUP BY id, scope
+      ) f
+      WHERE events.id = f.id AND ${scope} IS NOT DISTINCT FROM f.scope AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
+  }
   await store.run(`DROP TABLE evt_dup_ids`);
   const rows = await store.all(`SELECT source_id,
       count(*) FILTER (WHERE dup_kind = 'redelivery') AS r, count(*) FILTER (WHERE dup_kind = 'conflict') AS c

@@ -69,6 +69,7 @@ export const GRAPH_ANOMALY_KINDS = [
   'redelivery',
   'conflict',
   'revision-gap',
+  'shared-id',
 ] as const;
 export type GraphAnomalyKind = (typeof GRAPH_ANOMALY_KINDS)[number];
 
@@ -131,8 +132,21 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
   for (const e of sorted) pushTo(deliveries, e.id, e);
   const nodes: TraceNode[] = [];
   const byId = new Map<string, TraceNode>();
+  // An id can also name distinct events: CloudEvents are identified by source + id, and two
+  // producers may number theirs alike (neither is a delivery of the other: dup_of is unset).
+  // The trace follows ids, so the node is the first of them; the others are reported.
+  const sharedIds: TraceAnomaly[] = [];
   for (const [id, list] of deliveries) {
     const first = list.find((e) => e.dupKind === null) ?? list[0]!;
+    for (const other of list) {
+      if (other === first || other.dupKind !== null) continue;
+      sharedIds.push({
+        kind: 'shared-id', eventId: id, seq: other.seq,
+        message: `${other.type} ${id} from ${other.source ?? '?'} (seq ${other.seq}) is another event with the id of ${first.type} from ${first.source ?? '?'} (seq ${first.seq}); the trace follows the first`,
+      });
+    }
+    // Its deliveries: the first and the later ones marked as of it (dup_of; unknown: of it).
+    const own = list.filter((e) => e === first || (e.dupKind !== null && (e.dupOf ?? first.seq) === first.seq));
     const node: TraceNode = {
       id,
       type: first.type,
@@ -144,8 +158,8 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
       seq: first.seq,
       correlationId: first.correlationId,
       causationId: first.causationId,
-      deliveries: list.length,
-      conflict: list.some((e) => e.dupKind === 'conflict'),
+      deliveries: own.length,
+      conflict: own.some((e) => e.dupKind === 'conflict'),
       data: first.data ?? null,
     };
     nodes.push(node);
@@ -234,6 +248,8 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
       message: `causation cycle through ${members.length} event${members.length === 1 ? '' : 's'}: ${cycleText(members, children)}`,
     });
   }
+
+  anomalies.push(...sharedIds);
 
   // --- redeliveries and conflicts
   for (const list of deliveries.values()) {

@@ -365,3 +365,40 @@ describe('CloudEvents: NDJSON and the envelope extensions', () => {
     expect(json(outcome.events[0]!.meta)).toMatchObject({ extint: -7, extbool: false });
   });
 });
+
+describe('CloudEvents identity: source + id', () => {
+  it('two producers that number their events alike are neither redeliveries nor conflicts; within one source they are', async () => {
+    const dir = tmpDir('evtrail-ce-id-');
+    try {
+      const event = (source: string, id: string, data: unknown) => ({ ...MINIMAL, source, id, time: '2025-08-26T09:30:00Z', data });
+      const write = (name: string, events: unknown[]) => {
+        fs.writeFileSync(path.join(dir, name), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+        return path.join(dir, name);
+      };
+      const a = write('a.ndjson', [event('/a', '1', { n: 1 }), event('/a', '2', { n: 2 })]);
+      const b = write('b.ndjson', [event('/b', '1', { n: 9 }), event('/b', '2', { n: 2 })]);
+      // Later: /a's event 1 again (a redelivery) and /b's 2 with other data (a conflict).
+      const c = write('c.ndjson', [event('/a', '1', { n: 1 }), event('/b', '2', { n: 3 })]);
+      const store = await Store.open(path.join(dir, 'store.duckdb'), { create: true });
+      try {
+        const first = await ingestFiles(store, { sources: [a, b], preset: 'cloudevents' });
+        expect(first).toMatchObject({ ingested: 4, redelivered: 0, conflicts: 0 });
+        const second = await ingestFiles(store, { sources: [c], preset: 'cloudevents' });
+        expect(second).toMatchObject({ ingested: 2, redelivered: 1, conflicts: 1 });
+        // The stored id stays the CloudEvents id; dup_of points at the first of the same source.
+        expect(await store.all(`SELECT seq, id, source, dup_of, dup_kind FROM events ORDER BY seq`)).toEqual([
+          { seq: '1', id: '1', source: '/a', dup_of: null, dup_kind: null },
+          { seq: '2', id: '2', source: '/a', dup_of: null, dup_kind: null },
+          { seq: '3', id: '1', source: '/b', dup_of: null, dup_kind: null },
+          { seq: '4', id: '2', source: '/b', dup_of: null, dup_kind: null },
+          { seq: '5', id: '1', source: '/a', dup_of: '1', dup_kind: 'redelivery' },
+          { seq: '6', id: '2', source: '/b', dup_of: '4', dup_kind: 'conflict' },
+        ]);
+      } finally {
+        store.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

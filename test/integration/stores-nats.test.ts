@@ -1,14 +1,16 @@
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, type CanonicalTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
+import { MACROS_SQL } from '../../src/store/macros.js';
 import { Store } from '../../src/store/store.js';
-import { cli, tmpDir } from '../helpers.js';
+import { BIN, cli, tmpDir } from '../helpers.js';
 import { NATS_URL, skipWithout } from '../servers.js';
 
 /**
@@ -18,8 +20,11 @@ import { NATS_URL, skipWithout } from '../servers.js';
  */
 const skip = await skipWithout('nats', 'stores-nats');
 
-const ENVELOPE = `seq, id, stream, rev, type, schema_version, evt_iso(ts) AS ts, correlation_id, causation_id, source,
+const ENVELOPE = `seq, id, stream, rev, type, schema_version, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, correlation_id, causation_id, source,
   data::VARCHAR AS data, meta::VARCHAR AS meta, position, source_pos`;
+
+/** The server's time of a stored message (RFC 3339, trailing zeros cut) as evtrail writes it: nine digits. */
+const nanoIso = (t: string) => t.replace(/(?:\.(\d+))?Z$/, (_, f: string | undefined) => `.${(f ?? '').padEnd(9, '0')}Z`);
 
 const events: CanonicalTradingEvent[] = [];
 for (const e of generateTradingLog({ orders: 40, seed: 9, anomalyRate: 0 })) events.push(e as CanonicalTradingEvent);
@@ -33,7 +38,7 @@ describe.skipIf(skip)('NATS JetStream', () => {
   const streamName = `EVT_${tag}`;
   const prefix = `evt${tag}`;
   /** What the store must hold, in publish order. */
-  const published: { e: CanonicalTradingEvent; seq: string; subject: string; msgId: string | null }[] = [];
+  const published: { e: CanonicalTradingEvent; seq: string; subject: string; msgId: string | null; time: string }[] = [];
 
   const publish = async (list: CanonicalTradingEvent[]) => {
     for (const [i, e] of list.entries()) {
@@ -43,14 +48,15 @@ describe.skipIf(skip)('NATS JetStream', () => {
       const msgId = i % 2 === 0 ? `msg-${e.id}` : null;
       const subject = `${prefix}.${e.type === 'OrderPlaced' ? 'orders' : 'fills'}.${e.stream}`;
       const ack = await js.publish(subject, JSON.stringify(e), { headers: h, ...(msgId ? { msgID: msgId } : {}) });
-      published.push({ e, seq: String(ack.seq), subject, msgId });
+      const stored = await jsm.streams.getMessage(streamName, { seq: ack.seq });
+      published.push({ e, seq: String(ack.seq), subject, msgId, time: stored!.timestamp });
     }
   };
   const expected = (list: typeof published) =>
     list.map((p, i) => ({
       seq: String(i + 1), id: p.msgId ?? p.e.id, stream: p.e.stream, rev: String(p.e.rev), type: p.e.type, schema_version: p.e.schema_version,
-      ts: p.e.ts, correlation_id: p.e.correlation_id, causation_id: p.e.causation_id, source: p.e.source, data: p.e.data,
-      meta: { ...p.e.meta, 'X-Tenant': 'acme', ...(p.msgId ? { 'Nats-Msg-Id': p.msgId } : {}) },
+      ts: p.e.ts, recorded_ts: p.e.recorded_ts, correlation_id: p.e.correlation_id, causation_id: p.e.causation_id, source: p.e.source, data: p.e.data,
+      meta: { ...p.e.meta, 'X-Tenant': 'acme', ...(p.msgId ? { 'Nats-Msg-Id': p.msgId } : {}), $nats: { stream: streamName, subject: p.subject, time: p.time } },
       position: p.seq, source_pos: p.seq,
     }));
   const ingest = async (db: string, flags: Partial<StoreSourceFlags> = {}) => {
@@ -175,13 +181,21 @@ describe.skipIf(skip)('NATS JetStream', () => {
           store.close();
         }
       };
-      const fromBinary = await ingestSubject('ceb.duckdb', `${prefix}ceb.x`);
-      const fromStructured = await ingestSubject('ces.duckdb', `${prefix}ceb.structured`);
+      // The same but for what the messages themselves were: subject, server time, headers (meta.$nats).
+      const apart = (rows: Record<string, unknown>[]) => rows.map((r) => {
+        const { $nats, ...meta } = r.meta as Record<string, unknown>;
+        return { event: { ...r, meta } as Record<string, unknown>, nats: $nats as { stream: string; subject: string; time: string; headers?: Record<string, string> } };
+      });
+      const fromBinary = apart(await ingestSubject('ceb.duckdb', `${prefix}ceb.x`));
+      const fromStructured = apart(await ingestSubject('ces.duckdb', `${prefix}ceb.structured`));
       expect(fromBinary).toHaveLength(12);
-      expect(fromBinary).toEqual(fromStructured);
-      expect(fromBinary[0]!.data).toBe('fill 0');
-      expect(fromBinary[1]!.data).toEqual(events[1]!.data);
-      expect(fromBinary[1]!.correlation_id).toBe(events[1]!.correlation_id);
+      expect(fromBinary.map((r) => r.event)).toEqual(fromStructured.map((r) => r.event));
+      expect(fromBinary[1]!.nats.subject).toBe(`${prefix}ceb.x`);
+      expect(fromBinary[1]!.nats.headers).toMatchObject({ 'ce-id': events[1]!.id, 'ce-specversion': '1.0', 'content-type': 'application/json' });
+      expect(fromStructured[1]!.nats.headers).toBeUndefined();
+      expect(fromBinary[0]!.event.data).toBe('fill 0');
+      expect(fromBinary[1]!.event.data).toEqual(events[1]!.data);
+      expect(fromBinary[1]!.event.correlation_id).toBe(events[1]!.correlation_id);
     } finally {
       await jsm.streams.delete(bin).catch(() => undefined);
     }
@@ -206,9 +220,10 @@ describe.skipIf(skip)('NATS JetStream', () => {
         expect(summary.ingested).toBe(2);
         expect(summary.rejected).toBe(2);
         const rows = await store.all(`SELECT id, type, meta::VARCHAR AS meta, position FROM events ORDER BY seq`);
+        const nats = (subject: string) => ({ stream: edge, subject, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/) });
         expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
-          { id: 'm-1', type: 'T', meta: { 'Nats-Msg-Id': 'm-1', 'X-Trace': 't-1' }, position: String(a.seq) },
-          { id: 'own', type: 'U', meta: { k: 1 }, position: String(d.seq) },
+          { id: 'm-1', type: 'T', meta: { 'Nats-Msg-Id': 'm-1', 'X-Trace': 't-1', $nats: nats(`${prefix}edge.a`) }, position: String(a.seq) },
+          { id: 'own', type: 'U', meta: { k: 1, $nats: nats(`${prefix}edge.d`) }, position: String(d.seq) },
         ]);
         const rejects = await store.all(`SELECT source_pos, reason FROM rejects ORDER BY source_pos`);
         expect(rejects.map((r) => r.source_pos)).toEqual([String(b.seq), String(c.seq)]);
@@ -279,6 +294,197 @@ describe.skipIf(skip)('NATS JetStream', () => {
       await jsm.streams.delete(awkward).catch(() => undefined);
     }
   });
+
+  /** A stream of our own for one test, deleted after it. */
+  const withStream = async (suffix: string, config: Record<string, unknown>, fn: (name: string, subjects: string) => Promise<void>) => {
+    const name = `${streamName}_${suffix}`;
+    const subjects = `${prefix}${suffix.toLowerCase()}`;
+    await jsm.streams.add({ name, subjects: [`${subjects}.>`], ...config });
+    try {
+      await fn(name, subjects);
+    } finally {
+      await jsm.streams.delete(name).catch(() => undefined);
+    }
+  };
+  const consumerNames = async (stream: string) => {
+    const names: string[] = [];
+    for await (const c of jsm.consumers.list(stream)) names.push(c.name);
+    return names;
+  };
+  const readStore = async (file: string, sql: string) => {
+    const s = await Store.open(file, { readOnly: true });
+    try {
+      await s.run(MACROS_SQL);
+      return await s.all(sql);
+    } finally {
+      s.close();
+    }
+  };
+
+  it('ce- header values are percent-decoded (NATS binding 3.1.3.2); undecodable ones reject the event with the header', async () => {
+    await withStream('PCT', {}, async (name, subjects) => {
+      const send = async (id: string, attrs: Record<string, string>) => {
+        const h = headers();
+        for (const [k, v] of Object.entries({ 'ce-specversion': '1.0', 'ce-id': id, 'ce-type': 'T', 'ce-source': '/s', ...attrs })) h.set(k, v);
+        h.set('content-type', 'application/json');
+        return js.publish(`${subjects}.x`, '{"n":1}', { headers: h });
+      };
+      await send('a%201', { 'ce-source': '/caf%C3%A9%20x', 'ce-subject': 'Euro%20%E2%82%AC%20%F0%9F%98%80', 'ce-time': '2025-08-26T09:30:00Z' });
+      await send('b', { 'ce-subject': '"quoted \\"x\\" %25"', 'ce-note': 'lower%c3%a9', 'ce-plain': 'a+b=c' });
+      const overlong = await send('c', { 'ce-subject': 'sp%C0%A0ace' });
+      const malformed = await send('d', { 'ce-subject': '100%' });
+      const db = path.join(dir, 'pct.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, preset: 'cloudevents', map: {} }));
+        expect(summary.ingested).toBe(2);
+        expect(summary.rejected).toBe(2);
+      } finally {
+        store.close();
+      }
+      const rows = await readStore(db, `SELECT id, source, stream, meta->>'note' AS note, meta->>'plain' AS plain FROM events ORDER BY seq`);
+      expect(rows).toEqual([
+        { id: 'a 1', source: '/café x', stream: 'Euro € 😀', note: null, plain: null },
+        { id: 'b', source: '/s', stream: 'quoted "x" %', note: 'loweré', plain: 'a+b=c' },
+      ]);
+      const rejects = await readStore(db, `SELECT source_pos, reason FROM rejects ORDER BY source_pos`);
+      expect(rejects).toEqual([
+        { source_pos: String(overlong.seq), reason: 'ce-subject: header value "sp%C0%A0ace" is not percent-encoded UTF-8 (CloudEvents NATS binding 3.1.3.2)' },
+        { source_pos: String(malformed.seq), reason: 'ce-subject: header value "100%" is not percent-encoded UTF-8 (CloudEvents NATS binding 3.1.3.2)' },
+      ]);
+    });
+  });
+
+  it('keeps the subject, the server time (recorded_ts, and ts when the message has none) and the headers, with either preset', async () => {
+    await withStream('SRV', {}, async (name, subjects) => {
+      const h = headers();
+      h.set('X-Tenant', 'acme');
+      const acks = [
+        // Canonical, no time of its own: ts and recorded_ts are the server's.
+        await js.publish(`${subjects}.a`, '{"id":"c1","type":"T"}', { headers: h }),
+        // Its own time and recording time win.
+        await js.publish(`${subjects}.b`, '{"id":"c2","type":"T","ts":"2025-08-26T09:30:00Z","recorded_ts":"2025-08-26T09:30:01Z"}'),
+      ];
+      // As the server writes them (meta), and with nine digits (evt_iso of ts and recorded_ts).
+      const times = await Promise.all(acks.map(async (a) => (await jsm.streams.getMessage(name, { seq: a.seq }))!.timestamp));
+      const db = path.join(dir, 'srv.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }))).rejected).toBe(0);
+      } finally {
+        store.close();
+      }
+      const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events ORDER BY seq`);
+      expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
+        { id: 'c1', ts: nanoIso(times[0]!), recorded_ts: nanoIso(times[0]!), meta: { 'X-Tenant': 'acme', $nats: { stream: name, subject: `${subjects}.a`, time: times[0] } } },
+        { id: 'c2', ts: '2025-08-26T09:30:00.000000000Z', recorded_ts: '2025-08-26T09:30:01.000000000Z', meta: { $nats: { stream: name, subject: `${subjects}.b`, time: times[1] } } },
+      ]);
+    });
+    await withStream('SRVCE', {}, async (name, subjects) => {
+      const h = headers();
+      h.set('X-Tenant', 'acme');
+      h.set('Nats-Msg-Id', 'm-1');
+      // A structured CloudEvent without time, with NATS headers.
+      const ack = await js.publish(`${subjects}.a`, JSON.stringify({ specversion: '1.0', id: 'e1', source: '/s', type: 'T', data: { n: 1 } }), { headers: h });
+      const time = (await jsm.streams.getMessage(name, { seq: ack.seq }))!.timestamp;
+      const db = path.join(dir, 'srvce.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, preset: 'cloudevents', map: {} }))).rejected).toBe(0);
+      } finally {
+        store.close();
+      }
+      const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events`);
+      expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([{
+        id: 'e1', ts: nanoIso(time), recorded_ts: nanoIso(time),
+        meta: { specversion: '1.0', id: 'e1', source: '/s', type: 'T', $nats: { stream: name, subject: `${subjects}.a`, time, headers: { 'X-Tenant': 'acme', 'Nats-Msg-Id': 'm-1' } } },
+      }]);
+    });
+  });
+
+  it('CloudEvents are source + id: two producers numbering alike are no duplicates; an event published again without a time is a redelivery', async () => {
+    await withStream('CEID', {}, async (name, subjects) => {
+      const ce = (source: string, id: string, data: unknown) => JSON.stringify({ specversion: '1.0', id, source, type: 'T', data });
+      await js.publish(`${subjects}.a`, ce('/a', '1', { n: 1 }));
+      await js.publish(`${subjects}.b`, ce('/b', '1', { n: 9 }));
+      // Published again a moment later (another server time, which is its ts): the same event.
+      await new Promise((r) => setTimeout(r, 5));
+      await js.publish(`${subjects}.a`, ce('/a', '1', { n: 1 }));
+      await js.publish(`${subjects}.b`, ce('/b', '1', { n: 10 }));
+      const db = path.join(dir, 'ceid.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, preset: 'cloudevents', map: {} }));
+        expect(summary).toMatchObject({ ingested: 4, rejected: 0, redelivered: 1, conflicts: 1 });
+      } finally {
+        store.close();
+      }
+      expect(await readStore(db, `SELECT id, source, dup_of, dup_kind FROM events ORDER BY seq`)).toEqual([
+        { id: '1', source: '/a', dup_of: null, dup_kind: null },
+        { id: '1', source: '/b', dup_of: null, dup_kind: null },
+        { id: '1', source: '/a', dup_of: '1', dup_kind: 'redelivery' },
+        { id: '1', source: '/b', dup_of: '2', dup_kind: 'conflict' },
+      ]);
+    });
+  });
+
+  it('leaves no consumer behind: a stream with max_consumers 2 takes ingest after ingest, split in two parts or not', async () => {
+    await withStream('MAXC', { max_consumers: 2 }, async (name, subjects) => {
+      for (let i = 0; i < 30; i++) await js.publish(`${subjects}.x`, JSON.stringify({ id: `m${i}`, type: 'T', ts: '2025-08-26T09:30:00Z' }));
+      for (let run = 1; run <= 3; run++) {
+        // The built CLI, two worker threads (two consumers) above EVTRAIL_NATS_SPLIT.
+        const r = cli(['ingest', NATS_URL, '--stream', name, '--db', path.join(dir, `maxc-${run}.duckdb`), '--json'],
+          { env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined, EVTRAIL_NATS_SPLIT: '10' } });
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).ingested).toBe(30);
+        expect(await consumerNames(name)).toEqual([]);
+      }
+      // In this thread (the tests' path), and after a read that fails (--strict), too.
+      await js.publish(`${subjects}.x`, 'not json');
+      const store = await Store.open(path.join(dir, 'maxc-strict.duckdb'), { create: true });
+      try {
+        await expect(ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }), { strict: true })).rejects.toThrow(/--strict: 1 record/);
+      } finally {
+        store.close();
+      }
+      expect(await consumerNames(name)).toEqual([]);
+    });
+  });
+
+  it('a stream whose consumers are all taken: says so, with what to do', async () => {
+    await withStream('FULL', { max_consumers: 1 }, async (name, subjects) => {
+      await js.publish(`${subjects}.x`, '{"id":"a","type":"T","ts":"2025-08-26T09:30:00Z"}');
+      await jsm.consumers.add(name, { durable_name: 'someone_else', ack_policy: AckPolicy.Explicit });
+      const r = cli(['ingest', NATS_URL, '--stream', name, '--db', path.join(dir, 'full.duckdb'), '--quiet']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`evtrail: NATS at 127.0.0.1:4222: stream ${name} has as many consumers as its max_consumers allows\n`
+        + `hint: evtrail needs one while it reads (two for a large read) and deletes them when done; see who holds the others with nats consumer ls ${name}\n`);
+      expect(await consumerNames(name)).toEqual(['someone_else']);
+    });
+  });
+
+  it('Ctrl-C during a read: the consumer is deleted before evtrail exits', async () => {
+    await withStream('INT', {}, async (name, subjects) => {
+      const body = JSON.stringify({ id: 'x', type: 'T', ts: '2025-08-26T09:30:00Z', data: { pad: 'p'.repeat(2000) } });
+      for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 500 }, () => js.publish(`${subjects}.x`, body)));
+      const child = spawn(process.execPath, [BIN, 'ingest', NATS_URL, '--stream', name, '--db', path.join(dir, 'int.duckdb')],
+        { env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      let seen: string[] = [];
+      const deadline = Date.now() + 60_000;
+      while (seen.length === 0 && Date.now() < deadline) {
+        seen = await consumerNames(name);
+        if (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(seen.length, 'a consumer while the read runs').toBeGreaterThan(0);
+      child.kill('SIGINT');
+      const code = await exited;
+      expect([130, 0], stderr).toContain(code);
+      expect(await consumerNames(name)).toEqual([]);
+    });
+  }, 120_000);
 
   it('errors: unreachable, missing stream, no --stream: one line, exit 2, no store left', () => {
     const cases: [string[], RegExp, Record<string, string>?][] = [

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { headers } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { StageWriter, binaryCloudEvent, rawSafe } from '../../src/ingest/stores/nats-range.js';
+import { StageWriter, binaryCloudEvent, decodeHeaderValue, rawSafe, serverNanos } from '../../src/ingest/stores/nats-range.js';
 import { tmpDir } from '../helpers.js';
 
 describe('JetStream stage lines (nats-range.ts)', () => {
@@ -39,16 +39,34 @@ describe('JetStream stage lines (nats-range.ts)', () => {
     h.set('ce-id', 'e-1');
     h.set('Ce-Type', 'OrderPlaced');
     h.set('content-type', 'application/json; charset=utf-8');
-    expect(JSON.parse(binaryCloudEvent({ headers: h, data: Buffer.from('{"qty":5}') })!)).toEqual({
+    expect(JSON.parse(binaryCloudEvent({ headers: h, data: Buffer.from('{"qty":5}') })!.event)).toEqual({
       specversion: '1.0', id: 'e-1', type: 'OrderPlaced', datacontenttype: 'application/json; charset=utf-8', data: { qty: 5 },
     });
     // JSON media type, but the payload is not JSON: kept as text.
-    expect(JSON.parse(binaryCloudEvent({ headers: h, data: Buffer.from('not json') })!).data).toBe('not json');
+    expect(JSON.parse(binaryCloudEvent({ headers: h, data: Buffer.from('not json') })!.event).data).toBe('not json');
     // No payload: no data member.
-    expect(JSON.parse(binaryCloudEvent({ headers: h, data: new Uint8Array(0) })!)).not.toHaveProperty('data');
+    expect(JSON.parse(binaryCloudEvent({ headers: h, data: new Uint8Array(0) })!.event)).not.toHaveProperty('data');
     const plain = headers();
     plain.set('X-Trace', 't');
     expect(binaryCloudEvent({ headers: plain, data: Buffer.from('{}') })).toBeNull();
     expect(binaryCloudEvent({ headers: undefined, data: Buffer.from('{}') })).toBeNull();
+  });
+
+  it('ce- header values: unquoted, then one round of percent-decoding; bad escapes and invalid UTF-8 are null', () => {
+    expect(decodeHeaderValue('Euro%20%E2%82%AC%20%F0%9F%98%80')).toBe('Euro € 😀');
+    expect(decodeHeaderValue('lower%c3%a9')).toBe('loweré');
+    expect(decodeHeaderValue('%41%42c')).toBe('ABc'); // encoded without need: accepted
+    expect(decodeHeaderValue('%2541')).toBe('%41'); // one round only
+    expect(decodeHeaderValue('"a \\"b\\" %25"')).toBe('a "b" %');
+    expect(decodeHeaderValue('plain+text=1')).toBe('plain+text=1');
+    expect(decodeHeaderValue('é%20')).toBe('é '); // a character that should have been encoded is kept
+    for (const bad of ['%C0%A0', '%FF', '100%', '%G1', '%E2%82']) expect(decodeHeaderValue(bad), bad).toBeNull();
+  });
+
+  it("the server's time is the digits of the ack subject, in its old and new forms", () => {
+    const msg = (reply: string) => ({ reply, timestampNanos: 0n });
+    expect(serverNanos(msg('$JS.ACK.ORDERS.oc_1.1.42.42.1756200600123456789.7'))).toBe('1756200600123456789');
+    expect(serverNanos(msg('$JS.ACK._.ACCHASH.ORDERS.oc_1.1.42.42.1756200600123456789.7'))).toBe('1756200600123456789');
+    expect(serverNanos(msg('$JS.ACK.dom.ACCHASH.ORDERS.oc_1.1.42.42.1756200600123456789.7.r4nd0m'))).toBe('1756200600123456789');
   });
 });

@@ -130,6 +130,18 @@ describe('buildGraph', () => {
     expect(kinds(g)).toEqual(['redelivery:b', 'conflict:c']);
   });
 
+  it('an id two sources gave distinct events (CloudEvents: source + id) is no delivery: the trace follows the first and says so', () => {
+    const a = ev('1', null, 0, { source: '/a', type: 'Placed' });
+    const b = ev('1', null, 1, { source: '/b', type: 'Shipped' });
+    const aAgain = { ...a, seq: nextSeq++, dupKind: 'redelivery' as const, dupOf: a.seq };
+    const bAgain = { ...b, seq: nextSeq++, dupKind: 'conflict' as const, dupOf: b.seq };
+    const g = buildGraph([a, b, aAgain, bAgain]);
+    expect(g.nodes.map((n) => [n.id, n.source, n.deliveries, n.conflict])).toEqual([['1', '/a', 2, false]]);
+    const shared = g.anomalies.filter((x) => x.kind === 'shared-id');
+    expect(shared.map((x) => [x.eventId, x.seq])).toEqual([['1', b.seq]]);
+    expect(shared[0]!.message).toBe(`Shipped 1 from /b (seq ${b.seq}) is another event with the id of Placed from /a (seq ${a.seq}); the trace follows the first`);
+  });
+
   it('takes the first delivery as the node even when a later one comes first in the input', () => {
     const b = ev('b', null, 1, { type: 'First' });
     const later = { ...b, seq: b.seq + 100, type: 'Second', dupKind: 'conflict' as const, dupOf: b.seq };

@@ -35,54 +35,85 @@ const sqlList = (items: readonly string[]) => items.map((k) => `'${k}'`).join(',
  * data_base64 is not decoded (the spec's own examples hold a placeholder there).
  *
  * - stream: the subject when there is one, else the source.
- * - ts: `time`, else `recordedtime`. time is optional in CloudEvents: an event with neither
+ * - ts: `time`, else `recordedtime`, else the time the transport stored it at (JetStream's
+ *   server time; none for files). time is optional in CloudEvents: an event with none of these
  *   keeps ts NULL rather than an invented time (an ingest time would make the store depend on
- *   when it was built, and a redelivery look like a conflict).
+ *   when it was built). A server time is not compared for redeliveries (markDuplicates).
+ * - recorded_ts: `recordedtime`, else the transport's time.
+ * - identity: source + id (markDuplicates), the stored id is `id`.
  * - rev: `sequence` when it is a whole number (the extension is a string compared
  *   lexicographically; any other spelling stays in meta only).
  * - data: the JSON value of `data`, or the base64 text of `data_base64` (meta.data_base64 is
  *   then true).
  * - meta: every attribute as given (core and extensions, traceparent among them) except
- *   data, and except null ones (null means unset).
+ *   data, and except null ones (null means unset); and what the transport adds (JetStream:
+ *   `$nats`, with the subject, stream, server time and headers).
  */
-export const cloudeventsPreset: Preset = {
-  name: 'cloudevents',
-  description: 'CloudEvents 1.0 JSON format (single events, batches, NDJSON of events)',
-  defaultFormat: 'json',
-  required: ['id', 'type'],
-  candidates: {
-    id: ['id'],
-    type: ['type'],
-    stream: ['subject', 'source'],
-    source: ['source'],
-    correlation_id: ['correlationid'],
-    causation_id: ['causationid'],
-  },
-  expressions(access) {
-    const sequence = access.text('sequence');
-    // A time that is no RFC 3339 timestamp is rejected by validate(), with the attribute's
-    // name; it is not handed on (that would add a second reason, or DuckDB would read
-    // "+25:00"). upper(): RFC 3339 allows a lower-case t and z, DuckDB's cast does not.
-    // A time finer than nanoseconds is rejected by validate() too, so it is not handed on.
-    const rfc3339 = (k: string) => `CASE WHEN regexp_full_match(${access.text(k)}, '${RFC3339}')
-      AND NOT regexp_matches(${access.text(k)}, '\\.[0-9]{9}[0-9]*[1-9]') THEN upper(${access.text(k)}) END`;
-    return {
-      ts: `CASE WHEN ${access.text('time')} IS NULL THEN ${rfc3339('recordedtime')} ELSE ${rfc3339('time')} END`,
-      recorded_ts: rfc3339('recordedtime'),
-      rev: `CASE WHEN regexp_full_match(${sequence}, '[0-9]{1,18}') THEN ${sequence} END`,
-      data: `coalesce(${access.json('data')}, ${access.json('data_base64')})`,
-      meta: `json_merge_patch(
-        to_json(map_from_entries(list_filter(${MEMBERS}, e -> e.value IS NOT NULL AND e.key NOT IN (${sqlList(DATA_MEMBERS)})))),
-        CASE WHEN ${access.json('data_base64')} IS NOT NULL THEN '{"data_base64": true}' ELSE '{}' END)`,
-    };
-  },
-  validate(access) {
-    return `nullif(concat_ws('; ', ${cloudeventChecks(access).join(',\n      ')}), '')`;
-  },
-};
+export const cloudeventsPreset: Preset = cloudeventsPresetFor({});
+
+/** What a transport adds to the events it carries (JetStream: nats.ts). */
+export interface CloudEventsTransport {
+  /** SQL: the time the transport recorded the event at (RFC 3339 text), for recorded_ts and the missing ts. */
+  serverTime?: (access: RecordAccess) => string;
+  /** Members the reader added to each record that are kept in meta: no attributes (not checked as such). */
+  keptMembers?: readonly string[];
+  /** Members the reader added that are neither attributes nor meta. */
+  hiddenMembers?: readonly string[];
+  /** A member the reader sets to why the event cannot be read: the reject reason. */
+  problemMember?: string;
+}
+
+/**
+ * The CloudEvents preset, for files (no transport) or for events read from a transport that
+ * adds its own members (nats.ts: the subject, stream, server time and headers of each message).
+ */
+export function cloudeventsPresetFor(transport: CloudEventsTransport): Preset {
+  const hidden = transport.hiddenMembers ?? [];
+  const added = [...(transport.keptMembers ?? []), ...hidden];
+  const notInMeta = [...DATA_MEMBERS, ...hidden];
+  return {
+    name: 'cloudevents',
+    description: 'CloudEvents 1.0 JSON format (single events, batches, NDJSON of events)',
+    defaultFormat: 'json',
+    required: ['id', 'type'],
+    candidates: {
+      id: ['id'],
+      type: ['type'],
+      stream: ['subject', 'source'],
+      source: ['source'],
+      correlation_id: ['correlationid'],
+      causation_id: ['causationid'],
+    },
+    expressions(access) {
+      const sequence = access.text('sequence');
+      const server = transport.serverTime?.(access);
+      // A time that is no RFC 3339 timestamp is rejected by validate(), with the attribute's
+      // name; it is not handed on (that would add a second reason, or DuckDB would read
+      // "+25:00"). upper(): RFC 3339 allows a lower-case t and z, DuckDB's cast does not.
+      // A time finer than nanoseconds is rejected by validate() too, so it is not handed on.
+      const rfc3339 = (k: string) => `CASE WHEN regexp_full_match(${access.text(k)}, '${RFC3339}')
+        AND NOT regexp_matches(${access.text(k)}, '\\.[0-9]{9}[0-9]*[1-9]') THEN upper(${access.text(k)}) END`;
+      const recorded = server ? `coalesce(${rfc3339('recordedtime')}, ${server})` : rfc3339('recordedtime');
+      return {
+        ts: `CASE WHEN ${access.text('time')} IS NULL THEN ${recorded} ELSE ${rfc3339('time')} END`,
+        recorded_ts: recorded,
+        rev: `CASE WHEN regexp_full_match(${sequence}, '[0-9]{1,18}') THEN ${sequence} END`,
+        data: `coalesce(${access.json('data')}, ${access.json('data_base64')})`,
+        meta: `json_merge_patch(
+          to_json(map_from_entries(list_filter(${MEMBERS}, e -> e.value IS NOT NULL AND e.key NOT IN (${sqlList(notInMeta)})))),
+          CASE WHEN ${access.json('data_base64')} IS NOT NULL THEN '{"data_base64": true}' ELSE '{}' END)`,
+      };
+    },
+    validate(access) {
+      const checks = cloudeventChecks(access, added);
+      if (transport.problemMember) checks.unshift(access.text(`["${transport.problemMember}"]`));
+      return `nullif(concat_ws('; ', ${checks.join(',\n      ')}), '')`;
+    },
+  };
+}
 
 /** SQL expressions, each NULL or a reject reason that names the attribute at fault. */
-function cloudeventChecks(access: RecordAccess): string[] {
+function cloudeventChecks(access: RecordAccess, transportMembers: readonly string[]): string[] {
   const value = (k: string) => access.json(k);
   const text = (k: string) => `((${value(k)})->>'$')`;
   /**
@@ -112,9 +143,9 @@ function cloudeventChecks(access: RecordAccess): string[] {
   ];
 
   const badNames = `list_transform(list_filter(${MEMBERS},
-      e -> NOT regexp_full_match(e.key, '[a-z0-9]+') AND e.key NOT IN (${sqlList(DATA_MEMBERS)})), e -> e.key)`;
+      e -> NOT regexp_full_match(e.key, '[a-z0-9]+') AND e.key NOT IN (${sqlList([...DATA_MEMBERS, ...transportMembers])})), e -> e.key)`;
   // CloudEvents types in JSON: string (also binary, URI, timestamp), boolean, integer.
-  const badValues = `list_transform(list_filter(${MEMBERS}, e -> e.key NOT IN (${sqlList([...CORE_ATTRIBUTES, ...DATA_MEMBERS])})
+  const badValues = `list_transform(list_filter(${MEMBERS}, e -> e.key NOT IN (${sqlList([...CORE_ATTRIBUTES, ...DATA_MEMBERS, ...transportMembers])})
       AND e.value IS NOT NULL AND json_type(e.value) NOT IN ('VARCHAR', 'BOOLEAN', 'BIGINT', 'UBIGINT')),
     e -> e.key || ' = ' || left(e.value::VARCHAR, 40))`;
 

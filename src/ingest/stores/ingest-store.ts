@@ -64,6 +64,12 @@ export interface StoreRead {
   held?: number;
   /** Rows read past that are not events (Marten's tombstones): what they are, and their positions. */
   skipped?: { what: string; positions: readonly string[] };
+  /**
+   * A relation (pos, raw) with each record as the store holds it, when the staged line is more
+   * than that (JetStream adds the message's subject, time and headers): a reject keeps the raw
+   * text. Read only for parts that have rejects.
+   */
+  rejectRaw?: string;
 }
 
 export interface StoreIngestOptions {
@@ -174,7 +180,7 @@ export async function ingestStore(store: Store, source: StoreSource, options: St
       const to = k === parts - 1 ? lastRow : from + size - 1n;
       const part = await appendPart(store, source, {
         sourceId, known, mapping, from, to, checkpoint, last: k === parts - 1 ? got.last : null,
-        keepGaps: source.reportGaps && got.horizon !== undefined, resolveCausation: source.resolveCausation ?? false,
+        keepGaps: source.reportGaps && got.horizon !== undefined, resolveCausation: source.resolveCausation ?? false, rejectRaw: got.rejectRaw,
         units, progress: options.progress, label: parts > 1 ? ` (part ${k + 1} of ${parts})` : '',
       });
       known = true;
@@ -211,6 +217,7 @@ interface PartRequest {
   last: string | null;
   keepGaps: boolean;
   resolveCausation: boolean;
+  rejectRaw?: string;
   /** Units (records read) of the source before this part. */
   units: number;
   progress?: (message: string) => void;
@@ -263,7 +270,10 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
       SELECT seq, id, stream, rev, type, schema_version, ts, recorded_ts, correlation_id, causation_id, source, data, meta,
         ${p.sourceId}, pos, coalesce(position, pos), NULL, NULL, NULL
       FROM (${rows})`);
-    await store.run(`INSERT INTO rejects SELECT ${p.sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart} ORDER BY pos`);
+    await store.run(p.rejectRaw && rejected > 0
+      ? `INSERT INTO rejects SELECT ${p.sourceId}, m.pos, coalesce(r.raw, m.line), m.reason, ${ingestId}
+          FROM ${MAPPED} m LEFT JOIN (${p.rejectRaw}) r ON r.pos = m.pos WHERE m.reason IS NOT NULL AND m.${inPart} ORDER BY m.pos`
+      : `INSERT INTO rejects SELECT ${p.sourceId}, pos, line, reason, ${ingestId} FROM ${MAPPED} WHERE reason IS NOT NULL AND ${inPart} ORDER BY pos`);
     if (p.keepGaps) {
       await store.run(`DELETE FROM source_gaps WHERE source_id = ${p.sourceId}`);
       await store.run(`INSERT INTO source_gaps SELECT ${p.sourceId}, lo, hi, horizon FROM ${OPEN_GAPS} WHERE lo <= ${BigInt(cp)} ORDER BY lo`);

@@ -10,10 +10,16 @@ import { connect } from '@nats-io/transport-node';
  * cores: the client's protocol parsing is most of a JetStream read (≈ 4.4 s of CPU per 1M
  * messages here), and a part writes its own file, which DuckDB then reads in parallel.
  *
- * A stage line is `seq US kind US headers US subject US payload LF` (US = 0x1F): the payload
- * as its own bytes (kind `r`), or, when it holds LF, CR or US, or is not UTF-8, as a JSON
- * string (kind `j`, invalid bytes replaced by U+FFFD as TextDecoder does); headers as a
- * JSON object, empty when the message has none. No JavaScript string per payload on the common path.
+ * A stage line is `seq US kind US headers US subject US time US problem US payload LF`
+ * (US = 0x1F): the payload as its own bytes (kind `r`), or, when it holds LF, CR or US, or is
+ * not UTF-8, as a JSON string (kind `j`, invalid bytes replaced by U+FFFD as TextDecoder
+ * does); headers as a JSON object, empty when the message has none; time, the server's
+ * timestamp of the message in nanoseconds since the epoch (exact: the digits of its ack
+ * subject, not the client's rounded number); problem, empty or why a binary-mode CloudEvent
+ * cannot be read (its reject reason). No JavaScript string per payload on the common path.
+ *
+ * The consumers are ordered consumers named `namePrefix`_N (N grows when the client recreates
+ * one): readNats deletes every consumer of that prefix when the read ends, however it ends.
  */
 export interface RangeRequest {
   servers: string;
@@ -27,6 +33,8 @@ export interface RangeRequest {
   file: string;
   /** --preset cloudevents: a message in binary mode (ce- headers) is staged as the structured event. */
   cloudevents?: boolean;
+  /** The name prefix of this part's consumers (readNats deletes them by it). */
+  namePrefix: string;
 }
 
 export interface RangeResult {
@@ -42,6 +50,12 @@ const CR = 0x0d;
 const BATCH = 10_000;
 /** Bytes buffered before a write. */
 const FLUSH_BYTES = 4 << 20;
+/**
+ * How long the server keeps a consumer nobody pulls from: only for a reader killed before
+ * readNats could delete its consumers (kill -9, a second Ctrl-C). Longer than any pause
+ * between two pulls of a live read.
+ */
+export const CONSUMER_INACTIVE_MS = 60_000;
 
 /** A message's headers as a JSON object text (a header with several values: an array), or null. */
 export function headersJson(msg: Pick<JsMsg, 'headers'>): string | null {
@@ -56,21 +70,66 @@ export function headersJson(msg: Pick<JsMsg, 'headers'>): string | null {
 }
 
 /**
- * A CloudEvent in binary content mode (CloudEvents NATS protocol binding: the attributes in
- * `ce-` headers, the payload is the data, its media type in `content-type`) as the structured
- * JSON event the cloudevents preset reads, or null when the message is in structured mode. The
- * data is the payload's JSON value when the media type says JSON (or none is given and the
- * payload parses), else its text, or its bytes in base64 (data_base64) when it is not UTF-8.
+ * A `ce-` header's value as the attribute's text (CloudEvents NATS protocol binding §3.1.3.2):
+ * first a double-quoted string is unquoted (RFC 7230 §3.2.6, backslash escapes; older
+ * producers), then one round of percent-decoding (either case of hex digits; characters that
+ * need none may still be encoded). A `%` not followed by two hex digits, or bytes that are no
+ * valid UTF-8 (overlong forms among them), make the value unreadable: null.
  */
-export function binaryCloudEvent(msg: Pick<JsMsg, 'headers' | 'data'>): string | null {
+export function decodeHeaderValue(raw: string): string | null {
+  let value = raw;
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\([\s\S])/g, '$1');
+  if (!value.includes('%')) return value;
+  const bytes: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x25) {
+      const hex = value.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return null;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c < 0x80) bytes.push(c);
+    else {
+      // A character that should have been encoded, kept as its UTF-8 bytes (a surrogate pair whole).
+      const cp = value.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      bytes.push(...Buffer.from(String.fromCodePoint(cp)));
+    }
+  }
+  const buf = Buffer.from(bytes);
+  return isUtf8(buf) ? buf.toString('utf8') : null;
+}
+
+/** A binary-mode CloudEvent as the structured event, or why it cannot be read. */
+export interface BinaryCloudEvent {
+  event: string;
+  /** Why the event cannot be read (a ce- header that is no valid percent-encoded UTF-8), or null. */
+  problem: string | null;
+}
+
+/**
+ * A CloudEvent in binary content mode (CloudEvents NATS protocol binding: the attributes in
+ * `ce-` headers, percent-encoded, the payload is the data, its media type in `content-type`) as
+ * the structured JSON event the cloudevents preset reads, or null when the message is in
+ * structured mode. The data is the payload's JSON value when the media type says JSON (or none
+ * is given and the payload parses), else its text, or its bytes in base64 (data_base64) when it
+ * is not UTF-8. A header value that cannot be decoded stays as it came, and `problem` says
+ * which: the event is rejected with that reason.
+ */
+export function binaryCloudEvent(msg: Pick<JsMsg, 'headers' | 'data'>): BinaryCloudEvent | null {
   const headers = msg.headers;
   if (!headers) return null;
   const attributes: Record<string, unknown> = {};
   let contentType: string | undefined;
+  let problem: string | null = null;
   for (const key of headers.keys()) {
     const lower = key.toLowerCase();
-    if (lower.startsWith('ce-') && lower.length > 3) attributes[lower.slice(3)] = headers.get(key);
-    else if (lower === 'content-type') contentType = headers.get(key);
+    if (lower.startsWith('ce-') && lower.length > 3) {
+      const raw = headers.get(key);
+      const value = decodeHeaderValue(raw);
+      if (value === null) problem ??= `${key}: header value ${JSON.stringify(raw.slice(0, 60))} is not percent-encoded UTF-8 (CloudEvents NATS binding 3.1.3.2)`;
+      attributes[lower.slice(3)] = value ?? raw;
+    } else if (lower === 'content-type') contentType = headers.get(key);
   }
   if (attributes.specversion === undefined) return null;
   if (contentType !== undefined && attributes.datacontenttype === undefined) attributes.datacontenttype = contentType;
@@ -91,7 +150,19 @@ export function binaryCloudEvent(msg: Pick<JsMsg, 'headers' | 'data'>): string |
       attributes.data = parsed.ok ? parsed.value : text;
     }
   }
-  return JSON.stringify(attributes);
+  return { event: JSON.stringify(attributes), problem };
+}
+
+/**
+ * The server's timestamp of a message in nanoseconds since the epoch, as the digits of its ack
+ * subject (`$JS.ACK.[domain.hash.]stream.consumer.delivered.sseq.dseq.ts.pending[.random]`):
+ * exact, and without the bigint the client's timestampNanos makes of it.
+ */
+export function serverNanos(msg: Pick<JsMsg, 'timestampNanos'>): string {
+  const reply = (msg as { reply?: unknown }).reply;
+  if (typeof reply !== 'string') return String(msg.timestampNanos);
+  const tokens = reply.split('.');
+  return tokens[tokens.length === 9 ? 7 : 9]!;
 }
 
 /** Whether a payload can go into a stage line as its own bytes. */
@@ -168,7 +239,9 @@ export async function readRange(req: RangeRequest, progress?: (rows: number) => 
       : req.since
         ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: req.since }
         : { deliver_policy: DeliverPolicy.All };
-    const consumer = await js.consumers.get(req.stream, { ...start, ...(req.subject ? { filter_subjects: req.subject } : {}) });
+    const consumer = await js.consumers.get(req.stream, {
+      ...start, name_prefix: req.namePrefix, inactive_threshold: CONSUMER_INACTIVE_MS, ...(req.subject ? { filter_subjects: req.subject } : {}),
+    });
     if ((await consumer.info()).num_pending === 0) return { rows, last };
     const decoder = new TextDecoder();
     const out = new StageWriter(handle);
@@ -177,13 +250,13 @@ export async function readRange(req: RangeRequest, progress?: (rows: number) => 
       const info = m.info;
       const seq = info.streamSequence;
       if (seq > req.end) break;
-      const headers = headersJson(m) ?? '';
-      const structured = req.cloudevents ? binaryCloudEvent(m) : null;
-      const wait = structured !== null
-        ? out.line(`${seq}\x1fr\x1f${headers}\x1f${m.subject}\x1f`, Buffer.from(structured))
+      const tail = `\x1f${headersJson(m) ?? ''}\x1f${m.subject}\x1f${serverNanos(m)}\x1f`;
+      const binary = req.cloudevents ? binaryCloudEvent(m) : null;
+      const wait = binary !== null
+        ? out.line(`${seq}\x1fr${tail}${binary.problem ?? ''}\x1f`, Buffer.from(binary.event))
         : rawSafe(m.data)
-        ? out.line(`${seq}\x1fr\x1f${headers}\x1f${m.subject}\x1f`, m.data)
-        : out.line(`${seq}\x1fj\x1f${headers}\x1f${m.subject}\x1f${JSON.stringify(decoder.decode(m.data))}`);
+        ? out.line(`${seq}\x1fr${tail}\x1f`, m.data)
+        : out.line(`${seq}\x1fj${tail}\x1f${JSON.stringify(decoder.decode(m.data))}`);
       if (wait) await wait;
       rows++;
       last = seq;

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -7,7 +8,8 @@ import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { isFileSystemError, makeTempDir } from '../../store/temp-dir.js';
 import type { Preset } from '../presets/preset.js';
-import { candidatesExpr } from '../mapping.js';
+import { candidatesExpr, type RecordAccess } from '../mapping.js';
+import { cloudeventsPresetFor } from '../presets/cloudevents.js';
 import { sqlString } from '../../store/sql.js';
 import { MAX_LINE_BYTES } from '../readers.js';
 import type { StoreRead } from './ingest-store.js';
@@ -61,6 +63,12 @@ export function natsError(error: unknown, target: NatsTarget): UserError {
   if (/stream not found/i.test(text)) {
     return new UserError(`NATS at ${target.where}: no JetStream stream ${target.stream}`, 'check --stream (nats stream ls lists them)');
   }
+  if (/maximum consumers limit/i.test(text)) {
+    return new UserError(
+      `NATS at ${target.where}: stream ${target.stream} has as many consumers as its max_consumers allows`,
+      'evtrail needs one while it reads (two for a large read) and deletes them when done; see who holds the others with nats consumer ls ' + target.stream,
+    );
+  }
   if (/jetstream not enabled|no responders/i.test(text)) {
     return new UserError(`NATS at ${target.where}: JetStream is not enabled`, 'start nats-server with -js');
   }
@@ -71,43 +79,98 @@ export function natsError(error: unknown, target: NatsTarget): UserError {
 /** The stage files' rows, read by DuckDB (nats-range.ts writes them). */
 const RAW_VIEW = 'evt_store_nats';
 
-/** The key under which a message's headers ride in its staged record. */
-export const NATS_HEADERS_KEY = '$nats';
+/**
+ * The members spliced into each staged record (none is a CloudEvents attribute name, which is
+ * lower-case letters and digits): NATS_KEY, what the envelope has no place for, kept in meta as
+ * it is (`{"stream", "subject", "time"}`, and for CloudEvents `"headers"`); TIME_KEY, the
+ * server's time again at the top, where the record's one parse reads it for ts and recorded_ts;
+ * HEADERS_KEY, the headers the canonical preset merges into meta; PROBLEM_KEY, why a
+ * binary-mode CloudEvent cannot be read.
+ */
+export const NATS_KEY = '$nats';
+export const NATS_TIME_KEY = '$nats_time';
+export const NATS_HEADERS_KEY = '$nats_headers';
+export const NATS_PROBLEM_KEY = '$nats_problem';
 
 /**
- * The record for each message, built in SQL over the raw messages: the payload as it is, and
- * for the canonical preset, when the message has headers, the headers spliced in as one more
- * member (`"$nats": {...}`, text concatenation: the payload is not parsed twice). The preset
- * (natsCanonicalPreset) merges them into meta and takes Nats-Msg-Id as the id. CloudEvents in
+ * The record for each message, built in SQL over the raw messages (text concatenation: the
+ * payload is not parsed twice): the payload with `"$nats": {"stream", "subject", "time"}` (the
+ * server's timestamp, RFC 3339 UTC to the nanosecond, trailing zeros cut as the server writes
+ * it) and `"$nats_time"` added, and the headers, when the message has any: for the canonical
+ * preset as `"$nats_headers"` (natsPreset merges them into meta and takes Nats-Msg-Id as the
+ * id), for CloudEvents inside `$nats` (attributes and headers do not mix). CloudEvents in
  * structured mode (the attributes in the body) are staged as they are, in binary mode (the
- * attributes in ce- headers) as the structured event the reader built (nats-range.ts). A payload
- * that is not a JSON object stays as it is, and the mapping rejects it with its stream sequence.
+ * attributes in ce- headers) as the structured event the reader built (nats-range.ts). A
+ * payload that is not a JSON object stays as it is, and the mapping rejects it with its stream
+ * sequence (its rejects row keeps the payload alone: StoreRead.rejectRaw).
  */
-export function natsRecordSql(preset: string): string {
-  if (preset !== 'canonical') return `SELECT pos, payload AS line FROM ${RAW_VIEW}`;
+export function natsRecordSql(preset: string, stream: string): string {
+  const cloudevents = preset === 'cloudevents';
+  // One concat() per line: a chain of || copies the growing line (the payload) at every step.
+  const members = [
+    `'"${NATS_KEY}":{"stream":'`, sqlString(JSON.stringify(stream)), `',"subject":'`, 'to_json(subject)::VARCHAR', `',"time":"'`, 'iso', `'"'`,
+    ...(cloudevents ? [`CASE WHEN headers IS NULL THEN '' ELSE concat(',"headers":', headers) END`] : []),
+    `'},"${NATS_TIME_KEY}":"'`, 'iso', `'"'`,
+    cloudevents
+      ? `CASE WHEN problem IS NULL THEN '' ELSE concat(',"${NATS_PROBLEM_KEY}":', to_json(problem)::VARCHAR) END`
+      : `CASE WHEN headers IS NULL THEN '' ELSE concat(',"${NATS_HEADERS_KEY}":', headers) END`,
+  ].join(', ');
+  // The cast writes 'YYYY-MM-DD hh:mm:ss[.fraction]' (no trailing zeros); strftime costs 4x.
+  // Most payloads start '{"': the blank-skipping checks (an empty object) only run for the others.
+  const p = `CASE WHEN starts_with(payload, '{') THEN payload ELSE ltrim(payload) END`;
   return `SELECT pos, CASE
-      WHEN headers IS NULL OR NOT starts_with(ltrim(payload), '{') THEN payload
-      WHEN starts_with(ltrim(substr(ltrim(payload), 2)), '}') THEN '{"${NATS_HEADERS_KEY}":' || headers || '}'
-      ELSE '{"${NATS_HEADERS_KEY}":' || headers || ',' || substr(ltrim(payload), 2)
+      WHEN NOT starts_with(p, '{') THEN payload
+      WHEN starts_with(p, '{"') THEN concat('{', ${members}, ',', substr(p, 2))
+      WHEN starts_with(ltrim(substr(p, 2)), '}') THEN concat('{', ${members}, '}')
+      ELSE concat('{', ${members}, ',', substr(p, 2))
     END AS line
-    FROM ${RAW_VIEW}`;
+    FROM (SELECT pos, payload, ${p} AS p, headers, subject, problem, replace(make_timestamp_ns(time)::VARCHAR, ' ', 'T') || 'Z' AS iso FROM ${RAW_VIEW})`;
 }
 
+/** SQL: the server's timestamp of a staged message (RFC 3339 text). */
+export const natsServerTime = (access: RecordAccess) => access.text(`["${NATS_TIME_KEY}"]`);
+
 /**
- * The canonical preset for JetStream: the stream sequence as position, the headers (when the
- * message has any) merged over the payload's own meta, Nats-Msg-Id as the id when present.
+ * The preset for JetStream: the stream sequence as position, the server's timestamp as
+ * recorded_ts (unless the message carries its own recording time) and as ts when the message has
+ * no time of its own. Canonical: the headers (when the message has any) merged over the
+ * payload's own meta, Nats-Msg-Id as the id when present, `$nats` added to meta. CloudEvents:
+ * `$nats` is in meta with the attributes (cloudeventsPresetFor).
  */
-export function natsCanonicalPreset(base: Preset): Preset {
+export function natsPreset(base: Preset): Preset {
+  if (base.name === 'cloudevents') {
+    const ce = cloudeventsPresetFor({
+      serverTime: natsServerTime, keptMembers: [NATS_KEY], hiddenMembers: [NATS_TIME_KEY, NATS_PROBLEM_KEY], problemMember: NATS_PROBLEM_KEY,
+    });
+    return { ...ce, expressions: (access, ctx) => ({ ...(ce.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
+  }
+  if (base.name !== 'canonical') {
+    return { ...base, expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
+  }
   return {
     ...base,
     expressions: (access, ctx) => {
       const headers = access.json(`["${NATS_HEADERS_KEY}"]`);
+      const nats = access.json(`["${NATS_KEY}"]`);
       const meta = candidatesExpr(access, 'meta', base.candidates.meta ?? []);
       const id = candidatesExpr(access, 'id', base.candidates.id ?? []);
+      const ts = candidatesExpr(access, 'ts', base.candidates.ts ?? []);
+      const recorded = candidatesExpr(access, 'recorded_ts', base.candidates.recorded_ts ?? []);
+      const withNats = `'{"${NATS_KEY}":' || ${nats}`;
       return {
         ...(base.expressions?.(access, ctx) ?? {}),
         position: 'pos::VARCHAR',
-        meta: `CASE WHEN ${headers} IS NULL THEN ${meta} ELSE json_merge_patch(coalesce(${meta}, '{}'::JSON), ${headers}) END`,
+        ts: `coalesce(${ts}, ${natsServerTime(access)})`,
+        recorded_ts: `coalesce(${recorded}, ${natsServerTime(access)})`,
+        // Without headers (most messages), $nats goes in front of the payload's meta as text
+        // (its JSON is minified: '{}' or '{"…'); json_merge_patch costs three times as much.
+        // A meta that is no object (an array, a string) is kept as it is, without $nats.
+        meta: `CASE
+          WHEN ${headers} IS NOT NULL THEN json_merge_patch(coalesce(${meta}, '{}'::JSON), ${headers}, (${withNats} || '}')::JSON)
+          WHEN ${meta} IS NULL OR ${meta}::VARCHAR = '{}' THEN ${withNats} || '}'
+          WHEN starts_with(${meta}::VARCHAR, '{') THEN ${withNats} || ',' || substr(${meta}::VARCHAR, 2)
+          ELSE ${meta}
+        END`,
         id: `coalesce(json_extract_string(${headers}, '$."Nats-Msg-Id"'), ${id})`,
       };
     },
@@ -134,38 +197,40 @@ export async function readNats(
     fs.rmSync(dir, { recursive: true, force: true });
   };
   let done = false;
+  let nc: NatsConnection | undefined;
+  // The consumers this read creates are named after it, and deleted by that name when it ends
+  // (deleteConsumers): an ingest leaves nothing on the server, whatever stopped it.
+  const namePrefix = `evtrail_${crypto.randomBytes(6).toString('hex')}`;
+  let consumed = false;
   try {
     let lastSeq: number;
     let firstSeq: number;
-    let nc: NatsConnection;
     try {
       nc = await connect({ servers: target.servers, timeout: 5000, reconnect: false, name: 'evtrail' });
     } catch (error) {
       throw natsError(error, target);
     }
-    try {
-      const info = await (await jetstreamManager(nc, { timeout: 10_000 })).streams.info(target.stream);
-      lastSeq = info.state.last_seq;
-      firstSeq = info.state.first_seq;
-    } finally {
-      await nc.close().catch(() => undefined);
-    }
+    const info = await (await jetstreamManager(nc, { timeout: 10_000 })).streams.info(target.stream);
+    lastSeq = info.state.last_seq;
+    firstSeq = info.state.first_seq;
     const from = checkpoint === null ? 0 : Number(checkpoint);
     if (lastSeq <= from) return { rows: 0, last: null, cleanup };
     const base = { servers: target.servers, stream: target.stream, subject: target.subject, cloudevents: preset.name === 'cloudevents' };
     const parts: RangeRequest[] = [];
+    const part = (n: number) => ({ namePrefix: `${namePrefix}_${n}`, file: path.join(dir, `part-${n}.txt`) });
     if (checkpoint === null && target.since) {
-      parts.push({ ...base, start: null, since: target.since, end: lastSeq, file: path.join(dir, 'part-1.txt') });
+      parts.push({ ...base, start: null, since: target.since, end: lastSeq, ...part(1) });
     } else {
       const start = Math.max(from + 1, firstSeq);
       const mid = start + Math.floor((lastSeq - start) / 2);
       if (lastSeq - start + 1 > splitMessages()) {
-        parts.push({ ...base, start, end: mid, file: path.join(dir, 'part-1.txt') }, { ...base, start: mid + 1, end: lastSeq, file: path.join(dir, 'part-2.txt') });
+        parts.push({ ...base, start, end: mid, ...part(1) }, { ...base, start: mid + 1, end: lastSeq, ...part(2) });
       } else {
-        parts.push({ ...base, start, end: lastSeq, file: path.join(dir, 'part-1.txt') });
+        parts.push({ ...base, start, end: lastSeq, ...part(1) });
       }
     }
     const counts = parts.map(() => 0);
+    consumed = true;
     // A part that fails (or is interrupted) stops the other at once.
     const stop = new AbortController();
     const results = await Promise.all(parts.map((part, i) => readPart(part, (rows) => {
@@ -178,13 +243,15 @@ export async function readNats(
     const rows = results.reduce((n, r) => n + r.rows, 0);
     const last = results.reduce<number | null>((m, r) => (r.last !== null && (m === null || r.last > m) ? r.last : m), null);
     await store.run(`CREATE OR REPLACE TEMP VIEW ${RAW_VIEW} AS
-      SELECT pos, CASE WHEN kind = 'j' THEN json_extract_string(payload, '$') ELSE payload END AS payload, nullif(headers, '') AS headers, subject
-      FROM read_csv([${parts.map((p) => sqlString(p.file)).join(', ')}], columns={'pos': 'BIGINT', 'kind': 'VARCHAR', 'headers': 'VARCHAR', 'subject': 'VARCHAR', 'payload': 'VARCHAR'},
+      SELECT pos, CASE WHEN kind = 'j' THEN json_extract_string(payload, '$') ELSE payload END AS payload, nullif(headers, '') AS headers, subject,
+        time, nullif(problem, '') AS problem
+      FROM read_csv([${parts.map((p) => sqlString(p.file)).join(', ')}], columns={'pos': 'BIGINT', 'kind': 'VARCHAR', 'headers': 'VARCHAR', 'subject': 'VARCHAR',
+          'time': 'BIGINT', 'problem': 'VARCHAR', 'payload': 'VARCHAR'},
         header=false, delim=E'\\x1F', quote='', escape='', new_line='\\n', auto_detect=false, strict_mode=false,
         max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES})`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${STAGE_TABLE} AS ${natsRecordSql(preset.name)}`);
+    await store.run(`CREATE OR REPLACE TEMP VIEW ${STAGE_TABLE} AS ${natsRecordSql(preset.name, target.stream)}`);
     done = true;
-    return { rows, last: last === null ? null : String(last), cleanup };
+    return { rows, last: last === null ? null : String(last), cleanup, rejectRaw: `SELECT pos, payload AS raw FROM ${RAW_VIEW}` };
   } catch (error) {
     const e = error as { name?: unknown; code?: unknown };
     if (error instanceof UserError) throw error;
@@ -192,7 +259,29 @@ export async function readNats(
     if (!isFileSystemError(error) && (/Nats|JetStream|NotFound|Timeout|Connection|Request|Protocol|Authori[sz]ation|Permission|NoResponders/i.test(String(e?.name)) || typeof e?.code === 'string')) throw natsError(error, target);
     throw error;
   } finally {
+    if (nc) {
+      if (consumed) await deleteConsumers(nc, target.stream, namePrefix);
+      await nc.close().catch(() => undefined);
+    }
     if (!done) await cleanup();
+  }
+}
+
+/**
+ * Deletes the stream's consumers whose name starts with `prefix` (those of one read: the
+ * ordered consumer of each part, and any the client made anew after a hiccup). Done by the
+ * main thread once every part has ended, well or not (an error, a Ctrl-C that stopped a worker):
+ * without it each would live on the server for its inactivity threshold, counting against the
+ * stream's max_consumers. Best effort: a failure here must not hide what ended the read.
+ */
+async function deleteConsumers(nc: NatsConnection, stream: string, prefix: string): Promise<void> {
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    const names: string[] = [];
+    for await (const c of jsm.consumers.list(stream)) if (c.name.startsWith(`${prefix}_`)) names.push(c.name);
+    await Promise.all(names.map((name) => jsm.consumers.delete(stream, name).catch(() => undefined)));
+  } catch {
+    /* the server is gone or the stream deleted: nothing left to delete */
   }
 }
 

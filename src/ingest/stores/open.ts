@@ -43,13 +43,11 @@ export async function openStoreSource(url: string, flags: StoreSourceFlags): Pro
       if (value !== undefined) throw new UserError(`${flag} is for postgres:// sources`, 'a JetStream stream is read with --stream, --subject and --since');
     }
     const base = getStorePreset(flags.preset ?? 'canonical', NATS_PRESETS);
-    const { natsCanonicalPreset, natsTarget, readNats } = await import('./nats.js');
+    const { natsPreset, natsTarget, readNats } = await import('./nats.js');
     const target = natsTarget(url, flags.stream, flags.subject, flags.since);
-    // The stream sequence is the position, whatever the payload says.
-    const preset: Preset = base.name === 'canonical' ? natsCanonicalPreset(base) : {
-      ...base,
-      expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }),
-    };
+    // The stream sequence is the position, whatever the payload says; the subject, the server's
+    // time and the headers are kept (nats.ts).
+    const preset = natsPreset(base);
     return {
       kind: 'nats', uri: target.uri, displayName: target.uri, preset, map: flags.map,
       settings: { stream: target.stream, subject: target.subject ?? null }, reportGaps: !target.subject && !target.since,
