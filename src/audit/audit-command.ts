@@ -52,7 +52,7 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
   }
 }
 
-/** The --json document (DESIGN §3: rules[{id, severity, violations}], violations[{rule, eventId, stream, message}]). */
+/** The --json document (docs/architecture.md §3: rules[{id, severity, violations}], violations[{rule, eventId, stream, message}]). */
 function toJson(result: AuditResult): unknown {
   return {
     store: result.store,

@@ -37,7 +37,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and sets the exit code (DESIGN §3: 0 ok, 1 check failed, 2 usage/input, 3 bug). */
+/** Runs the CLI and sets the exit code (docs/architecture.md §3: 0 ok, 1 check failed, 2 usage/input, 3 bug). */
 export async function runCli(argv: readonly string[]): Promise<void> {
   installInterruptHandler();
   // A reader that stops early (evtrail query … | head) is not an error.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The canonical envelope (DESIGN §2): the fields every source is mapped to. `position` is the
+ * The canonical envelope (docs/architecture.md §2): the fields every source is mapped to. `position` is the
  * source's own position (a store's global position, a stream sequence) when it has one.
  */
 export const ENVELOPE_FIELDS = [

@@ -8,7 +8,7 @@ export class UserError extends Error {
   constructor(
     message: string,
     readonly hint?: string,
-    /** Exit code: 2 for usage / input errors (DESIGN §3). */
+    /** Exit code: 2 for usage / input errors (docs/architecture.md §3). */
     readonly exitCode: number = 2,
   ) {
     super(message);

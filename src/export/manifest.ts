@@ -76,7 +76,7 @@ const same = (name: string, type: string, json: string, description: string, sql
 });
 
 /**
- * The exported columns, in order: the envelope (DESIGN §2) in evtrail's canonical spelling
+ * The exported columns, in order: the envelope (docs/architecture.md §2) in evtrail's canonical spelling
  * (so one NDJSON file of an export ingests with the default preset), then seq and provenance.
  * Times: Parquet has a TIMESTAMP (microseconds: the precision Spark and Trino read) for
  * engines plus the exact epoch nanoseconds beside it; NDJSON has the exact ISO text.

@@ -4,7 +4,7 @@
  * DuckDB and stream their rows; custom ones (a JavaScript module) fold events streamed from
  * DuckDB in seq order (./custom.ts).
  *
- * Output (DESIGN §3): --json `{ "at", "projection", "rows": [...] }` (with --diff also "diff",
+ * Output (docs/architecture.md §3): --json `{ "at", "projection", "rows": [...] }` (with --diff also "diff",
  * and rows `{ <key>, change, fields, before, after }`), --csv, an ink table in a terminal,
  * plain text in a pipe. The same store gives the same bytes: rows come in key order and every
  * number is computed in a fixed order.

@@ -1,5 +1,5 @@
 /**
- * Upcasters: plain functions keyed by event type and the version they upcast from (DESIGN §6,
+ * Upcasters: plain functions keyed by event type and the version they upcast from (docs/architecture.md §6,
  * after Emmett), one module shape for `evtrail schema upcast --dry-run` and for replay:
  *
  *   export default {

@@ -58,7 +58,7 @@ export async function runAgainstLogCommand(flags: AgainstLogFlags): Promise<void
     const compatible = result.violatingEvents === 0;
     const versions = (result.targets[0]?.versions ?? []).map((v) => ({ version: v.version, events: v.events, rejected: v.violating }));
     if (flags.output === 'json') {
-      // `compatible` and `changes` as every compat answer has them (DESIGN §3); no schema pair, so no changes.
+      // `compatible` and `changes` as every compat answer has them (docs/architecture.md §3); no schema pair, so no changes.
       printJson({ compatible, schema: flags.new, type, version, checked, rejectedEvents: result.violatingEvents, errors: result.errors, versions, changes: [], rejected: result.violations });
     } else {
       const tables: TableData[] = [

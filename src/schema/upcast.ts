@@ -1,6 +1,6 @@
 /**
  * `evtrail schema upcast --upcasters FILE --dry-run`: upcasters are plain functions keyed by
- * event type and the version they upcast from (as DESIGN §6 asks, after Emmett):
+ * event type and the version they upcast from (as docs/architecture.md §6 asks, after Emmett):
  *
  *   export default {
  *     OrderPlaced: {

@@ -37,7 +37,7 @@ export interface OpenOptions {
 }
 
 /**
- * One DuckDB instance per store (DESIGN §6). Everything goes through one connection so a
+ * One DuckDB instance per store (docs/architecture.md §6). Everything goes through one connection so a
  * transaction covers all of an ingest.
  */
 export class Store {

@@ -1,5 +1,5 @@
 /**
- * The saga view (pure): an order's expected steps (DESIGN §4: OrderPlaced → risk check →
+ * The saga view (pure): an order's expected steps (docs/architecture.md §4: OrderPlaced → risk check →
  * routing → acknowledgement → fills → settlement, compensation when a step fails) against
  * what happened — each step done, failed, missing (a later step happened without it) or not
  * reached, the compensation done or missing, and the terminal state or "stuck since …".

@@ -1,6 +1,6 @@
 /**
  * What `evtrail trace` shows (pure): the report (graph, sagas, what the id was), its JSON
- * document (DESIGN §3), and the tree rows that the plain-text and ink renderers draw —
+ * document (docs/architecture.md §3), and the tree rows that the plain-text and ink renderers draw —
  * indented by causation where it branches, with time, Δt per hop, the producing service, and
  * failures, compensations and anomalies marked on the event they concern.
  */

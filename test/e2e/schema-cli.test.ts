@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { cli, tmpDir } from '../helpers.js';
 
 // `evtrail schema compat` driven through the built CLI, as a user runs it.
-// The OrderPlaced schemas follow DESIGN §4's vocabulary: v2 adds an optional `tif`.
+// The OrderPlaced schemas follow docs/architecture.md §4's vocabulary: v2 adds an optional `tif`.
 const v1 = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',

@@ -241,7 +241,7 @@ describe('tree view', () => {
     expect(text).toContain('saga ord-9: rejected · routing failed');
   });
 
-  it('JSON has the contract fields (DESIGN §3)', () => {
+  it('JSON has the contract fields (docs/architecture.md §3)', () => {
     const json = traceJson(report()) as { nodes: Record<string, unknown>[]; edges: Record<string, unknown>[]; anomalies: Record<string, unknown>[] };
     for (const n of json.nodes) expect(Object.keys(n)).toEqual(expect.arrayContaining(['id', 'type', 'ts', 'stream']));
     expect(json.edges[0]).toEqual({ from: 'p', to: 'r', latencyNs: 1_500_000 });

@@ -4,7 +4,7 @@ const META = ['meta', 'metadata', 'headers'];
 const inMeta = (...keys: string[]) => META.flatMap((m) => keys.map((k) => `${m}.${k}`));
 
 /**
- * The usual spellings of the envelope fields in the wild (DESIGN §2): evtrail's own names,
+ * The usual spellings of the envelope fields in the wild (docs/architecture.md §2): evtrail's own names,
  * camelCase, snake_case, EventStoreDB's $correlationId/$causationId, Message DB / Emmett /
  * Marten column names; correlation and causation ids at top level or inside the metadata.
  */

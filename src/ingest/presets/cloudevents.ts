@@ -12,7 +12,7 @@ const ABSOLUTE_URI = `[A-Za-z][A-Za-z0-9+.-]*:.*`;
 const CORE_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'datacontenttype', 'dataschema', 'subject', 'time'];
 /** Members of a JSON-format event that are not attributes. */
 const DATA_MEMBERS = ['data', 'data_base64'];
-/** String extensions the envelope reads (DESIGN §2) or that carry the trace context. */
+/** String extensions the envelope reads (docs/architecture.md §2) or that carry the trace context. */
 const STRING_EXTENSIONS = ['correlationid', 'causationid', 'sequence', 'traceparent', 'tracestate'];
 
 /**

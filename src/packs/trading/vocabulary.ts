@@ -1,5 +1,5 @@
 /**
- * The trading pack's vocabulary (DESIGN §4): the event types of an order's saga. One list for
+ * The trading pack's vocabulary (docs/architecture.md §4): the event types of an order's saga. One list for
  * the generator, the projections and the saga view.
  */
 export const TRADING_EVENT_TYPES = [

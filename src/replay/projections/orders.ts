@@ -1,6 +1,6 @@
 import { TRADING_EVENT_TYPES } from '../../packs/trading/vocabulary.js';
 /**
- * The `orders` projection of the trading pack (DESIGN §4) as one set-based DuckDB query: a
+ * The `orders` projection of the trading pack (docs/architecture.md §4) as one set-based DuckDB query: a
  * GROUP BY stream over the events up to the cut, with aggregates that are the fold of the
  * order state machine. The plain-JavaScript fold in ../reference/orders.ts is the executable
  * spec it is tested against.
