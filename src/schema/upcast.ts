@@ -14,8 +14,8 @@
  * those whose upcast data still fails the newest schema (Ajv, as `schema check`). Nothing is
  * written. Exit 1 when any event throws or fails.
  *
- * The user asked for JavaScript, so JavaScript touches each event of the types upcast (DESIGN
- * §1); the events are streamed from DuckDB in seq order.
+ * The user asked for JavaScript, so JavaScript touches each event of the types upcast
+ * (docs/architecture.md §1); the events are streamed from DuckDB in seq order.
  */
 import { CheckFailed, UserError } from '../core/errors.js';
 import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
