@@ -1,6 +1,7 @@
 /**
  * The cloudevents preset against the official CloudEvents JSON-format conformance tests
- * (../shared/data/cloudevents/conformance-format, see its SOURCE.md) and the JSON-format spec
+ * (test/data/cloudevents/conformance-format, a copy of shared/data's, see its SOURCE.md: Apache
+ * License 2.0, kept in the repository so a fresh clone runs them) and the JSON-format spec
  * examples: one test per upstream case, read at test time, each ingested in-process by the
  * real ingest service into a real DuckDB store.
  */
@@ -10,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
 import { ingestFiles, type IngestSummary } from '../../src/ingest/ingest.js';
 import { Store, type Row } from '../../src/store/store.js';
-import { SHARED, tmpDir } from '../helpers.js';
+import { ROOT, tmpDir } from '../helpers.js';
 
-const DATA = path.join(SHARED, 'data', 'cloudevents');
+const DATA = path.join(ROOT, 'test', 'data', 'cloudevents');
 const CONFORMANCE = path.join(DATA, 'conformance-format', 'json');
 const EXAMPLES = path.join(DATA, 'spec-json-format-examples');
 
