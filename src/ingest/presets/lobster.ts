@@ -51,6 +51,7 @@ export const lobsterPreset: Preset = {
   description: 'LOBSTER message CSV (NASDAQ order-book events); date and symbol from the file name or --date',
   defaultFormat: 'csv',
   usesPosition: true,
+  keepsEveryField: true,
   csvColumns: ['time', 'event_type', 'order_id', 'size', 'price', 'direction'],
   required: ['id', 'type', 'ts'],
   candidates: {},

@@ -100,6 +100,7 @@ export function natsRecordSql(preset: string): string {
 export function natsCanonicalPreset(base: Preset): Preset {
   return {
     ...base,
+    takesKeys: [NATS_HEADERS_KEY],
     expressions: (access, ctx) => {
       const headers = access.json(`["${NATS_HEADERS_KEY}"]`);
       const meta = candidatesExpr(access, 'meta', base.candidates.meta ?? []);
