@@ -73,8 +73,9 @@ export function buildMapSql(
   if (fromLines) {
     checks.push({ ok: `coalesce(deep_ok, true)`, reason: `'nested deeper than ${MAX_DEPTH} levels'` });
     checks.push({
-      ok: `NOT (exact AND contains(line, '\\u0001N:'))`,
-      reason: `'holds the text \\u0001N: and a number evtrail keeps exactly with that very mark; cannot keep both'`,
+      // The mark of a protected number (exact-json.ts): a string holding it would be read back as a number.
+      ok: `NOT contains(line, '\\u0001N:')`,
+      reason: `'holds the text \\u0001N:, the mark evtrail keeps long numbers exact with (a string holding it would read back as a number)'`,
     });
     checks.push({ ok: `NOT coalesce(unmapped_clash, false)`, reason: `'meta already has a key evtrail_unmapped, where evtrail keeps the fields it does not map'` });
   }
