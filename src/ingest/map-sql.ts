@@ -154,19 +154,21 @@ function untakenKeysSql(access: RecordAccess, taken: readonly string[][]): strin
 }
 
 /**
- * The kept fields: with no payload (data NULL) they are data; with one, they go into meta as
- * the object `evtrail_unmapped` (written first; a meta that is no object is kept beside it as
- * `evtrail_meta`). Built as text: json_merge_patch would drop their nulls.
+ * The kept fields (`remainder`, an object's text). With no payload (data NULL) they are data;
+ * with one, they go into meta. Either way meta's `evtrail_unmapped` says where they are: the
+ * object of them, or "data" (so a rebuild can tell a payload from kept fields). It is written
+ * first in a meta that is a non-empty object; any other meta (empty, an array, a scalar) is
+ * kept beside it as `evtrail_meta`. Built as text: json_merge_patch would drop their nulls.
  */
 function keptSql(): string {
-  const rem = `'{"evtrail_unmapped":' || remainder`;
+  const mark = `'{"evtrail_unmapped":' || CASE WHEN raw_data IS NULL THEN '"data"' ELSE remainder END`;
   return `SELECT * REPLACE (
       CASE WHEN remainder IS NOT NULL AND raw_data IS NULL THEN remainder::JSON ELSE raw_data END AS raw_data,
-      CASE WHEN remainder IS NULL OR raw_data IS NULL THEN raw_meta
-        WHEN raw_meta IS NULL OR raw_meta::VARCHAR = '{}' THEN (${rem} || '}')::JSON
-        WHEN json_type(raw_meta) = 'OBJECT' THEN (${rem} || ',' || substr(raw_meta::VARCHAR, 2))::JSON
-        ELSE (${rem} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
-      remainder IS NOT NULL AND raw_data IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
+      CASE WHEN remainder IS NULL THEN raw_meta
+        WHEN raw_meta IS NULL THEN (${mark} || '}')::JSON
+        WHEN json_type(raw_meta) = 'OBJECT' AND raw_meta::VARCHAR <> '{}' THEN (${mark} || ',' || substr(raw_meta::VARCHAR, 2))::JSON
+        ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
+      remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
     FROM (
       SELECT *, CASE WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
