@@ -1,6 +1,6 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
 import { sqlString } from '../store/sql.js';
-import { depthOkSql, MAX_DEPTH, mayRespellSql, protectNumbersSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
+import { depthOkSql, MAX_DEPTH, protectNumbersSql, suspectSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
 import { RecordAccess, rawFieldExprs, rowJsonSql, takenKeys, WHOLE_RECORD, type RecordColumn } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
 
@@ -39,6 +39,16 @@ export function buildMapSql(
   const taken = takenKeys(candidates, preset.takesKeys);
   const untaken = fromLines && !keepsAll ? untakenKeysSql(access, taken) : 'NULL::VARCHAR[]';
   const readsKeys = fromLines && !preset.csvColumns;
+  // The usual record (evtrail's own spelling) lists some of the fields' first keys, each once,
+  // in envelope order: one regular expression over its key list settles that nothing is left
+  // over and no key repeats (list_has_all and list_distinct cost 0.5 s more per 1M lines). A
+  // key holding the separator makes the count of separators differ, so it is looked at fully
+  // (each key is followed by one: an empty key cannot hide either).
+  const ordered = [...new Set(takenKeys(candidates).map((keys) => keys[0]!))];
+  const plainKeys = readsKeys
+    ? `(regexp_full_match(key_text, '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
+        AND strlen(key_text) - strlen(replace(key_text, chr(31), '')) = len(keys))`
+    : 'false';
 
   // A text value read from a protected record gets its number back (exact-json.ts).
   const rawCols = ENVELOPE_FIELDS.map((f) => {
@@ -66,7 +76,8 @@ export function buildMapSql(
   }
   if (readsKeys) {
     checks.push({
-      ok: `coalesce(len(keys) = len(list_distinct(keys)), true)`,
+      // CASE, not OR: DuckDB evaluates both sides of an OR on every row.
+      ok: `CASE WHEN plain_keys OR keys IS NULL THEN true ELSE len(keys) = len(list_distinct(keys)) END`,
       reason: `'key "' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1] || '" occurs more than once (JSON readers disagree on which value counts)'`,
     });
   }
@@ -74,7 +85,7 @@ export function buildMapSql(
     checks.push({ ok: `coalesce(deep_ok, true)`, reason: `'nested deeper than ${MAX_DEPTH} levels'` });
     checks.push({
       // The mark of a protected number (exact-json.ts): a string holding it would be read back as a number.
-      ok: `NOT contains(line, '\\u0001N:')`,
+      ok: `CASE WHEN exact THEN NOT contains(line, '\\u0001N:') ELSE true END`,
       reason: `'holds the text \\u0001N:, the mark evtrail keeps long numbers exact with (a string holding it would read back as a number)'`,
     });
     checks.push({ ok: `NOT coalesce(unmapped_clash, false)`, reason: `'meta already has a key evtrail_unmapped, where evtrail keeps the fields it does not map'` });
@@ -89,15 +100,19 @@ export function buildMapSql(
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
       CASE WHEN valid THEN ${access.transform('pline')} END AS r,
-      ${readsKeys ? `CASE WHEN valid AND starts_with(ltrim(line), '{') THEN json_keys(line) END` : 'NULL::VARCHAR[]'} AS keys,
-      CASE WHEN valid THEN ${depthOkSql('line')} END AS deep_ok
+      keys, ${plainKeys} AS plain_keys,
+      CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
     FROM (
-      SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline FROM (
+      SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline, array_to_string(keys, chr(31)) || chr(31) AS key_text FROM (
         SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
-          json_valid(line) AS valid, coalesce(valid AND ${mayRespellSql('line')}, false) AS exact
+          json_valid(line) AS valid,
+          -- A record that may need protecting, or measuring (exact-json.ts); the others, nearly
+          -- all, are read as they are.
+          coalesce(valid AND ${suspectSql('line')}, false) AS exact,
+          ${readsKeys ? `CASE WHEN valid THEN json_keys(line) END` : 'NULL::VARCHAR[]'} AS keys
         FROM ${input}))`;
   const carried = columns ? 'src' : 'line';
-  const lineCols = fromLines ? 'exact, pline, keys, deep_ok, ' : '';
+  const lineCols = fromLines ? 'exact, pline, keys, plain_keys, deep_ok, ' : '';
   const reason = columns
     ? `CASE WHEN ${allOk} THEN NULL ELSE ${reasons} END`
     : `CASE
@@ -149,7 +164,7 @@ function untakenKeysSql(access: RecordAccess, taken: readonly string[][]): strin
   const shadowed = taken.flatMap((keys) =>
     keys.slice(1).map((k, i) => `CASE WHEN ${access.present(k)} AND (${keys.slice(0, i + 1).map((e) => access.present(e)).join(' OR ')}) THEN ${sqlString(k)} END`));
   const behind = shadowed.length ? `list_filter([${shadowed.join(', ')}], k -> k IS NOT NULL)` : '[]::VARCHAR[]';
-  return `CASE WHEN keys IS NULL OR list_has_all(${list(firsts)}, keys) THEN NULL
+  return `CASE WHEN keys IS NULL OR plain_keys THEN NULL WHEN list_has_all(${list(firsts)}, keys) THEN NULL
       ELSE nullif(list_concat(list_filter(keys, k -> NOT list_contains(${list(all)}, k)), ${behind}), []::VARCHAR[]) END`;
 }
 
@@ -173,6 +188,10 @@ function keptSql(): string {
       SELECT *, CASE WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
       FROM rawv)`;
+}
+
+function regexQuote(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replaceAll("'", "''");
 }
 
 function convert(field: EnvelopeField, rawCol: string, fromLines = false): string {
