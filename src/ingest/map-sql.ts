@@ -1,12 +1,16 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
-import { RecordAccess, rawFieldExprs, rowJsonSql, type RecordColumn } from './mapping.js';
+import { sqlString } from '../store/sql.js';
+import { depthOkSql, MAX_DEPTH, protectNumbersSql, suspectSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
+import { RecordAccess, rawFieldExprs, rowJsonSql, takenKeys, WHOLE_RECORD, type RecordColumn } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
 
 /**
  * The SQL that maps records (a relation `(pos, line)`) to envelope rows with a
- * reject reason (NULL when the record is good) and a `blank` flag for empty lines. Four layers: parse each record once into a
- * struct, extract the text paths below each of its keys in one parse of that key (RecordAccess.pathColumns),
- * pick the raw value of every field, then convert and check types.
+ * reject reason (NULL when the record is good) and a `blank` flag for empty lines. Layers: parse each record once into a
+ * struct (a record with a number DuckDB would re-spell is protected first, exact-json.ts),
+ * extract the text paths below each of its keys in one parse of that key (RecordAccess.pathColumns),
+ * pick the raw value of every field, keep the fields the envelope did not take (in data, or
+ * in meta's `evtrail_unmapped`), then convert and check types.
  */
 export function buildMapSql(
   preset: Preset,
@@ -27,9 +31,31 @@ export function buildMapSql(
   const raw = rawFieldExprs(access, candidates, overrides);
   const validation = preset.validate?.(access, ctx) ?? 'NULL';
   const required = new Set<EnvelopeField>(preset.required);
+  const fromLines = !columns;
 
-  const rawCols = ENVELOPE_FIELDS.map((f) => `${raw[f]} AS raw_${f}`).join(',\n      ');
-  const typed = ENVELOPE_FIELDS.map((f) => `${convert(f, `raw_${f}`)} AS ${f}`).join(',\n      ');
+  // What of the record the envelope takes; every other top-level key is kept (README, Ingest:
+  // "where every input field goes"). Table rows: the store presets keep their own columns.
+  const keepsAll = !!preset.keepsEveryField || candidates.data?.[0] === WHOLE_RECORD || candidates.meta?.[0] === WHOLE_RECORD;
+  const taken = takenKeys(candidates, preset.takesKeys);
+  const untaken = fromLines && !keepsAll ? untakenKeysSql(access, taken) : 'NULL::VARCHAR[]';
+  const readsKeys = fromLines && !preset.csvColumns;
+  // The usual record (evtrail's own spelling) lists some of the fields' first keys, each once,
+  // in envelope order: one regular expression over its key list settles that nothing is left
+  // over and no key repeats (list_has_all and list_distinct cost 0.5 s more per 1M lines). A
+  // key holding the separator makes the count of separators differ, so it is looked at fully
+  // (each key is followed by one: an empty key cannot hide either).
+  const ordered = [...new Set(takenKeys(candidates).map((keys) => keys[0]!))];
+  const plainKeys = readsKeys
+    ? `(regexp_full_match(key_text, '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
+        AND strlen(key_text) - strlen(replace(key_text, chr(31), '')) = len(keys))`
+    : 'false';
+
+  // A text value read from a protected record gets its number back (exact-json.ts).
+  const rawCols = ENVELOPE_FIELDS.map((f) => {
+    const value = fromLines && FIELD_KIND[f] !== 'json' ? `CASE WHEN exact THEN ${unprotectTextSql(`(${raw[f]})`)} ELSE ${raw[f]} END` : raw[f];
+    return `${value} AS raw_${f}`;
+  }).join(',\n      ');
+  const typed = ENVELOPE_FIELDS.map((f) => `${convert(f, `raw_${f}`, fromLines)} AS ${f}`).join(',\n      ');
   // Each check as a cheap boolean (true = fine) and the sentence that explains it. The
   // sentences are only built for records that fail: most records pass every check.
   const checks: { ok: string; reason: string }[] = [];
@@ -48,17 +74,45 @@ export function buildMapSql(
       checks.push({ ok: `NOT coalesce(${nested}, false)`, reason: `'${f}: expected a string, got ' || left(${raw}, 60)` });
     }
   }
+  if (readsKeys) {
+    checks.push({
+      // CASE, not OR: DuckDB evaluates both sides of an OR on every row.
+      ok: `CASE WHEN plain_keys OR keys IS NULL THEN true ELSE len(keys) = len(list_distinct(keys)) END`,
+      reason: `'key "' || list_filter(keys, (k, i) -> list_position(keys, k) < i)[1] || '" occurs more than once (JSON readers disagree on which value counts)'`,
+    });
+  }
+  if (fromLines) {
+    checks.push({ ok: `coalesce(deep_ok, true)`, reason: `'nested deeper than ${MAX_DEPTH} levels'` });
+    checks.push({
+      // The mark of a protected number (exact-json.ts): a string holding it would be read back as a number.
+      ok: `CASE WHEN exact THEN NOT contains(line, '\\u0001N:') ELSE true END`,
+      reason: `'holds the text \\u0001N:, the mark evtrail keeps long numbers exact with (a string holding it would read back as a number)'`,
+    });
+    checks.push({ ok: `NOT coalesce(unmapped_clash, false)`, reason: `'meta already has a key evtrail_unmapped, where evtrail keeps the fields it does not map'` });
+  }
   const allOk = ['preset_reason IS NULL', ...checks.map((c) => c.ok)].join('\n        AND ');
   const reasons = `nullif(concat_ws('; ', preset_reason, ${checks.map((c) => `CASE WHEN NOT (${c.ok}) THEN ${c.reason} END`).join(',\n        ')}), '')`;
   // JSON records are parsed once into the struct r; table rows give r from their columns (no
   // JSON text to build or parse) and keep the row (src) for the rejects' raw text.
   const parsed = columns
     ? `SELECT pos, s AS src, false AS blank, ${access.fromColumns(columns, 's')} AS r FROM ${input} s`
-    : `SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+    : `SELECT pos, line, blank, exact, pline,
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
-      CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM ${input}`;
+      CASE WHEN valid THEN ${access.transform('pline')} END AS r,
+      keys, ${plainKeys} AS plain_keys,
+      CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
+    FROM (
+      SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline, array_to_string(keys, chr(31)) || chr(31) AS key_text FROM (
+        SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+          json_valid(line) AS valid,
+          -- A record that may need protecting, or measuring (exact-json.ts); the others, nearly
+          -- all, are read as they are.
+          coalesce(valid AND ${suspectSql('line')}, false) AS exact,
+          ${readsKeys ? `CASE WHEN valid THEN json_keys(line) END` : 'NULL::VARCHAR[]'} AS keys
+        FROM ${input}))`;
   const carried = columns ? 'src' : 'line';
+  const lineCols = fromLines ? 'exact, pline, keys, plain_keys, deep_ok, ' : '';
   const reason = columns
     ? `CASE WHEN ${allOk} THEN NULL ELSE ${reasons} END`
     : `CASE
@@ -74,14 +128,17 @@ export function buildMapSql(
   ), paths AS (
     SELECT *${access.pathColumns().map((c) => `, ${c}`).join('')} FROM parsed
   ), rawv AS (
-    SELECT pos, ${carried}, blank, r IS NULL AS unparsable,
+    SELECT pos, ${carried}, blank, ${lineCols}r IS NULL AS unparsable,
       ${rawCols},
-      ${validation} AS preset_reason
+      ${validation} AS preset_reason,
+      ${untaken} AS untaken
     FROM paths
+  ), kept AS (
+    ${fromLines ? keptSql() : 'SELECT *, NULL AS unmapped_clash FROM rawv'}
   ), typed AS (
-    SELECT pos, ${carried}, blank, unparsable, preset_reason, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
+    SELECT pos, ${carried}, blank, ${lineCols}unparsable, preset_reason, unmapped_clash, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
       ${typed}
-    FROM rawv
+    FROM kept
   )
   SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank, ${reason} AS reason, ${carried}
   FROM typed`;
@@ -89,10 +146,55 @@ export function buildMapSql(
   const sql = columns
     ? `SELECT * EXCLUDE (src), CASE WHEN reason IS NULL THEN NULL ELSE ${rowJsonSql(columns, 'src')} END AS line FROM (${mapped})`
     : mapped;
-  return access.finish(sql);
+  return access.finish(sql, columns ? `${rowJsonSql(columns, 'src')}::JSON` : 'pline::JSON');
 }
 
-function convert(field: EnvelopeField, rawCol: string): string {
+/**
+ * SQL for the top-level keys of the record (column `keys`) that the envelope did not take, or
+ * NULL when there are none. A key is taken when it is a field's candidate and either the one
+ * that gave the field its value or null (the field's NULL stands for it); a candidate behind
+ * one that won (`eventId` beside `id`) is kept. Records whose keys are all first candidates
+ * (evtrail's own spelling) are settled with one list test.
+ */
+function untakenKeysSql(access: RecordAccess, taken: readonly string[][]): string {
+  const list = (keys: readonly string[]) => `[${keys.map(sqlString).join(', ')}]::VARCHAR[]`;
+  const firsts = [...new Set(taken.map((keys) => keys[0]!))];
+  const all = [...new Set(taken.flat())];
+  // A candidate with a value behind an earlier one with a value.
+  const shadowed = taken.flatMap((keys) =>
+    keys.slice(1).map((k, i) => `CASE WHEN ${access.present(k)} AND (${keys.slice(0, i + 1).map((e) => access.present(e)).join(' OR ')}) THEN ${sqlString(k)} END`));
+  const behind = shadowed.length ? `list_filter([${shadowed.join(', ')}], k -> k IS NOT NULL)` : '[]::VARCHAR[]';
+  return `CASE WHEN keys IS NULL OR plain_keys THEN NULL WHEN list_has_all(${list(firsts)}, keys) THEN NULL
+      ELSE nullif(list_concat(list_filter(keys, k -> NOT list_contains(${list(all)}, k)), ${behind}), []::VARCHAR[]) END`;
+}
+
+/**
+ * The kept fields (`remainder`, an object's text). With no payload (data NULL) they are data;
+ * with one, they go into meta. Either way meta's `evtrail_unmapped` says where they are: the
+ * object of them, or "data" (so a rebuild can tell a payload from kept fields). It is written
+ * first in a meta that is a non-empty object; any other meta (empty, an array, a scalar) is
+ * kept beside it as `evtrail_meta`. Built as text: json_merge_patch would drop their nulls.
+ */
+function keptSql(): string {
+  const mark = `'{"evtrail_unmapped":' || CASE WHEN raw_data IS NULL THEN '"data"' ELSE remainder END`;
+  return `SELECT * REPLACE (
+      CASE WHEN remainder IS NOT NULL AND raw_data IS NULL THEN remainder::JSON ELSE raw_data END AS raw_data,
+      CASE WHEN remainder IS NULL THEN raw_meta
+        WHEN raw_meta IS NULL THEN (${mark} || '}')::JSON
+        WHEN json_type(raw_meta) = 'OBJECT' AND raw_meta::VARCHAR <> '{}' THEN (${mark} || ',' || substr(raw_meta::VARCHAR, 2))::JSON
+        ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
+      remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
+    FROM (
+      SELECT *, CASE WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
+          map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
+      FROM rawv)`;
+}
+
+function regexQuote(text: string): string {
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replaceAll("'", "''");
+}
+
+function convert(field: EnvelopeField, rawCol: string, fromLines = false): string {
   switch (FIELD_KIND[field]) {
     case 'text':
       return `nullif(${rawCol}, '')`;
@@ -104,6 +206,7 @@ function convert(field: EnvelopeField, rawCol: string): string {
     case 'time':
       return `evt_ts(${rawCol})`;
     case 'json':
-      return `${rawCol}::JSON`;
+      // A protected record's JSON gets its numbers back as written.
+      return fromLines ? `CASE WHEN exact THEN (${unprotectNumbersSql(`${rawCol}::VARCHAR`)})::JSON ELSE ${rawCol}::JSON END` : `${rawCol}::JSON`;
   }
 }

@@ -57,8 +57,9 @@ export class RecordAccess {
     return (this.alwaysRead.get(head) ?? 0) >= 2;
   }
 
-  /** SQL for the value at `path` as JSON (NULL when absent or null). */
+  /** SQL for the value at `path` as JSON (NULL when absent or null); `$` is the whole record. */
   json(path: string): string {
+    if (path === WHOLE_RECORD) return '{{record}}';
     const [head, ...rest] = parsePath(path);
     this.keys.set(head!, 'JSON');
     if (rest.length === 0) return `r.${sqlIdent(head!)}`;
@@ -96,13 +97,21 @@ export class RecordAccess {
     return members.length === 0 ? 'NULL' : `struct_pack(${members.join(', ')})`;
   }
 
+  /** SQL for whether the top-level key is present with a value other than null. */
+  present(key: string): string {
+    if (!this.keys.has(key)) this.keys.set(key, 'JSON');
+    return `(r.${sqlIdent(key)} IS NOT NULL)`;
+  }
+
   /**
    * Replaces the placeholders left by text() now that every key's type and every nested path
    * is known: a path below a key with others is an element of that key's list (pathColumns).
+   * `record`: SQL for the whole record as JSON (`$`).
    */
-  finish(sql: string): string {
+  finish(sql: string, record = 'NULL::JSON'): string {
     const nested = [...this.nested];
     return sql
+      .replaceAll('{{record}}', record)
       .replace(/\{\{text:((?:(?!\}\}).)+)\}\}/g, (_m, head: string) =>
         this.keys.get(head) === 'JSON'
           ? `json_extract_string(r.${sqlIdent(head)}, '$')`
@@ -141,6 +150,31 @@ function columnJson(c: RecordColumn, x: string, asMember: boolean): string {
 /** The row as a JSON object text (what a reject keeps of it). */
 export function rowJsonSql(columns: readonly RecordColumn[], alias: string): string {
   return `json_object(${columns.map((c) => `${sqlString(c.name)}, ${columnJson(c, `${alias}.${sqlIdent(c.stage)}`, false)}`).join(', ')})::VARCHAR`;
+}
+
+/** The path that means the whole record (`--map data=$`). */
+export const WHOLE_RECORD = '$';
+
+/**
+ * The top-level keys of a record that the mapping takes into the envelope, per field in the
+ * order they are tried: a field's candidates up to its first path below a key (whether such a
+ * path wins is not known here, so the keys after it are not counted as taken: they stay in
+ * data or meta, never lost). A field a preset computes from its candidates takes them too;
+ * `extra`: keys a preset's expressions take whole (JetStream's headers).
+ */
+export function takenKeys(candidates: FieldCandidates, extra: readonly string[] = []): string[][] {
+  const out: string[][] = extra.map((k) => [k]);
+  for (const field of ENVELOPE_FIELDS) {
+    const keys: string[] = [];
+    for (const path of candidates[field] ?? []) {
+      if (path === WHOLE_RECORD) break;
+      const parts = parsePath(path);
+      if (parts.length > 1) break;
+      keys.push(parts[0]!);
+    }
+    if (keys.length > 0) out.push(keys);
+  }
+  return out;
 }
 
 function jsonPath(keys: readonly string[]): string {

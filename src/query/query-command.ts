@@ -1,5 +1,5 @@
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell, safeJson, writeOut as write } from '../cli/render.js';
+import { printTables, toCsv, type Cell, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { runQuery } from './query.js';
@@ -11,7 +11,7 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
   try {
     const result = await runQuery(store, sql);
     const parse = (row: unknown[]) =>
-      row.map((v, i) => (result.jsonColumns[i] && typeof v === 'string' ? safeJson(v) : v));
+      row.map((v, i) => (result.jsonColumns[i] && typeof v === 'string' ? jsonCell(v) : v));
     if (flags.mode === 'json') {
       // Streamed: '[' then one object per row.
       let first = true;
@@ -20,7 +20,7 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
         for (const row of chunk) {
           const values = parse(row);
           const obj = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
-          await write((first ? '\n' : ',\n') + JSON.stringify(obj));
+          await write((first ? '\n' : ',\n') + stringifyJson(obj));
           first = false;
         }
       }

@@ -10,7 +10,7 @@
  * number is computed in a fixed order.
  */
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell, type TableData, safeJson, writeOut as write } from '../cli/render.js';
+import { printTables, toCsv, type Cell, type TableData, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
@@ -271,7 +271,7 @@ interface RowsView {
 
 async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
   const { columns, jsonColumns } = v.rows;
-  const parse = (row: unknown[]) => row.map((x, i) => (jsonColumns[i] && typeof x === 'string' ? safeJson(x) : x));
+  const parse = (row: unknown[]) => row.map((x, i) => (jsonColumns[i] && typeof x === 'string' ? jsonCell(x) : x));
   if (mode === 'json') {
     const head: Record<string, unknown> = { ...atFields(v.at), projection: v.projection };
     if (v.key !== undefined) head.key = v.key;
@@ -283,7 +283,7 @@ async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
         const values = parse(row);
         const obj: Record<string, unknown> = {};
         columns.forEach((c, i) => (obj[c] = values[i]));
-        text += (first ? '\n' : ',\n') + JSON.stringify(obj);
+        text += (first ? '\n' : ',\n') + stringifyJson(obj);
         first = false;
       }
       if (text) await write(text);

@@ -49,11 +49,23 @@ export interface Probe {
 
 export type TaggedEvents = Map<string, TraceEvent[]>;
 
+/**
+ * JSON.parse, except that an integer beyond 2^53 (an id such as 9007199254740993, which a double
+ * would make …992) becomes its exact digits as a string: the trace keys sagas and business keys
+ * by these values, and SQL reads them exactly. Strings are matched first, so no digit inside one
+ * is touched.
+ */
+export function parseKeepingLongIntegers(text: string): unknown {
+  if (!/[0-9]{16}/.test(text)) return JSON.parse(text);
+  return JSON.parse(text.replace(/"(?:[^"\\]|\\.)*"|-?[0-9]{16,}(?![.eE0-9])/g, (token) =>
+    token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`));
+}
+
 export function toTraceEvent(row: Row): TraceEvent {
   let data: Record<string, unknown> | null = null;
   if (typeof row.data === 'string') {
     try {
-      const parsed = JSON.parse(row.data) as unknown;
+      const parsed = parseKeepingLongIntegers(row.data);
       data = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
     } catch {
       data = null;

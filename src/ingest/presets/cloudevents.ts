@@ -1,3 +1,4 @@
+import { NUMBER_MARK } from '../exact-json.js';
 import type { RecordAccess } from '../mapping.js';
 import type { Preset } from './preset.js';
 
@@ -18,8 +19,12 @@ const STRING_EXTENSIONS = ['correlationid', 'causationid', 'sequence', 'tracepar
 /**
  * All members of the record as (key, JSON value) pairs, for meta and for the name and value
  * rules; NULL when the record is no JSON object (reported on its own as "not a JSON object").
+ * Read from `pline`, the record with its long numbers protected (exact-json.ts).
  */
-const MEMBERS = `try(map_entries(json_transform(line, '"MAP(VARCHAR, JSON)"')))`;
+const MEMBERS = `try(map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')))`;
+
+/** json_type, with a number kept as a marked string (exact-json.ts) typed as the number it is. */
+const jsonType = (v: string) => `CASE WHEN json_type(${v}) = 'VARCHAR' AND starts_with(${v}->>'$', ${NUMBER_MARK}) THEN 'DOUBLE' ELSE json_type(${v}) END`;
 
 const sqlList = (items: readonly string[]) => items.map((k) => `'${k}'`).join(', ');
 
@@ -75,6 +80,7 @@ export function cloudeventsPresetFor(transport: CloudEventsTransport): Preset {
     name: 'cloudevents',
     description: 'CloudEvents 1.0 JSON format (single events, batches, NDJSON of events)',
     defaultFormat: 'json',
+    keepsEveryField: true,
     required: ['id', 'type'],
     candidates: {
       id: ['id'],
@@ -124,11 +130,11 @@ function cloudeventChecks(access: RecordAccess, transportMembers: readonly strin
    */
   const stringAttribute = (k: string, options: { required?: boolean; tests?: { bad: string; reason: string }[] } = {}) => {
     const envelopeChecked = k === 'id' || k === 'type';
-    const notString = envelopeChecked ? `json_type(${value(k)}) NOT IN ('VARCHAR', 'OBJECT', 'ARRAY')` : `json_type(${value(k)}) <> 'VARCHAR'`;
+    const notString = envelopeChecked ? `${jsonType(value(k))} NOT IN ('VARCHAR', 'OBJECT', 'ARRAY')` : `${jsonType(value(k))} <> 'VARCHAR'`;
     return `CASE
         WHEN ${value(k)} IS NULL THEN ${options.required && !envelopeChecked ? `'missing ${k}'` : 'NULL'}
         WHEN ${notString} THEN '${k}: must be a string, got ' || left(${value(k)}::VARCHAR, 60)
-        WHEN json_type(${value(k)}) <> 'VARCHAR' THEN NULL
+        WHEN ${jsonType(value(k))} <> 'VARCHAR' THEN NULL
         WHEN ${text(k)} = '' THEN '${k}: must not be empty'
         ${(options.tests ?? []).map((t) => `WHEN ${t.bad} THEN ${t.reason}`).join('\n        ')}
       END`;
@@ -146,7 +152,7 @@ function cloudeventChecks(access: RecordAccess, transportMembers: readonly strin
       e -> NOT regexp_full_match(e.key, '[a-z0-9]+') AND e.key NOT IN (${sqlList([...DATA_MEMBERS, ...transportMembers])})), e -> e.key)`;
   // CloudEvents types in JSON: string (also binary, URI, timestamp), boolean, integer.
   const badValues = `list_transform(list_filter(${MEMBERS}, e -> e.key NOT IN (${sqlList([...CORE_ATTRIBUTES, ...DATA_MEMBERS, ...transportMembers])})
-      AND e.value IS NOT NULL AND json_type(e.value) NOT IN ('VARCHAR', 'BOOLEAN', 'BIGINT', 'UBIGINT')),
+      AND e.value IS NOT NULL AND ${jsonType('e.value')} NOT IN ('VARCHAR', 'BOOLEAN', 'BIGINT', 'UBIGINT')),
     e -> e.key || ' = ' || left(e.value::VARCHAR, 40))`;
 
   return [
@@ -176,7 +182,7 @@ function cloudeventChecks(access: RecordAccess, transportMembers: readonly strin
     stringAttribute('time', { tests: rfc3339('time') }),
     stringAttribute('recordedtime', { tests: rfc3339('recordedtime') }),
     ...STRING_EXTENSIONS.map((k) => stringAttribute(k)),
-    `CASE WHEN ${value('data_base64')} IS NOT NULL AND json_type(${value('data_base64')}) <> 'VARCHAR'
+    `CASE WHEN ${value('data_base64')} IS NOT NULL AND ${jsonType(value('data_base64'))} <> 'VARCHAR'
       THEN 'data_base64: must be a base64 string' END`,
     `CASE WHEN ${value('data')} IS NOT NULL AND ${value('data_base64')} IS NOT NULL
       THEN 'both data and data_base64: an event carries one or the other' END`,

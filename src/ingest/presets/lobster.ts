@@ -69,6 +69,7 @@ export const lobsterPreset: Preset = {
   defaultFormat: 'csv',
   marketTimeZone: LOBSTER_TIME_ZONE,
   usesPosition: true,
+  keepsEveryField: true,
   csvColumns: ['time', 'event_type', 'order_id', 'size', 'price', 'direction'],
   required: ['id', 'type', 'ts'],
   candidates: {},

@@ -30,6 +30,13 @@ export interface Preset {
   usesPosition?: boolean;
   /** CSV: read without a header, with these column names. */
   csvColumns?: readonly string[];
+  /**
+   * Its own mapping keeps every member of the record (in data or meta), so nothing is left
+   * over for `evtrail_unmapped` (CloudEvents: every attribute in meta; LOBSTER: every column).
+   */
+  keepsEveryField?: boolean;
+  /** Top-level keys its expressions take whole besides its candidates' (never kept as unmapped). */
+  takesKeys?: readonly string[];
   /** SQL overrides per field, built from the record accessor. */
   expressions?(access: RecordAccess, ctx: PresetContext): Partial<Record<EnvelopeField, string>>;
   /**

@@ -149,6 +149,7 @@ export function natsPreset(base: Preset): Preset {
   }
   return {
     ...base,
+    takesKeys: [NATS_HEADERS_KEY],
     expressions: (access, ctx) => {
       const headers = access.json(`["${NATS_HEADERS_KEY}"]`);
       const nats = access.json(`["${NATS_KEY}"]`);

@@ -9,6 +9,19 @@
  * fold resets such a state to {} before an object patch.
  */
 
+import { mayRespellSql, protectNumbersSql, unprotectNumbersSql } from '../../ingest/exact-json.js';
+
+/**
+ * Each patch as the fold reads it: json_merge_patch writes numbers back from doubles, so a data
+ * holding a number it would re-spell (123.456789012345678901, 1.10) is folded in its protected
+ * form (exact-json.ts) and the state unprotected at the end: the state keeps the numbers as
+ * stored. Ingest rejects records that hold the mark's text, so no stored string is mistaken.
+ */
+const EXACT_PATCH = `CASE WHEN ${mayRespellSql('e.data::VARCHAR')} THEN (${protectNumbersSql('e.data::VARCHAR')})::JSON ELSE e.data END`;
+
+/** The folded state with its protected numbers back as they were. */
+const exactState = (state: string) => `(${unprotectNumbersSql(`${state}::VARCHAR`)})::JSON`;
+
 export const STREAM_COLUMNS = ['stream', 'events', 'lastRev', 'lastType', 'lastEventAt', 'conflicts', 'state'] as const;
 
 /**
@@ -26,10 +39,10 @@ SELECT stream,
   arg_max(type, seq) AS lastType,
   evt_iso(arg_max_null(ts, seq)) AS lastEventAt,
   (count(*) FILTER (WHERE dup_kind = 'conflict'))::INTEGER AS conflicts,
-  list_reduce(
-    list_transform(list_sort(coalesce(list({'seq': seq, 'data': data}) FILTER (WHERE data IS NOT NULL), [])), e -> e.data),
+  ${exactState(`list_reduce(
+    list_transform(list_sort(coalesce(list({'seq': seq, 'data': data}) FILTER (WHERE data IS NOT NULL), [])), e -> ${EXACT_PATCH}),
     (state, patch) -> json_merge_patch(CASE WHEN json_type(patch) = 'OBJECT' AND json_type(state) <> 'OBJECT' THEN '{}'::JSON ELSE state END, patch),
-    '{}'::JSON) AS state
+    '{}'::JSON)`)} AS state
 FROM events
 WHERE (${where}) AND dup_kind IS DISTINCT FROM 'redelivery' AND stream IS NOT NULL
 GROUP BY stream
@@ -57,7 +70,7 @@ export function streamsFoldSql(where: string): string {
     arg_max(type, seq) AS last_type,
     arg_max_null(ts, seq) AS last_ts,
     count(*) FILTER (WHERE dup_kind = 'conflict') AS conflicts,
-    list_transform(list_sort(coalesce(list({'seq': seq, 'data': data}) FILTER (WHERE data IS NOT NULL), [])), e -> e.data) AS patches
+    list_transform(list_sort(coalesce(list({'seq': seq, 'data': data}) FILTER (WHERE data IS NOT NULL), [])), e -> ${EXACT_PATCH}) AS patches
   FROM events
   WHERE (${where}) AND dup_kind IS DISTINCT FROM 'redelivery' AND stream IS NOT NULL
   GROUP BY stream`;
@@ -82,5 +95,5 @@ export function streamsMergeSql(base: string, fold: string): string {
 
 export function streamsRowsSql(merged: string): string {
   return `SELECT stream, events::INTEGER AS events, last_rev::DOUBLE AS lastRev, last_type AS lastType, evt_iso(last_ts) AS lastEventAt,
-    conflicts::INTEGER AS conflicts, state FROM ${merged} ORDER BY stream`;
+    conflicts::INTEGER AS conflicts, ${exactState('state')} AS state FROM ${merged} ORDER BY stream`;
 }

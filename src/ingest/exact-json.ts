@@ -1,0 +1,76 @@
+/**
+ * Keeping numbers' source text through DuckDB's JSON functions.
+ *
+ * DuckDB parses JSON with yyjson and writes it back from the parsed values: integers (and
+ * integers beyond 64 bits, and overflowing reals such as 1e400) come back as written, but a
+ * real number comes back as the shortest text of the nearest double: `1.10` as `1.1`, `1e5` as
+ * `100000.0`, `123.456789012345678901` as `123.45678901234568`, `0.0000001` as `1e-7`. A
+ * record that holds such a number is "protected" before it is parsed: each real number token
+ * becomes a JSON string marked with a control character (`1.10` → `"\u0001N:1.10"`), which
+ * every JSON function carries through untouched; the JSON text that is stored is then
+ * "unprotected" back to the number as written. Records without such numbers (nearly all) are
+ * parsed as they are: the test for them is one regular expression over the record text.
+ */
+
+/** The marker a protected number's string starts with (U+0001, then `N:`). */
+export const NUMBER_MARK = `chr(1) || 'N:'`;
+
+/**
+ * Numbers whose text yyjson would write differently (true for some that it would not, and
+ * for some text inside strings: those records just take the exact path): an exponent, a
+ * fraction of two or more digits ending in 0, sixteen or more digits (a dot between them
+ * allowed), four zeros after a dot, or -0.
+ */
+const RESPELLED_NUMBER = String.raw`[0-9][eE][-+]?[0-9]+[,}\]\s]|\.[0-9]*[0-9]0[,}\]\s]|([0-9]\.?){15}[0-9]|\.0000|[:,\[]\s*-0[,}\]\s]`;
+
+/** SQL: whether the JSON text `text` may hold a number that DuckDB would write differently. */
+export function mayRespellSql(text: string): string {
+  return `regexp_matches(${text}, '${RESPELLED_NUMBER}')`;
+}
+
+/**
+ * SQL: whether a record needs a closer look: it may hold a number DuckDB would re-spell, the
+ * text of the mark, or more than MAX_DEPTH opening brackets. One pass of one regular
+ * expression over the record (three separate tests cost twice as much on a 1M-line ingest).
+ */
+export function suspectSql(text: string): string {
+  return `regexp_matches(${text}, '${RESPELLED_NUMBER}|${String.raw`\\u0001N:`}|${String.raw`([\[{][^\[{]*)`}{${MAX_DEPTH + 1}}')`;
+}
+
+/**
+ * SQL: the JSON text with every real number (a fraction or an exponent) written as a marked
+ * string. Strings are matched first, so no number inside a string is touched; raw control
+ * characters cannot occur in valid JSON, so chr(1) and chr(2) mark the numbers unambiguously
+ * on the way.
+ */
+export function protectNumbersSql(text: string): string {
+  // Groups: a string (kept), a real number, or -0 and the character after it (yyjson reads -0 as 0).
+  const pattern = String.raw`("(?:[^"\\]|\\.)*")|(-?[0-9]+(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+))|(-0)([,}\]\s])`;
+  const marked = `regexp_replace(${text}, '${pattern}', '\\1' || chr(1) || '\\2\\3' || chr(2) || '\\4', 'g')`;
+  return `replace(replace(replace(${marked}, chr(1) || chr(2), ''), chr(1), '"\\u0001N:'), chr(2), '"')`;
+}
+
+/** SQL: JSON text (VARCHAR) with the marked strings back as the numbers they were. */
+export function unprotectNumbersSql(jsonText: string): string {
+  return `regexp_replace(${jsonText}, '"\\\\u0001N:([^"]*)"', '\\1', 'g')`;
+}
+
+/** SQL: a text value read from a protected record, a marked number back as its digits. */
+export function unprotectTextSql(text: string): string {
+  return `CASE WHEN starts_with(${text}, ${NUMBER_MARK}) THEN substr(${text}, 4) ELSE ${text} END`;
+}
+
+/** Records nested deeper than this are rejected (DuckDB's json_merge_patch recurses per level). */
+export const MAX_DEPTH = 64;
+
+/**
+ * SQL: whether the JSON text nests at most MAX_DEPTH levels. Counting brackets is cheap and
+ * settles nearly every record; one with that many brackets is measured exactly: strings
+ * removed, then the bracket skeleton stripped of its innermost pairs MAX_DEPTH times (each
+ * pass removes one level), which leaves nothing when the record is shallow enough.
+ */
+export function depthOkSql(text: string): string {
+  let skeleton = `regexp_replace(regexp_replace(${text}, '${String.raw`"(?:[^"\\]|\\.)*"`}', '', 'g'), '${String.raw`[^\[\]{}]`}', '', 'g')`;
+  for (let i = 0; i < MAX_DEPTH; i++) skeleton = `regexp_replace(${skeleton}, '${String.raw`\[\]|\{\}`}', '', 'g')`;
+  return `CASE WHEN strlen(${text}) - strlen(replace(replace(${text}, '{', ''), '[', '')) <= ${MAX_DEPTH} THEN true ELSE ${skeleton} = '' END`;
+}
