@@ -13,6 +13,7 @@ import { loadPublicKey, keyFingerprint } from './keys.js';
 import { checkSignature, manifestLinksConsistent, readManifest, type SealManifest } from './manifest.js';
 import { compareWithSeal, type SealComparison } from './seal-check.js';
 import type { SourceCheck } from './sources-check.js';
+import { NOT_COVERED_NOTE } from './records-check.js';
 import { verifyStore, type IntegrityProblem } from './verify.js';
 
 export interface VerifyCommandFlags {
@@ -78,7 +79,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       printJson({
         ok, events: details.events, head: details.head, storedHead: details.storedHead, lastSeq: details.lastSeq,
         blockSize: details.blockSize, blocks: details.blocks.length, problems, more: details.more,
-        sources: details.sources, ...(seal ? { seal } : {}), ...(sourceChecks ? { sourceChecks } : {}), ms: details.ms,
+        sources: details.sources, ...(seal ? { seal } : {}), ...(sourceChecks ? { sourceChecks } : {}),
+        notCovered: details.notCovered, ms: details.ms,
       });
     } else {
       const lines: string[] = [];
@@ -94,6 +96,7 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       }
       for (const p of problems) lines.push(`  ${p.kind}: ${p.message}`);
       if (details.more > 0) lines.push(`  … ${details.more} more problem(s) (--json lists the first ${details.problems.length})`);
+      lines.push(NOT_COVERED_NOTE);
       process.stdout.write(lines.join('\n') + '\n');
     }
     if (!ok) {
