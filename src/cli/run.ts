@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CheckFailed, UserError, firstLine } from '../core/errors.js';
+import { CheckFailed, UserError, environmentError, firstLine } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { installInterruptHandler } from './interrupt.js';
 import { registerDemo } from './commands/demo.js';
@@ -84,6 +84,8 @@ export function reportError(error: unknown): number {
     return 1;
   }
   const system = systemError(error);
+  const environment = system ? undefined : environmentError(error);
+  if (environment) return reportError(environment);
   if (system) {
     // The file system said no (a file unreadable or gone mid-run, a full disk): the user's to fix.
     process.stderr.write(`evtrail: ${system}\n`);
@@ -109,6 +111,8 @@ const SYSTEM_ERRORS: Record<string, string> = {
   ENXIO: 'no such device or address',
   EMFILE: 'too many open files',
   EROFS: 'read-only file system',
+  ELOOP: 'too many levels of symbolic links (a symbolic link loop)',
+  ENAMETOOLONG: 'file name too long',
 };
 
 /** A Node.js file-system error as one line, e.g. "cannot open logs/a.ndjson: permission denied". */
