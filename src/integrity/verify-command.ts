@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../cli/options.js';
-import { printJson } from '../cli/render.js';
+import { printJson, terminalSafe } from '../cli/render.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPublicKey, keyFingerprint } from './keys.js';
@@ -97,7 +97,7 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       for (const p of problems) lines.push(`  ${p.kind}: ${p.message}`);
       if (details.more > 0) lines.push(`  … ${details.more} more problem(s) (--json lists the first ${details.problems.length})`);
       lines.push(NOT_COVERED_NOTE);
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
     }
     if (!ok) {
       const first = problems[0]!;
@@ -115,7 +115,7 @@ async function verifyReport(file: string, pubkey: string | undefined, mode: Outp
   else {
     const lines = [`${result.ok ? 'ok' : 'BROKEN'}: report ${file}`];
     for (const p of result.problems) lines.push(`  ${p}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
   }
   if (!result.ok) throw new CheckFailed(mode === 'json' ? '' : `report check failed: ${result.problems[0] ?? 'see above'}`);
 }
