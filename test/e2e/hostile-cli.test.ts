@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -142,5 +143,20 @@ describe('a custom projection', () => {
     fs.writeFileSync(single, `export default { name: 'single', initialState: () => ({}), evolve: (s, e) => JSON.parse('{"__proto__": 5, "n": 1}') };\n`);
     const one = JSON.parse(cli(['replay', '--projection', single, '--db', db, '--json']).stdout);
     expect(Object.keys(one.rows[0])).toEqual(['__proto__', 'n']);
+  });
+});
+
+describe('a report', () => {
+  it('names a rule from outside the built-in packs with its file and hash', () => {
+    const rules = p('rules');
+    fs.mkdirSync(rules);
+    const text = `-- id: any-read\n-- title: Reads what it likes\n-- severity: warning\n-- description: A rule from outside.\n-- rationale: To be named.\n\nSELECT id AS event_id, stream, 'seen' AS message, seq FROM audit_events WHERE false\n`;
+    fs.writeFileSync(path.join(rules, 'any-read.sql'), text);
+    const out = p('report.md');
+    const r = cli(['report', '--db', db, '--rules', rules, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const sha = (crypto.createHash('sha256').update(text).digest('hex'));
+    expect(fs.readFileSync(out, 'utf8')).toContain(`outside the built-in packs: ${path.join(rules, 'any-read.sql')}, sha256 ${sha}`);
+    expect(fs.readFileSync(out, 'utf8')).not.toMatch(/order-overfill[^\n]*outside the built-in packs/);
   });
 });
