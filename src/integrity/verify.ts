@@ -4,7 +4,7 @@ import { eventHashSql } from './canonical.js';
 import { CHAIN_FORMAT, linkBlocks, type ChainBlock } from './chain.js';
 import { STORE_SCOPE, blockSize, linkScopes, scopedDigests, storedBlocks, type ScopedBlock } from './chain-store.js';
 import { LEGACY_CHAIN_FORMAT, MISMATCH_AT_MIGRATION } from './chain-v1.js';
-import { NOT_COVERED, checkCounts, checkRejects } from './records-check.js';
+import { NOT_COVERED, REJECTS_FORMAT, checkCounts, checkRejects, rejectChainHead } from './records-check.js';
 
 /** One thing verify found wrong; seq/id name the first event concerned when it can. */
 export interface IntegrityProblem {
@@ -39,6 +39,8 @@ export interface VerifyDetails extends VerifyResult {
   blocks: ChainBlock[];
   /** Per source: id, uri, kind, bytes, and its recomputed chain head. */
   sourceRows: { sourceId: number; uri: string; kind: string; bytes: number; events: number; sha256: string | null; head: string | null }[];
+  /** The rejects' chain as stored (checked against the rejects by checkRejects): what a seal records. */
+  rejects: { format: string; groups: number; head: string };
   /** Problems found but not listed (the list stops at MAX_PROBLEMS). */
   more: number;
   ms: number;
@@ -140,6 +142,7 @@ export async function verifyStore(store: Store): Promise<VerifyDetails> {
     sources: sourceRows.map((s) => ({ uri: s.uri, events: s.events, head: s.head, sha256: s.sha256 })),
     sourceRows,
     notCovered: NOT_COVERED,
+    rejects: { format: REJECTS_FORMAT, ...await rejectChainHead(store) },
     ms: Date.now() - started,
   };
 }

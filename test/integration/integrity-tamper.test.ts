@@ -96,3 +96,31 @@ describe('migration v6 (the rejects under a chain)', () => {
     }
   });
 });
+
+describe('the rejects against a seal', () => {
+  it('rejects rewritten with their digests, ingests and sources rows pass verify alone, not the seal', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { buildManifest } = await import('../../src/integrity/manifest.js');
+    const { compareWithSeal } = await import('../../src/integrity/seal-check.js');
+    const { buildRejectChain } = await import('../../src/integrity/records-check.js');
+    const db = path.join(dir, `seal${++n}.duckdb`);
+    const file = path.join(dir, `seal${n}.ndjson`);
+    fs.writeFileSync(file, good(1, 5) + 'bad line\n' + good(6, 5));
+    const store = await Store.open(db, { create: true });
+    try {
+      await ingestFiles(store, { sources: [file] });
+      const { privateKey } = generateKeyPairSync('ed25519');
+      const sealed = buildManifest(await verifyStore(store), db, privateKey);
+      expect(sealed.rejects).toMatchObject({ format: 'evtrail-rejects/1', groups: 1 });
+      expect((await compareWithSeal(store, sealed, await verifyStore(store))).problems).toEqual([]);
+      // A careful forger: the reject gone, and every record of it rewritten to match.
+      await store.run(`DELETE FROM rejects; UPDATE sources SET rejects = 0; UPDATE ingests SET rejects = 0; DELETE FROM reject_digests`);
+      await buildRejectChain(store);
+      const now = await verifyStore(store);
+      expect(now.problems).toEqual([]);
+      expect((await compareWithSeal(store, sealed, now)).problems).toEqual([expect.objectContaining({ kind: 'rejects-since-seal' })]);
+    } finally {
+      store.close();
+    }
+  });
+});
