@@ -4,7 +4,7 @@
  * and fail with exit 1 when a rule at or above --fail-on found violations.
  */
 import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables, type Cell, type TableData } from '../cli/render.js';
+import { printJson, printTables, terminalSafe, type Cell, type TableData } from '../cli/render.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
@@ -39,9 +39,9 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
   if (flags.mode === 'json') printJson(toJson(result));
   else {
     await printTables(flags.mode === 'csv' ? 'plain' : flags.mode, [summaryTable(result, flags.details ?? false)]);
-    process.stdout.write(skippedText(result));
+    process.stdout.write(terminalSafe(skippedText(result)));
     // Every violation in full, one per line (a table would cut the messages).
-    if (flags.details) process.stdout.write(detailsText(result, plan));
+    if (flags.details) process.stdout.write(terminalSafe(detailsText(result, plan)));
   }
   if (result.failed) {
     const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));
@@ -181,5 +181,5 @@ async function printExplain(catalog: Catalog, id: string, given: string[], mode:
       if (u.sql) lines.push(indent(indent(u.sql)));
     }
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
 }

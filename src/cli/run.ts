@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { CheckFailed, UserError, firstLine } from '../core/errors.js';
+import { CheckFailed, UserError, environmentError, firstLine } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import { installInterruptHandler } from './interrupt.js';
+import { terminalSafe } from './render.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
@@ -75,23 +76,26 @@ export function reportError(error: unknown): number {
     return 2;
   }
   if (error instanceof UserError) {
-    process.stderr.write(`evtrail: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    // Messages name files, ids, rules: shown, never obeyed (terminalSafe).
+    process.stderr.write(`evtrail: ${terminalSafe(error.message)}\n`);
+    if (error.hint) process.stderr.write(`hint: ${terminalSafe(error.hint)}\n`);
     return error.exitCode;
   }
   if (error instanceof CheckFailed) {
-    if (error.message) process.stderr.write(`evtrail: ${error.message}\n`);
+    if (error.message) process.stderr.write(`evtrail: ${terminalSafe(error.message)}\n`);
     return 1;
   }
   const system = systemError(error);
+  const environment = system ? undefined : environmentError(error);
+  if (environment) return reportError(environment);
   if (system) {
     // The file system said no (a file unreadable or gone mid-run, a full disk): the user's to fix.
-    process.stderr.write(`evtrail: ${system}\n`);
+    process.stderr.write(`evtrail: ${terminalSafe(system)}\n`);
     process.stderr.write('hint: check the path, its permissions and the free space\n');
     if (process.env.EVTRAIL_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
     return 2;
   }
-  process.stderr.write(`evtrail: internal error: ${firstLine(error)}\n`);
+  process.stderr.write(`evtrail: internal error: ${terminalSafe(firstLine(error))}\n`);
   process.stderr.write('hint: this is a bug in evtrail; run with EVTRAIL_DEBUG=1 for the stack trace and report it\n');
   if (process.env.EVTRAIL_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
   return 3;
@@ -109,6 +113,8 @@ const SYSTEM_ERRORS: Record<string, string> = {
   ENXIO: 'no such device or address',
   EMFILE: 'too many open files',
   EROFS: 'read-only file system',
+  ELOOP: 'too many levels of symbolic links (a symbolic link loop)',
+  ENAMETOOLONG: 'file name too long',
 };
 
 /** A Node.js file-system error as one line, e.g. "cannot open logs/a.ndjson: permission denied". */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { EnvelopeField } from '../core/envelope.js';
 import { UserError } from '../core/errors.js';
 import { extendChain } from '../integrity/chain-store.js';
+import { HELD_BACK_REASON, chainRejects } from '../integrity/records-check.js';
 import { MACROS_SQL } from '../store/macros.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -83,7 +84,7 @@ interface SourceRow {
   mapping: string | null;
 }
 
-const HELD_BACK = 'incomplete last line (no newline at the end of the file): read again when the file grows';
+const HELD_BACK = HELD_BACK_REASON;
 
 /**
  * Ingests files (and stdin) into the store. Reading and mapping happen first, into temp tables
@@ -138,6 +139,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
         await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${source.sourceId}, timezone('UTC', now()), $v, ${source.prevBytes}, ${source.consumeTo},
             ${s.firstSeq ?? 'NULL'}, ${s.lastSeq ?? 'NULL'}, ${s.ingested}, ${s.rejected}, ${s.redelivered}, ${s.conflicts})`, { v: VERSION });
       }
+      await chainRejects(store, ingestId);
       return staged.map((s) => s.summary);
     });
     return summarize(summaries);

@@ -1,3 +1,4 @@
+import { terminalSafe } from '../cli/render.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -19,7 +20,8 @@ export async function startProgress(store: Store): Promise<{ step: (message: str
       /* no statement running */
     }
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`\r\x1b[2K${message}${pct} (${secs}s)`);
+    // The message names the source (a file name from anywhere): shown, never obeyed.
+    process.stderr.write(`\r\x1b[2K${terminalSafe(message)}${pct} (${secs}s)`);
   };
   const timer = setInterval(draw, 200);
   timer.unref();

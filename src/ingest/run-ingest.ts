@@ -55,6 +55,43 @@ function marketOptions(preset: Preset | undefined, flags: IngestFlags, config: I
 /** Thrown from the progress callback to stop an ingest between two steps. */
 class Interrupted extends Error {}
 
+/** What the store holds, read before the ingest and after an interrupt: did a commit go through? */
+interface StoreMark {
+  ingest: number;
+  events: number;
+  lastSeq: number;
+  rejects: number;
+}
+
+async function storeMark(store: Store): Promise<StoreMark> {
+  const r = (await store.all(`SELECT (SELECT coalesce(max(ingest_id), 0) FROM ingests) AS ingest, (SELECT count(*) FROM events) AS events,
+    (SELECT coalesce(max(seq), 0) FROM events) AS last_seq, (SELECT count(*) FROM rejects) AS rejects`))[0]!;
+  return { ingest: Number(r.ingest), events: Number(r.events), lastSeq: Number(r.last_seq), rejects: Number(r.rejects) };
+}
+
+/**
+ * The interrupt as it happened: a signal during the COMMIT may land after DuckDB committed (the
+ * statement then still reports the interrupt), and an event store's ingest commits part by part;
+ * so the store is read again and what it holds decides the message, not where the signal fell.
+ */
+function interruptedError(signal: 'SIGINT' | 'SIGTERM', before: StoreMark | undefined, after: StoreMark | undefined): UserError {
+  const code = INTERRUPT_EXIT[signal];
+  if (before === undefined) return new UserError('interrupted before the store was opened: nothing was ingested', 'run the same command again', code);
+  if (after === undefined) {
+    return new UserError('interrupted, and the store could not be read again to tell whether the ingest was committed',
+      'run evtrail info to see what the store holds; running the same command again ingests only what is not in it', code);
+  }
+  if (after.ingest === before.ingest) return new UserError('interrupted: nothing was ingested, the store is as it was', 'run the same command again', code);
+  const events = after.events - before.events;
+  const rejects = after.rejects - before.rejects;
+  return new UserError(
+    `interrupted, but the ingest had been committed: ${events} event(s)${events > 0 ? ` (seq ${before.lastSeq + 1}–${after.lastSeq})` : ''}` +
+      `${rejects > 0 ? ` and ${rejects} reject(s)` : ''} are in the store`,
+    'evtrail info shows them; running the same command again ingests only what is not in the store yet (an event store goes on from its last committed part)',
+    code,
+  );
+}
+
 /**
  * The ingest command's action: settings from config and flags, one store, one summary.
  * Everything that can be checked without the store is checked before it is opened; a store
@@ -91,6 +128,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   const existed = storeExists(flags.db);
   let created = false;
   let ok = false;
+  let before: StoreMark | undefined;
   let summary: IngestSummary;
   try {
     // Ingest holds more than DuckDB's buffers (staged parts, the hash chain's aggregates, Node's
@@ -98,6 +136,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     // no slower (bench/ingest.bench.mjs --large).
     store = await Store.open(flags.db, { create: true, memoryLimit: '800MB' });
     created = !existed;
+    before = await storeMark(store);
     const progress = flags.quiet || flags.json ? undefined : await startProgress(store);
     try {
       if (interrupt.signal) throw new Interrupted();
@@ -126,11 +165,8 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     ok = true;
   } catch (error) {
     if (interrupt.signal || error instanceof Interrupted || /INTERRUPT/i.test(String((error as Error)?.message))) {
-      throw new UserError(
-        'interrupted: nothing was ingested, the store is as it was',
-        'run the same command again',
-        INTERRUPT_EXIT[interrupt.signal ?? 'SIGINT'],
-      );
+      const after = store && before ? await storeMark(store).catch(() => undefined) : undefined;
+      throw interruptedError(interrupt.signal ?? 'SIGINT', before, after);
     }
     throw error;
   } finally {
@@ -142,8 +178,15 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   }
 
   const mode = outputMode(flags);
+  // A signal that came once the ingest was done (its COMMIT had gone through): the summary, then
+  // the interrupt's exit code, with the truth.
+  const lateSignal = interrupt.signal;
+  const late = () => {
+    if (lateSignal) throw new UserError(`interrupted, but the ingest had been committed: ${summary.ingested} event(s) are in the store`, 'nothing to run again', INTERRUPT_EXIT[lateSignal]);
+  };
   if (mode === 'json') {
     printJson(summary);
+    late();
     return;
   }
   const table: TableData = {
@@ -156,4 +199,5 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     note: summary.sources.flatMap((s) => gapNotes(s)).join('\n') || undefined,
   };
   await printTables(mode === 'csv' ? 'plain' : mode, [table]);
+  late();
 }

@@ -135,6 +135,9 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
   // inside an ingest's transaction 2.4 s against 1.3 s).
   const threads = Number((await store.all(`SELECT current_setting('threads') AS n`))[0]?.n ?? 1);
   if (threads > 1) await store.run('SET threads = 1');
+  // Set when the work failed: the finally's own statements must not replace that error (in an
+  // aborted transaction, `SET threads` fails with "Current transaction is aborted").
+  let failing = false;
   try {
     const runners: ((sql: string) => Promise<unknown>)[] = [(sql) => store.run(sql)];
     for (let i = 1; i < Math.min(workers, jobs.length); i++) {
@@ -176,11 +179,18 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
     return out;
+  } catch (error) {
+    failing = true;
+    throw error;
   } finally {
     await reader.close();
     for (const conn of extra) conn.closeSync();
     fs.rmSync(dir, { recursive: true, force: true });
-    if (threads > 1) await store.run(`SET threads = ${threads}`);
+    if (threads > 1) {
+      await store.run(`SET threads = ${threads}`).catch((error: unknown) => {
+        if (!failing) throw error;
+      });
+    }
   }
 }
 

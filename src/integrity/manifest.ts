@@ -31,6 +31,8 @@ export interface SealManifest {
   head: string | null;
   blocks: ChainBlock[];
   sources: { uri: string; kind: string; sha256: string | null; bytes: number; events: number; head: string | null }[];
+  /** The rejects' chain (records-check.ts): how many reject digests, and the last link (absent in older seals). */
+  rejects?: { format: string; groups: number; head: string };
   key: { algorithm: 'ed25519'; fingerprint: string };
   signature?: string;
 }
@@ -59,6 +61,7 @@ export function buildManifest(details: VerifyDetails, storePath: string, key: cr
     head: details.head,
     blocks: details.blocks,
     sources: details.sourceRows.map((s) => ({ uri: s.uri, kind: s.kind, sha256: s.sha256, bytes: s.bytes, events: s.events, head: s.head })),
+    rejects: details.rejects,
     key: { algorithm: 'ed25519', fingerprint: keyFingerprint(key) },
   };
   return { ...unsigned, signature: sign(canonicalJson(unsigned), key) };

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
-import type { BlockDigest, ChainBlock } from './chain.js';
+import { GENESIS, type BlockDigest, type ChainBlock } from './chain.js';
+import { linkRejectGroups, storedRejectGroups } from './records-check.js';
 import { STORE_SCOPE, linkScopes, scopedDigests } from './chain-store.js';
 import { LEGACY_CHAIN_FORMAT, legacyDigests } from './chain-v1.js';
 import { sealChainFormat, type SealManifest } from './manifest.js';
@@ -76,7 +77,27 @@ export async function compareWithSeal(store: Store, m: SealManifest, details: Ve
   if (problems.length === 0 && !grown && headNow !== m.head) {
     problems.push({ kind: 'seal', message: `the chain head ${short(headNow)} differs from the sealed head ${short(m.head)}` });
   }
+  problems.push(...await compareRejectsWithSeal(store, m));
   return { problems, grown, sealedEvents: m.events, sealedHead: m.head };
+}
+
+/**
+ * The rejects against the seal: the store's reject chain, relinked from its digests, must pass
+ * through the sealed head at the sealed count (later ingests add to it). verify checks those
+ * digests against the rejects themselves, so rejects rewritten together with their digests,
+ * ingests and sources rows are caught here.
+ */
+async function compareRejectsWithSeal(store: Store, m: SealManifest): Promise<IntegrityProblem[]> {
+  if (!m.rejects) return [];
+  const chain = linkRejectGroups(await storedRejectGroups(store));
+  if (chain.length < m.rejects.groups) {
+    return [{ kind: 'rejects-since-seal', message: `the seal records the rejects of ${m.rejects.groups} ingest(s) and source(s), the store has ${chain.length}: reject digests were deleted since the seal` }];
+  }
+  const at = m.rejects.groups === 0 ? GENESIS : chain[m.rejects.groups - 1]!.link;
+  if (at !== m.rejects.head) {
+    return [{ kind: 'rejects-since-seal', message: `the rejects of the first ${m.rejects.groups} ingest(s) and source(s) differ from the seal: they were rewritten together with their digests since the seal` }];
+  }
+  return [];
 }
 
 /** The digest of a block's events up to a seq, recomputed from the events. */

@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../cli/options.js';
-import { printJson } from '../cli/render.js';
+import { printJson, terminalSafe } from '../cli/render.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPublicKey, keyFingerprint } from './keys.js';
 import { checkSignature, manifestLinksConsistent, readManifest, type SealManifest } from './manifest.js';
 import { compareWithSeal, type SealComparison } from './seal-check.js';
 import type { SourceCheck } from './sources-check.js';
+import { NOT_COVERED_NOTE } from './records-check.js';
 import { verifyStore, type IntegrityProblem } from './verify.js';
 
 export interface VerifyCommandFlags {
@@ -78,7 +79,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       printJson({
         ok, events: details.events, head: details.head, storedHead: details.storedHead, lastSeq: details.lastSeq,
         blockSize: details.blockSize, blocks: details.blocks.length, problems, more: details.more,
-        sources: details.sources, ...(seal ? { seal } : {}), ...(sourceChecks ? { sourceChecks } : {}), ms: details.ms,
+        sources: details.sources, ...(seal ? { seal } : {}), ...(sourceChecks ? { sourceChecks } : {}),
+        notCovered: details.notCovered, ms: details.ms,
       });
     } else {
       const lines: string[] = [];
@@ -94,7 +96,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       }
       for (const p of problems) lines.push(`  ${p.kind}: ${p.message}`);
       if (details.more > 0) lines.push(`  … ${details.more} more problem(s) (--json lists the first ${details.problems.length})`);
-      process.stdout.write(lines.join('\n') + '\n');
+      lines.push(NOT_COVERED_NOTE);
+      process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
     }
     if (!ok) {
       const first = problems[0]!;
@@ -112,7 +115,7 @@ async function verifyReport(file: string, pubkey: string | undefined, mode: Outp
   else {
     const lines = [`${result.ok ? 'ok' : 'BROKEN'}: report ${file}`];
     for (const p of result.problems) lines.push(`  ${p}`);
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
   }
   if (!result.ok) throw new CheckFailed(mode === 'json' ? '' : `report check failed: ${result.problems[0] ?? 'see above'}`);
 }

@@ -4,10 +4,14 @@ import { eventHashSql } from './canonical.js';
 import { CHAIN_FORMAT, linkBlocks, type ChainBlock } from './chain.js';
 import { STORE_SCOPE, blockSize, linkScopes, scopedDigests, storedBlocks, type ScopedBlock } from './chain-store.js';
 import { LEGACY_CHAIN_FORMAT, MISMATCH_AT_MIGRATION } from './chain-v1.js';
+import { NOT_COVERED, REJECTS_FORMAT, checkCounts, checkRejects, rejectChainHead } from './records-check.js';
 
 /** One thing verify found wrong; seq/id name the first event concerned when it can. */
 export interface IntegrityProblem {
-  /** changed | removed | inserted | reordered | chain | source-chain | source-changed | source-missing | signature | seal */
+  /**
+   * changed | removed | inserted | reordered | chain | source-chain | truncated | count | rejects |
+   * source-changed | source-missing | signature | seal
+   */
   kind: string;
   seq?: number;
   id?: string;
@@ -22,6 +26,8 @@ export interface VerifyResult {
   head: string | null;
   problems: IntegrityProblem[];
   sources: { uri: string; events: number; head: string | null; sha256: string | null }[];
+  /** Columns of events that verify does not cover (records-check.ts NOT_COVERED). */
+  notCovered: readonly string[];
 }
 
 export interface VerifyDetails extends VerifyResult {
@@ -33,6 +39,8 @@ export interface VerifyDetails extends VerifyResult {
   blocks: ChainBlock[];
   /** Per source: id, uri, kind, bytes, and its recomputed chain head. */
   sourceRows: { sourceId: number; uri: string; kind: string; bytes: number; events: number; sha256: string | null; head: string | null }[];
+  /** The rejects' chain as stored (checked against the rejects by checkRejects): what a seal records. */
+  rejects: { format: string; groups: number; head: string };
   /** Problems found but not listed (the list stops at MAX_PROBLEMS). */
   more: number;
   ms: number;
@@ -112,6 +120,13 @@ export async function verifyStore(store: Store): Promise<VerifyDetails> {
       problems.push({ kind: 'source-chain', source: s.uri, message: `${s.uri}: its own chain differs from the one stored at ingest (events were moved to or from this source)` });
     }
   }
+  // What the chain does not hold: the rejects, and the counts and positions the ingests recorded.
+  const uris = new Map(sourceRows.map((s) => [s.sourceId, s.uri]));
+  const uriOf = (id: number) => uris.get(id) ?? `source ${id} (no sources row)`;
+  // The counts only when the chains found nothing: a bad block has named its events already.
+  if (problems.length === 0) problems.push(...await checkCounts(store, uriOf));
+  problems.push(...await checkRejects(store, uriOf));
+  problems.sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
   const events = mine.reduce((n, b) => n + b.events, 0);
   const listed = problems.slice(0, MAX_PROBLEMS);
   return {
@@ -126,6 +141,8 @@ export async function verifyStore(store: Store): Promise<VerifyDetails> {
     more: problems.length - listed.length,
     sources: sourceRows.map((s) => ({ uri: s.uri, events: s.events, head: s.head, sha256: s.sha256 })),
     sourceRows,
+    notCovered: NOT_COVERED,
+    rejects: { format: REJECTS_FORMAT, ...await rejectChainHead(store) },
     ms: Date.now() - started,
   };
 }

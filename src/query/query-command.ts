@@ -1,5 +1,5 @@
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
+import { printTables, terminalSafe, toCsv, type Cell, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { runQuery } from './query.js';
@@ -20,7 +20,7 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
         for (const row of chunk) {
           const values = parse(row);
           const obj = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
-          await write((first ? '\n' : ',\n') + stringifyJson(obj));
+          await write((first ? '\n' : ',\n') + terminalSafe(stringifyJson(obj)));
           first = false;
         }
       }

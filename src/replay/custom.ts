@@ -429,7 +429,7 @@ export function customRows(p: CustomProjection, state: CustomState, key?: string
   for (const k of keys) {
     if (key !== undefined && String(k) !== key) continue;
     const s = states.get(k);
-    rows.push(isPlainObject(s) ? Object.assign({ key: k }, s, { key: k }) : { key: k, state: s });
+    rows.push(isPlainObject(s) ? keyedRow(k, s) : { key: k, state: s });
   }
   return checkJson(rows, p.name);
 }
@@ -445,6 +445,22 @@ function synchronous(state: unknown): unknown {
 function toRows(state: unknown, name: string): Record<string, unknown>[] {
   const rows = Array.isArray(state) ? state.map((r) => (isPlainObject(r) ? r : { value: r })) : [isPlainObject(state) ? state : { state }];
   return checkJson(rows as Record<string, unknown>[], name);
+}
+
+/**
+ * An entity's row: its key, then its state's fields. Each field is defined, not assigned: a state
+ * field named `__proto__` (a JSON key like any other, from a parsed payload) would otherwise set
+ * the row's prototype and vanish from the output (Object.assign assigns).
+ */
+function keyedRow(key: unknown, state: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = { key };
+  for (const [field, value] of Object.entries(state)) if (field !== 'key') defineField(row, field, value);
+  return row;
+}
+
+/** Sets an own, enumerable field, `__proto__` included (kept as a key, not a prototype). */
+export function defineField(row: Record<string, unknown>, field: string, value: unknown): void {
+  Object.defineProperty(row, field, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function checkJson(rows: Record<string, unknown>[], name: string): Record<string, unknown>[] {

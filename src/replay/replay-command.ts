@@ -10,7 +10,7 @@
  * number is computed in a fixed order.
  */
 import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, type Cell, type TableData, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
+import { printTables, terminalSafe, toCsv, type Cell, type TableData, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
@@ -18,7 +18,7 @@ import { storeTimeZones } from '../store/time-zones.js';
 import { atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from './at.js';
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
 import { sqlString } from '../store/sql.js';
-import { isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
+import { defineField, isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
 import { builtinFromSnapshotSql, customStateOf, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import { loadUpcasters, type LoadedUpcasters } from './upcasters.js';
 
@@ -128,7 +128,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
 }
 
 function note(text: string): void {
-  process.stderr.write(`note: ${text}\n`);
+  process.stderr.write(`note: ${terminalSafe(text)}\n`);
 }
 
 /**
@@ -275,18 +275,18 @@ async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
   if (mode === 'json') {
     const head: Record<string, unknown> = { ...atFields(v.at), projection: v.projection };
     if (v.key !== undefined) head.key = v.key;
-    await write(JSON.stringify(head).slice(0, -1) + ',"rows":[');
+    await write(terminalSafe(JSON.stringify(head).slice(0, -1)) + ',"rows":[');
     let first = true;
     for await (const chunk of v.rows.rows) {
       let text = '';
       for (const row of chunk) {
         const values = parse(row);
         const obj: Record<string, unknown> = {};
-        columns.forEach((c, i) => (obj[c] = values[i]));
+        columns.forEach((c, i) => defineField(obj, c, values[i]));
         text += (first ? '\n' : ',\n') + stringifyJson(obj);
         first = false;
       }
-      if (text) await write(text);
+      if (text) await write(terminalSafe(text));
     }
     await write(first ? ']}\n' : '\n]}\n');
     return;
@@ -442,7 +442,7 @@ async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
     v.rows.forEach((r, i) => {
       text += (i === 0 ? '\n' : ',\n') + JSON.stringify({ ...r.key, change: r.change, fields: r.fields, before: r.before, after: r.after });
     });
-    await write(text + (v.rows.length ? '\n]}\n' : ']}\n'));
+    await write(terminalSafe(text) + (v.rows.length ? '\n]}\n' : ']}\n'));
     return;
   }
   // One line per changed field; an added or removed entity is one line with its whole state.

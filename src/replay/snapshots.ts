@@ -15,10 +15,11 @@
  * in snapshot_rows, from which its fold restarts (so its state must be plain JSON, as for --json).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
 import { atCondition, type At } from './at.js';
+import { moduleGraphHash } from './module-graph.js';
 import type { BuiltinProjection } from './builtins.js';
 import { emptyCustomState, foldCustom, type CustomProjection, type CustomState } from './custom.js';
 
@@ -31,14 +32,18 @@ export interface SnapshotInfo {
 }
 
 /**
- * SHA-256 of what decides a projection's state: a built-in's SQL, a module's file and, when it
- * replays with upcasters, the upcaster module's (a changed upcaster makes its snapshots stale,
- * and snapshots made with upcasters do not serve a replay without them, nor the reverse).
+ * SHA-256 of what decides a projection's state: a built-in's SQL; for a module, everything it
+ * loads (its file and the local files it imports, transitively, and the versions of the packages
+ * it imports: module-graph.ts), evtrail's version (the events and state a custom fold sees are
+ * evtrail's objects) and, when it replays with upcasters, the upcaster module's graph (a changed
+ * upcaster makes its snapshots stale, and snapshots made with upcasters do not serve a replay
+ * without them, nor the reverse). A built-in's SQL is the whole of its code: its hash needs no
+ * version.
  */
 export function codeHash(p: AnyProjection): string {
   const h = crypto.createHash('sha256');
   if (p.kind === 'custom') {
-    h.update('custom\0').update(fs.readFileSync(p.def.file));
+    h.update(`custom\0evtrail ${VERSION}\0`).update(moduleGraphHash(p.def.file));
     if (p.def.upcasters) h.update('\0upcasters\0').update(p.def.upcasters.hash);
   } else {
     const s = p.def.snapshot;

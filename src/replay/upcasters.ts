@@ -14,9 +14,9 @@
  * projection with the upcast data and schema_version = the target; an upcaster that throws, or a
  * missing step, stops the replay naming the event (exit 2), as a throwing projection does.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { moduleGraphHash } from './module-graph.js';
 import { UserError, firstLine } from '../core/errors.js';
 import { importUserModule } from './load-module.js';
 
@@ -31,7 +31,7 @@ export interface LoadedUpcasters {
   spec: string;
   file: string;
   steps: Upcasters;
-  /** SHA-256 of the module's file: part of a snapshot's code hash. */
+  /** SHA-256 of the module and what it imports (module-graph.ts): part of a snapshot's code hash. */
   hash: string;
 }
 
@@ -61,7 +61,7 @@ export function parseUpcasters(spec: string, mod: Record<string, unknown>): Upca
 export async function loadUpcasters(spec: string): Promise<LoadedUpcasters> {
   const { file, exports } = await importUserModule(spec, '--upcasters', UPCASTER_SHAPE_HINT);
   const steps = parseUpcasters(spec, exports);
-  return { spec, file, steps, hash: crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex') };
+  return { spec, file, steps, hash: moduleGraphHash(file) };
 }
 
 /** The version a type is upcast to without a registry: one past its last upcaster. */

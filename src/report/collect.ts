@@ -46,7 +46,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
   const info = await storeTotals(store);
   const sources = await sourceRows(store);
   const result = await runAudit(store, catalog, plan);
-  const audit = auditSection(result, request.samples);
+  const audit = auditSection(result, request.samples, catalog);
   const schema = await schemaSection(store, result, catalog);
   const charts = await chartSection(store, result.window);
   const traces: TraceSection[] = [];
@@ -100,6 +100,13 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
   };
 }
 
+/** Where a rule from outside the built-in packs came from: its file and the SHA-256 of its bytes. */
+function ruleOrigin(catalog: Catalog, id: string): { origin?: { file: string; sha256: string } } {
+  const file = catalog.rules.find((r) => r.id === id)?.file;
+  if (file === undefined || !catalog.userFiles.has(file)) return {};
+  return { origin: { file, sha256: sha256Hex(fs.readFileSync(file)) } };
+}
+
 /**
  * The rule catalog's hash: SHA-256 over every rule and view file of the catalog in id order,
  * each as "<id>\n<length>\n<text>" (the length keeps one file's end from passing for the next
@@ -137,7 +144,7 @@ async function checkIntegrity(store: Store): Promise<IntegritySection> {
   return { checked: true, ok: v.ok, events: v.events, head: v.head, problems: v.problems, sources: v.sources };
 }
 
-function auditSection(result: AuditResult, samples: number): AuditSection {
+function auditSection(result: AuditResult, samples: number, catalog: Catalog): AuditSection {
   const byRule = new Map<string, AuditResult['violations']>();
   for (const v of result.violations) {
     const list = byRule.get(v.rule);
@@ -157,6 +164,7 @@ function auditSection(result: AuditResult, samples: number): AuditSection {
       title: r.title,
       severity: r.severity,
       pack: r.pack,
+      ...ruleOrigin(catalog, r.id),
       status: r.status,
       ...(r.reason !== undefined ? { reason: r.reason } : {}),
       violations: r.violations,

@@ -6,7 +6,7 @@
 import { bucketLabel, type ReportModel, type RuleSection } from './model.js';
 import type { SealFields } from './seal.js';
 import { eventsChart, violationsChart } from './svg.js';
-import { bytes, int, integrityLine, plural, schemaLine, shortRange, timeRange, verdict, windowText } from './text.js';
+import { bytes, int, integrityLine, packText, plural, schemaLine, shortRange, timeRange, verdict, windowText } from './text.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
@@ -235,7 +235,7 @@ export function renderHtml(m: ReportModel, seal: SealFields): string {
       a.rules.map((r) => [
         r.violations > 0 ? `<a href="#rule-${e(r.id)}">${e(r.id)}</a>` : e(r.id),
         `<span class="sev sev-${e(r.severity)}">${e(r.severity)}</span>`,
-        e(r.pack),
+        e(packText(r)),
         ruleStatus(r),
         r.status === 'skipped' ? '<span class="muted">—</span>' : e(int(r.violations)),
         e(r.title) + (r.reason ? `<br><span class="muted">skipped: ${e(r.reason)}</span>` : ''),

@@ -5,7 +5,7 @@
  */
 import type { ReportModel } from './model.js';
 import type { SealFields } from './seal.js';
-import { bytes, int, integrityLine, plural, schemaLine, timeRange, verdict, windowText } from './text.js';
+import { bytes, int, integrityLine, packText, plural, schemaLine, timeRange, verdict, windowText } from './text.js';
 
 /** Text safe in a Markdown paragraph or table cell: no markup, no HTML, one line. */
 export function mdText(text: string): string {
@@ -95,7 +95,7 @@ export function renderMarkdown(m: ReportModel, seal: SealFields): string {
       a.rules.map((r) => [
         mdText(r.id),
         mdText(r.severity),
-        mdText(r.pack),
+        mdText(packText(r)),
         r.status === 'skipped' ? 'skipped' : r.violations === 0 ? 'pass' : r.failing ? '**FAIL**' : 'found',
         r.status === 'skipped' ? '—' : int(r.violations),
         mdText(r.title) + (r.reason ? ` (skipped: ${mdText(r.reason)})` : ''),

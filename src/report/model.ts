@@ -72,6 +72,12 @@ export interface RuleSection {
   title: string;
   severity: string;
   pack: string;
+  /**
+   * A rule from outside the built-in packs (--rules): its file and the SHA-256 of its text. Its
+   * SQL ran with the user's rights (it can read any file DuckDB can), so the report says which
+   * text it was.
+   */
+  origin?: { file: string; sha256: string };
   status: 'ran' | 'skipped';
   reason?: string;
   violations: number;

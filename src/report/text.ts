@@ -1,5 +1,5 @@
 /** Small text helpers the renderers share (pure, locale-independent: the report is deterministic). */
-import type { IntegritySection, ReportModel, SchemaSection } from './model.js';
+import type { IntegritySection, ReportModel, RuleSection, SchemaSection } from './model.js';
 
 export function int(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -34,6 +34,11 @@ export function integrityLine(i: IntegritySection): string {
   if (!i.checked) return `not checked: ${i.reason}`;
   if (i.ok) return `verified: ${plural(i.events, 'event')}, chain head ${i.head ?? '(empty store)'}`;
   return `FAILED: ${plural(i.problems.length, 'problem')} in ${plural(i.events, 'event')}`;
+}
+
+/** A rule's pack, and for a rule from outside the built-in packs its file and hash. */
+export function packText(r: RuleSection): string {
+  return r.origin ? `${r.pack} (outside the built-in packs: ${r.origin.file}, sha256 ${r.origin.sha256})` : r.pack;
 }
 
 /** One sentence: what the audit found. */

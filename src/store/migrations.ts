@@ -186,6 +186,27 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'integrity: the rejects under a chain of their own (evtrail-rejects/1)',
+    // One row per ingests row (ingest and source), written in the ingest's transaction
+    // (src/integrity/records-check.ts). A store written before gets them from its rejects as they
+    // are now: nothing covered the rejects before, so a change made earlier cannot be told.
+    sql: `
+      CREATE TABLE reject_digests (
+        ingest_id INTEGER NOT NULL,
+        source_id INTEGER NOT NULL,
+        rejects BIGINT NOT NULL,          -- rejects this ingest wrote for this source (not the held-back last line)
+        held_back BIGINT NOT NULL,        -- the held-back incomplete last line (0 or 1)
+        first_pos BIGINT, last_pos BIGINT,
+        digest VARCHAR NOT NULL,          -- sha256 of its rejects' records in source_pos order
+        held_digest VARCHAR,              -- sha256 of the held-back line's record
+        link VARCHAR NOT NULL             -- sha256(previous link || digest || ':' ingest ':' source ':' rejects ':' held_back ':' held_digest)
+      );
+      INSERT OR REPLACE INTO evtrail_meta VALUES ('rejects_format', 'evtrail-rejects/1');
+    `,
+    run: async (store) => (await import('../integrity/records-check.js')).buildRejectChain(store),
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

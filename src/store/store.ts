@@ -127,7 +127,17 @@ export class Store {
       return 0;
     }
     const rows = await this.all(`SELECT value FROM evtrail_meta WHERE key = 'schema_version'`);
-    return Number(rows[0]?.value ?? 0);
+    const text = rows[0]?.value;
+    // A whole number from 1: anything else is a store damaged or edited by hand, which neither
+    // opens as current (NaN compares as neither older nor newer) nor gets migrations run over it.
+    if (typeof text !== 'string' || !/^[1-9]\d{0,8}$/.test(text)) {
+      const shown = text === undefined || text === null ? 'none' : `'${String(text).slice(0, 40)}'`;
+      throw new UserError(
+        `${this.path} records no valid store schema version (evtrail_meta.schema_version is ${shown}): it is damaged or was edited`,
+        'use a copy of the store from before, or ingest the sources again into a new --db',
+      );
+    }
+    return Number(text);
   }
 
   private async migrate(from: number): Promise<void> {

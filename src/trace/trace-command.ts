@@ -4,7 +4,7 @@
  * and print it in the mode asked.
  */
 import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables } from '../cli/render.js';
+import { printJson, printTables, terminalSafe } from '../cli/render.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
@@ -95,13 +95,13 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
       return;
     }
     const report = await traceReport(source, id!, s, flags.saga);
-    if (flags.dot) process.stdout.write(toDot(report));
-    else if (flags.mermaid) process.stdout.write(toMermaid(report));
+    if (flags.dot) process.stdout.write(terminalSafe(toDot(report)));
+    else if (flags.mermaid) process.stdout.write(terminalSafe(toMermaid(report)));
     else if (mode === 'json') printJson(traceJson(report));
     else if (mode === 'tty') {
       const { renderTraceTree } = await import('../ui/trace-tree.js');
       await renderTraceTree(traceTree(report));
-    } else process.stdout.write(plainTrace(traceTree(report)));
+    } else process.stdout.write(terminalSafe(plainTrace(traceTree(report))));
   } finally {
     store.close();
   }

@@ -1,11 +1,11 @@
 import { Box, Text, render } from 'ink';
 import type { TableData } from '../cli/render.js';
-import { cellText } from '../cli/render.js';
+import { cellText, terminalSafe } from '../cli/render.js';
 
 const MAX_CELL = 48;
 
 function cut(text: string): string {
-  const one = text.replaceAll('\n', ' ');
+  const one = terminalSafe(text.replaceAll('\n', ' '));
   return one.length > MAX_CELL ? one.slice(0, MAX_CELL - 1) + '…' : one;
 }
 
@@ -16,13 +16,13 @@ export function Table({ table }: { table: TableData }) {
   const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ');
   return (
     <Box flexDirection="column" marginBottom={1}>
-      {table.title ? <Text bold color="cyan">{table.title}</Text> : null}
-      <Text bold>{line(table.columns)}</Text>
+      {table.title ? <Text bold color="cyan">{terminalSafe(table.title)}</Text> : null}
+      <Text bold>{line(table.columns.map(terminalSafe))}</Text>
       <Text dimColor>{line(widths.map((w) => '─'.repeat(w)))}</Text>
       {cells.map((r, i) => (
         <Text key={i}>{line(r)}</Text>
       ))}
-      {table.note ? <Text dimColor>{table.note}</Text> : null}
+      {table.note ? <Text dimColor>{terminalSafe(table.note)}</Text> : null}
     </Box>
   );
 }

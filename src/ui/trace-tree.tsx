@@ -1,6 +1,7 @@
 import { Box, Text, render } from 'ink';
 import type { Mark, TraceTree } from '../trace/view.js';
 import { treeColumns } from '../trace/view.js';
+import { terminalSafeDeep } from '../cli/render.js';
 
 const MARK_COLOR: Record<Mark['kind'], string> = {
   anomaly: 'red',
@@ -18,7 +19,9 @@ const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yell
  * `top` and `rows` show a window of the event lines (the explorer scrolls a long trace); the
  * column widths stay those of the whole tree.
  */
-export function TraceTreeView({ tree, top = 0, rows, cut = false }: { tree: TraceTree; top?: number; rows?: number; cut?: boolean }) {
+export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false }: { tree: TraceTree; top?: number; rows?: number; cut?: boolean }) {
+  // Ids, types, streams and notes come from the log: shown, never obeyed.
+  const tree = terminalSafeDeep(fromLog);
   // In the explorer a line wider than the terminal is cut with … (one row per line, so the
   // screen's scrolling counts right); printed by `evtrail trace` it wraps, nothing lost.
   const wrap = cut ? 'truncate-end' : 'wrap';

@@ -79,6 +79,24 @@ describe('evtrail snapshot + replay', () => {
     for (const r of rows) expect(r.n, r.key).toBe(2 * (byType.get(r.key) as number));
   });
 
+  it('a custom module whose imported helper changes: the snapshots are stale too (keyed by what the module loads)', () => {
+    const sub = path.join(dir, 'graph');
+    fs.mkdirSync(path.join(sub, 'lib'), { recursive: true });
+    const file = path.join(sub, 'counted.mjs');
+    fs.writeFileSync(file, `import { step } from './lib/step.mjs';\nexport default { name: 'counted', initialState: () => ({ n: 0 }), evolve: (s) => ({ n: s.n + step() }), keyOf: (e) => e.type };\n`);
+    fs.writeFileSync(path.join(sub, 'lib', 'step.mjs'), `import { one } from './one.mjs';\nexport const step = () => one;\n`);
+    fs.writeFileSync(path.join(sub, 'lib', 'one.mjs'), `export const one = 1;\n`);
+    expect(cliJson(['snapshot', '--projection', file, '--every', '300', '--db', db]).snapshots.length).toBeGreaterThan(0);
+    const at = `seq:${total - 5}`;
+    expect(cli(['replay', '--projection', file, '--at', at, '--json', '--db', db]).stderr).toMatch(/replayed from the snapshot/);
+    // A module two imports away changes: what the projection computes changes.
+    fs.writeFileSync(path.join(sub, 'lib', 'one.mjs'), `export const one = 3;\n`);
+    const b = cli(['replay', '--projection', file, '--at', at, '--json', '--db', db]);
+    expect(b.code).toBe(0);
+    expect(b.stderr).toMatch(/snapshot of counted at seq \d+ was made by other code of the projection: ignored/);
+    expect(b.stdout).toBe(cli(['replay', '--projection', file, '--at', at, '--json', '--no-snapshots', '--db', db]).stdout);
+  });
+
   it('refuses bad input with one line and exit 2', () => {
     for (const args of [
       ['--projection', 'orders', '--every', '0'],

@@ -181,7 +181,7 @@ describe('chain', () => {
     await ingest(store, 'old2.ndjson', events(10, 200));
     const { head: before, sources } = await verifyStore(store);
     // Back to what a v2 store is: no hashes, no chain.
-    await store.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DROP TABLE source_gaps; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%';
+    await store.run(`DROP TABLE event_hashes; DROP TABLE chain_blocks; DROP TABLE source_gaps; DROP TABLE reject_digests; DELETE FROM evtrail_meta WHERE key LIKE 'chain_%' OR key = 'rejects_format';
       UPDATE evtrail_meta SET value = '2' WHERE key = 'schema_version'`);
     store.close();
     const reopened = await Store.open(db, { readOnly: true });
@@ -203,6 +203,7 @@ async function toChainV1(store: Store): Promise<void> {
   const size = await blockSize(store);
   const blocks = linkScopes(await legacyDigests(store, size));
   await store.run(`DELETE FROM chain_blocks; DELETE FROM evtrail_meta WHERE key = 'chain_format'; DROP TABLE source_gaps;
+    DROP TABLE reject_digests; DELETE FROM evtrail_meta WHERE key = 'rejects_format';
     UPDATE evtrail_meta SET value = '3' WHERE key = 'schema_version'`);
   await insertBlocks(store, blocks);
 }

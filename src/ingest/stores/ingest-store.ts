@@ -1,6 +1,7 @@
 import type { EnvelopeField } from '../../core/envelope.js';
 import { UserError } from '../../core/errors.js';
 import { extendChain } from '../../integrity/chain-store.js';
+import { chainRejects } from '../../integrity/records-check.js';
 import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
@@ -303,6 +304,7 @@ async function appendPart(store: Store, source: StoreSource, p: PartRequest): Pr
     }
     await store.run(`INSERT INTO ingests VALUES (${ingestId}, ${p.sourceId}, timezone('UTC', now()), $v, NULL, NULL,
         ${ingested > 0 ? result.firstSeq : 'NULL'}, ${ingested > 0 ? result.lastSeq : 'NULL'}, ${ingested}, ${rejected}, ${result.redelivered}, ${result.conflicts})`, { v: VERSION });
+    await chainRejects(store, ingestId);
     p.progress?.(`committing${p.label}`);
   });
   return result;

@@ -1,4 +1,5 @@
 /** Pure text helpers for the app's views (tested without a terminal). */
+import { terminalSafe } from '../../cli/render.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -9,9 +10,9 @@ export function sparkline(counts: readonly number[]): string {
   return counts.map((c) => (c === 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((c / max) * (BARS.length - 1) + 0.5))] ?? ' ')).join('');
 }
 
-/** Text cut to `width` columns with an ellipsis (line breaks become spaces). */
+/** Text cut to `width` columns with an ellipsis (line breaks become spaces, control characters shown escaped). */
 export function fit(text: string, width: number): string {
-  const one = text.replace(/\r?\n/g, ' ');
+  const one = terminalSafe(text.replace(/\r?\n/g, ' '));
   if (width <= 0) return '';
   return one.length > width ? one.slice(0, Math.max(0, width - 1)) + '…' : one;
 }
@@ -33,7 +34,7 @@ export type JsonToken = { text: string; kind: 'key' | 'string' | 'number' | 'lit
 
 /** Pretty JSON as lines of coloured tokens (keys, strings, numbers, literals). */
 export function jsonLines(value: unknown): JsonToken[][] {
-  const text = JSON.stringify(value, null, 2) ?? 'null';
+  const text = terminalSafe(JSON.stringify(value, null, 2) ?? 'null');
   return text.split('\n').map((line) => {
     const tokens: JsonToken[] = [];
     const re = /("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(true|false|null)|([^"\d\-tfn]+|.)/g;
