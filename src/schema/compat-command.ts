@@ -12,6 +12,8 @@ export interface CompatFlags {
   old?: string;
   new?: string;
   registry?: string;
+  /** JSON Schema: Confluent's lenient rule set instead of the strict one. */
+  lenient?: boolean;
   /** Folders to look up .proto imports in, after the importing file's own folder. */
   protoPath?: string[];
   mode: string;
@@ -44,15 +46,16 @@ export async function runCompatCommand(flags: CompatFlags): Promise<void> {
     throw new UserError('schema compat needs --old and --new (or --registry)', 'evtrail schema compat --old v1.json --new v2.json --mode BACKWARD');
   }
   const format = pairFormat(flags.old, flags.new);
+  if (flags.lenient && format !== 'json') throw new UserError('--lenient is Confluent\'s lenient rule set for JSON Schema', 'drop --lenient for Avro and Protobuf schemas');
   const result = format === 'avro'
     ? checkAvroPair(loadAvroSchema(flags.old), loadAvroSchema(flags.new), mode)
     : format === 'protobuf'
       ? { ...checkProtobufPair(loadProtoFile(flags.old, flags.protoPath), loadProtoFile(flags.new, flags.protoPath), mode), witnesses: undefined }
-      : { ...checkPair(loadSchema(flags.old), loadSchema(flags.new), mode), witnesses: undefined };
+      : { ...checkPair(loadSchema(flags.old), loadSchema(flags.new), mode, flags.lenient ? 'lenient' : 'strict'), witnesses: undefined };
   const breaking = result.changes.filter((c) => c.breaking).length;
   if (flags.output === 'json') {
     printJson({
-      compatible: result.compatible, mode, format, old: flags.old, new: flags.new, changes: result.changes,
+      compatible: result.compatible, mode, format, ...(format === 'json' ? { rules: flags.lenient ? 'lenient' : 'strict' } : {}), old: flags.old, new: flags.new, changes: result.changes,
       ...(result.witnesses ? { witnesses: result.witnesses } : {}),
     });
   } else {

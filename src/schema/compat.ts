@@ -183,9 +183,22 @@ export type DifferenceType = keyof typeof REASONS;
 export const DIFFERENCE_TYPES = Object.keys(REASONS) as DifferenceType[];
 
 /** Is this kind of difference compatible (the reader still accepts all the writer's data)? */
-export function isCompatibleChange(type: DifferenceType): boolean {
-  return REASONS[type][0];
+export function isCompatibleChange(type: DifferenceType, rules: RuleSet = 'strict'): boolean {
+  return REASONS[type][0] || (rules === 'lenient' && LENIENT_EXTRA.has(type));
 }
+
+/**
+ * Confluent's two rule sets: `strict` (the default) and `lenient`, which also lets through the
+ * changes of an open or partly open content model that strict refuses (a property added to an
+ * open model; additionalProperties narrowed or removed; a property added or removed that the
+ * partly open model does not cover).
+ */
+export type RuleSet = 'strict' | 'lenient';
+const LENIENT_EXTRA = new Set<DifferenceType>([
+  'ADDITIONAL_PROPERTIES_NARROWED', 'ADDITIONAL_PROPERTIES_REMOVED',
+  'PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL', 'PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL',
+  'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+]);
 
 /** The plain-words reason, for a direction ('backward': writer old, reader new). */
 export function reasonFor(type: DifferenceType, direction: Direction): string {
@@ -797,12 +810,12 @@ export function directionsOf(mode: CompatMode): Direction[] {
 }
 
 /** The changes from one schema version to the next, judged for a mode. */
-export function checkPair(oldSchema: JsonSchema, newSchema: JsonSchema, mode: CompatMode): CompatResult {
+export function checkPair(oldSchema: JsonSchema, newSchema: JsonSchema, mode: CompatMode, rules: RuleSet = 'strict'): CompatResult {
   const changes: Change[] = [];
   for (const direction of directionsOf(mode)) {
     const diffs = direction === 'backward' ? diffSchemas(oldSchema, newSchema) : diffSchemas(newSchema, oldSchema);
     for (const d of diffs) {
-      changes.push({ ...d, breaking: mode !== 'NONE' && !isCompatibleChange(d.type), direction, reason: reasonFor(d.type, direction) });
+      changes.push({ ...d, breaking: mode !== 'NONE' && !isCompatibleChange(d.type, rules), direction, reason: reasonFor(d.type, direction) });
     }
   }
   return { compatible: changes.every((c) => !c.breaking), mode, changes };

@@ -621,3 +621,19 @@ describe('schema compat: the order Confluent reports an array\'s differences in'
     ]);
   });
 });
+
+describe('schema compat: Confluent\'s lenient rule set', () => {
+  it('lets through a property added to an open content model and additionalProperties narrowed, which strict refuses; the differences named are the same', () => {
+    const open = obj({ a: S });
+    const added = obj({ a: S, b: I });
+    expect(checkPair(open, added, 'BACKWARD').compatible).toBe(false);
+    const lenient = checkPair(open, added, 'BACKWARD', 'lenient');
+    expect(lenient.compatible).toBe(true);
+    expect(lenient.changes.map((c) => c.type)).toEqual(checkPair(open, added, 'BACKWARD').changes.map((c) => c.type));
+    const narrowed = obj({ a: S }, { additionalProperties: S });
+    expect(checkPair(open, narrowed, 'BACKWARD').compatible).toBe(false);
+    expect(checkPair(open, narrowed, 'BACKWARD', 'lenient').compatible).toBe(true);
+    // A change both sets refuse stays refused.
+    expect(checkPair(obj({ a: S }), obj({ a: I }), 'BACKWARD', 'lenient').compatible).toBe(false);
+  });
+});

@@ -21,20 +21,21 @@ export function registerSchema(program: Command): void {
       .option('--old <file>', 'the old (registered) schema')
       .option('--new <file>', 'the proposed schema')
       .option('--registry <dir>', 'check every type\'s versions in this folder (<Type>.v<N>.json)')
+      .option('--lenient', 'JSON Schema: Confluent\'s lenient rule set (also lets through properties added to or removed from open content models, and additionalProperties narrowed or removed)')
       .option('--proto-path <dir...>', '.proto files: folders to look up imports in, after the importing file\'s own')
       .option('--mode <mode>', 'BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE or NONE', 'BACKWARD')
       .option('--against-log', 'check --new against every stored event of its type and list those it would reject')
       .option('--type <type>', 'with --against-log: the event type (default: from the file name <Type>.v<N>.json or x-evtrail-type)')
       .option('--schema-version <n>', 'with --against-log: only the events of this schema_version (default: all versions)')
       .option('--limit <n>', 'with --against-log: rejected events listed (the counts are always exact); 0 lists all', '1000'),
-  ).action(async (flags: { old?: string; new?: string; registry?: string; protoPath?: string[]; mode: string; againstLog?: boolean; type?: string; schemaVersion?: string; limit: string; db: string; json?: boolean }) => {
+  ).action(async (flags: { old?: string; new?: string; registry?: string; protoPath?: string[]; lenient?: boolean; mode: string; againstLog?: boolean; type?: string; schemaVersion?: string; limit: string; db: string; json?: boolean }) => {
     if (flags.againstLog) {
       const { runAgainstLogCommand } = await import('../../schema/against-log.js');
       await runAgainstLogCommand({ ...flags, version: flags.schemaVersion, output: output(flags) });
       return;
     }
     const { runCompatCommand } = await import('../../schema/compat-command.js');
-    await runCompatCommand({ old: flags.old, new: flags.new, registry: flags.registry, protoPath: flags.protoPath, mode: flags.mode, output: output(flags) });
+    await runCompatCommand({ old: flags.old, new: flags.new, registry: flags.registry, protoPath: flags.protoPath, lenient: flags.lenient, mode: flags.mode, output: output(flags) });
   });
   withOutput(
     schema
