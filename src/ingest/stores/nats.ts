@@ -144,12 +144,14 @@ export function natsPreset(base: Preset): Preset {
     });
     return { ...ce, expressions: (access, ctx) => ({ ...(ce.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
   }
+  // The members the reader adds are the transport's, not the payload's: never kept as unmapped.
+  const transportKeys = [NATS_KEY, NATS_TIME_KEY, NATS_HEADERS_KEY, NATS_PROBLEM_KEY];
   if (base.name !== 'canonical') {
-    return { ...base, expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
+    return { ...base, takesKeys: [...(base.takesKeys ?? []), ...transportKeys], expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
   }
   return {
     ...base,
-    takesKeys: [NATS_HEADERS_KEY],
+    takesKeys: [...(base.takesKeys ?? []), ...transportKeys],
     expressions: (access, ctx) => {
       const headers = access.json(`["${NATS_HEADERS_KEY}"]`);
       const nats = access.json(`["${NATS_KEY}"]`);
