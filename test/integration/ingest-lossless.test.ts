@@ -354,8 +354,10 @@ describe('what failed before (issue 15)', () => {
   });
 
   it('a record holding the text of evtrail\'s number mark is a reject, not a number later', async () => {
-    const { rows, rejects } = await one('mark.ndjson', '{"id":"m","type":"x","ts":1733011200691,"data":{"s":"\\u0001N:5"}}\n');
-    expect(rows).toEqual([]);
+    // A good record first: a source whose every record is rejected is refused whole (issue 15).
+    const { rows, rejects } = await one('mark.ndjson', '{"id":"ok","type":"x","ts":1733011200691,"data":{"s":"fine"}}\n{"id":"m","type":"x","ts":1733011200691,"data":{"s":"\\u0001N:5"}}\n');
+    expect(rows.map((r) => r.id)).toEqual(['ok']);
+    expect(rejects).toHaveLength(1);
     expect(String(rejects[0]!.reason)).toMatch(/mark/);
   });
 });
