@@ -7,6 +7,7 @@
  */
 
 import { existsSync } from 'node:fs';
+import { seededRandom } from './helpers.js';
 
 export type Side = 'ask' | 'bid';
 export type Level = { price: number; size: number };
@@ -85,17 +86,7 @@ export function tally(rows: { side: string; level: number; priceTicks: string | 
   return { claimed, wrong, unknown };
 }
 
-/** mulberry32: a small seeded PRNG, so a generated day is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 export interface GeneratedDay {
   /** Every message of the day (LOBSTER's columns), and the full-depth book after each. */

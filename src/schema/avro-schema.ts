@@ -4,11 +4,11 @@
  * breaks, a witness found with avsc: a value the writer schema encodes that the reader schema
  * cannot decode, so the verdict can be checked by hand.
  */
-import fs from 'node:fs';
 import avro from 'avsc';
 import { UserError } from '../core/errors.js';
 import { avroReasonFor, diffAvro, parseAvro, isCompatibleAvroChange, type AvroDifferenceType, type AvroJson } from './avro-compat.js';
 import { directionsOf, type CompatMode, type Direction } from './compat.js';
+import { parseSchemaJson, readSchemaFile } from './schema-file.js';
 
 export interface AvroChange {
   type: AvroDifferenceType;
@@ -40,19 +40,8 @@ export function isAvroFile(file: string): boolean {
 
 /** Reads and validates one .avsc document (exit 2 with the reason when it is not a valid Avro schema). */
 export function loadAvroSchema(file: string): AvroJson {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read schema ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code)}`, 'give the path of an Avro schema (.avsc) file');
-  }
-  let schema: AvroJson;
-  try {
-    schema = JSON.parse(text) as AvroJson;
-  } catch (error) {
-    throw new UserError(`${file} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`, 'an .avsc file holds one Avro schema in its JSON form');
-  }
+  const text = readSchemaFile(file, 'give the path of an Avro schema (.avsc) file');
+  const schema = parseSchemaJson(file, text, 'an .avsc file holds one Avro schema in its JSON form') as AvroJson;
   try {
     avro.Type.forSchema(schema as avro.Schema);
     parseAvro(schema); // stricter than avsc where the specification is (a record needs a name)

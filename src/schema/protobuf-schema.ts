@@ -9,6 +9,7 @@ import protobuf from 'protobufjs';
 import { UserError } from '../core/errors.js';
 import { directionsOf, type CompatMode, type Direction } from './compat.js';
 import { diffProtobuf, isCompatibleProtobufChange, protobufReasonFor, type ProtoFile, type ProtobufDifferenceType } from './protobuf-compat.js';
+import { readSchemaFile } from './schema-file.js';
 
 export interface ProtobufChange {
   type: ProtobufDifferenceType;
@@ -31,13 +32,7 @@ export function isProtoFile(file: string): boolean {
 /** Parses one .proto file and what it imports; exit 2 with protobufjs's reason when it cannot. */
 export function loadProtoFile(file: string, importPaths: readonly string[] = []): ProtoFile {
   const main = path.resolve(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(main, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read schema ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code)}`, 'give the path of a .proto file');
-  }
+  const text = readSchemaFile(file, 'give the path of a .proto file');
   const root = new protobuf.Root();
   const folders = [path.dirname(main), ...importPaths.map((p) => path.resolve(p))];
   root.resolvePath = (origin, target) => {

@@ -18,26 +18,15 @@ import type { JsonSchema, VersionedSchema } from './compat.js';
 import { avroToJsonSchema, protoMessageToJsonSchema } from './json-mapping.js';
 import type { ProtoFile } from './protobuf-compat.js';
 import { loadProtoFile } from './protobuf-schema.js';
+import { parseSchemaJson, readSchemaFile } from './schema-file.js';
 
 const DRAFT_2020 = /json-schema\.org\/draft\/2020-12\/schema/;
 const DRAFT_07 = /json-schema\.org\/draft-07\/schema/;
 
 /** Reads a schema file; exit 2 when it is missing, not JSON, or not a valid draft-07 / 2020-12 JSON Schema. */
 export function loadSchema(file: string): JsonSchema {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read schema ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(code)}`, 'give the path of a JSON Schema file');
-  }
-  let schema: unknown;
-  try {
-    schema = JSON.parse(text);
-  } catch (error) {
-    // V8 quotes the text near the mistake, newlines included: one line, or the error line is cut there.
-    throw new UserError(`${file} is not JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`, 'a schema file holds one JSON Schema document');
-  }
+  const text = readSchemaFile(file, 'give the path of a JSON Schema file');
+  const schema = parseSchemaJson(file, text, 'a schema file holds one JSON Schema document');
   validateSchema(file, schema);
   return schema as JsonSchema;
 }

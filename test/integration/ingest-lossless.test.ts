@@ -4,7 +4,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
-import { tmpDir } from '../helpers.js';
+import { tmpDir, seededRandom } from '../helpers.js';
 
 /**
  * Ingest loses nothing (README, Ingest: "where every input field goes"): generated records of
@@ -88,16 +88,7 @@ function write(v: V): string {
 // ---------------------------------------------------------------------------------------------
 // Generated records
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Numbers DuckDB's JSON functions would re-spell, and others they keep. */
 const RESPELLED = ['123.456789012345678901', '1.10', '1e400', '1E-7', '0.0000001', '-0', '1.5e3', '100.50', '12345678.123456789', '-1.0000000000000002'];

@@ -8,6 +8,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { diffAvro, type AvroJson } from '../../src/schema/avro-compat.js';
 import { checkAvroPair, findWitness } from '../../src/schema/avro-schema.js';
+import { seededRandom } from '../helpers.js';
 
 const rec = (fields: unknown[], extra: Record<string, unknown> = {}): AvroJson => ({ type: 'record', name: 'Order', namespace: 'acme', fields, ...extra });
 const kinds = (w: AvroJson, r: AvroJson) => diffAvro(w, r).map((d) => `${d.type} ${d.path}`);
@@ -70,17 +71,7 @@ describe('modes', () => {
 
 // --- against avsc -------------------------------------------------------------------------------
 
-/** A small deterministic random source (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 type Json = any;
 const PRIMS = ['int', 'long', 'float', 'double', 'string', 'bytes', 'boolean'];
