@@ -65,7 +65,8 @@ export function toDot(report: TraceReport): string {
     const attrs = [`label=${dotString(label)}`];
     if (s.failure) attrs.push('fillcolor="#fde2e1"');
     else if (s.compensation) attrs.push('fillcolor="#e3f1fd"');
-    if (s.anomaly) attrs.push('color="#d33"', 'penwidth=2');
+    // Graphviz takes #rrggbb only: "#d33" is "not a known color" and draws black.
+    if (s.anomaly) attrs.push('color="#dd3333"', 'penwidth=2');
     lines.push(`  ${dotString(node.id)} [${attrs.join(', ')}];`);
   }
   const critical = criticalEdges(report);
@@ -75,8 +76,8 @@ export function toDot(report: TraceReport): string {
     lines.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [${attrs.join(', ')}];`);
   }
   for (const [missing, effect] of missingCauses(report)) {
-    lines.push(`  ${dotString(missing)} [label=${dotString(`missing\n${missing}`)}, style="dashed", color="#d33"];`);
-    lines.push(`  ${dotString(missing)} -> ${dotString(effect)} [style="dashed", color="#d33"];`);
+    lines.push(`  ${dotString(missing)} [label=${dotString(`missing\n${missing}`)}, style="dashed", color="#dd3333"];`);
+    lines.push(`  ${dotString(missing)} -> ${dotString(effect)} [style="dashed", color="#dd3333"];`);
   }
   lines.push('}');
   return lines.join('\n') + '\n';
