@@ -30,6 +30,7 @@ export function buildProgram(): Command {
     .description('ingest, replay, trace and audit event logs on an embedded DuckDB')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
+    .addHelpText('after', '\nColour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.')
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });

@@ -98,7 +98,8 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
     if (flags.dot) process.stdout.write(terminalSafe(toDot(report)));
     else if (flags.mermaid) process.stdout.write(terminalSafe(toMermaid(report)));
     else if (mode === 'json') printJson(traceJson(report));
-    else if (mode === 'tty') {
+    // ink needs a width: a terminal that reports none (`script` without a size) gets the text.
+    else if (mode === 'tty' && process.stdout.columns) {
       const { renderTraceTree } = await import('../ui/trace-tree.js');
       await renderTraceTree(traceTree(report));
     } else process.stdout.write(terminalSafe(plainTrace(traceTree(report))));
