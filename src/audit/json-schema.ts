@@ -330,9 +330,6 @@ export function checkSql(schema: EventSchema, data = 'data'): string {
 
 const sqlText = (t: string): string => `'${t.replaceAll("'", "''")}'`;
 
-/** Orders the schemas by how many events they check: CASE tries its branches in order. */
-export type SchemaCounts = Map<string, number>;
-
 function branches(schemas: EventSchema[], f: (s: EventSchema) => string): string {
   return schemas.map((s) => `WHEN type = ${sqlText(s.type)} AND schema_version = ${s.version} THEN ${f(s)}`).join('\n    ');
 }

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * The canonical envelope (docs/architecture.md §2): the fields every source is mapped to. `position` is the
  * source's own position (a store's global position, a stream sequence) when it has one.
@@ -22,7 +20,6 @@ export const ENVELOPE_FIELDS = [
 
 export type EnvelopeField = (typeof ENVELOPE_FIELDS)[number];
 
-export const envelopeFieldSchema = z.enum(ENVELOPE_FIELDS);
 
 /** How a field's value is typed once mapped; drives conversion and the reject reasons. */
 export const FIELD_KIND: Record<EnvelopeField, 'text' | 'integer' | 'time' | 'json'> = {

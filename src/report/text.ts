@@ -52,10 +52,6 @@ export function verdict(m: ReportModel): string {
   return parts.join('; ');
 }
 
-export function sampleTime(ts: string | null): string {
-  return ts ?? '';
-}
-
 /** The time range in a few characters: one day's date once, then the two times of day. */
 export function shortRange(first: string | null, last: string | null): string {
   if (first === null || last === null) return 'no event has a time';

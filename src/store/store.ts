@@ -177,12 +177,6 @@ export class Store {
     return reader.getRowObjectsJson() as Row[];
   }
 
-  /** Column names and JSON-safe rows, for query output that keeps column order. */
-  async table(sql: string): Promise<{ columns: string[]; rows: unknown[][] }> {
-    const reader = await this.conn.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
-  }
-
   /**
    * Another connection to the same database, for work run side by side with this one's (it does
    * not see this connection's open transaction). The caller closes it.
