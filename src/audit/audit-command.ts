@@ -3,8 +3,10 @@
  * is opened), run the audit, render it (summary table, --details, --json, --explain, --list)
  * and fail with exit 1 when a rule at or above --fail-on found violations.
  */
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables, terminalSafe, type Cell, type TableData } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables, type Cell, type TableData } from '../output/table.js';
+import { terminalSafe } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';

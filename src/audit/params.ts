@@ -7,6 +7,8 @@
  * can show the exact SQL that runs.
  */
 
+import { parseDuration } from '../core/time.js';
+
 export const PARAM_TYPES = ['duration', 'number', 'integer', 'string', 'boolean'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
 
@@ -16,20 +18,9 @@ export interface ParamValue {
   sql: string;
 }
 
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  min: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-
 /** What a value of each type looks like, for error messages. */
 export const PARAM_EXPECTED: Record<ParamType, string> = {
-  duration: 'a duration such as 60s, 1.5s, 500ms, 2m or 1h',
+  duration: 'a duration such as 60s, 1.5s, 500ms, 2m, 1h or 1h30m',
   number: 'a number such as 0.01',
   integer: 'a whole number',
   string: 'a text',
@@ -45,14 +36,13 @@ export function parseParamValue(type: ParamType, raw: string): ParamValue | { er
   const text = raw.trim();
   switch (type) {
     case 'duration': {
-      const m = /^(\d+)(?:\.(\d+))?\s*(ns|us|µs|ms|s|min|m|h)$/.exec(text);
-      if (!m) return { error: `expected ${PARAM_EXPECTED.duration}, got "${raw}"` };
-      const unit = DURATION_UNITS[m[3]!]!;
-      const frac = m[2] ?? '';
-      const scale = 10n ** BigInt(frac.length);
-      const total = BigInt(m[1]!) * unit + (frac ? (BigInt(frac) * unit) : 0n) / scale;
-      if (frac && (BigInt(frac) * unit) % scale !== 0n) return { error: `${raw} is finer than a nanosecond` };
-      return { text, sql: String(total) };
+      // The one duration grammar (src/core/time.ts): `1h30m` works here as it does in --at.
+      const ns = parseDuration(text);
+      if (ns === null) {
+        const finer = parseDuration(text.replace(/\.\d+/g, '')) !== null;
+        return { error: finer ? `${raw} is finer than a nanosecond` : `expected ${PARAM_EXPECTED.duration}, got "${raw}"` };
+      }
+      return { text, sql: String(ns) };
     }
     case 'number':
       if (!/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text)) return { error: `expected ${PARAM_EXPECTED.number}, got "${raw}"` };

@@ -16,7 +16,7 @@ import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
 import type { Row, Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
-import { parseAt } from '../replay/at.js';
+import { parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
 import { fails, withPackDefaults, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';

@@ -1,4 +1,4 @@
-import { installInterruptHandler } from './interrupt.js';
+import { installInterruptHandler } from '../core/interrupt.js';
 
 // First, so that a Ctrl-C even while the program loads ends it with evtrail's exit code.
 installInterruptHandler();

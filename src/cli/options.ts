@@ -13,20 +13,6 @@ export function outputOptions(command: Command, csv = true): Command {
   return command;
 }
 
-export interface OutputFlags {
-  json?: boolean;
-  csv?: boolean;
-}
-
-export type OutputMode = 'json' | 'csv' | 'tty' | 'plain';
-
-/** --json / --csv win; otherwise a terminal gets ink rendering and a pipe plain text. */
-export function outputMode(flags: OutputFlags): OutputMode {
-  if (flags.json) return 'json';
-  if (flags.csv) return 'csv';
-  return process.stdout.isTTY ? 'tty' : 'plain';
-}
-
 /** A repeatable option's values, in the order given (`--key a --key b`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

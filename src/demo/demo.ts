@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables, type TableData } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables, type TableData } from '../output/table.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { planAudit } from '../audit/plan.js';
 import { runAudit } from '../audit/run.js';

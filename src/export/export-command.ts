@@ -3,9 +3,10 @@
  * Ctrl-C stops the running COPY; the half-written folder is removed (exportStore's finally)
  * and the command exits 130 with nothing left behind.
  */
-import { INTERRUPT_EXIT, interruptStatements } from '../cli/interrupt.js';
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables } from '../cli/render.js';
+import { INTERRUPT_EXIT, interruptStatements } from '../core/interrupt.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { exportStore, type ExportResult } from './export.js';

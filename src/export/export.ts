@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { CHAIN_FORMAT } from '../integrity/chain.js';
-import { parseAt, type At, type StoreBounds } from '../replay/at.js';
+import { parseAt, type At, type StoreBounds } from '../core/time.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';

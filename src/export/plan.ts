@@ -4,7 +4,7 @@
  * without either.
  */
 import { UserError } from '../core/errors.js';
-import { atLabel, timeLiteral, type At } from '../replay/at.js';
+import { atLabel, timeLiteral, type At } from '../core/time.js';
 import { sqlString } from '../store/sql.js';
 import { EXPORT_FILE_FORMATS, PARTITION_COLUMNS, columnsFor, type ExportFileFormat, type PartitionColumn } from './manifest.js';
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { TableData } from '../cli/render.js';
+import type { TableData } from '../output/table.js';
 import type { StoreInfo } from './info.js';
 
 /** The info command's tables (shared by ink and plain text). */

@@ -4,7 +4,7 @@ import { ACTS_ON_ORDER, SUBMISSION_TYPE } from '../trace/market.js';
 import type { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { formatLocalNs } from '../core/time-zone.js';
-import { parseIsoNs } from '../replay/at.js';
+import { parseIsoNs } from '../core/time.js';
 
 export interface StoreInfo {
   store: string;

@@ -1,4 +1,4 @@
-import { terminalSafe } from '../cli/render.js';
+import { terminalSafe } from '../output/terminal.js';
 import type { Store } from '../store/store.js';
 
 /**

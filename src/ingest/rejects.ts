@@ -1,5 +1,6 @@
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables, toCsv, type Cell } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables, toCsv, type Cell } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 

@@ -1,7 +1,7 @@
-import type { IngestFlags } from '../cli/commands/ingest.js';
-import { INTERRUPT_EXIT, interruptStatements } from '../cli/interrupt.js';
-import { printJson, printTables, type TableData } from '../cli/render.js';
-import { outputMode } from '../cli/options.js';
+import { INTERRUPT_EXIT, interruptStatements } from '../core/interrupt.js';
+import { printJson } from '../output/json.js';
+import { printTables, type TableData } from '../output/table.js';
+import { outputMode } from '../output/mode.js';
 import { UserError } from '../core/errors.js';
 import { Store, removeStoreFiles, storeExists } from '../store/store.js';
 import { CONFIG_FILE, loadConfig, parseMapArgs, type IngestConfig } from './config.js';
@@ -12,6 +12,26 @@ import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
+
+/** The ingest command's options, as commander parses them (src/cli/commands/ingest.ts). */
+export interface IngestFlags {
+  db: string;
+  format?: string;
+  preset?: string;
+  map: string[];
+  date?: string;
+  symbol?: string;
+  tz?: string;
+  strict?: boolean;
+  config?: string;
+  schema?: string;
+  table?: string;
+  stream?: string;
+  subject?: string;
+  since?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
 
 async function isEmptyStore(store: Store): Promise<boolean> {
   try {

@@ -1,8 +1,8 @@
 /** `evtrail keygen --out audit-key`: an Ed25519 pair, audit-key.pem (0600) and audit-key.pub. */
 import fs from 'node:fs';
 import crypto from 'node:crypto';
-import type { OutputMode } from '../cli/options.js';
-import { printJson } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
 import { UserError } from '../core/errors.js';
 import { generateKeyPair, keyFingerprint } from './keys.js';
 

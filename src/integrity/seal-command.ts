@@ -3,8 +3,8 @@
  * sealed), then writes the manifest of what it holds, signed with the Ed25519 key.
  */
 import fs from 'node:fs';
-import type { OutputMode } from '../cli/options.js';
-import { printJson } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPrivateKey } from './keys.js';

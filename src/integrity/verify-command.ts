@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../cli/options.js';
-import { printJson, terminalSafe } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { terminalSafe } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPublicKey, keyFingerprint } from './keys.js';

@@ -1,5 +1,7 @@
-import type { OutputMode } from '../cli/options.js';
-import { printTables, terminalSafe, toCsv, type Cell, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { jsonCell, stringifyJson } from '../output/json.js';
+import { printTables, toCsv, type Cell } from '../output/table.js';
+import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { runQuery } from './query.js';

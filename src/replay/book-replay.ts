@@ -9,12 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../cli/options.js';
-import { printTables, toCsv, writeOut as write, type Cell, type TableData } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
+import { writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { atCondition, atFields, atLabel, type At } from './at.js';
+import { atCondition, atFields, atLabel, type At } from '../core/time.js';
 import { builtin } from './builtins.js';
 import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {

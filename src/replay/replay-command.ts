@@ -9,13 +9,15 @@
  * plain text in a pipe. The same store gives the same bytes: rows come in key order and every
  * number is computed in a fixed order.
  */
-import type { OutputMode } from '../cli/options.js';
-import { printTables, terminalSafe, toCsv, type Cell, type TableData, jsonCell, stringifyJson, writeOut as write } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { jsonCell, stringifyJson } from '../output/json.js';
+import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
+import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
-import { atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from './at.js';
+import { atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from '../core/time.js';
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
 import { sqlString } from '../store/sql.js';
 import { defineField, isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';

@@ -1,6 +1,7 @@
 /** `evtrail snapshot`: a projection's state every N events, kept in the store (./snapshots.ts). */
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';

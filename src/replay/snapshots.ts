@@ -18,7 +18,7 @@ import crypto from 'node:crypto';
 import { UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
-import { atCondition, type At } from './at.js';
+import { atCondition, type At } from '../core/time.js';
 import { moduleGraphHash } from './module-graph.js';
 import type { BuiltinProjection } from './builtins.js';
 import { emptyCustomState, foldCustom, type CustomProjection, type CustomState } from './custom.js';

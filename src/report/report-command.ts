@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type crypto from 'node:crypto';
-import type { OutputMode } from '../cli/options.js';
-import { printJson } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { auditRequest, planAudit, type AuditFlags } from '../audit/plan.js';

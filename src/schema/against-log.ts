@@ -6,8 +6,9 @@
  */
 import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
 import { parseLimit } from './check-command.js';
 import { formatOfFile, loadEntry, loadSchema } from './registry.js';

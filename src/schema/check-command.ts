@@ -5,8 +5,9 @@
  * schema are counted and listed, not failures. Exit 1 when any event breaks its schema.
  */
 import { CheckFailed, UserError } from '../core/errors.js';
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
 import { loadRegistry, packRegistry, type RegistryEntry } from './registry.js';
 import { validateEvents, type Target } from './validate.js';

@@ -1,6 +1,7 @@
 import { CheckFailed, UserError } from '../core/errors.js';
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { checkPair, checkVersions, isMode, MODES, type Change, type CompatMode, type JsonSchema, type VersionCheck } from './compat.js';
 import { checkAvroPair, isAvroFile, loadAvroSchema } from './avro-schema.js';
 import { checkProtobufPair, isProtoFile, loadProtoFile } from './protobuf-schema.js';

@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
 import { ENUM_MAX_VALUES, ENUM_MIN_EVENTS_PER_VALUE, buildSchema, firstKeysSql, groupSql, inferSql, type FieldStats, type GroupStats } from './infer.js';
 import { registryFileName } from './registry.js';

@@ -5,10 +5,11 @@
  * an event has no source); the versions with no schema in the registry. A report: exit 0.
  * All of it is two aggregate queries in DuckDB (no data is read).
  */
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
-import { formatIsoNs } from '../replay/at.js';
+import { formatIsoNs } from '../core/time.js';
 import { resolveRegistry, versionCounts } from './check-command.js';
 
 export interface TimelineFlags {

@@ -18,8 +18,9 @@
  * (docs/architecture.md §1); the events are streamed from DuckDB in seq order.
  */
 import { CheckFailed, UserError } from '../core/errors.js';
-import { plainTable, printJson, printTables, type TableData } from '../cli/render.js';
-import type { OutputMode } from '../cli/options.js';
+import { printJson } from '../output/json.js';
+import { plainTable, printTables, type TableData } from '../output/table.js';
+import type { OutputMode } from '../output/mode.js';
 import { loadUpcasters, targetVersion, upcastData } from '../replay/upcasters.js';
 import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';

@@ -3,7 +3,7 @@ import type { Store } from './store.js';
 /**
  * The market time zones the store's sources keep (sources.mapping.tz, written at ingest by a
  * preset whose times are an exchange's wall clock, LOBSTER). A time a user gives without an
- * offset is read in that zone when there is one (src/replay/at.ts); a store without any keeps
+ * offset is read in that zone when there is one (src/core/time.ts); a store without any keeps
  * UTC. No migration: the mapping column has held each source's preset options since version 1.
  */
 export async function storeTimeZones(store: Store): Promise<string[]> {

@@ -6,7 +6,7 @@
  * The loader (load.ts) hands in every event of the trace, every delivery of each id, so an
  * id missing here is missing from the log: a causation that names it is an orphan.
  */
-import { formatDuration } from './time.js';
+import { formatDuration } from '../core/time.js';
 
 export interface TraceEvent {
   /** The store's seq: replay order, unique per delivery. */

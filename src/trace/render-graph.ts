@@ -6,7 +6,7 @@
  * that is not in the log appears as a dashed "missing" node.
  */
 import type { TraceNode } from './graph.js';
-import { formatDuration } from './time.js';
+import { formatDuration } from '../core/time.js';
 import type { TraceReport } from './view.js';
 
 interface Styled {

@@ -8,7 +8,7 @@
  * that spells the types differently) brings its own SagaDefinition.
  */
 import { pushTo, type TraceNode } from './graph.js';
-import { formatDuration } from './time.js';
+import { formatDuration } from '../core/time.js';
 
 export interface SagaStepDefinition {
   name: string;

@@ -13,7 +13,7 @@ import { sqlString } from '../store/sql.js';
 import type { Row, Store } from '../store/store.js';
 import type { StreamRevision, TraceEvent } from './graph.js';
 import { indexStatus, keyValueSql, type IndexStatus, type KeyPath } from './trace-index.js';
-import { nsToIso } from './time.js';
+import { nsToIso } from '../core/time.js';
 
 export type LookupKind = 'id' | 'cause' | 'xcause' | 'correlation' | 'stream';
 

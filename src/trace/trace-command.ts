@@ -3,8 +3,10 @@
  * the trace index up to date when it can), resolve the id, load the graph, build the saga view
  * and print it in the mode asked.
  */
-import type { OutputMode } from '../cli/options.js';
-import { printJson, printTables, terminalSafe } from '../cli/render.js';
+import type { OutputMode } from '../output/mode.js';
+import { printJson } from '../output/json.js';
+import { printTables } from '../output/table.js';
+import { terminalSafe } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
@@ -17,7 +19,7 @@ import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
 import { TRADING_SAGA, sagaTypes, sagaViews } from './saga.js';
 import { EventSource } from './source.js';
 import { hopStats } from './stats.js';
-import { formatDuration, parseDuration } from './time.js';
+import { formatDuration, parseDuration } from '../core/time.js';
 import { DEFAULT_KEY_PATHS, parseKeyPath, refreshTraceIndex, type KeyPath } from './trace-index.js';
 import { plainTrace, traceJson, traceTree, type TraceReport } from './view.js';
 import { toDot, toMermaid } from './render-graph.js';
@@ -65,9 +67,9 @@ function settings(flags: TraceFlags): Settings {
   if (flags.as !== undefined && !(ID_KINDS as readonly string[]).includes(flags.as)) {
     throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${ID_KINDS.join(', ')}`);
   }
-  const skew = flags.skewTolerance === undefined ? undefined : parseDuration(flags.skewTolerance);
+  const skew = flags.skewTolerance === undefined ? undefined : (parseDuration(flags.skewTolerance) ?? undefined);
   if (flags.skewTolerance !== undefined && skew === undefined) throw new UserError(`--skew-tolerance ${flags.skewTolerance}: not a duration`, 'e.g. --skew-tolerance 500ms, 1s or 0');
-  const stuck = flags.stuckAfter === undefined ? undefined : parseDuration(flags.stuckAfter);
+  const stuck = flags.stuckAfter === undefined ? undefined : (parseDuration(flags.stuckAfter) ?? undefined);
   if (flags.stuckAfter !== undefined && stuck === undefined) throw new UserError(`--stuck-after ${flags.stuckAfter}: not a duration`, 'e.g. --stuck-after 60s or 5m');
   const max = Number(flags.maxEvents);
   if (!Number.isInteger(max) || max < 1) throw new UserError(`--max-events ${flags.maxEvents}: expected a whole number above 0`, 'e.g. --max-events 50000');

@@ -9,7 +9,7 @@ import type { TraceAudit } from './findings.js';
 import type { Resolution } from './resolve.js';
 import { kindLabel } from './resolve.js';
 import type { SagaDefinition, SagaView } from './saga.js';
-import { formatDuration } from './time.js';
+import { formatDuration } from '../core/time.js';
 import { formatLocalNs } from '../core/time-zone.js';
 
 export interface TraceReport {

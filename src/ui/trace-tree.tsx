@@ -1,7 +1,7 @@
 import { Box, Text, render } from 'ink';
 import type { Mark, TraceTree } from '../trace/view.js';
 import { treeColumns } from '../trace/view.js';
-import { terminalSafeDeep } from '../cli/render.js';
+import { terminalSafeDeep } from '../output/terminal.js';
 
 const MARK_COLOR: Record<Mark['kind'], string> = {
   anomaly: 'red',

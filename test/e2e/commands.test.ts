@@ -206,7 +206,7 @@ describe('evtrail commands (built CLI)', () => {
   it('--json (and plain text in a pipe) never load ink or react', () => {
     const file = smallLog();
     // The recorder sees ink when it is loaded (control), and DuckDB when a command opens a store.
-    const control = modulesLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/ui/tables.js')).href)})`], []);
+    const control = modulesLoaded(['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/output/ink-table.js')).href)})`], []);
     expect(control.code).toBe(0);
     expect(loadsInk(control.modules)).toBe(true);
 

@@ -37,7 +37,7 @@ function interruptAtCommit(db: string, mode: 'before' | 'after' | 'reported', si
   const script = p(`commit-${mode}-${signal}.mjs`);
   fs.writeFileSync(script, `
     import { DuckDBConnection } from ${JSON.stringify(path.join(ROOT, 'node_modules/@duckdb/node-api/lib/index.js'))};
-    const { installInterruptHandler } = await import(${JSON.stringify(path.join(ROOT, 'dist/cli/interrupt.js'))});
+    const { installInterruptHandler } = await import(${JSON.stringify(path.join(ROOT, 'dist/core/interrupt.js'))});
     installInterruptHandler();
     const run = DuckDBConnection.prototype.run;
     let commits = 0;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { render } from 'ink-testing-library';
 import React from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { terminalSafe } from '../../src/cli/render.js';
+import { terminalSafe } from '../../src/output/terminal.js';
 import { Store } from '../../src/store/store.js';
 import { App } from '../../src/ui/app/app.js';
 import { AppData } from '../../src/ui/app/data/app-data.js';

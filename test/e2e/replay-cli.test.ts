@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/trading-generator.js';
-import { formatIsoNs, parseIsoNs } from '../../src/replay/at.js';
+import { formatIsoNs, parseIsoNs } from '../../src/core/time.js';
 import { replayOrders, type OrderEvent, type OrderRow } from '../../src/replay/reference/orders.js';
 import { replayStreams } from '../../src/replay/reference/streams.js';
 import { cli, cliJson, tmpDir } from '../helpers.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
-import { atCondition, formatIsoNs, parseIsoNs, type At } from '../../src/replay/at.js';
+import { atCondition, formatIsoNs, parseIsoNs, type At } from '../../src/core/time.js';
 import { builtin } from '../../src/replay/builtins.js';
 import { replayCustom, type CustomProjection } from '../../src/replay/custom.js';
 import { replayOrders, type OrderEvent } from '../../src/replay/reference/orders.js';

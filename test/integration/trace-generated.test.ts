@@ -6,7 +6,7 @@ import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { EventSource } from '../../src/trace/source.js';
 import { hopStats, type HopStat } from '../../src/trace/stats.js';
-import { isoToNs } from '../../src/trace/time.js';
+import { isoToNs } from '../../src/core/time.js';
 import { refreshTraceIndex } from '../../src/trace/trace-index.js';
 import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
 import { tmpDir } from '../helpers.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, type TraceEvent } from '../../src/trace/graph.js';
 import { dotString, mermaidText, toDot, toMermaid } from '../../src/trace/render-graph.js';
 import { TRADING_SAGA, sagaViews } from '../../src/trace/saga.js';
-import { isoToNs } from '../../src/trace/time.js';
+import { isoToNs } from '../../src/core/time.js';
 import { plainTrace, traceJson, traceTree, type TraceReport } from '../../src/trace/view.js';
 import { TraceTreeView } from '../../src/ui/trace-tree.js';
 import { ROOT } from '../helpers.js';

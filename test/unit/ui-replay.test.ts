@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { atCondition, type At } from '../../src/replay/at.js';
+import { atCondition, type At } from '../../src/core/time.js';
 import { builtin } from '../../src/replay/builtins.js';
 import { builtinDiff, type DiffRow } from '../../src/replay/replay-command.js';
 import { MACROS_SQL } from '../../src/store/macros.js';

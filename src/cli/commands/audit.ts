@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { AuditCommandFlags } from '../../audit/audit-command.js';
-import { auditOptions, dbOption, outputMode } from '../options.js';
+import { auditOptions, dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 export type AuditFlags = Omit<AuditCommandFlags, 'mode'> & { json?: boolean };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ExportCommandFlags } from '../../export/export-command.js';
-import { collect, dbOption, outputMode } from '../options.js';
+import { collect, dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 export type ExportFlags = Omit<ExportCommandFlags, 'mode'> & { json?: boolean };

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import { dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 export function registerInfo(program: Command): void {
   const command = program
@@ -7,10 +8,11 @@ export function registerInfo(program: Command): void {
     .description('what the store holds: sources, counts, time range, types, streams, rejects')
     .option('--json', 'print one JSON document');
   dbOption(command).action(async (flags: { db: string; json?: boolean }) => {
-    const [{ Store }, { storeInfo }, { printJson, printTables }, { infoTables }] = await Promise.all([
+    const [{ Store }, { storeInfo }, { printJson }, { printTables }, { infoTables }] = await Promise.all([
       import('../../store/store.js'),
       import('../../info/info.js'),
-      import('../render.js'),
+      import('../../output/json.js'),
+      import('../../output/table.js'),
       import('../../info/info-view.js'),
     ]);
     const store = await Store.open(flags.db, { readOnly: true });

@@ -1,24 +1,6 @@
 import { Option, type Command } from 'commander';
+import type { IngestFlags } from '../../ingest/run-ingest.js';
 import { collect, dbOption } from '../options.js';
-
-interface IngestFlags {
-  db: string;
-  format?: string;
-  preset?: string;
-  map: string[];
-  date?: string;
-  symbol?: string;
-  tz?: string;
-  strict?: boolean;
-  config?: string;
-  schema?: string;
-  table?: string;
-  stream?: string;
-  subject?: string;
-  since?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
 
 export function registerIngest(program: Command): void {
   const command = program
@@ -46,5 +28,3 @@ export function registerIngest(program: Command): void {
   });
 }
 
-
-export type { IngestFlags };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { outputMode } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 export function registerKeygen(program: Command): void {
   program

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ReplayFlags } from '../../replay/replay-command.js';
-import { dbOption, outputMode, type OutputFlags } from '../options.js';
+import { dbOption } from '../options.js';
+import { outputMode, type OutputFlags } from '../../output/mode.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 type ReplayOptions = Omit<ReplayFlags, 'mode'> & OutputFlags;

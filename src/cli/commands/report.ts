@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ReportCommandFlags } from '../../report/report-command.js';
-import { auditOptions, collect, dbOption, outputMode } from '../options.js';
+import { auditOptions, collect, dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 // The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
 export type ReportFlags = Omit<ReportCommandFlags, 'mode'> & { json?: boolean };

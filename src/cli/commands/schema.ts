@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode, outputOptions } from '../options.js';
+import { dbOption, outputOptions } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 /** The schema commands print tables or JSON; --csv is not offered, a pipe gets plain text. */
 const output = (flags: { json?: boolean }) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { dbOption, outputMode } from '../options.js';
+import { dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 export function registerSeal(program: Command): void {
   const command = program

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { TraceFlags } from '../../trace/trace-command.js';
-import { collect, dbOption, outputMode } from '../options.js';
+import { collect, dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 
 export function registerTrace(program: Command): void {

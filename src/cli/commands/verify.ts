@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { VerifyCommandFlags } from '../../integrity/verify-command.js';
-import { dbOption, outputMode } from '../options.js';
+import { dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 export type VerifyFlags = Omit<VerifyCommandFlags, 'mode'> & { json?: boolean };
 

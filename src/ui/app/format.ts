@@ -1,5 +1,5 @@
 /** Pure text helpers for the app's views (tested without a terminal). */
-import { terminalSafe } from '../../cli/render.js';
+import { terminalSafe } from '../../output/terminal.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 

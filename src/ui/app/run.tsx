@@ -5,7 +5,7 @@
  * is in (see Boot); a store that cannot be opened is reported as any command's error.
  */
 import { render } from 'ink';
-import { onInterrupt } from '../../cli/interrupt.js';
+import { onInterrupt } from '../../core/interrupt.js';
 import { Boot } from './app.js';
 import type { Session } from './boot.js';
 import type { ScreenId } from './keys.js';

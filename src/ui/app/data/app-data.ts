@@ -9,7 +9,7 @@
  */
 import type { AuditResult } from '../../../audit/run.js';
 import { firstLine } from '../../../core/errors.js';
-import type { StoreBounds } from '../../../replay/at.js';
+import type { StoreBounds } from '../../../core/time.js';
 import type { Store } from '../../../store/store.js';
 import { readOverview, type Overview, type OverviewDetails } from './overview.js';
 import { Cancelled, QueryRunner } from './runner.js';

@@ -4,9 +4,9 @@
  * full for the detail pane. Nothing here holds more than a page.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import { safeJson } from '../../../cli/render.js';
+import { safeJson } from '../../../output/json.js';
 import { UserError } from '../../../core/errors.js';
-import { formatIsoNs, parseAt, timeLiteral, type At, type StoreBounds } from '../../../replay/at.js';
+import { formatIsoNs, parseAt, timeLiteral, type At, type StoreBounds } from '../../../core/time.js';
 import type { Row, Store } from '../../../store/store.js';
 
 export interface EventFilter {

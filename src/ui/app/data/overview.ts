@@ -6,7 +6,7 @@
  * back as epoch nanoseconds and are formatted here.
  */
 import { sourcesInfo, type StoreInfo } from '../../../info/info.js';
-import { formatIsoNs, type StoreBounds } from '../../../replay/at.js';
+import { formatIsoNs, type StoreBounds } from '../../../core/time.js';
 import { storeTimeZones } from '../../../store/time-zones.js';
 import type { Store } from '../../../store/store.js';
 

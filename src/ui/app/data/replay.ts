@@ -5,7 +5,7 @@
  * key's events) is diffed over the touched streams' events only, so a step costs about as much
  * as those streams' histories, not the whole log; the others are diffed whole.
  */
-import { atCondition, formatIsoNs, type At, type StoreBounds } from '../../../replay/at.js';
+import { atCondition, formatIsoNs, type At, type StoreBounds } from '../../../core/time.js';
 import { BUILTINS, type BuiltinProjection } from '../../../replay/builtins.js';
 import { builtinDiff, type DiffRow } from '../../../replay/replay-command.js';
 import { sqlString } from '../../../store/sql.js';

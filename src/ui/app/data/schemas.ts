@@ -1,5 +1,5 @@
 /** The schemas screen: every event type and schema version, with when it was seen. */
-import { formatIsoNs } from '../../../replay/at.js';
+import { formatIsoNs } from '../../../core/time.js';
 import type { Store } from '../../../store/store.js';
 
 export interface SchemaRow {

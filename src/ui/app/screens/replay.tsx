@@ -5,14 +5,14 @@
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { UserError } from '../../../core/errors.js';
-import { atLabel, parseAt, parseIsoNs, type At } from '../../../replay/at.js';
-import { formatDuration } from '../../../trace/time.js';
+import { atLabel, formatDuration, parseAt, parseIsoNs, type At } from '../../../core/time.js';
+
 import type { ScreenProps } from '../app.js';
 import { Grid } from '../components/grid.js';
 import { LineEditor, editLine } from '../components/line-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { STEP_POSITIONS, move, projections, replayStep, type Move, type ReplayStep } from '../data/replay.js';
-import { cellText } from '../../../cli/render.js';
+import { cellText } from '../../../output/table.js';
 import { count } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
 import { mark } from '../timings.js';

@@ -1,7 +1,7 @@
 /** Schemas: each event type and schema version, how many, and when in the log it was seen. */
 import { Box, Text } from 'ink';
 import { useEffect } from 'react';
-import { parseIsoNs } from '../../../replay/at.js';
+import { parseIsoNs } from '../../../core/time.js';
 import type { ScreenProps } from '../app.js';
 import { Grid } from '../components/grid.js';
 import { useApp, useScreenKeys } from '../context.js';

@@ -6,7 +6,7 @@ import { Grid } from '../components/grid.js';
 import { cursorPlace, editText, editorWindow, verticalMove, type TextState } from '../components/text-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { SQL_ROWS, runSql, type SqlResult } from '../data/sql.js';
-import { cellText } from '../../../cli/render.js';
+import { cellText } from '../../../output/table.js';
 import { listMoveOf } from '../hooks/use-list.js';
 import { useRequest } from '../hooks/use-request.js';
 

@@ -5,7 +5,7 @@
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { UserError } from '../../../core/errors.js';
-import { parseAt } from '../../../replay/at.js';
+import { parseAt } from '../../../core/time.js';
 import type { ScreenProps } from '../app.js';
 import { EventDetailView, detailLines } from '../components/event-detail.js';
 import { Grid } from '../components/grid.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
-import { atCondition, atLabel, formatIsoNs, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/replay/at.js';
+import { atCondition, atLabel, formatIsoNs, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/core/time.js';
 
 /** Nanoseconds from an ISO text with at most millisecond digits, via Date.parse (an independent path). */
 const msNs = (iso: string, extraNs = 0n) => BigInt(Date.parse(iso)) * 1_000_000n + extraNs;

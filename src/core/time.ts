@@ -23,8 +23,8 @@
  * A time T means every event with ts ≤ T (events without a time are not placed in time, so only
  * a seq cut includes them).
  */
-import { UserError } from '../core/errors.js';
-import { formatLocalNs, localDate, wallToNs } from '../core/time-zone.js';
+import { UserError } from './errors.js';
+import { formatLocalNs, localDate, wallToNs } from './time-zone.js';
 
 export type At =
   | {
@@ -60,6 +60,7 @@ const UNIT_NS: Record<string, bigint> = {
   ms: 1_000_000n,
   s: NS_PER_S,
   m: 60n * NS_PER_S,
+  min: 60n * NS_PER_S,
   h: 3_600n * NS_PER_S,
   d: NS_PER_DAY,
 };
@@ -247,13 +248,15 @@ export function formatIsoNs(ns: bigint): string {
 }
 
 /**
- * A duration like `5m`, `1h30m`, `1.5s`, `250ms` in nanoseconds; null when it is not one or is
- * finer than a nanosecond.
+ * A duration like `5m`, `1h30m`, `1.5s`, `250ms`, `2min` in nanoseconds (a bare `0` too); null
+ * when it is not one or is finer than a nanosecond. The one duration grammar: `--at` offsets,
+ * trace's `--skew-tolerance` / `--stuck-after` and rule parameters (`--param timeout=1h30m`).
  */
 export function parseDuration(text: string): bigint | null {
   const t = text.trim();
   if (t === '') return null;
-  const part = /(\d+)(?:\.(\d+))?\s*(ns|us|µs|ms|s|m|h|d)/gy;
+  if (/^0+$/.test(t)) return 0n; // none needs no unit
+  const part = /(\d+)(?:\.(\d+))?\s*(ns|us|µs|ms|min|s|m|h|d)/gy;
   let total = 0n;
   let at = 0;
   for (let m = part.exec(t); m; m = part.exec(t)) {
@@ -295,4 +298,45 @@ export function atFields(at: At): { at: string; atLocal?: string; timeZone?: str
 export function atLabel(at: At): string {
   if (at.kind === 'seq') return `seq:${at.seq}`;
   return at.zone ? `${formatLocalNs(at.ns, at.zone)} ${at.zone} (${at.iso})` : at.iso;
+}
+
+// Latencies (trace, the UI): differences of TIMESTAMP_NS values, kept as bigint so a hop of
+// 3 ns next to a saga of hours is never rounded.
+
+const NS_PER_US = 1_000n;
+const NS_PER_MS = 1_000_000n;
+
+/** ISO 8601 UTC text → ns since the epoch. The store hands trace epoch_ns directly; this is for crafted inputs and tests. */
+export function isoToNs(iso: string): bigint {
+  const ns = parseIsoNs(iso);
+  if (ns === null) throw new RangeError(`not a valid ISO 8601 time: ${iso}`);
+  return ns;
+}
+
+/** ns since the epoch → ISO 8601 UTC with nine fractional digits (the store's evt_iso). */
+export const nsToIso = formatIsoNs;
+
+function fixed(ns: bigint, unit: bigint, digits: number): string {
+  // Exact decimal: integer part and a rounded fraction, no float in between.
+  const scale = 10n ** BigInt(digits);
+  const scaled = (ns * scale + unit / 2n) / unit;
+  const int = scaled / scale;
+  const frac = (scaled % scale).toString().padStart(digits, '0').replace(/0+$/, '');
+  return frac ? `${int}.${frac}` : `${int}`;
+}
+
+/**
+ * A latency for people: 850 ns, 12.5 µs, 3.207 ms, 2.33 s, 4m 05s, 2h 10m. Negative values (an
+ * effect before its cause) keep their sign.
+ */
+export function formatDuration(ns: bigint): string {
+  if (ns < 0n) return `-${formatDuration(-ns)}`;
+  if (ns < NS_PER_US) return `${ns} ns`;
+  if (ns < NS_PER_MS) return `${fixed(ns, NS_PER_US, 1)} µs`;
+  if (ns < NS_PER_S) return `${fixed(ns, NS_PER_MS, 3)} ms`;
+  if (ns < 60n * NS_PER_S) return `${fixed(ns, NS_PER_S, 3)} s`;
+  const totalS = ns / NS_PER_S;
+  if (totalS < 3600n) return `${totalS / 60n}m ${String(totalS % 60n).padStart(2, '0')}s`;
+  if (totalS < 86400n) return `${totalS / 3600n}h ${String((totalS / 60n) % 60n).padStart(2, '0')}m`;
+  return `${totalS / 86400n}d ${String((totalS / 3600n) % 24n).padStart(2, '0')}h`;
 }

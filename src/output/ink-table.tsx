@@ -1,6 +1,6 @@
 import { Box, Text, render } from 'ink';
-import type { TableData } from '../cli/render.js';
-import { cellText, terminalSafe } from '../cli/render.js';
+import { cellText, type TableData } from './table.js';
+import { terminalSafe } from './terminal.js';
 
 const MAX_CELL = 48;
 
