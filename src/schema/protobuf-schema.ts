@@ -54,6 +54,19 @@ export function loadProtoFile(file: string, importPaths: readonly string[] = [])
   return { package: pkg, types };
 }
 
+/**
+ * One .proto file given as text, without imports (the README's examples of each change kind:
+ * change-kind-examples.ts); a file on disk goes through loadProtoFile.
+ */
+export function protoFileFromText(text: string): ProtoFile {
+  const parsed = protobuf.parse(text, { keepCase: true });
+  parsed.root.resolveAll();
+  const pkg = parsed.package ?? '';
+  const ns = pkg === '' ? parsed.root : parsed.root.lookup(pkg);
+  const types = ns instanceof protobuf.Namespace ? ns.nestedArray.filter((t) => t instanceof protobuf.Type || t instanceof protobuf.Enum) : [];
+  return { package: pkg, types };
+}
+
 /** The changes from one .proto version to the next, judged for a mode. */
 export function checkProtobufPair(oldFile: ProtoFile, newFile: ProtoFile, mode: CompatMode): ProtobufCompatResult {
   const changes: ProtobufChange[] = [];

@@ -164,13 +164,3 @@ describe('the verdict agrees with avsc', () => {
     expect(checked - breaking).toBeGreaterThan(400);
   });
 });
-
-describe('the README\'s table of change kinds', () => {
-  it('is the one the checker\'s code makes (npm run docs:change-kinds rewrites it)', async () => {
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    const { changeKindsMarkdown } = await import('../../src/schema/change-kinds.js');
-    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-    expect(readme).toContain(changeKindsMarkdown());
-  });
-});
