@@ -13,7 +13,9 @@ import type { Direction } from './compat.js';
 
 /** `true`: compatible (Confluent's COMPATIBLE_CHANGES, and evtrail's own kinds at the end). */
 const KINDS = {
-  PACKAGE_CHANGED: [false, 'the package changed: every message has another full name, which readers resolve by'],
+  // Compatible in Confluent's set (protobuf-provider …/protobuf/diff/SchemaDiff.java, COMPATIBLE_CHANGES):
+  // the binary wire carries field numbers, never the package.
+  PACKAGE_CHANGED: [true, 'the package changed: the wire carries field numbers, not type names, so {W} data still reads (names written into data, an Any\'s type URL or a JSON @type, do change)'],
   MESSAGE_ADDED: [true, 'a message was added: nothing written before refers to it'],
   MESSAGE_REMOVED: [false, 'a message was removed: data of that type can no longer be read with the {R} schema'],
   MESSAGE_MOVED: [true, 'a message moved in the file: message indexes are taken against the schema that wrote the data'],

@@ -8,6 +8,7 @@ import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { diffAvro, type AvroJson } from '../../src/schema/avro-compat.js';
 import { checkAvroPair, findWitness } from '../../src/schema/avro-schema.js';
+import { checkVersions, type CompatMode } from '../../src/schema/compat.js';
 import { seededRandom } from '../helpers.js';
 
 const rec = (fields: unknown[], extra: Record<string, unknown> = {}): AvroJson => ({ type: 'record', name: 'Order', namespace: 'acme', fields, ...extra });
@@ -162,5 +163,74 @@ describe('the verdict agrees with avsc', () => {
     expect(checked).toBeGreaterThan(1600);
     expect(breaking).toBeGreaterThan(400);
     expect(checked - breaking).toBeGreaterThan(400);
+  });
+});
+
+// --- scenarios Confluent's registry documents in its own tests ---------------------------------
+
+describe('Confluent Schema Registry\'s Avro compatibility scenarios', () => {
+  // The scenarios (which change, which mode, which verdict) are those of
+  // confluentinc/schema-registry core/src/test/java/io/confluent/kafka/schemaregistry/avro/AvroCompatibilityTest.java
+  // (testBasicBackwardsCompatibility … testBasicFullTransitiveCompatibility). That file is under
+  // the Confluent Community License, so its text is not copied: these schemas are evtrail's own,
+  // written for the same facts. A registry checks the new version against the latest one, or
+  // every older one for the _TRANSITIVE modes: only the checks of the newest version count here.
+  const f1 = rec([{ name: 'f1', type: 'string' }]);
+  const f1f2Default = rec([{ name: 'f1', type: 'string' }, { name: 'f2', type: 'string', default: 'foo' }]);
+  const f1f2 = rec([{ name: 'f1', type: 'string' }, { name: 'f2', type: 'string' }]);
+  const f1Renamed = rec([{ name: 'f1_new', aliases: ['f1'], type: 'string' }]);
+  const f1Nullable = rec([{ name: 'f1', type: ['null', 'string'] }]);
+  const f1NullableOrInt = rec([{ name: 'f1', type: ['null', 'string', 'int'] }]);
+  const f1f2f3Default = rec([{ name: 'f1', type: 'string' }, { name: 'f2', type: 'string', default: 'foo' }, { name: 'f3', type: 'string', default: 'bar' }]);
+  /** Registering `history`'s last schema after the others: compatible? */
+  const registers = (mode: CompatMode, ...history: AvroJson[]): boolean =>
+    checkVersions(history.map((schema, i) => ({ version: i + 1, schema })), mode, checkAvroPair)
+      .filter((c) => c.version === history.length)
+      .every((c) => c.compatible);
+
+  it('BACKWARD: a field added with a default, a field renamed with an alias, a type widened to a union and a union branch added pass; a field without a default and a union branch removed do not', () => {
+    expect(registers('BACKWARD', f1, f1f2Default)).toBe(true);
+    expect(registers('BACKWARD', f1, f1f2)).toBe(false);
+    expect(registers('BACKWARD', f1, f1Renamed)).toBe(true);
+    expect(registers('BACKWARD', f1, f1Nullable)).toBe(true);
+    expect(registers('BACKWARD', f1Nullable, f1)).toBe(false);
+    expect(registers('BACKWARD', f1Nullable, f1NullableOrInt)).toBe(true);
+    expect(registers('BACKWARD', f1NullableOrInt, f1Nullable)).toBe(false);
+    // Only the latest version is checked: v3 reads v2's data (which has f2), not v1's.
+    expect(registers('BACKWARD', f1, f1f2Default, f1f2)).toBe(true);
+  });
+
+  it('BACKWARD_TRANSITIVE: dropping a default is fine against the previous version, not against the first', () => {
+    expect(registers('BACKWARD_TRANSITIVE', f1, f1f2Default, f1f2f3Default)).toBe(true);
+    expect(registers('BACKWARD_TRANSITIVE', f1f2Default, f1f2)).toBe(true);
+    expect(registers('BACKWARD_TRANSITIVE', f1, f1f2Default, f1f2)).toBe(false);
+  });
+
+  it('FORWARD: adding a field, with or without a default, is forward compatible; only the latest version is checked', () => {
+    expect(registers('FORWARD', f1, f1f2Default)).toBe(true);
+    expect(registers('FORWARD', f1, f1f2)).toBe(true);
+    expect(registers('FORWARD', f1f2Default, f1f2)).toBe(true);
+    expect(registers('FORWARD', f1f2, f1f2Default)).toBe(true);
+    expect(registers('FORWARD', f1f2, f1f2Default, f1)).toBe(true);
+  });
+
+  it('FORWARD_TRANSITIVE: removing fields with defaults passes; removing one that an older version requires does not', () => {
+    expect(registers('FORWARD_TRANSITIVE', f1f2f3Default, f1f2Default, f1)).toBe(true);
+    expect(registers('FORWARD_TRANSITIVE', f1f2, f1f2Default)).toBe(true);
+    expect(registers('FORWARD_TRANSITIVE', f1f2Default, f1)).toBe(true);
+    expect(registers('FORWARD_TRANSITIVE', f1f2, f1f2Default, f1)).toBe(false);
+  });
+
+  it('FULL and FULL_TRANSITIVE: fields with defaults come and go; without a default only against the latest version', () => {
+    expect(registers('FULL', f1, f1f2Default)).toBe(true);
+    expect(registers('FULL', f1, f1f2Default, f1f2)).toBe(true);
+    expect(registers('FULL', f1f2, f1f2Default, f1)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1, f1f2Default, f1f2f3Default)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1f2f3Default, f1f2Default, f1)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1f2, f1f2Default)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1f2Default, f1)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1f2Default, f1f2)).toBe(true);
+    expect(registers('FULL_TRANSITIVE', f1, f1f2Default, f1f2)).toBe(false);
+    expect(registers('FULL_TRANSITIVE', f1f2, f1f2Default, f1)).toBe(false);
   });
 });

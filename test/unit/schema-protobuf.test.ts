@@ -75,6 +75,13 @@ describe('Protobuf differences, one kind each', () => {
     const a = loadProtoFile(proto(ORDER, 'proto3', 'trading'));
     const b = loadProtoFile(proto(ORDER, 'proto3', 'trading.v2'));
     expect(diffProtobuf(a, b).map((d) => `${d.type} ${d.path}`)).toEqual(['PACKAGE_CHANGED #/']);
+    // Compatible, as in Confluent's checker: PACKAGE_CHANGED is in COMPATIBLE_CHANGES of
+    // confluentinc/schema-registry protobuf-provider/src/main/java/io/confluent/kafka/schemaregistry/protobuf/diff/SchemaDiff.java
+    // (the binary wire carries field numbers; the package is not in it).
+    expect(checkProtobufPair(a, b, 'FULL_TRANSITIVE').compatible).toBe(true);
+    const w = protobuf.parse('syntax = "proto3"; package trading; message Order { string id = 1; int64 qty = 2; }').root.lookupType('trading.Order');
+    const r = protobuf.parse('syntax = "proto3"; package trading.v2; message Order { string id = 1; int64 qty = 2; }').root.lookupType('trading.v2.Order');
+    expect(r.toObject(r.decode(w.encode(w.fromObject({ id: 'o-1', qty: 5 })).finish()), { longs: Number })).toEqual({ id: 'o-1', qty: 5 });
   });
 
   it('types from an import are resolved, compared by their name within their package, and not listed as the file\'s own', () => {
