@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Store } from '../store/store.js';
 import { GENESIS } from './chain.js';
-import type { IntegrityProblem } from './verify.js';
+import type { IntegrityProblem } from './problem.js';
 
 /**
  * What the event chain does not hold, checked against the store's own records (README.md §3):

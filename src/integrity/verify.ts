@@ -6,18 +6,10 @@ import { STORE_SCOPE, blockSize, linkScopes, scopedDigests, storedBlocks, type S
 import { LEGACY_CHAIN_FORMAT, MISMATCH_AT_MIGRATION } from './chain-v1.js';
 import { NOT_COVERED, REJECTS_FORMAT, checkCounts, checkRejects, rejectChainHead } from './records-check.js';
 
-/** One thing verify found wrong; seq/id name the first event concerned when it can. */
-export interface IntegrityProblem {
-  /**
-   * changed | removed | inserted | reordered | chain | source-chain | truncated | count | rejects |
-   * source-changed | source-missing | signature | seal
-   */
-  kind: string;
-  seq?: number;
-  id?: string;
-  source?: string;
-  message: string;
-}
+import type { IntegrityProblem } from './problem.js';
+
+// In problem.ts, which the checks import (they and verify.ts would otherwise import each other).
+export type { IntegrityProblem };
 
 export interface VerifyResult {
   ok: boolean;

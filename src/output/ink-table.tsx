@@ -1,5 +1,5 @@
 import { Box, Text, render } from 'ink';
-import { cellText, type TableData } from './table.js';
+import { cellText, type TableData } from './cells.js';
 import { terminalSafe } from './terminal.js';
 
 const MAX_CELL = 48;

@@ -2,26 +2,12 @@
  * Tables: the rows a command produces, printed in the mode asked (ink in a terminal, aligned
  * text in a pipe, CSV).
  */
-import { RawJson, stringifyJson } from './json.js';
+import { cellText, type Cell, type TableData } from './cells.js';
 import type { OutputMode } from './mode.js';
 import { terminalSafe } from './terminal.js';
 
-export type Cell = string | number | boolean | null | undefined | object;
-
-export interface TableData {
-  title?: string;
-  columns: string[];
-  rows: Cell[][];
-  /** A line under the table (e.g. "… 120 more rows"). */
-  note?: string;
-}
-
-export function cellText(value: Cell): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof RawJson) return value.text;
-  if (typeof value === 'object') return stringifyJson(value);
-  return String(value);
-}
+// In cells.ts, which ink-table.tsx imports too (it importing this file, which loads it, was a circle).
+export { cellText, type Cell, type TableData } from './cells.js';
 
 /** RFC 4180 CSV: quote fields with commas, quotes or line breaks. */
 export function toCsv(columns: string[], rows: Cell[][]): string {

@@ -7,17 +7,15 @@
 import { Box, Text, useApp as useInkApp, useInput } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
 import { firstLine } from '../../core/errors.js';
-import { AppContext, type AppContextValue, type KeyHandler, type ScreenParams } from './context.js';
+import { AppContext, type AppContextValue, type KeyHandler, type ScreenParams, type ScreenProps } from './context.js';
 import { HelpOverlay, StatusLine, TabBar } from './components/chrome.js';
 import type { AppData } from './data/app-data.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { nextScreen, screenOfKey, type ScreenId } from './keys.js';
 import { OverviewScreen } from './screens/overview.js';
 
-export interface ScreenProps {
-  active: boolean;
-  params: ScreenParams | undefined;
-}
+/** Screens import ScreenProps from context.ts (importing it from here made app ↔ screens an import circle). */
+export type { ScreenProps };
 
 /**
  * The screens other than the overview load when first shown, or just after the first screen

@@ -9,6 +9,12 @@ export type KeyHandler = (input: string, key: Key) => boolean;
 /** What a screen is opened with (drill-down): the event, id or type it is about. */
 export type ScreenParams = { seq?: number; id?: string; filter?: string; nonce: number };
 
+/** What every screen component is given (here, not in app.tsx: the screens would import the app that loads them). */
+export interface ScreenProps {
+  active: boolean;
+  params: ScreenParams | undefined;
+}
+
 export interface AppContextValue {
   data: AppData;
   /** The body's size (the tab bar and the status line take two rows). */

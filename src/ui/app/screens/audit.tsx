@@ -2,7 +2,7 @@
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Violation } from '../../../audit/run.js';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { EventDetailView, detailLines } from '../components/event-detail.js';
 import { Grid } from '../components/grid.js';
 import { useApp, useScreenKeys } from '../context.js';

@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { RuleResult } from '../../../audit/run.js';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
 import { eventBuckets, readOverview, readStreams, readTypes, type Overview } from '../data/overview.js';

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { UserError } from '../../../core/errors.js';
 import { atLabel, formatDuration, parseAt, parseIsoNs, type At } from '../../../core/time.js';
 
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { Grid } from '../components/grid.js';
 import { LineEditor, editLine } from '../components/line-editor.js';
 import { useApp, useScreenKeys } from '../context.js';

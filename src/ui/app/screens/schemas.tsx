@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { useEffect } from 'react';
 import { parseIsoNs } from '../../../core/time.js';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { Grid } from '../components/grid.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { schemaTimeline, type SchemaTimeline } from '../data/schemas.js';

@@ -1,7 +1,7 @@
 /** SQL: a console over the store (multi-line, history), results in a table that scrolls both ways. */
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useState } from 'react';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { Grid } from '../components/grid.js';
 import { cursorPlace, editText, editorWindow, verticalMove, type TextState } from '../components/text-editor.js';
 import { useApp, useScreenKeys } from '../context.js';

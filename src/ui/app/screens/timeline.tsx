@@ -6,7 +6,7 @@ import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { UserError } from '../../../core/errors.js';
 import { parseAt } from '../../../core/time.js';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { EventDetailView, detailLines } from '../components/event-detail.js';
 import { Grid } from '../components/grid.js';
 import { LineEditor, editLine } from '../components/line-editor.js';

@@ -3,7 +3,7 @@ import { Box, Text, type Key } from 'ink';
 import { useEffect, useState } from 'react';
 import type { TraceTree } from '../../../trace/view.js';
 import { TraceTreeView } from '../../trace-tree.js';
-import type { ScreenProps } from '../app.js';
+import type { ScreenProps } from '../context.js';
 import { LineEditor, editLine } from '../components/line-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { listMoveOf } from '../hooks/use-list.js';
