@@ -139,3 +139,15 @@ export function findings(result: AuditResult): Record<string, string[]> {
   for (const k of Object.keys(out)) out[k]!.sort();
   return out;
 }
+
+/**
+ * How many rule files the built-in packs hold (src/packs/<pack>/rules/*.sql): the catalog must
+ * load each of them. Counted from the folders, so a new rule needs no count changed in a test.
+ */
+export function builtInRuleFiles(): number {
+  const packs = path.resolve(import.meta.dirname, '..', 'src', 'packs');
+  return fs.readdirSync(packs).reduce((n, pack) => {
+    const dir = path.join(packs, pack, 'rules');
+    return n + (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.sql')).length : 0);
+  }, 0);
+}
