@@ -60,6 +60,8 @@ export interface WatchResult {
   stoppedBy: 'idle' | 'signal';
 }
 
+const TIMINGS = process.env.EVTRAIL_TIMINGS === '1';
+
 interface FileMark {
   size: number;
   mtimeMs: number;
@@ -103,7 +105,10 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       let summary: IngestSummary | null = null;
       if (job.storeSource || changed!.length > 0) summary = await job.run(store, undefined, changed);
       if (summary) for (const s of summary.sources) noticeGaps(s, on);
+      const t1 = performance.now();
       const report = await auditNew(store, auditor, plan, on);
+      // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
+      if (TIMINGS && (summary?.ingested || report.alerts)) process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms, audit ${Math.round(performance.now() - t1)} ms\n`);
       const events = summary?.ingested ?? 0;
       if (events > 0 || report.alerts > 0 || (summary?.rejected ?? 0) > 0) {
         result.batches++;
