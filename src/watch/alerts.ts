@@ -4,7 +4,7 @@
  *
  * - `watch_alerts`: every alert raised, keyed by rule and what it is about (the event, or the
  *   stream when a rule names no event). An alert is raised when its key is new.
- * - `watch_state`: the last seq the audit has looked at. It moves in the same transaction as the
+ * - `watch_state`: the last seq the audit has looked at, and the end of the log then. They move in the same transaction as the
  *   alerts it produced, so an interrupted batch is audited again, in full, by the next run.
  *
  * These tables sit beside the events and are not part of them: the events, their chain and the
@@ -49,11 +49,17 @@ export async function auditedTo(store: Store): Promise<number> {
   return row ? Number(row.value) : 0;
 }
 
+/** The end of the log (max ts, ns) when the audit last ran: how far time had come. */
+export async function auditedEnd(store: Store): Promise<bigint | null> {
+  const row = (await store.all(`SELECT value FROM watch_state WHERE key = 'audited_end_ns'`))[0];
+  return row ? BigInt(row.value as bigint) : null;
+}
+
 /**
- * Keeps the violations not raised before and moves the audited mark, in one transaction;
- * returns the new alerts, in the order found.
+ * Keeps the violations not raised before and moves the audited marks (the last seq, the end of
+ * the log), in one transaction; returns the new alerts, in the order found.
  */
-export async function raiseOnce(store: Store, violations: readonly Violation[], audited: number): Promise<Alert[]> {
+export async function raiseOnce(store: Store, violations: readonly Violation[], audited: number, end: bigint | null): Promise<Alert[]> {
   return store.transaction(async () => {
     const fresh: Alert[] = [];
     const seen = new Set<string>();
@@ -93,6 +99,7 @@ export async function raiseOnce(store: Store, violations: readonly Violation[], 
       await store.run(`DROP TABLE IF EXISTS watch_candidates`);
     }
     await store.run(`INSERT OR REPLACE INTO watch_state VALUES ('audited_to', $n)`, { n: audited });
+    if (end !== null) await store.run(`INSERT OR REPLACE INTO watch_state VALUES ('audited_end_ns', ${end})`);
     return fresh;
   });
 }

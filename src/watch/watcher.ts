@@ -14,12 +14,12 @@
  */
 import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
-import type { AuditPlan } from '../audit/plan.js';
+import { withPackDefaults, type AuditPlan } from '../audit/plan.js';
 import { ScopedAuditor } from '../audit/run.js';
 import type { IngestJob } from '../ingest/run-ingest.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';
-import { ALERTS_DDL, auditedTo, raiseOnce, type Alert } from './alerts.js';
+import { ALERTS_DDL, auditedEnd, auditedTo, raiseOnce, type Alert } from './alerts.js';
 import { batchScope } from './scope.js';
 
 export interface WatchCallbacks {
@@ -94,6 +94,7 @@ export class StopSignal {
 export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan: AuditPlan, settings: WatchSettings, on: WatchCallbacks, stop: StopSignal): Promise<WatchResult> {
   await store.run(ALERTS_DDL);
   const auditor = new ScopedAuditor(store, catalog);
+  const thresholds = timeThresholds(plan, catalog);
   const marks = new Map<string, FileMark>();
   const dropped = new Set<string>();
   const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal' };
@@ -106,7 +107,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       if (job.storeSource || changed!.length > 0) summary = await job.run(store, undefined, changed);
       if (summary) for (const s of summary.sources) noticeGaps(s, on);
       const t1 = performance.now();
-      const report = await auditNew(store, auditor, plan, on);
+      const report = await auditNew(store, auditor, plan, thresholds, on);
       // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
       if (TIMINGS && (summary?.ingested || report.alerts)) process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms, audit ${Math.round(performance.now() - t1)} ms\n`);
       const events = summary?.ingested ?? 0;
@@ -160,8 +161,21 @@ function noticeGaps(s: IngestSummary['sources'][number], on: WatchCallbacks): vo
   if (s.gaps && s.gaps.count > 0) on.notice(`${s.source}: ${s.gaps.missing} position(s) missing in ${s.gaps.count} gap(s), first at ${s.gaps.first} (event loss, or a rolled-back write)`);
 }
 
+/** The durations of the rules that measure silence against the end of the log (see TimeCrossings in scope.ts). */
+export function timeThresholds(plan: AuditPlan, catalog: Catalog): bigint[] {
+  const out = new Set<bigint>();
+  // Which packs are in force is decided by the audit on the store; every pack's default is a
+  // candidate (an extra threshold only widens the scope, never changes a finding).
+  const variants = [plan.rules, ...catalog.packs.map((pack) => withPackDefaults(plan.rules, [pack]))];
+  for (const planned of variants.flat()) {
+    if (!planned.rule.uses.includes('audit_window')) continue;
+    for (const p of planned.rule.params) if (p.type === 'duration' && planned.values[p.name]) out.add(BigInt(planned.values[p.name]!.sql));
+  }
+  return [...out];
+}
+
 /** Audits the events after the audited mark and raises what is new. */
-async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, on: WatchCallbacks): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
+async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], on: WatchCallbacks): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
   const from = await auditedTo(store);
   const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last FROM events`))[0]!;
   const to = Number(head.last);
@@ -176,9 +190,9 @@ async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, o
       if (newest === null || ns > newest) newest = ns;
     }
   }
-  const scope = await batchScope(store, from, to);
+  const scope = await batchScope(store, from, to, { previousEnd: await auditedEnd(store), thresholdsNs: thresholds });
   const audit = await auditor.run(plan, scope);
-  const alerts = await raiseOnce(store, audit.violations, to);
+  const alerts = await raiseOnce(store, audit.violations, to, scope.end);
   for (const a of alerts) on.alert(a);
   const lagMs = newest === null ? null : Number((BigInt(Date.now()) * 1_000_000n - newest) / 1_000_000n);
   return { types, lagMs, alerts: alerts.length };

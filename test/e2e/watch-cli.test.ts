@@ -153,6 +153,40 @@ describe('evtrail watch <file>', () => {
     expect(cli(['query', '--db', db, '--csv', 'SELECT count(*) AS n FROM events']).stdout).toBe('n\n50\n');
   }, 240_000);
 
+  it('a saga that goes silent is raised when the log passes its timeout, though its stream gets no new event', async () => {
+    const events = LINES.map((l) => JSON.parse(l) as { stream: string; ts: string; recorded_ts: string });
+    const of = (stream: string) => events.filter((e) => e.stream === stream);
+    const later = (e: { ts: string; recorded_ts: string }) => {
+      const shift = (t: string) => new Date(Date.parse(t) + 120_000).toISOString().replace(/\.\d+Z$/, '.' + t.split('.')[1]);
+      return { ...e, ts: shift(e.ts), recorded_ts: shift(e.recorded_ts) };
+    };
+    const silent = of('order-ord-00000001').slice(0, 2); // placed, risk-checked: then nothing
+    const other = of('order-ord-00000004');
+    const batch1 = [...silent, other[0]!];
+    const batch2 = other.slice(1).map(later); // two minutes on: only the other order's stream
+    const file = path.join(dir, 'silent.ndjson');
+    fs.writeFileSync(file, batch1.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const db = path.join(dir, 'silent.duckdb');
+    const run = await watchWhile([file, '--db', db, '--json', '--interval', '50ms', '--health-every', '0s', '--stop-after', '3s'], async (child) => {
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        child.stderr!.on('data', (d) => {
+          seen += d;
+          if (/"events":3/.test(seen)) resolve();
+        });
+      });
+      fs.appendFileSync(file, batch2.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const calmDb = path.join(dir, 'silent-calm.duckdb');
+    const calmFile = path.join(dir, 'silent-calm.ndjson');
+    fs.copyFileSync(file, calmFile);
+    expect(cli(['ingest', calmFile, '--db', calmDb, '--quiet']).code).toBe(0);
+    const want = auditKeys(calmDb);
+    expect(want.filter((k) => k.startsWith('saga-incomplete '))).toHaveLength(1);
+    expect(alertKeys(run.stdout)).toEqual(want);
+  }, 240_000);
+
   it('refuses what it cannot follow, in one line with a hint', { timeout: 120_000 }, () => {
     for (const [args, pattern] of [
       [['-', '--db', path.join(dir, 'x.duckdb')], /not standard input/],
