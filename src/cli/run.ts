@@ -20,6 +20,7 @@ import { registerExport } from './commands/export.js';
 import { registerVerify } from './commands/verify.js';
 import { registerSeal } from './commands/seal.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerWatch } from './commands/watch.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo, registerUi]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerWatch, registerDemo, registerUi]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }

@@ -43,7 +43,7 @@ async function isEmptyStore(store: Store): Promise<boolean> {
 }
 
 /** What an event-store read says of its gaps (ingest.ts SourceSummary.gaps). */
-function gapNotes(s: SourceSummary): string[] {
+export function gapNotes(s: SourceSummary): string[] {
   const notes: string[] = [];
   if (s.held) notes.push(`${s.source}: ${s.held} row(s) held back: written by transactions not older than the oldest one still running on the server (the store's own read rule: an earlier position may still commit); the next ingest reads them`);
   if (s.skipped) notes.push(`${s.source}: ${s.skipped.count} row(s) skipped: ${s.skipped.what}`);
@@ -112,13 +112,20 @@ function interruptedError(signal: 'SIGINT' | 'SIGTERM', before: StoreMark | unde
   );
 }
 
+/** An ingest made ready: its settings checked, its source opened; `run` reads what is new into a store. */
+export interface IngestJob {
+  /** The event store read, when the source is one (postgres://, nats://). */
+  storeSource?: StoreSource;
+  /** Reads what is new; `only` (files) limits the run to some of the sources given. */
+  run(store: Store, progress?: (message: string) => void, only?: readonly string[]): Promise<IngestSummary>;
+}
+
 /**
- * The ingest command's action: settings from config and flags, one store, one summary.
- * Everything that can be checked without the store is checked before it is opened; a store
- * this run created is removed again when the ingest fails, so a failed ingest never leaves a
- * store behind (an existing one is rolled back by ingestFiles' transaction).
+ * Settings from config and flags, checked before any store is opened (an unknown preset, a bad
+ * --date, a flag for the other kind of source), and the source opened. `ingest` runs the job
+ * once; `watch` runs it again and again, each run reading only what is new.
  */
-export async function runIngest(sources: string[], flags: IngestFlags): Promise<void> {
+export async function prepareIngest(sources: string[], flags: IngestFlags): Promise<IngestJob> {
   const config = loadConfig(flags.config ?? CONFIG_FILE, flags.config !== undefined);
   const storeUrl = sources.find(isStoreUrl);
   const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
@@ -141,6 +148,26 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UserError(`--date ${date}: expected YYYY-MM-DD`, 'e.g. --date 2012-06-21');
   const { symbol, timeZone } = marketOptions(storeSource ? undefined : getPreset(presetName), flags, config);
 
+  return {
+    ...(storeSource ? { storeSource } : {}),
+    run: async (store, progress, only) => {
+      if (storeSource) {
+        const { ingestStore } = await import('./stores/ingest-store.js');
+        return ingestStore(store, storeSource, { strict: flags.strict, progress });
+      }
+      return ingestFiles(store, { sources: only ?? sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress });
+    },
+  };
+}
+
+/**
+ * The ingest command's action: settings from config and flags, one store, one summary.
+ * Everything that can be checked without the store is checked before it is opened; a store
+ * this run created is removed again when the ingest fails, so a failed ingest never leaves a
+ * store behind (an existing one is rolled back by ingestFiles' transaction).
+ */
+export async function runIngest(sources: string[], flags: IngestFlags): Promise<void> {
+  const job = await prepareIngest(sources, flags);
   // Ctrl-C: stop the running DuckDB statement, or the ingest at its next step; the
   // transaction is rolled back and the store is as it was.
   let store: Store | undefined;
@@ -173,12 +200,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
         }
         progress?.step(message);
       };
-      if (storeSource) {
-        const { ingestStore } = await import('./stores/ingest-store.js');
-        summary = await ingestStore(store, storeSource, { strict: flags.strict, progress: onProgress });
-      } else {
-        summary = await ingestFiles(store, { sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress: onProgress });
-      }
+      summary = await job.run(store, onProgress);
     } finally {
       progress?.stop();
     }

@@ -1,0 +1,67 @@
+/**
+ * What the audit must look at after a batch, so that its findings about the batch's events are
+ * the ones a full audit would make (the same rule as trace's findings, src/trace/findings.ts):
+ * every event of the streams the batch touched, the first delivery of a redelivered id, and the
+ * causes of all of them. Findings are kept for every event of those streams: a new event can
+ * make an older one wrong (the second copy of a revision, a saga step out of order), and the
+ * alerts table raises each finding once.
+ */
+import type { AuditScope } from '../audit/run.js';
+import type { Store } from '../store/store.js';
+
+export interface BatchScope extends AuditScope {
+  /** Events in the batch (seq in (from, to]). */
+  fresh: number;
+  /** Streams the batch touched. */
+  streams: number;
+}
+
+/**
+ * Rules that judge a stream by how long ago its last event was, against the end of the log
+ * (saga-incomplete: no news for longer than its timeout): a stream the batch did not touch
+ * can still cross such a line, because the batch moved the end of the log. For each such
+ * threshold T, the streams whose last event falls in (previous end − T, new end − T] crossed it
+ * with this batch, and are audited whole with it: each is judged once, when its time has come.
+ */
+export interface TimeCrossings {
+  /** The end of the log (max ts, ns since the epoch) at the previous audit; null before the first. */
+  previousEnd: bigint | null;
+  thresholdsNs: readonly bigint[];
+}
+
+export async function batchScope(store: Store, from: number, to: number, crossings?: TimeCrossings): Promise<BatchScope & { end: bigint | null }> {
+  const crossed = crossings && crossings.previousEnd !== null && crossings.thresholdsNs.length > 0
+    ? crossings.thresholdsNs.map((t) => `(last_ns > ${crossings.previousEnd! - t} AND last_ns <= (SELECT end_ns FROM log_end) - ${t})`).join(' OR ')
+    : 'false';
+  const rows = await store.all(`
+    WITH fresh AS (SELECT seq, stream, dup_of, causation_id FROM events WHERE seq > $from AND seq <= $to),
+    log_end AS (SELECT epoch_ns(max(ts)) AS end_ns FROM events),
+    crossed AS (
+      SELECT stream FROM (SELECT stream, epoch_ns(max(ts)) AS last_ns FROM events WHERE stream IS NOT NULL AND ${crossed === 'false' ? 'false' : 'true'} GROUP BY stream)
+      WHERE ${crossed}
+    ),
+    touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed),
+    base AS (
+      SELECT seq FROM events WHERE stream IN (SELECT stream FROM touched)
+      UNION SELECT seq FROM fresh
+    ),
+    firsts AS (SELECT e.dup_of AS seq FROM events e JOIN base USING (seq) WHERE e.dup_of IS NOT NULL),
+    causes AS (
+      SELECT c.seq FROM events c
+      WHERE c.id IN (SELECT e.causation_id FROM events e JOIN base USING (seq) WHERE e.causation_id IS NOT NULL)
+    ),
+    scope AS (SELECT seq FROM base UNION SELECT seq FROM firsts UNION SELECT seq FROM causes)
+    SELECT s.seq, e.id, s.seq IN (SELECT seq FROM base) AS judged,
+      (SELECT count(*) FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS streams
+    FROM scope s JOIN events e USING (seq) ORDER BY s.seq`, { from, to });
+  const endRow = (await store.all(`SELECT epoch_ns(max(ts)) AS end_ns FROM events`))[0];
+  return {
+    end: endRow?.end_ns === null || endRow?.end_ns === undefined ? null : BigInt(endRow.end_ns as bigint),
+    seqs: rows.map((r) => Number(r.seq)),
+    // Findings are kept for the touched streams' events only: a cause from another stream is
+    // read for context, but its own stream is not read whole, so it is not judged here.
+    eventIds: rows.filter((r) => r.judged === true).map((r) => String(r.id)),
+    fresh: rows.length > 0 ? Number(rows[0]!.fresh) : 0,
+    streams: rows.length > 0 ? Number(rows[0]!.streams) : 0,
+  };
+}

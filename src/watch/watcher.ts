@@ -1,0 +1,199 @@
+/**
+ * The watch loop: read what is new from the sources (exactly as `ingest` stores it: one
+ * transaction per batch with its checkpoint and its part of the chain), audit the streams the
+ * batch touched, raise each finding once, and say how the flow is doing.
+ *
+ * One batch:
+ * 1. files: only those whose size or mtime moved (a stat, not a read); an event store: always
+ *    (its checkpoint makes an empty read cheap);
+ * 2. the ingest job (src/ingest/run-ingest.ts prepareIngest), which commits the batch;
+ * 3. the events after the audited mark (watch_state): their streams audited whole by the
+ *    catalog's rules (a scoped audit, src/audit/run.ts), the findings raised once
+ *    (watch_alerts), the mark moved in the same transaction. A batch interrupted between 2
+ *    and 3 is audited by the next run: nothing is missed, nothing raised twice.
+ */
+import fs from 'node:fs';
+import type { Catalog } from '../audit/catalog.js';
+import { withPackDefaults, type AuditPlan } from '../audit/plan.js';
+import { ScopedAuditor } from '../audit/run.js';
+import type { IngestJob } from '../ingest/run-ingest.js';
+import type { IngestSummary } from '../ingest/ingest.js';
+import type { Store } from '../store/store.js';
+import { ALERTS_DDL, auditedEnd, auditedTo, raiseOnce, type Alert } from './alerts.js';
+import { batchScope } from './scope.js';
+
+export interface WatchCallbacks {
+  alert(alert: Alert): void;
+  batch(batch: BatchReport): void;
+  /** Something a person should know that is not an alert (a file rotated, gaps kept open). */
+  notice(message: string): void;
+}
+
+export interface WatchSettings {
+  /** Files given on the command line (plain paths), or none for an event store. */
+  files: readonly string[];
+  /** Between two reads when nothing was new, ms. */
+  intervalMs: number;
+  /** Stop once nothing new has come for this long, ms (a bounded follow; tests, cron). */
+  stopAfterIdleMs?: number;
+}
+
+export interface BatchReport {
+  /** Wall clock at the end of the batch, ms since the epoch. */
+  at: number;
+  events: number;
+  rejected: number;
+  /** Events by type in this batch. */
+  types: Record<string, number>;
+  /** now − the newest event time in the batch, ms (null when the batch had no timed event). */
+  lagMs: number | null;
+  alerts: number;
+  /** The batch: ingest and audit, ms. */
+  ms: number;
+  summary: IngestSummary | null;
+}
+
+export interface WatchResult {
+  batches: number;
+  events: number;
+  alerts: number;
+  stoppedBy: 'idle' | 'signal';
+}
+
+const TIMINGS = process.env.EVTRAIL_TIMINGS === '1';
+
+interface FileMark {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** The stop button: set from a signal handler; wakes the loop's sleep. */
+export class StopSignal {
+  stopped = false;
+  private wake: (() => void) | undefined;
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+      if (this.stopped) done();
+    });
+  }
+}
+
+export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan: AuditPlan, settings: WatchSettings, on: WatchCallbacks, stop: StopSignal): Promise<WatchResult> {
+  await store.run(ALERTS_DDL);
+  const auditor = new ScopedAuditor(store, catalog);
+  const thresholds = timeThresholds(plan, catalog);
+  const marks = new Map<string, FileMark>();
+  const dropped = new Set<string>();
+  const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal' };
+  let idleSince = Date.now();
+  try {
+    while (!stop.stopped) {
+      const t0 = performance.now();
+      const changed = job.storeSource ? undefined : changedFiles(settings.files, marks, dropped, on);
+      let summary: IngestSummary | null = null;
+      if (job.storeSource || changed!.length > 0) summary = await job.run(store, undefined, changed);
+      if (summary) for (const s of summary.sources) noticeGaps(s, on);
+      const t1 = performance.now();
+      const report = await auditNew(store, auditor, plan, thresholds, on);
+      // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
+      if (TIMINGS && (summary?.ingested || report.alerts)) process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms, audit ${Math.round(performance.now() - t1)} ms\n`);
+      const events = summary?.ingested ?? 0;
+      if (events > 0 || report.alerts > 0 || (summary?.rejected ?? 0) > 0) {
+        result.batches++;
+        result.events += events;
+        result.alerts += report.alerts;
+        idleSince = Date.now();
+        on.batch({ ...report, at: Date.now(), events, rejected: summary?.rejected ?? 0, ms: Math.round(performance.now() - t0), summary });
+        continue; // more may be waiting: read again at once
+      }
+      if (settings.stopAfterIdleMs !== undefined && Date.now() - idleSince >= settings.stopAfterIdleMs) {
+        result.stoppedBy = 'idle';
+        break;
+      }
+      await stop.sleep(settings.intervalMs);
+    }
+  } finally {
+    auditor.close();
+  }
+  return result;
+}
+
+/** The files to read this time: new, grown or touched since the last look; a shrunk or replaced one is said once and left. */
+function changedFiles(files: readonly string[], marks: Map<string, FileMark>, dropped: Set<string>, on: WatchCallbacks): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    if (dropped.has(file)) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      continue; // not there (yet, or during a rotation): looked at again next time
+    }
+    const before = marks.get(file);
+    const now = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+    if (before && (now.size < before.size || now.ino !== before.ino)) {
+      dropped.add(file);
+      on.notice(`${file} was ${now.ino !== before.ino ? 'replaced (rotated)' : `truncated (${before.size} → ${now.size} bytes)`}: its events so far are kept; a rewritten file is a new log, so it is no longer followed (watch the new file into a new store with --db)`);
+      continue;
+    }
+    if (!before || now.size !== before.size || now.mtimeMs !== before.mtimeMs) out.push(file);
+    marks.set(file, now);
+  }
+  return out;
+}
+
+function noticeGaps(s: IngestSummary['sources'][number], on: WatchCallbacks): void {
+  if (s.held) on.notice(`${s.source}: ${s.held} row(s) held back (transactions still running on the server); read in a later batch`);
+  if (s.gaps?.open) on.notice(`${s.source}: ${s.gaps.open} gap(s) kept open (transactions still running); read again in a later batch`);
+  if (s.gaps && s.gaps.count > 0) on.notice(`${s.source}: ${s.gaps.missing} position(s) missing in ${s.gaps.count} gap(s), first at ${s.gaps.first} (event loss, or a rolled-back write)`);
+}
+
+/** The durations of the rules that measure silence against the end of the log (see TimeCrossings in scope.ts). */
+export function timeThresholds(plan: AuditPlan, catalog: Catalog): bigint[] {
+  const out = new Set<bigint>();
+  // Which packs are in force is decided by the audit on the store; every pack's default is a
+  // candidate (an extra threshold only widens the scope, never changes a finding).
+  const variants = [plan.rules, ...catalog.packs.map((pack) => withPackDefaults(plan.rules, [pack]))];
+  for (const planned of variants.flat()) {
+    if (!planned.rule.uses.includes('audit_window')) continue;
+    for (const p of planned.rule.params) if (p.type === 'duration' && planned.values[p.name]) out.add(BigInt(planned.values[p.name]!.sql));
+  }
+  return [...out];
+}
+
+/** Audits the events after the audited mark and raises what is new. */
+async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], on: WatchCallbacks): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
+  const from = await auditedTo(store);
+  const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last FROM events`))[0]!;
+  const to = Number(head.last);
+  if (to <= from) return { types: {}, lagMs: null, alerts: 0 };
+  const stats = await store.all(`SELECT type, count(*) AS n, epoch_ns(max(ts)) AS newest FROM events WHERE seq > $from AND seq <= $to GROUP BY type`, { from, to });
+  const types: Record<string, number> = {};
+  let newest: bigint | null = null;
+  for (const r of stats) {
+    types[String(r.type)] = Number(r.n);
+    if (r.newest !== null && r.newest !== undefined) {
+      const ns = BigInt(r.newest as bigint);
+      if (newest === null || ns > newest) newest = ns;
+    }
+  }
+  const scope = await batchScope(store, from, to, { previousEnd: await auditedEnd(store), thresholdsNs: thresholds });
+  const audit = await auditor.run(plan, scope);
+  const alerts = await raiseOnce(store, audit.violations, to, scope.end);
+  for (const a of alerts) on.alert(a);
+  const lagMs = newest === null ? null : Number((BigInt(Date.now()) * 1_000_000n - newest) / 1_000_000n);
+  return { types, lagMs, alerts: alerts.length };
+}
