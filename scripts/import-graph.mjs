@@ -25,7 +25,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const FLOORS = [
   ['cli'],
-  ['demo', 'ui'],
+  ['demo', 'ui', 'watch'],
   ['report'],
   ['schema', 'info'],
   ['replay', 'trace'],
