@@ -30,8 +30,8 @@ function rssMb(pid) {
 const pct = (xs, p) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]);
 
 export async function run({ args }) {
-  const rate = args.large ? 20_000 : 5_000;
-  const seconds = args.large ? 60 : 20;
+  const rate = Number(process.env.EVTRAIL_BENCH_WATCH_RATE ?? (args.large ? 20_000 : 5_000));
+  const seconds = Number(process.env.EVTRAIL_BENCH_WATCH_SECONDS ?? (args.large ? 60 : 20));
   const total = rate * seconds;
   const { generateTradingLog } = await import(path.join(ROOT, 'dist/fixtures/trading-generator.js'));
   const lines = [];
@@ -77,6 +77,7 @@ export async function run({ args }) {
     while ((i = err.indexOf('\n')) >= 0) {
       const line = err.slice(0, i);
       err = err.slice(i + 1);
+      if (line.startsWith('[watch]')) console.error(line); // EVTRAIL_TIMINGS=1: each batch's steps
       try {
         const h = JSON.parse(line).health;
         if (h) {

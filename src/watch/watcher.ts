@@ -102,14 +102,20 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
   try {
     while (!stop.stopped) {
       const t0 = performance.now();
+      const cpu0 = TIMINGS ? process.cpuUsage() : undefined;
       const changed = job.storeSource ? undefined : changedFiles(settings.files, marks, dropped, on);
       let summary: IngestSummary | null = null;
       if (job.storeSource || changed!.length > 0) summary = await job.run(store, undefined, changed);
       if (summary) for (const s of summary.sources) noticeGaps(s, on);
       const t1 = performance.now();
+      const cpu1 = TIMINGS ? process.cpuUsage(cpu0) : undefined;
       const report = await auditNew(store, auditor, plan, thresholds, on);
       // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
-      if (TIMINGS && (summary?.ingested || report.alerts)) process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms, audit ${Math.round(performance.now() - t1)} ms\n`);
+      if (TIMINGS && (summary?.ingested || report.alerts)) {
+        const cpu2 = process.cpuUsage(cpu0);
+        const ms = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+        process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms (cpu ${ms(cpu1!)}), audit ${Math.round(performance.now() - t1)} ms (cpu ${ms(cpu2) - ms(cpu1!)})\n`);
+      }
       const events = summary?.ingested ?? 0;
       if (events > 0 || report.alerts > 0 || (summary?.rejected ?? 0) > 0) {
         result.batches++;
