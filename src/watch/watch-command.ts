@@ -67,8 +67,13 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const store = await Store.open(flags.db, { create: true, memoryLimit: '800MB' });
   const stop = new StopSignal();
   let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  // In a terminal (and not --json): the live view (ink, loaded only then); else lines.
+  const live = !flags.json && process.stdout.isTTY && process.stdout.columns
+    ? (await import('./live-view.js')).startLiveView(sources.map((s) => s.replace(/\/\/[^@/]*@/, '//')).join(' '), flags.db)
+    : undefined;
   const release = onInterrupt((s) => {
     signal = s;
+    live?.stopping();
     stop.stop();
   });
   const execs: Promise<void>[] = [];
@@ -77,13 +82,15 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   try {
     const result = await watch(store, job, catalog, plan, { files, intervalMs, stopAfterIdleMs }, {
       alert: (a) => {
-        say(flags.json ? jsonLine(plain(a)) : terminalSafe(alertText(a)) + '\n');
+        if (live) live.alert(a);
+        else say(flags.json ? jsonLine(plain(a)) : terminalSafe(alertText(a)) + '\n');
         if (flags.exec) execs.push(runExec(flags.exec, a));
       },
-      batch: (b) => health.batch(b),
-      notice: (m) => health.notice(m),
+      batch: (b) => (live ? live.batch(b) : health.batch(b)),
+      notice: (m) => (live ? live.notice(m) : health.notice(m)),
     }, stop);
-    health.flush();
+    if (live) await live.end();
+    else health.flush();
     await Promise.all(execs);
     const line = `watch stopped${result.stoppedBy === 'idle' ? ` after ${flags.stopAfter} without new events` : ''}: ${result.batches} batch(es), ${result.events} event(s), ${result.alerts} alert(s) this run; every batch was committed`;
     if (signal) {
@@ -93,6 +100,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   } finally {
     release();
     store.close();
+    await live?.end().catch(() => undefined);
   }
 }
 
