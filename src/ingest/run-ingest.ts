@@ -12,6 +12,7 @@ import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
+import { describeVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
 
 /** The ingest command's options, as commander parses them (src/cli/commands/ingest.ts). */
 export interface IngestFlags {
@@ -149,7 +150,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   let created = false;
   let ok = false;
   let before: StoreMark | undefined;
-  let summary: IngestSummary;
+  let summary: IngestSummary & { vocabulary?: Pick<Vocabulary, 'types' | 'fields' | 'automatic'> };
   try {
     // Ingest holds more than DuckDB's buffers (staged parts, the hash chain's aggregates, Node's
     // own heap): with 1200MB a 10M-event ingest peaked at 2.18 GB RSS, with 800MB at 1.43 GB and
@@ -179,6 +180,10 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
       } else {
         summary = await ingestFiles(store, { sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress: onProgress });
       }
+      // The vocabulary mapping, resolved against what the store now holds (src/ingest/vocabulary.ts).
+      const { keepVocabulary } = await import('./vocabulary.js');
+      const vocabulary = await keepVocabulary(store, config.vocabulary);
+      if (vocabulary) summary = { ...summary, vocabulary: { types: vocabulary.types, fields: vocabulary.fields, automatic: vocabulary.automatic } };
     } finally {
       progress?.stop();
     }
@@ -216,7 +221,12 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
       (summary.conflicts ? `, ${summary.conflicts} conflicting ids` : ''),
     columns: ['source', 'format', 'preset', 'status', 'ingested', 'rejected', 'redelivered', 'conflicts'],
     rows: summary.sources.map((s) => [s.source, s.format, s.preset, s.status, s.ingested, s.rejected, s.redelivered, s.conflicts]),
-    note: summary.sources.flatMap((s) => gapNotes(s)).join('\n') || undefined,
+    note: [
+      ...summary.sources.flatMap((s) => gapNotes(s)),
+      ...(summary.vocabulary && (Object.keys(summary.vocabulary.types).length || Object.keys(summary.vocabulary.fields).length)
+        ? [`vocabulary (kept in the store; replay, trace and audit read through it): ${describeVocabulary({ ...summary.vocabulary, declared: {} }).join(', ')}`]
+        : []),
+    ].join('\n') || undefined,
   };
   await printTables(mode === 'csv' ? 'plain' : mode, [table]);
   late();
