@@ -12,7 +12,7 @@ import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
-import { describeVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
+import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
 
 /** The ingest command's options, as commander parses them (src/cli/commands/ingest.ts). */
 export interface IngestFlags {
@@ -121,6 +121,15 @@ function interruptedError(signal: 'SIGINT' | 'SIGTERM', before: StoreMark | unde
  */
 export async function runIngest(sources: string[], flags: IngestFlags): Promise<void> {
   const config = loadConfig(flags.config ?? CONFIG_FILE, flags.config !== undefined);
+  // A vocabulary naming a type no pack has: refused before anything is read.
+  if (config.vocabulary) {
+    try {
+      resolveVocabulary(config.vocabulary, [], []);
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`${flags.config ?? CONFIG_FILE}: ${error.message}`, error.hint);
+      throw error;
+    }
+  }
   const storeUrl = sources.find(isStoreUrl);
   const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
   let storeSource: StoreSource | undefined;

@@ -98,7 +98,9 @@ export function resolveVocabulary(declared: VocabularyConfig, storeTypes: readon
   const packTypes = new Set(pack.types);
   for (const [from, to] of Object.entries(declared.types ?? {})) {
     if (!packTypes.has(to)) {
-      throw new UserError(`vocabulary.types.${from}: ${JSON.stringify(to)} is not a type of any pack`, `a pack's type, e.g. ${pack.types.slice(0, 3).join(', ')} (evtrail audit --list shows the packs)`);
+      const near = pack.types.filter((t) => looseName(t).startsWith(looseName(to).slice(0, 5)));
+      const examples = (near.length ? near : pack.types.filter((t) => t.startsWith('Order'))).slice(0, 4);
+      throw new UserError(`vocabulary.types.${from}: ${JSON.stringify(to)} is not a type of any pack`, `a pack's type, e.g. ${examples.join(', ')} (evtrail audit --list shows the packs)`);
     }
   }
   const types: Record<string, string> = { ...(declared.types ?? {}) };

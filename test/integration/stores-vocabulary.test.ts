@@ -135,6 +135,15 @@ describe.skipIf(skip)('a Marten log in .NET spelling, read through a vocabulary 
     expect(cli(['verify', '--db', db]).code).toBe(0);
   });
 
+  it('a vocabulary naming a type no pack has is refused before anything is read, naming the file', () => {
+    const bad = path.join(dir, 'bad.config.json');
+    fs.writeFileSync(bad, JSON.stringify({ vocabulary: { types: { placed: 'OrderPlacd' } } }));
+    const r = cli(['ingest', PG_URL, '--preset', 'marten', '--schema', schema, '--config', bad, '--db', path.join(dir, 'bad.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`evtrail: ${bad}: vocabulary.types.placed: "OrderPlacd" is not a type of any pack\nhint: a pack's type, e.g. OrderPlaced, OrderRouted, OrderAcknowledged, OrderPartiallyFilled (evtrail audit --list shows the packs)\n`);
+    expect(fs.existsSync(path.join(dir, 'bad.duckdb'))).toBe(false);
+  });
+
   it('--tenant keeps one tenant: audit, replay, trace, query; an unknown tenant names the ones there are', () => {
     const globex = cliJson(['audit', '--db', db, '--tenant', 'globex', '--fail-on', 'none']);
     expect(globex.tenant).toBe('globex');
