@@ -20,12 +20,12 @@ describe('vocabulary mapping', () => {
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     try {
-      const data = `{"OrderId":"o-1", "Quantity" : 100.10000000000000000001, "Note":"{\\"OrderId\\":1}, \\"Quantity\\":", "Legs":[{"OrderId":"o-2"}], "a\\"OrderId":3}`;
-      const sql = `SELECT ${renameKeysSql('d', { OrderId: 'orderId', Quantity: 'qty' })}::VARCHAR AS j, ${typeSql({ order_placed: 'OrderPlaced' })} AS t
+      const data = `{"OrderId":"o-1", "OrderType":"LIMIT", "Quantity" : 100.10000000000000000001, "Note":"{\\"OrderId\\":1}, \\"Quantity\\":", "Legs":[{"OrderId":"o-2"}], "a\\"OrderId":3}`;
+      const sql = `SELECT ${renameKeysSql('d', { OrderId: 'orderId', Quantity: 'qty', OrderType: 'orderType', Side: 'side' })}::VARCHAR AS j, ${typeSql({ order_placed: 'OrderPlaced' })} AS t
         FROM (SELECT '${data.replaceAll("'", "''")}'::JSON AS d, 'order_placed' AS type)`;
       const [row] = (await conn.runAndReadAll(sql)).getRowObjectsJson() as { j: string; t: string }[];
       expect(row!.t).toBe('OrderPlaced');
-      expect(row!.j).toBe(`{"orderId":"o-1", "qty" : 100.10000000000000000001, "Note":"{\\"OrderId\\":1}, \\"Quantity\\":", "Legs":[{"orderId":"o-2"}], "a\\"OrderId":3}`);
+      expect(row!.j).toBe(`{"orderId":"o-1", "orderType":"LIMIT", "qty" : 100.10000000000000000001, "Note":"{\\"OrderId\\":1}, \\"Quantity\\":", "Legs":[{"orderId":"o-2"}], "a\\"OrderId":3}`);
     } finally {
       conn.closeSync();
       instance.closeSync();
