@@ -9,6 +9,8 @@ import { printTables, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
+import { applyLens, type Lens } from '../store/lens.js';
+import { describeVocabulary } from '../packs/vocabulary-map.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
 import { auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
 import { runAudit, type AuditResult } from './run.js';
@@ -22,6 +24,8 @@ export interface AuditCommandFlags extends AuditFlags {
   explain?: string;
   list?: boolean;
   limit: string;
+  /** --tenant: only this tenant's events (src/store/lens.ts). */
+  tenant?: string;
 }
 
 export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
@@ -33,14 +37,19 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
   const plan = planAudit(catalog, auditRequest(flags, flags.failOn, limit));
   const store = await Store.open(flags.db, { readOnly: true });
   let result: AuditResult;
+  let lens: Lens;
   try {
+    // Read through the store's vocabulary mapping and --tenant (the audit's views and rules see
+    // the packs' names and the tenant's events only).
+    lens = await applyLens(store, flags.tenant === undefined ? {} : { tenant: flags.tenant });
     result = await runAudit(store, catalog, plan);
   } finally {
     store.close();
   }
-  if (flags.mode === 'json') printJson(toJson(result));
+  if (flags.mode === 'json') printJson({ ...(toJson(result) as object), ...lensJson(lens) });
   else {
     await printTables(flags.mode === 'csv' ? 'plain' : flags.mode, [summaryTable(result, flags.details ?? false)]);
+    process.stdout.write(terminalSafe(lensText(lens)));
     process.stdout.write(terminalSafe(skippedText(result)));
     // Every violation in full, one per line (a table would cut the messages).
     if (flags.details) process.stdout.write(terminalSafe(detailsText(result, plan)));
@@ -52,6 +61,22 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
       flags.mode === 'json' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`,
     );
   }
+}
+
+/** What the audit read through: the tenant, the vocabulary mapping (with what `auto` matched). */
+function lensJson(lens: Lens): Record<string, unknown> {
+  const v = lens.vocabulary;
+  return {
+    ...(lens.tenant !== null ? { tenant: lens.tenant } : {}),
+    ...(v ? { vocabulary: { types: v.types, fields: v.fields, automatic: v.automatic } } : {}),
+  };
+}
+
+function lensText(lens: Lens): string {
+  const lines: string[] = [];
+  if (lens.tenant !== null) lines.push(`\nTenant: ${lens.tenant} (only its events were audited).`);
+  if (lens.vocabulary) lines.push(`\nRead through the store's vocabulary mapping: ${describeVocabulary(lens.vocabulary).join(', ')}.`);
+  return lines.length ? lines.join('') + '\n' : '';
 }
 
 /** The --json document (docs/architecture.md §3: rules[{id, severity, violations}], violations[{rule, eventId, stream, message}]). */

@@ -206,7 +206,8 @@ class Runner {
       try {
         return await this.runScoped(this.scope, t0, c0);
       } finally {
-        await this.conn.run(`DROP VIEW IF EXISTS temp.events`);
+        // Back to what the connection showed before: the store's table, or its lens.
+        await this.store.restoreLens(this.conn);
       }
     }
     await this.resolveWindow();

@@ -44,6 +44,18 @@ export function infoTables(info: StoreInfo): TableData[] {
       note: 'cancels, deletions and executions of orders the file never shows submitted: entered before its time window, or outside its price levels',
     });
   }
+  if (info.vocabulary) {
+    const v = info.vocabulary;
+    const auto = (list: string[], name: string) => (list.includes(name) ? 'auto' : 'config');
+    tables.push({
+      title: 'vocabulary mapping (replay, trace and audit read the events through it)',
+      columns: ['kind', 'in the store', 'read as', 'from'],
+      rows: [
+        ...Object.entries(v.types).map(([a, b]) => ['type', a, b, auto(v.automatic.types, a)]),
+        ...Object.entries(v.fields).map(([a, b]) => ['data field', a, b, auto(v.automatic.fields, a)]),
+      ],
+    });
+  }
   return tables;
 }
 

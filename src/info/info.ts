@@ -6,6 +6,8 @@ import { storeTimeZones } from '../store/time-zones.js';
 import { formatLocalNs } from '../core/time-zone.js';
 import { parseIsoNs } from '../core/time.js';
 
+import { storedVocabulary } from '../store/lens.js';
+
 export interface StoreInfo {
   store: string;
   schemaVersion: number;
@@ -27,6 +29,8 @@ export interface StoreInfo {
   topStreams: { stream: string | null; events: number }[];
   /** Market-data sources (LOBSTER): the orders acted on without being submitted in the file. */
   marketData: MarketDataInfo[];
+  /** The store's vocabulary mapping (src/packs/vocabulary-map.ts), when it has one. */
+  vocabulary?: { types: Record<string, string>; fields: Record<string, string>; automatic: { types: string[]; fields: string[] } };
 }
 
 export interface MarketDataInfo {
@@ -114,6 +118,7 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
     FROM events GROUP BY type ORDER BY n DESC, type LIMIT ${topN}`);
   const streams = await store.all(`SELECT stream, count(*) AS n FROM events GROUP BY stream ORDER BY n DESC, stream LIMIT 5`);
   const zones = await storeTimeZones(store);
+  const vocabulary = await storedVocabulary(store);
   const local = (iso: string | null, zone: string) => (iso === null ? null : formatLocalNs(parseIsoNs(iso)!, zone));
   return {
     store: store.path,
@@ -124,5 +129,6 @@ export async function storeInfo(store: Store, topN = 20): Promise<StoreInfo> {
     typeCounts: types.map((t) => ({ type: String(t.type), events: Number(t.n), versions: String(t.versions) })),
     topStreams: streams.map((s) => ({ stream: (s.stream as string | null) ?? null, events: Number(s.n) })),
     marketData: await marketDataInfo(store),
+    ...(vocabulary ? { vocabulary: { types: vocabulary.types, fields: vocabulary.fields, automatic: vocabulary.automatic } } : {}),
   };
 }

@@ -5,8 +5,9 @@ import { UserError } from '../core/errors.js';
 import { checkTimeZone } from '../core/time-zone.js';
 import { FORMATS, parseFormat } from './formats.js';
 import { PRESETS, getPreset } from './presets/index.js';
+import { vocabularyConfigSchema } from '../packs/vocabulary-map.js';
 
-const CONFIG_FIELDS = ['preset', 'format', 'date', 'symbol', 'tz', 'map'] as const;
+const CONFIG_FIELDS = ['preset', 'format', 'date', 'symbol', 'tz', 'map', 'vocabulary'] as const;
 
 /** evtrail.config.json: defaults for ingest, overridden by the command line. */
 export const configSchema = z
@@ -19,6 +20,9 @@ export const configSchema = z
     tz: z.string().min(1).optional(),
     // Partial: a config maps the fields it needs, not all of them.
     map: z.partialRecord(z.enum(ENVELOPE_FIELDS), z.string().min(1)).optional(),
+    // --- vocabulary (owner: stores; src/packs/vocabulary-map.ts) ---
+    // The log's type and data field names → the packs' (issue 17 point 8); kept in the store.
+    vocabulary: vocabularyConfigSchema.optional(),
   })
   .strict();
 
@@ -34,6 +38,7 @@ const EXPECTED: Record<string, string> = {
   symbol: 'a ticker, e.g. "AMZN"',
   tz: 'an IANA time zone name, e.g. "America/New_York"',
   map: 'an object of envelope field → path, e.g. {"id": "event.uuid"}',
+  vocabulary: 'an object {"types": {"order_placed": "OrderPlaced"}, "fields": {"Quantity": "qty"}, "auto": true}',
 };
 
 /** Reads a config file; an error names the file, the field and what was expected. */

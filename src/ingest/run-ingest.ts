@@ -12,6 +12,7 @@ import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
 import { startProgress } from './progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
+import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
 
 /** The ingest command's options, as commander parses them (src/cli/commands/ingest.ts). */
 export interface IngestFlags {
@@ -112,12 +113,15 @@ function interruptedError(signal: 'SIGINT' | 'SIGTERM', before: StoreMark | unde
   );
 }
 
+/** An ingest's summary, with the vocabulary mapping it resolved (when the config has one). */
+export type IngestedSummary = IngestSummary & { vocabulary?: Pick<Vocabulary, 'types' | 'fields' | 'automatic'> };
+
 /** An ingest made ready: its settings checked, its source opened; `run` reads what is new into a store. */
 export interface IngestJob {
   /** The event store read, when the source is one (postgres://, nats://). */
   storeSource?: StoreSource;
   /** Reads what is new; `only` (files) limits the run to some of the sources given. */
-  run(store: Store, progress?: (message: string) => void, only?: readonly string[]): Promise<IngestSummary>;
+  run(store: Store, progress?: (message: string) => void, only?: readonly string[]): Promise<IngestedSummary>;
 }
 
 /**
@@ -127,6 +131,15 @@ export interface IngestJob {
  */
 export async function prepareIngest(sources: string[], flags: IngestFlags): Promise<IngestJob> {
   const config = loadConfig(flags.config ?? CONFIG_FILE, flags.config !== undefined);
+  // A vocabulary naming a type no pack has: refused before anything is read.
+  if (config.vocabulary) {
+    try {
+      resolveVocabulary(config.vocabulary, [], []);
+    } catch (error) {
+      if (error instanceof UserError) throw new UserError(`${flags.config ?? CONFIG_FILE}: ${error.message}`, error.hint);
+      throw error;
+    }
+  }
   const storeUrl = sources.find(isStoreUrl);
   const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
   let storeSource: StoreSource | undefined;
@@ -151,11 +164,18 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
   return {
     ...(storeSource ? { storeSource } : {}),
     run: async (store, progress, only) => {
+      let summary: IngestedSummary;
       if (storeSource) {
         const { ingestStore } = await import('./stores/ingest-store.js');
-        return ingestStore(store, storeSource, { strict: flags.strict, progress });
+        summary = await ingestStore(store, storeSource, { strict: flags.strict, progress });
+      } else {
+        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress });
       }
-      return ingestFiles(store, { sources: only ?? sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress });
+      // The vocabulary mapping, resolved against what the store now holds (src/ingest/vocabulary.ts).
+      const { keepVocabulary } = await import('./vocabulary.js');
+      const vocabulary = await keepVocabulary(store, config.vocabulary);
+      if (vocabulary) summary = { ...summary, vocabulary: { types: vocabulary.types, fields: vocabulary.fields, automatic: vocabulary.automatic } };
+      return summary;
     },
   };
 }
@@ -176,7 +196,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   let created = false;
   let ok = false;
   let before: StoreMark | undefined;
-  let summary: IngestSummary;
+  let summary: IngestedSummary;
   try {
     // Ingest holds more than DuckDB's buffers (staged parts, the hash chain's aggregates, Node's
     // own heap): with 1200MB a 10M-event ingest peaked at 2.18 GB RSS, with 800MB at 1.43 GB and
@@ -238,7 +258,12 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
       (summary.conflicts ? `, ${summary.conflicts} conflicting ids` : ''),
     columns: ['source', 'format', 'preset', 'status', 'ingested', 'rejected', 'redelivered', 'conflicts'],
     rows: summary.sources.map((s) => [s.source, s.format, s.preset, s.status, s.ingested, s.rejected, s.redelivered, s.conflicts]),
-    note: summary.sources.flatMap((s) => gapNotes(s)).join('\n') || undefined,
+    note: [
+      ...summary.sources.flatMap((s) => gapNotes(s)),
+      ...(summary.vocabulary && (Object.keys(summary.vocabulary.types).length || Object.keys(summary.vocabulary.fields).length)
+        ? [`vocabulary (kept in the store; replay, trace and audit read through it): ${describeVocabulary({ ...summary.vocabulary, declared: {} }).join(', ')}`]
+        : []),
+    ].join('\n') || undefined,
   };
   await printTables(mode === 'csv' ? 'plain' : mode, [table]);
   late();

@@ -245,4 +245,4 @@ export async function checkCounts(store: Store, uriOf: (sourceId: number) => str
 
 /** Columns of `events` that neither the chain nor these checks cover: verify says so in its output. */
 export const NOT_COVERED = ['source_pos', 'position', 'content_hash', 'dup_of', 'dup_kind'] as const;
-export const NOT_COVERED_NOTE = `not covered by the chain: ${NOT_COVERED.join(', ')} (an event's provenance and derived duplicate marks; an edit of them alone passes verify; verify --source checks source_pos of file sources)`;
+export const NOT_COVERED_NOTE = `not covered by the chain: ${NOT_COVERED.join(', ')} (an event's provenance and derived duplicate marks; an edit of them alone passes verify; verify --source checks source_pos of file sources and position of event stores)`;

@@ -24,6 +24,7 @@ export interface SourceCheck {
 
 interface SourceRow {
   source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;
+  preset: string | null; checkpoint: string | null;
 }
 
 /** What a signature-checked seal says of the sources (its `sources` and `lastSeq`). */
@@ -37,8 +38,8 @@ export interface SealedSources {
  * compares their SHA-256 with the one recorded at ingest. A file that differs is ingested again
  * (that prefix, under its own name, with the recorded format and mapping) into a temporary
  * store, whose event hashes are compared with the store's by line: the first line that now
- * gives another event is named. Event stores (PostgreSQL, NATS) and standard input are not
- * re-read. `paths` (files or folders) say where the files are now, matched by file name, for
+ * gives another event is named. An event store (PostgreSQL, NATS) is read again once into a
+ * temporary store and compared by position (store-source-check.ts); standard input cannot be. `paths` (files or folders) say where the files are now, matched by file name, for
  * logs that moved since they were ingested.
  *
  * With a seal, each file's first sealed bytes are also compared with the sealed SHA-256: the
@@ -47,11 +48,19 @@ export interface SealedSources {
  * (appended and ingested) is fine as long as its sealed prefix is unchanged.
  */
 export async function checkSources(store: Store, paths: readonly string[], sealed?: SealedSources): Promise<{ checks: SourceCheck[]; problems: IntegrityProblem[] }> {
-  const rows = (await store.all(`SELECT source_id, uri, kind, format, mapping::VARCHAR AS mapping, bytes, sha256 FROM sources ORDER BY source_id`)) as unknown as SourceRow[];
+  const rows = (await store.all(`SELECT source_id, uri, kind, format, mapping::VARCHAR AS mapping, bytes, sha256, preset, checkpoint::VARCHAR AS checkpoint FROM sources ORDER BY source_id`)) as unknown as SourceRow[];
   const located = locate(paths);
   const checks: SourceCheck[] = [];
   const problems: IntegrityProblem[] = [];
   for (const row of rows) {
+    if (row.kind === 'postgres' || row.kind === 'nats') {
+      // An event store is read again once, as ingest reads it, and compared by position (store-source-check.ts).
+      const { checkStoreSource } = await import('./store-source-check.js');
+      const got = await checkStoreSource(store, row, paths);
+      checks.push(got.check);
+      problems.push(...got.problems);
+      continue;
+    }
     if (row.kind !== 'file') {
       checks.push({ uri: row.uri, kind: row.kind, status: 'not-read', message: row.kind === 'stdin' ? 'standard input cannot be read again' : `a ${row.kind} source is not re-read (the chain covers what was ingested)` });
       continue;

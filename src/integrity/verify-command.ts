@@ -37,7 +37,8 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
   const pubkey = flags.pubkey === undefined ? undefined : loadPublicKey(flags.pubkey);
   // A --source path that does not exist would otherwise be skipped, and the files compared where
   // they were ingested: a typo would pass as "ok".
-  const missing = Array.isArray(flags.source) ? flags.source.find((p) => !fs.existsSync(p)) : undefined;
+  // (An event store's URL, which gives the credentials to read it again, is not a path.)
+  const missing = Array.isArray(flags.source) ? flags.source.find((p) => !/^(postgres|postgresql|nats):\/\//i.test(p) && !fs.existsSync(p)) : undefined;
   if (missing !== undefined) {
     throw new UserError(`--source ${missing}: no such file or folder`, 'pass where the source files are now (files or folders), or --source alone to read them where they were ingested');
   }

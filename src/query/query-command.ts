@@ -4,13 +4,17 @@ import { printTables, toCsv, type Cell } from '../output/table.js';
 import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
+import { applyLens } from '../store/lens.js';
 import { runQuery } from './query.js';
 
-export async function runQueryCommand(sql: string, flags: { db: string; limit: string; mode: OutputMode }): Promise<void> {
+export async function runQueryCommand(sql: string, flags: { db: string; limit: string; mode: OutputMode; tenant?: string }): Promise<void> {
   const limit = Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
   const store = await Store.open(flags.db, { readOnly: true });
   try {
+    // --tenant: `events` is that tenant's events. The vocabulary mapping is not applied: query
+    // shows the events as the source wrote them.
+    if (flags.tenant !== undefined) await applyLens(store, { vocabulary: false, tenant: flags.tenant });
     const result = await runQuery(store, sql);
     const parse = (row: unknown[]) =>
       row.map((v, i) => (result.jsonColumns[i] && typeof v === 'string' ? jsonCell(v) : v));

@@ -182,7 +182,29 @@ export class Store {
    * not see this connection's open transaction). The caller closes it.
    */
   async openConnection(): Promise<DuckDBConnection> {
-    return this.instance.connect();
+    const conn = await this.instance.connect();
+    if (this.lensSql) await conn.run(this.lensSql);
+    return conn;
+  }
+
+  /**
+   * The lens (src/store/lens.ts): the temp view that shadows `events` on this connection and on
+   * those it opens; `rawEvents` names the table itself; `lensId` identifies the vocabulary the
+   * view reads through ('' for none).
+   */
+  lensSql: string | null = null;
+  rawEvents = 'events';
+  lensId = '';
+
+  setLens(sql: string, raw: string, id: string): void {
+    this.lensSql = sql;
+    this.rawEvents = raw;
+    this.lensId = id;
+  }
+
+  /** Puts the lens back on a connection whose temp view `events` was replaced (a scoped audit). */
+  async restoreLens(conn: DuckDBConnection): Promise<void> {
+    await conn.run(this.lensSql ?? 'DROP VIEW IF EXISTS temp.events');
   }
 
   private closed = false;

@@ -9,6 +9,7 @@ import { printTables } from '../output/table.js';
 import { terminalSafe } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
+import { applyLens } from '../store/lens.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import type { Catalog } from '../audit/catalog.js';
 import { auditTrace, builtinCatalog, durationNs, paramDefault } from './findings.js';
@@ -41,6 +42,8 @@ export interface TraceFlags {
   audit?: boolean;
   /** --no-index reads the store as it is, without building or updating the trace index. */
   index: boolean;
+  /** --tenant: only this tenant's events (src/store/lens.ts). */
+  tenant?: string;
 }
 
 /** Events past the index's watermark that trace reads by scanning before it updates the index. */
@@ -90,7 +93,7 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
   if (!flags.stats && id === undefined) {
     throw new UserError('trace needs an id (or --stats)', 'e.g. evtrail trace ord-00000042: an event id, stream, order id or correlation id');
   }
-  const { store, source } = await openSource(flags.db, s.keys.map((k) => k.path), { complete: flags.stats === true, useIndex: flags.index });
+  const { store, source } = await openSource(flags.db, s.keys.map((k) => k.path), { complete: flags.stats === true, useIndex: flags.index, tenant: flags.tenant });
   try {
     if (flags.stats) {
       await printStats(source, mode);
@@ -165,8 +168,20 @@ export function defaultSettings(overrides: Partial<Settings> = {}): Settings {
  * writer; when the store cannot be written (another process, permissions), trace goes on
  * without it, slower.
  */
-async function openSource(db: string, keyPaths: string[], opts: { complete: boolean; useIndex: boolean }): Promise<{ store: Store; source: EventSource }> {
-  let store = await Store.open(db, { readOnly: true });
+async function openSource(db: string, keyPaths: string[], opts: { complete: boolean; useIndex: boolean; tenant?: string | undefined }): Promise<{ store: Store; source: EventSource }> {
+  // Through the lens (the store's vocabulary, --tenant); the index is built through the
+  // vocabulary alone, over every tenant, and lookups keep the tenant's events.
+  const open = async () => {
+    const s = await Store.open(db, { readOnly: true });
+    try {
+      await applyLens(s, opts.tenant === undefined ? {} : { tenant: opts.tenant });
+    } catch (error) {
+      s.close();
+      throw error;
+    }
+    return s;
+  };
+  let store = await open();
   let source = await EventSource.open(store);
   if (!opts.useIndex) return { store, source };
   const status = source.status;
@@ -177,6 +192,7 @@ async function openSource(db: string, keyPaths: string[], opts: { complete: bool
   try {
     const writer = await Store.open(db);
     try {
+      await applyLens(writer);
       const what = status.state === null ? `${status.total.toLocaleString('en-US')} events` : missingKeys.length ? `key ${missingKeys.join(', ')}` : `${status.tail.toLocaleString('en-US')} new events`;
       process.stderr.write(`evtrail: indexing ${what} for trace …\n`);
       await refreshTraceIndex(writer, keyPaths);
@@ -187,7 +203,7 @@ async function openSource(db: string, keyPaths: string[], opts: { complete: bool
     if (!(error instanceof UserError)) throw error;
     process.stderr.write(`evtrail: cannot update the trace index (${error.message}); reading without it, which is slower\n`);
   }
-  store = await Store.open(db, { readOnly: true });
+  store = await open();
   source = await EventSource.open(store);
   return { store, source };
 }

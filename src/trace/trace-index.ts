@@ -43,6 +43,11 @@ export interface TraceIndexState {
   events: number;
   probe: string;
   keyPaths: string[];
+  /**
+   * The vocabulary the index was built through (Store.lensId; '' or absent: none): the types
+   * and keys it holds are the lens's, so another vocabulary rebuilds it.
+   */
+  lens?: string;
 }
 
 export interface IndexStatus {
@@ -82,15 +87,16 @@ export async function indexStatus(store: Store): Promise<IndexStatus> {
   const names = TRACE_INDEX_TABLES.map((t) => sqlString(t)).join(', ');
   const row = (await store.all(`SELECT
       (SELECT value FROM evtrail_meta WHERE key = '${META_KEY}') AS state,
-      (SELECT count(*) FROM events) AS total,
+      (SELECT count(*) FROM ${store.rawEvents}) AS total,
       (SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name IN (${names})) AS tables,
       hash('${PROBE}')::VARCHAR AS probe`))[0]!;
   const total = Number(row.total);
   let state = parseState(row.state);
-  if (state && (state.version !== TRACE_INDEX_VERSION || state.probe !== row.probe || Number(row.tables) !== TRACE_INDEX_TABLES.length)) state = null;
+  if (state && (state.version !== TRACE_INDEX_VERSION || state.probe !== row.probe || Number(row.tables) !== TRACE_INDEX_TABLES.length || (state.lens ?? '') !== store.lensId)) state = null;
   let tail = total;
   if (state) {
-    tail = Number((await store.all(`SELECT count(*) AS n FROM events WHERE seq > ${state.seq}`))[0]!.n);
+    // Counted in the table itself: a --tenant lens shows fewer events than the index covers.
+    tail = Number((await store.all(`SELECT count(*) AS n FROM ${store.rawEvents} WHERE seq > ${state.seq}`))[0]!.n);
     // Events at or below the watermark went away or changed in number: the index is not this store's.
     if (total - tail !== state.events) {
       state = null;
@@ -173,9 +179,9 @@ export async function refreshTraceIndex(store: Store, keyPaths: readonly string[
       await store.run(`INSERT INTO trace_names SELECT DISTINCT ${sqlString(`key:${k.path}`)}, v FROM trace_key_part`);
       await store.run(`DROP TABLE trace_key_part`);
     }
-    const top = (await store.all(`SELECT coalesce(max(seq), 0) AS seq, count(*) AS n FROM events`))[0]!;
+    const top = (await store.all(`SELECT coalesce(max(seq), 0) AS seq, count(*) AS n FROM ${store.rawEvents}`))[0]!;
     const probe = (await store.all(`SELECT hash('${PROBE}')::VARCHAR AS p`))[0]!.p as string;
-    const state: TraceIndexState = { version: TRACE_INDEX_VERSION, seq: Number(top.seq), events: Number(top.n), probe, keyPaths: wanted };
+    const state: TraceIndexState = { version: TRACE_INDEX_VERSION, seq: Number(top.seq), events: Number(top.n), probe, keyPaths: wanted, ...(store.lensId ? { lens: store.lensId } : {}) };
     await store.run(`INSERT OR REPLACE INTO evtrail_meta VALUES ('${META_KEY}', $v)`, { v: JSON.stringify(state) });
   });
   return { indexed: status.tail, rebuilt, ms: performance.now() - t0 };

@@ -10,7 +10,7 @@ import { ingestStore } from '../../src/ingest/stores/ingest-store.js';
 import { openStoreSource, type StoreSourceFlags } from '../../src/ingest/stores/open.js';
 import { MACROS_SQL } from '../../src/store/macros.js';
 import { Store } from '../../src/store/store.js';
-import { BIN, cli, tmpDir } from '../helpers.js';
+import { BIN, cli, cliJson, tmpDir } from '../helpers.js';
 import { NATS_URL, skipWithout } from '../servers.js';
 
 /**
@@ -450,6 +450,25 @@ describe.skipIf(skip)('NATS JetStream', () => {
       expect(await consumerNames(name)).toEqual([]);
     });
   });
+
+  it('verify --source reads the stream again once and names a message deleted since the ingest; no consumer left', async () => {
+    await withStream('VERIFY', {}, async (name, subjects) => {
+      for (let i = 0; i < 6; i++) await js.publish(`${subjects}.x`, JSON.stringify({ id: `v${i}`, type: 'T', ts: '2025-08-26T09:30:00Z', data: { i } }));
+      const db = path.join(dir, 'verify-nats.duckdb');
+      expect(cli(['ingest', NATS_URL, '--stream', name, '--db', db]).code).toBe(0);
+      const ok = cliJson(['verify', '--db', db, '--source', NATS_URL]);
+      expect(ok.sourceChecks).toEqual([expect.objectContaining({ kind: 'nats', status: 'ok', message: 'read again: its 6 event(s) are the same' })]);
+      // Published after the ingest: not a difference. Deleted from the stream: one.
+      await js.publish(`${subjects}.x`, JSON.stringify({ id: 'v6', type: 'T', ts: '2025-08-26T09:30:00Z' }));
+      await jsm.streams.deleteMessage(name, 3);
+      const changed = cli(['verify', '--db', db, '--source', '--json']);
+      expect(changed.code).toBe(1);
+      const doc = JSON.parse(changed.stdout);
+      expect(doc.problems).toEqual([expect.objectContaining({ kind: 'source-changed', seq: 3, id: 'v2' })]);
+      expect(doc.problems[0].message).toMatch(/read again, 1 position\(s\) differ from what was ingested; the first: position 3 \(seq 3, id v2\) is no longer in the source$/);
+      expect(await consumerNames(name)).toEqual([]);
+    });
+  }, 300_000);
 
   it('a stream whose consumers are all taken: says so, with what to do', async () => {
     await withStream('FULL', { max_consumers: 1 }, async (name, subjects) => {

@@ -11,6 +11,7 @@ export function registerAudit(program: Command): void {
     program.command('audit').description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations'),
   )
     .addOption(new Option('--fail-on <severity>', 'the lowest severity whose violations make the exit code 1').choices(['error', 'warning', 'info', 'none']).default('error'))
+    .option('--tenant <id>', "audit only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     .option('--details', 'list every violation, not only the summary')
     .option('--limit <n>', 'violations listed per rule (the counts are always exact); 0 lists all', '1000')
     .option('--explain <rule>', 'show what a rule checks, why, its parameters and its SQL (no store needed)')

@@ -7,6 +7,7 @@ interface QueryFlags {
   json?: boolean;
   csv?: boolean;
   limit: string;
+  tenant?: string;
 }
 
 export function registerQuery(program: Command): void {
@@ -16,6 +17,7 @@ export function registerQuery(program: Command): void {
     .argument('<sql>', 'the SQL, e.g. "select type, count(*) from events group by all"')
     .option('--json', 'print an array of row objects')
     .option('--csv', 'print CSV')
+    .option('--tenant <id>', "events is only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     .option('--limit <n>', 'rows shown in a terminal or as text (--json and --csv print all)', '1000');
   dbOption(command).action(async (sql: string, flags: QueryFlags) => {
     const { runQueryCommand } = await import('../../query/query-command.js');

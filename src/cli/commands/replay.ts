@@ -23,6 +23,7 @@ export function registerReplay(program: Command): void {
     .option('--levels <n>', 'book: the top N levels per side (default: every level it knows)')
     .option('--seed-book <file:row>', 'book: start from row ROW of a LOBSTER orderbook file (the book after message ROW), replay the messages after it, and report where the file and the log disagree; any file name (paired with the store\'s LOBSTER message file, of --symbol)')
     .option('--levels-in-file <n>', 'book with --seed-book: the N of the level-N LOBSTER pair, when the file name does not say it (..._orderbook_N.csv)')
+    .option('--tenant <id>', "only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     .option('--no-snapshots', 'replay from the first event even when a snapshot (evtrail snapshot) could serve')
     .addHelpText('after', `
 Examples:

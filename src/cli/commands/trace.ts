@@ -20,6 +20,7 @@ export function registerTrace(program: Command): void {
     .option('--max-events <n>', 'stop growing the graph past this many events', '20000')
     .option('--no-saga', 'leave out the saga view for orders')
     .option('--no-audit', "leave out the audit's findings on the trace's events (saves the rules' run)")
+    .option('--tenant <id>', "only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     .option('--no-index', 'do not build or update the trace index (read-only; slower on large stores)');
   dbOption(command).action(async (id: string | undefined, flags: TraceFlags) => {
     const { runTraceCommand } = await import('../../trace/trace-command.js');

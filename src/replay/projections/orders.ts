@@ -170,5 +170,6 @@ ORDER BY orderId, stream`;
 /** --key: the streams an order key names (the order's stream, or a stream given as is). */
 export function ordersKeyCondition(key: string): string {
   const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return `stream IN (${q(`order-${key}`)}, ${q(key)})`;
+  // A tenant's stream is <tenant>/<stream> (Marten's conjoined tenancy): its order key too.
+  return `(stream IN (${q(`order-${key}`)}, ${q(key)}) OR suffix(stream, ${q(`/order-${key}`)}) OR suffix(stream, ${q(`/${key}`)}))`;
 }
