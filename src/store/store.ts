@@ -12,7 +12,7 @@ export type Row = Record<string, unknown>;
  */
 const SQL_TIMINGS = process.env.EVTRAIL_SQL_TIMINGS === '1';
 
-async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+export async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
   if (!SQL_TIMINGS) return work();
   const start = performance.now();
   const cpu = process.cpuUsage();
