@@ -171,8 +171,18 @@ export async function run({ args }) {
   const sizes = custom ?? (args.large ? [...SIZES, LARGE] : SIZES);
   const load = os.loadavg()[0];
   const busy0 = machineBusy();
-  const rows = [];
-  for (const size of sizes) rows.push(await measureSize(size));
+  // Each size's results are kept in bench/out/scale-partial.json as soon as it is done, so a
+  // run cut short can still be written: EVTRAIL_SCALE_FROM=that file renders it, measuring nothing.
+  const partial = path.join(OUT, 'scale-partial.json');
+  let rows = [];
+  if (process.env.EVTRAIL_SCALE_FROM) rows = JSON.parse(fs.readFileSync(process.env.EVTRAIL_SCALE_FROM, 'utf8'));
+  else {
+    for (const size of sizes) {
+      rows.push(await measureSize(size));
+      fs.writeFileSync(partial, JSON.stringify(rows));
+    }
+    fs.rmSync(partial, { force: true });
+  }
   const busy1 = machineBusy();
   fs.writeFileSync(SVG, chart(rows));
 
