@@ -8,17 +8,17 @@
 -- uses: audit_events
 
 WITH steps AS (
-  -- Only numbers go through the sort: the stream as two 64-bit hashes, partitioned by both
-  -- (two streams sharing one hash stay apart; partitioning by one and ordering by the other
-  -- cost about 1.7 times the CPU), the few steps kept get their text columns after.
+  -- Only numbers go through the sort: the stream as two 64-bit hashes (partition by one,
+  -- order by the other, so that two streams sharing the first hash stay apart, and a step
+  -- between them is no step), the few steps kept get their text columns after.
   SELECT seq, rev, ts, prev_seq, prev_rev, prev_ts
   FROM (
-    SELECT seq, rev, ts,
-      lag(seq) OVER w AS prev_seq, lag(rev) OVER w AS prev_rev, lag(ts) OVER w AS prev_ts
+    SELECT seq, rev, ts, h2,
+      lag(seq) OVER w AS prev_seq, lag(rev) OVER w AS prev_rev, lag(ts) OVER w AS prev_ts, lag(h2) OVER w AS prev_h2
     FROM (SELECT seq, rev, ts, hash(stream) AS h1, hash(stream || '#') AS h2 FROM audit_events WHERE stream IS NOT NULL)
-    WINDOW w AS (PARTITION BY h1, h2 ORDER BY rev NULLS LAST, seq)
+    WINDOW w AS (PARTITION BY h1 ORDER BY h2, rev NULLS LAST, seq)
   )
-  WHERE prev_seq IS NOT NULL AND (rev - prev_rev <> 1 OR ts < prev_ts)
+  WHERE prev_h2 = h2 AND (rev - prev_rev <> 1 OR ts < prev_ts)
 ), named AS (
   SELECT seq, id, stream, type FROM audit_events
   WHERE seq IN (SELECT seq FROM steps UNION ALL SELECT prev_seq FROM steps)
