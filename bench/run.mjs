@@ -49,6 +49,9 @@ for (const name of all.map((f) => f.replace('.bench.mjs', ''))) {
   }
   sections.push(`<!-- bench:${name} -->\n_Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC (load average ${os.loadavg()[0].toFixed(1)})._\n\n${md.trim()}\n<!-- /bench:${name} -->`);
 }
+// Notes after the last section (numbers measured by hand, say) are kept as they are.
+const lastEnd = previous.lastIndexOf('<!-- /bench:');
+const tail = lastEnd < 0 ? '' : previous.slice(lastEnd).replace(/^<!-- \/bench:[^>]*-->/, '').trim();
 const md = `# Benchmarks
 
 Written by \`npm run bench\` (${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}).
@@ -57,6 +60,6 @@ absolute times: these machines are shared and noisy. \`npm run bench -- --only N
 one section.
 
 ${sections.join('\n\n')}
-`;
+${tail ? `\n${tail}\n` : ''}`;
 fs.writeFileSync(file, md);
 process.stdout.write(md);
