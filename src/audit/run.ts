@@ -14,7 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
-import type { Row, Store } from '../store/store.js';
+import { timed, type Row, type Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
@@ -177,9 +177,14 @@ class Runner {
     this.conn = conn ?? store.conn;
   }
 
+  /** A statement of the audit's own, timed under EVTRAIL_SQL_TIMINGS=1 like the store's. */
+  private async exec(sql: string): Promise<void> {
+    await timed(sql, () => this.conn.run(sql));
+  }
+
   private async all(sql: string): Promise<Row[]> {
     if (this.conn === this.store.conn) return this.store.all(sql);
-    return (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[];
+    return timed(sql, async () => (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[]);
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -198,8 +203,8 @@ class Runner {
     const t0 = now();
     const c0 = cpu();
     if (!this.session?.macros) {
-      await this.conn.run(MACROS_SQL);
-      await this.conn.run(AUDIT_MACROS_SQL);
+      await this.exec(MACROS_SQL);
+      await this.exec(AUDIT_MACROS_SQL);
       if (this.session) this.session.macros = true;
     }
     if (this.scope) {
@@ -223,7 +228,7 @@ class Runner {
    * which packs are in force.
    */
   private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_window AS
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window AS
       SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
     let storeTypes = this.session?.storeTypes;
     if (!storeTypes) {
@@ -232,16 +237,16 @@ class Runner {
       if (this.session) this.session.storeTypes = storeTypes;
     }
     const ranges = seqRangesSql(scope.seqs);
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
       ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
     const ids = [...new Set(scope.eventIds)];
     for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
-      await this.conn.run(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+      await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
     }
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
+    await this.exec(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
+    await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
+    await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
     return this.runRules(await this.profile(), t0, c0, storeTypes);
   }
 
@@ -295,15 +300,15 @@ class Runner {
         const schemas = this.schemasFor(profile);
         // A scope is a few events: every fast path is tried (a miss only means the full check).
         const fast = this.scope ? new Set(schemas.filter((x) => fastPathRegex(x) !== null)) : await this.fastPathSchemas(schemas);
-        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS ${schemaSuspectsSql(schemas, 'audit_events', fast)}`);
+        await this.exec(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS ${schemaSuspectsSql(schemas, 'audit_events', fast)}`);
         // No suspect: the full check (a long query to plan) has nothing to look at.
         const none = this.scope !== undefined && Number((await this.all(`SELECT count(*) AS n FROM audit_schema_suspects`))[0]!.n) === 0;
-        await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(none ? [] : schemas, 'audit_schema_suspects')}`);
-        await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS SELECT * FROM audit_schema_problems__data`);
+        await this.exec(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS ${schemaProblemsSql(none ? [] : schemas, 'audit_schema_suspects')}`);
+        await this.exec(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS SELECT * FROM audit_schema_problems__data`);
       } else if (materialize && view) {
         await this.fileSql(view.file, view.sqlLine, 'building the view', async () => {
-          await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(`${id}__data`)} AS SELECT * FROM ${sqlIdent(id)}`);
-          await this.conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(id)} AS SELECT * FROM ${sqlIdent(`${id}__data`)}`);
+          await this.exec(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(`${id}__data`)} AS SELECT * FROM ${sqlIdent(id)}`);
+          await this.exec(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(id)} AS SELECT * FROM ${sqlIdent(`${id}__data`)}`);
         });
       }
       if (materialize || GENERATED_VIEWS[id] === undefined) shared.push({ id, ms: ms(t), cpuMs: cpuMs(c), materialized: materialize, usedBy });
@@ -408,27 +413,27 @@ class Runner {
   }
 
   private async baseViews(): Promise<void> {
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
+    await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
     if (this.since || this.until) {
       // The streams with an event in the window are audited whole; findings are then kept
       // when their event is in the window (see runRule).
-      await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_scope AS
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope AS
         SELECT DISTINCT stream FROM events WHERE stream IS NOT NULL AND ${this.inWindow('ts')}`);
-      await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events
         WHERE stream IN (SELECT stream FROM audit_scope) OR (stream IS NULL AND ${this.inWindow('ts')})`);
     } else {
-      await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
     }
     const ts = (t: string | null) => (t === null ? 'NULL::TIMESTAMP_NS' : `evt_ts(${sqlString(t)})`);
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_window AS
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window AS
       SELECT ${ts(this.since)} AS since, ${ts(this.until)} AS until, (SELECT max(ts) FROM events) AS log_end`);
   }
 
   private async profile(): Promise<Profile> {
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_profile AS
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_profile AS
       SELECT type, schema_version, count(*) AS n, count(rev) AS with_rev, count(ts) AS with_ts, count(causation_id) AS with_causation
       FROM audit_events GROUP BY type, schema_version`);
-    await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_types AS SELECT type, schema_version, n AS events FROM audit_profile`);
+    await this.exec(`CREATE OR REPLACE TEMP VIEW audit_types AS SELECT type, schema_version, n AS events FROM audit_profile`);
     const rows = await this.all(`SELECT type, schema_version AS v, n, with_rev, with_ts, with_causation FROM audit_profile`);
     const profile: Profile = { events: 0, withRev: 0, withTs: 0, withCausation: 0, types: new Map() };
     for (const r of rows) {
@@ -466,8 +471,8 @@ class Runner {
       const types = new Set([...p.vocabulary, ...p.schemas.map((s) => s.type)]);
       for (const t of types) rows.push(`(${sqlString(t)}, ${sqlString(p.id)})`);
     }
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
-    if (rows.length) await this.conn.run(`INSERT INTO audit_known_types VALUES ${rows.join(', ')}`);
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
+    if (rows.length) await this.exec(`INSERT INTO audit_known_types VALUES ${rows.join(', ')}`);
   }
 
   private skipReason(rule: Rule, profile: Profile, active: Set<string>, packs: PackResult[]): string | undefined {
@@ -536,7 +541,7 @@ class Runner {
       if (this.scope) return; // built in two steps below, not bound first (see run)
       // Bound now, built in two steps when materialized (see materialize).
       const schemas = this.schemasFor(profile);
-      await this.conn.run(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS ${schemaProblemsSql(schemas, `(${schemaSuspectsSql(schemas)})`)}`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS ${schemaProblemsSql(schemas, `(${schemaSuspectsSql(schemas)})`)}`);
     }
     // The other generated views exist already.
   }
@@ -586,7 +591,7 @@ class Runner {
         const rows = await this.all(this.ruleSql(planned));
         return { count: rows.length, rows };
       }
-      await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${this.ruleSql(planned)}`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS ${this.ruleSql(planned)}`);
       const count = Number((await this.all(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
       const cols = (await this.all(`SELECT column_name FROM (DESCRIBE ${table})`)).map((r) => String(r.column_name));
       const order = [cols.includes('ts') ? 'ts NULLS LAST' : undefined, 'stream NULLS LAST', 'event_id', cols.includes('seq') ? 'seq' : undefined]
@@ -594,7 +599,7 @@ class Runner {
         .join(', ');
       const limit = this.plan.limit > 0 ? ` LIMIT ${this.plan.limit}` : '';
       const rows = count === 0 ? [] : await this.all(`SELECT * FROM ${table} ORDER BY ${order}${limit}`);
-      await this.conn.run(`DROP TABLE ${table}`);
+      await this.exec(`DROP TABLE ${table}`);
       return { count, rows };
     });
   }

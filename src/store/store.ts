@@ -12,7 +12,7 @@ export type Row = Record<string, unknown>;
  */
 const SQL_TIMINGS = process.env.EVTRAIL_SQL_TIMINGS === '1';
 
-async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+export async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
   if (!SQL_TIMINGS) return work();
   const start = performance.now();
   const cpu = process.cpuUsage();
@@ -41,12 +41,32 @@ export interface OpenOptions {
  * transaction covers all of an ingest.
  */
 export class Store {
+  /** See remember(). */
+  private readonly remembered = new Map<string, Promise<unknown>>();
+
   private constructor(
     readonly path: string,
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
   ) {}
+
+  /**
+   * A read-only store's answer to a question about its contents (the log's end, its time
+   * zones, the trace index's state), computed once: no writer can open the file while it is
+   * open, so the answer cannot change, and a trace after trace (the explorer, the benchmark)
+   * skips the round trips. A writable store computes it every time.
+   */
+  async remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    if (!this.readOnly) return compute();
+    let answer = this.remembered.get(key) as Promise<T> | undefined;
+    if (!answer) {
+      answer = compute();
+      this.remembered.set(key, answer);
+      answer.catch(() => this.remembered.delete(key));
+    }
+    return answer;
+  }
 
   static async open(dbPath: string, options: OpenOptions = {}): Promise<Store> {
     if (dbPath.trim() === '') throw new UserError('--db needs a file name', 'e.g. --db audit.duckdb');

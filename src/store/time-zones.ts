@@ -7,7 +7,10 @@ import type { Store } from './store.js';
  * UTC. No migration: the mapping column has held each source's preset options since version 1.
  */
 export async function storeTimeZones(store: Store): Promise<string[]> {
-  const rows = await store.all(`SELECT DISTINCT json_extract_string(mapping, '$.tz') AS tz FROM sources
-    WHERE json_extract_string(mapping, '$.tz') IS NOT NULL ORDER BY tz`);
-  return rows.map((r) => String(r.tz));
+  const zones = await store.remember('time-zones', async () => {
+    const rows = await store.all(`SELECT DISTINCT json_extract_string(mapping, '$.tz') AS tz FROM sources
+      WHERE json_extract_string(mapping, '$.tz') IS NOT NULL ORDER BY tz`);
+    return rows.map((r) => String(r.tz));
+  });
+  return [...zones];
 }

@@ -139,7 +139,7 @@ export async function traceReport(source: EventSource, id: string, s: Settings, 
   const zones = await storeTimeZones(source.store);
   let sagas: TraceReport['sagas'] = [];
   if (trading && withSaga) {
-    const end = (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t;
+    const end = await source.store.remember('log-end-ns', async () => (await source.store.all(`SELECT epoch_ns(max(ts))::VARCHAR AS t FROM events`))[0]?.t);
     const first = resolution.kind === 'key' ? [id] : [];
     sagas = sagaViews(graph.nodes, TRADING_SAGA, { logEndNs: typeof end === 'string' ? BigInt(end) : null, stuckAfterNs }, first);
   }

@@ -84,6 +84,12 @@ export function keyValueSql(key: KeyPath, alias = ''): string {
 }
 
 export async function indexStatus(store: Store): Promise<IndexStatus> {
+  // A copy each time: callers may change their status (a scan forced for a baseline).
+  const status = await store.remember('trace-index-status', () => readIndexStatus(store));
+  return { ...status, keyPaths: [...status.keyPaths] };
+}
+
+async function readIndexStatus(store: Store): Promise<IndexStatus> {
   const names = TRACE_INDEX_TABLES.map((t) => sqlString(t)).join(', ');
   const row = (await store.all(`SELECT
       (SELECT value FROM evtrail_meta WHERE key = '${META_KEY}') AS state,

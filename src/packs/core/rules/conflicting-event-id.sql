@@ -14,7 +14,9 @@ SELECT e.id AS event_id, e.stream, e.type, evt_iso(e.ts) AS ts,
   e.type || ' ' || e.id || ' seen again at seq ' || e.seq || ' with a different ' || d.differs || ' than at seq ' || f.seq AS message,
   e.seq, f.seq AS first_seq, d.differs
 FROM events e
-JOIN events f ON f.seq = e.dup_of
+-- The first occurrences are picked by seq before the join, so that the join reads (and the
+-- scan decompresses) only their rows, not every event's.
+JOIN (SELECT * FROM events WHERE seq IN (SELECT dup_of FROM events WHERE dup_kind = 'conflict')) f ON f.seq = e.dup_of
 CROSS JOIN LATERAL (
   SELECT concat_ws(', ',
     CASE WHEN e.type IS DISTINCT FROM f.type THEN 'type' END,
