@@ -188,6 +188,9 @@ async function refuseSourcesMappingNothing(store: Store, staged: readonly Staged
   const records = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable} WHERE reason <> $held`, { held: HELD_BACK }))[0]?.n);
   const fields = (await store.all(`SELECT json_keys(line) AS k FROM ${s.rejectsTable}
     WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY pos LIMIT 1`))[0]?.k as string[] | undefined;
+  // A feed of JSON arrays (exchange frames such as [8047, ["ord-1", 101.5, 3]]) is mapped by index.
+  const arrays = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable}
+    WHERE reason = 'not a JSON object' AND json_valid(line) AND json_type(line) = 'ARRAY'`))[0]?.n) > 0;
   const others = unmapped.length > 1 ? ` (and ${unmapped.length - 1} more source(s): ${unmapped.slice(1).map((u) => u.summary.source).join(', ')})` : '';
   const n = Number(commonest.n);
   throw new UserError(
@@ -195,6 +198,7 @@ async function refuseSourcesMappingNothing(store: Store, staged: readonly Staged
       `${n === records ? 'every one' : `${n} of them`} for "${String(commonest.reason)}" (first at line ${commonest.pos}); nothing was ingested`,
     `say where the envelope fields are with --map field=path (e.g. --map id=event.uuid --map ts=occurred), or pick a --preset (${PRESETS.map((p) => p.name).join(', ')})` +
       (fields?.length ? `; its records have the fields ${fields.slice(0, 12).join(', ')}${fields.length > 12 ? ', …' : ''}` : '') +
+      (arrays ? '; its records are JSON arrays: map them by index, e.g. --map id=$[0] --map type=$[1] --map ts=$[2] (paths such as $[1][0] reach inside)' : '') +
       (staged.length > 1 ? `; or ingest ${s.summary.source} on its own` : ''),
   );
 }
