@@ -137,6 +137,8 @@ export class RecordAccess {
   transform(recColumn: string): string {
     const spec: Record<string, string> = {};
     for (const [key, type] of this.keys) spec[key] = type;
+    // No key read (every path is an index into an array record): a struct that only says the record parsed.
+    if (this.keys.size === 0) return `struct_pack(evt_parsed := true)`;
     return `json_transform(${recColumn}, ${sqlString(JSON.stringify(spec))})`;
   }
 
