@@ -117,7 +117,7 @@ export function buildMapSql(
     : `SELECT pos, line, blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
-      CASE WHEN valid THEN ${access.transform('pline')} END AS r,
+      CASE WHEN valid THEN ${each ? `coalesce(${access.transform('pline')}, ${access.transform("'{}'")})` : access.transform('pline')} END AS r,
       keys, ${plainKeys} AS plain_keys,
       CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
     FROM (
@@ -274,7 +274,7 @@ function shapeSql(input: string, each: readonly string[] | undefined, skip: stri
     const last = parsed.segments[parsed.segments.length - 1];
     const key = sqlString(last === undefined ? '$' : String(last));
     return `CASE WHEN json_type(json_extract(pframe, ${jp})) = 'ARRAY' THEN list_transform(json_extract(pframe, ${jp})::JSON[],
-        (x, i) -> struct_pack(at := ${sqlString(p)}, key := ${key}, idx := i - 1, v := x::VARCHAR)) END`;
+        (x, i) -> struct_pack(at := ${sqlString(p)}, key := ${key}, idx := i - 1, v := coalesce(x::VARCHAR, 'null'))) END`;
   });
   const elems = lists.reduce((a, b) => `list_concat(${a}, ${b})`);
   return `SELECT pos,
