@@ -193,6 +193,8 @@ function untakenKeysSql(access: RecordAccess, taken: readonly string[][]): strin
  * object of them, or "data" (so a rebuild can tell a payload from kept fields). It is written
  * first in a meta that is a non-empty object; any other meta (empty, an array, a scalar) is
  * kept beside it as `evtrail_meta`. Built as text: json_merge_patch would drop their nulls.
+ * `arrays`: a record that is not an object (a JSON array, an exploded element that is a
+ * number or a string) has no keys to take: it is kept whole, unless data is the record itself.
  */
 function keptSql(arrays: boolean): string {
   const mark = `'{"evtrail_unmapped":' || CASE WHEN raw_data IS NULL THEN '"data"' ELSE remainder END`;
@@ -204,7 +206,7 @@ function keptSql(arrays: boolean): string {
         ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
       remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
     FROM (
-      SELECT *, CASE ${arrays ? `WHEN NOT unparsable AND NOT starts_with(ltrim(pline), '{') AND raw_data::VARCHAR IS DISTINCT FROM pline THEN pline ` : ''}WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
+      SELECT *, CASE ${arrays ? `WHEN CASE WHEN unparsable OR starts_with(ltrim(pline), '{') THEN false ELSE raw_data::VARCHAR IS DISTINCT FROM pline END THEN pline ` : ''}WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
       FROM rawv)`;
 }

@@ -134,6 +134,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     if (sources.length > 1) throw new UserError('an event store is ingested on its own', `run one evtrail ingest for ${storeUrl.split('@').pop()} and another for the rest`);
     if (flags.format !== undefined) throw new UserError('--format is for files', 'an event store is read with --preset');
     if (each.length || skip !== undefined) throw new UserError('--each and --skip are for files', 'an event store\'s rows are mapped one to one');
+    if (map.id === 'none') throw new UserError('--map id=none is for files', 'an event store\'s rows have ids: map one with --map id=column');
     const { openStoreSource } = await import('./stores/open.js');
     storeSource = await openStoreSource(storeUrl, { ...flags, preset: flags.preset ?? config.preset, map });
   } else {
