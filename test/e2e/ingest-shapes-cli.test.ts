@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Many CLI runs per test: a shared, loaded machine takes minutes.
+vi.setConfig({ testTimeout: 300_000 });
 import { cli, cliJson, tmpDir } from '../helpers.js';
 
 /**
