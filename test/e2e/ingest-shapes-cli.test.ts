@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cli, cliJson, tmpDir } from '../helpers.js';
 
 // Many CLI runs per test: a shared, loaded machine takes minutes.
 vi.setConfig({ testTimeout: 300_000 });
-import { cli, cliJson, tmpDir } from '../helpers.js';
 
 /**
  * Any shape mapped (issue 15 point 4), through the built CLI: paths into arrays, computed

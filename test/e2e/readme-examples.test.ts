@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { cli, ROOT, tmpDir } from '../helpers.js';
 
 // Many CLI runs per test: a shared, loaded machine takes minutes.
 vi.setConfig({ testTimeout: 300_000 });
-import { cli, ROOT, tmpDir } from '../helpers.js';
 
 /**
  * The README's worked examples (Ingest: "Worked examples: exchange feeds"), run as written
