@@ -17,6 +17,8 @@ export function infoTables(info: StoreInfo): TableData[] {
     columns: ['source', 'kind', 'format', 'preset', 'events', 'rejects', 'bytes'],
     rows: info.sources.map((s) => [shortUri(s.source), s.kind, s.format, s.preset, s.events, s.rejects, s.bytes]),
     note: [
+      ...info.sources.filter((s) => s.skipped)
+        .map((s) => `${shortUri(s.source)}: ${s.skipped} record(s) skipped by its --skip condition (not events, not rejects)`),
       ...info.sources.filter((s) => s.openGaps > 0)
         .map((s) => `${shortUri(s.source)}: ${s.openGaps} gap(s) below position ${s.checkpoint} still open (transactions were running when it was read); the next ingest reads them again`),
       // Written by an evtrail that read LOBSTER's exchange clock as UTC: its times are hours off.

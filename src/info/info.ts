@@ -47,6 +47,8 @@ export interface SourceInfo {
   checkpoint: string | null; openGaps: number;
   /** The exchange's time zone its times were read in (LOBSTER); absent for other sources. */
   timeZone?: string;
+  /** Records its --skip condition left out (counted at ingest, sources.mapping.skipped); absent when none. */
+  skipped?: number;
 }
 
 /** The sources as their bookkeeping rows say (no scan of the events: the UI's first screen reads it too). */
@@ -54,13 +56,14 @@ export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
   const rows = await store.all(`SELECT uri, kind, format, preset, events::BIGINT::VARCHAR AS events, rejects::BIGINT::VARCHAR AS rejects,
       bytes::BIGINT::VARCHAR AS bytes, last_ingested_at::VARCHAR AS at, checkpoint,
       (SELECT count(*) FROM source_gaps g WHERE g.source_id = s.source_id)::INTEGER AS open_gaps,
-      json_extract_string(mapping, '$.tz') AS tz
+      json_extract_string(mapping, '$.tz') AS tz, json_extract_string(mapping, '$.skipped') AS skipped
     FROM sources s ORDER BY source_id`);
   return rows.map((s) => ({
     source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
     events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
     checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps),
     ...(typeof s.tz === 'string' ? { timeZone: s.tz } : {}),
+    ...(s.skipped != null ? { skipped: Number(s.skipped) } : {}),
   }));
 }
 

@@ -2,14 +2,17 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvelopeField } from '../core/envelope.js';
-import { UserError } from '../core/errors.js';
+import { firstLine, UserError } from '../core/errors.js';
 import { extendChain } from '../integrity/chain-store.js';
 import { HELD_BACK_REASON, chainRejects } from '../integrity/records-check.js';
 import { MACROS_SQL } from '../store/macros.js';
+import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { formatFromName, isGzip, sniffFormat, type Format } from './formats.js';
 import { buildMapSql } from './map-sql.js';
+import { NONE, SQL_PREFIX } from './mapping.js';
+import { SQL_HINT } from './config.js';
 import { getPreset, PRESETS, type Preset } from './presets/index.js';
 import type { PresetContext } from './presets/preset.js';
 import { checkTimeZone } from '../core/time-zone.js';
@@ -28,6 +31,16 @@ export interface IngestOptions {
   /** A market-time preset's time zone (--tz); default the preset's own (LOBSTER: America/New_York). */
   timeZone?: string;
   strict?: boolean;
+  /** Paths to arrays whose elements are each an event (--each; README, Ingest: "Any shape"). */
+  each?: readonly string[];
+  /** A SQL condition over the record: records it holds for are skipped, counted (--skip). */
+  skip?: string;
+  /**
+   * With --map id=none: the first part of the ids derived from source and line. Given by
+   * `verify --source` (the source's stored one); else the stored one of an appended source, or
+   * for a new source the first 12 hex digits of the SHA-256 of the bytes read.
+   */
+  idPrefix?: string;
   /** Called with a line of progress while long steps run (the CLI shows it on a TTY). */
   progress?: (message: string) => void;
 }
@@ -67,6 +80,8 @@ export interface SourceSummary {
 }
 
 export interface IngestSummary {
+  /** Records the --skip condition held for (present when some were). */
+  skipped?: number;
   ingested: number;
   rejected: number;
   redelivered: number;
@@ -97,6 +112,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
   try {
     const inputs = await expandFileArgs(options.sources, () => tmp);
     await store.run(MACROS_SQL);
+    await checkUserSql(store, options);
     const staged: StagedSource[] = [];
     let lastId = Number((await store.all(`SELECT coalesce(max(source_id), 0) AS n FROM sources`))[0]?.n);
     for (const [index, input] of inputs.entries()) {
@@ -172,6 +188,9 @@ async function refuseSourcesMappingNothing(store: Store, staged: readonly Staged
   const records = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable} WHERE reason <> $held`, { held: HELD_BACK }))[0]?.n);
   const fields = (await store.all(`SELECT json_keys(line) AS k FROM ${s.rejectsTable}
     WHERE json_valid(line) AND json_type(line) = 'OBJECT' ORDER BY pos LIMIT 1`))[0]?.k as string[] | undefined;
+  // A feed of JSON arrays (exchange frames such as [8047, ["ord-1", 101.5, 3]]) is mapped by index.
+  const arrays = Number((await store.all(`SELECT count(*) AS n FROM ${s.rejectsTable}
+    WHERE reason = 'not a JSON object' AND json_valid(line) AND json_type(line) = 'ARRAY'`))[0]?.n) > 0;
   const others = unmapped.length > 1 ? ` (and ${unmapped.length - 1} more source(s): ${unmapped.slice(1).map((u) => u.summary.source).join(', ')})` : '';
   const n = Number(commonest.n);
   throw new UserError(
@@ -179,18 +198,65 @@ async function refuseSourcesMappingNothing(store: Store, staged: readonly Staged
       `${n === records ? 'every one' : `${n} of them`} for "${String(commonest.reason)}" (first at line ${commonest.pos}); nothing was ingested`,
     `say where the envelope fields are with --map field=path (e.g. --map id=event.uuid --map ts=occurred), or pick a --preset (${PRESETS.map((p) => p.name).join(', ')})` +
       (fields?.length ? `; its records have the fields ${fields.slice(0, 12).join(', ')}${fields.length > 12 ? ', …' : ''}` : '') +
+      (arrays ? '; its records are JSON arrays: map them by index, e.g. --map id=$[0] --map type=$[1] --map ts=$[2] (paths such as $[1][0] reach inside)' : '') +
       (staged.length > 1 ? `; or ingest ${s.summary.source} on its own` : ''),
   );
+}
+
+/**
+ * The user's SQL (--map field=sql:…, --skip) checked by DuckDB before anything is read: the
+ * mapping statement is bound over no records, and when it fails each expression alone names
+ * the one at fault. Bad SQL is a one-line error (exit 2), the store unchanged.
+ */
+async function checkUserSql(store: Store, options: IngestOptions): Promise<void> {
+  const map = options.map ?? {};
+  const sqlFields = (Object.keys(map) as EnvelopeField[]).filter((f) => map[f]!.startsWith(SQL_PREFIX));
+  if (sqlFields.length === 0 && options.skip === undefined) return;
+  const preset = getPreset(options.preset ?? 'canonical');
+  const numbered = true;
+  const none = `(SELECT NULL::BIGINT AS pos, NULL::VARCHAR AS line WHERE false)`;
+  const ctx: PresetContext = { fileName: 'check', date: options.date ?? '2000-01-01', symbol: options.symbol ?? 'X', timeZone: marketTimeZone(preset, options) };
+  const attempt = async (m: Partial<Record<EnvelopeField, string>>, skip: string | undefined): Promise<string | undefined> => {
+    try {
+      await store.all(`SELECT count(*) FROM (${buildMapSql(preset, m, ctx, none, undefined, { each: options.each, skip, numbered })})`);
+      return undefined;
+    } catch (error) {
+      return firstLine(error);
+    }
+  };
+  if ((await attempt(map, options.skip)) === undefined) return;
+  const others = Object.fromEntries(Object.entries(map).filter(([, v]) => !v!.startsWith(SQL_PREFIX)));
+  const culprits: [string, string | undefined][] = [
+    ...sqlFields.map((f) => [`--map ${f}=${map[f]}`, undefined] as [string, string | undefined]),
+    ...(options.skip !== undefined ? [[`--skip ${options.skip}`, undefined] as [string, string | undefined]] : []),
+  ];
+  for (const [i, f] of sqlFields.entries()) culprits[i]![1] = await attempt({ ...others, [f]: map[f] }, undefined);
+  if (options.skip !== undefined) culprits[culprits.length - 1]![1] = await attempt(others, options.skip);
+  const [where, message] = culprits.find(([, m]) => m !== undefined) ?? ['the mapping', await attempt(map, options.skip)];
+  throw new UserError(`${where}: DuckDB cannot evaluate it (${(message ?? '').replace(/^.*?Error: /, '')}); nothing was ingested`, SQL_HINT);
 }
 
 /** One ingest's summary: its sources' counts added up (files here, an event store in stores/ingest-store.ts). */
 export function summarize(sources: SourceSummary[]): IngestSummary {
   const sum = (key: 'ingested' | 'rejected' | 'redelivered' | 'conflicts') => sources.reduce((n, s) => n + s[key], 0);
-  return { ingested: sum('ingested'), rejected: sum('rejected'), redelivered: sum('redelivered'), conflicts: sum('conflicts'), sources };
+  const skipped = sources.reduce((n, s) => n + (s.skipped?.what === SKIP_WHAT ? s.skipped.count : 0), 0);
+  return { ingested: sum('ingested'), rejected: sum('rejected'), redelivered: sum('redelivered'), conflicts: sum('conflicts'), ...(skipped > 0 ? { skipped } : {}), sources };
 }
+
+/** What a source's `skipped` says of records --skip left out. */
+export const SKIP_WHAT = 'records the --skip condition holds for (not events, not rejects; their bytes are hashed with the source)';
 
 /** A source read and mapped into temp tables, ready to be appended. */
 interface StagedSource {
+  /** Its mapped table has the shaping columns (skipped, elem): a file read through the mapping. */
+  shaped?: boolean;
+  /** Some record gave several events (--each): seq follows (line, element). */
+  exploded?: boolean;
+  /** --map id=none: the derived ids' first part. */
+  idPrefix?: string;
+  /** Records skipped in this part, and in the source before it. */
+  skippedNow?: number;
+  skippedBefore?: number;
   input: FileInput;
   summary: SourceSummary;
   existing: SourceRow | undefined;
@@ -288,15 +354,22 @@ async function stageSource(
     file, format, posOffset: prevUnits, displayName: input.displayName, csvHeader: csvHeaderLine,
     csvColumns: preset.csvColumns ?? (format === 'csv' && !csvHeaderLine ? storedHeader : undefined),
   };
-  const mapSql = (records: string) => buildMapSql(preset, options.map ?? {}, presetContext(input, preset, options), records);
+  // Records that become several events (--each) are numbered before mapping (rows are no
+  // longer lines), and so is a mapping that reads the line number ($line).
+  const userSql = [...Object.values(options.map ?? {}), options.skip ?? ''];
+  const numbered = !!preset.usesPosition || !!options.each?.length || userSql.some((m) => /\$line(?![A-Za-z0-9_])/.test(m));
+  const shape = { each: options.each, skip: options.skip, numbered };
+  const mapSql = (records: string) => buildMapSql(preset, options.map ?? {}, presetContext(input, preset, options), records, undefined, shape);
 
   // Mapped as it is read: the file is materialised once. A preset whose mapping needs the
   // record's position (LOBSTER's ids) reads the lines first, numbers them, then maps.
+  let lines = 0;
   const readAndMap = async (req: ReadRequest): Promise<string> => {
     options.progress?.(`reading ${input.displayName}`);
-    if (preset.usesPosition) {
+    if (numbered) {
       await readInto(store, req, 'stage_raw', (records) => `SELECT pos, line FROM ${records}`);
       await numberRows(store, req, 'stage_raw');
+      lines = Number((await store.all(`SELECT count(*) AS n FROM stage_raw`))[0]?.n);
       options.progress?.(`mapping ${input.displayName}`);
       await store.run(`CREATE OR REPLACE TEMP TABLE ${mappedTable} AS
         SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql('stage_raw_v')})`);
@@ -307,6 +380,7 @@ async function stageSource(
     await readInto(store, req, mappedTable, (records) =>
       `SELECT * REPLACE (CASE WHEN reason IS NULL THEN NULL ELSE line END AS line) FROM (${mapSql(records)})`);
     await numberRows(store, req, mappedTable);
+    lines = Number((await store.all(`SELECT count(*) AS n FROM ${mappedTable}`))[0]?.n);
     return `${mappedTable}_v`;
   };
   // A gzip part is decompressed by zlib too, while DuckDB reads it: DuckDB takes a stream cut
@@ -346,7 +420,7 @@ async function stageSource(
   await store.run(`CREATE OR REPLACE TEMP TABLE ${rejectsTable} AS
     SELECT pos, line, reason FROM ${mapped} WHERE reason IS NOT NULL
     UNION ALL SELECT pos, line, reason FROM stage_rejects`);
-  const rows = Number((await store.all(`SELECT count(*) AS n FROM ${mappedTable}`))[0]?.n);
+  const rows = lines;
   const dropped = Number((await store.all(`SELECT count(DISTINCT d) AS n FROM stage_dropped`))[0]?.n);
   // Lines read: rows, plus lines that gave none, plus the header.
   const units = prevUnits + (csvHeaderLine ? 1 : 0) + rows + dropped;
@@ -354,24 +428,42 @@ async function stageSource(
     await store.run(`INSERT INTO ${rejectsTable} VALUES (${units + 1}, $raw, $r)`, { raw: tail.text.slice(0, 1 << 20), r: HELD_BACK });
   }
   await store.run(`CREATE OR REPLACE TEMP TABLE ${gapsTable} AS
-    SELECT pos FROM ${mapped} WHERE reason IS NOT NULL OR blank
+    SELECT pos FROM ${mapped} WHERE reason IS NOT NULL OR blank OR skipped
     UNION SELECT pos FROM ${rejectsTable} UNION SELECT d FROM stage_dropped`);
   const counts = (await store.all(`SELECT
       (SELECT count(*) FROM ${gapsTable}) AS gaps,
-      (SELECT count(*) FROM ${mappedTable} WHERE reason IS NULL AND NOT blank) AS ingested,
+      (SELECT count(*) FROM ${mappedTable} WHERE reason IS NULL AND NOT blank AND NOT skipped) AS ingested,
+      (SELECT count(DISTINCT pos) FROM ${mapped} WHERE skipped) AS skipped,
       (SELECT count(*) FROM ${rejectsTable}) AS rejected`))[0]!;
   const header = csvHeaderLine && rows > 0 ? JSON.stringify(await csvHeader(store, request)) : staged.header;
   const ingested = Number(counts.ingested);
   const rejected = Number(counts.rejected);
+  const skippedNow = Number(counts.skipped);
+  const stored = storedMapping(existing);
+  const skippedBefore = Number(stored.skipped ?? 0);
+  // Derived ids (--map id=none) keep the prefix the source was first ingested with.
+  const idPrefix = options.map?.id === NONE
+    ? (options.idPrefix ?? stored.id_prefix ?? hashes.get(consumeTo)!.slice(0, 12))
+    : undefined;
   return {
     ...staged,
+    shaped: true, exploded: !!options.each?.length, idPrefix, skippedNow, skippedBefore,
     mappedTable: mapped,
     units,
     firstPos: prevUnits + (csvHeaderLine ? 1 : 0) + 1,
     rejected, header, sha256: hashes.get(consumeTo)!,
     hasGaps: Number(counts.gaps) > 0,
-    summary: { ...staged.summary, ingested, rejected },
+    summary: {
+      ...staged.summary, ingested, rejected,
+      ...(skippedNow > 0 ? { skipped: { count: skippedNow, what: SKIP_WHAT } } : {}),
+    },
   };
+}
+
+/** The mapping a source was first ingested with (sources.mapping), as an object. */
+function storedMapping(existing: SourceRow | undefined): { skipped?: number; id_prefix?: string; tz?: string } {
+  if (!existing?.mapping) return {};
+  return (typeof existing.mapping === 'string' ? JSON.parse(existing.mapping) : existing.mapping) as { skipped?: number; id_prefix?: string };
 }
 
 /** What a preset learns of the file beyond its records: the name as given, --date, --symbol, the zone. */
@@ -427,15 +519,26 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   // puts back in order for the digests: cheaper than sorting every row here (+1.9 s per 1M).
   let seqExpr = `${seqBase} + (m.pos - ${s.firstPos} + 1)`;
   let join = '';
-  if (s.hasGaps) {
+  const good = `m.reason IS NULL AND NOT m.blank${s.shaped ? ' AND NOT m.skipped' : ''}`;
+  let from = `${m} m`;
+  if (s.exploded) {
+    // Several events per line: numbered in (line, element) order.
+    from = `(SELECT *, row_number() OVER (ORDER BY pos, elem) AS evt_rank FROM ${m} WHERE reason IS NULL AND NOT blank AND NOT skipped) m`;
+    seqExpr = `${seqBase} + m.evt_rank`;
+  } else if (s.hasGaps) {
     seqExpr += ` - coalesce(g.n, 0)`;
     join = `ASOF LEFT JOIN (SELECT pos, row_number() OVER (ORDER BY pos) AS n FROM ${s.gapsTable}) g ON m.pos > g.pos`;
   }
+  // --map id=none: an id from the source and the line (and the element's number): the same on
+  // every ingest of the same bytes, so the duplicates rule still holds (README, Ingest).
+  const id = s.idPrefix !== undefined
+    ? `coalesce(m.id, ${sqlString(s.idPrefix + ':')} || m.pos::VARCHAR${s.exploded ? ` || coalesce(':' || m.elem::VARCHAR, '')` : ''})`
+    : 'm.id';
   await store.run(`INSERT INTO events
-    SELECT ${seqExpr}, m.id, m.stream, m.rev, m.type, coalesce(m.schema_version, 1), m.ts, m.recorded_ts,
+    SELECT ${seqExpr}, ${id}, m.stream, m.rev, m.type, coalesce(m.schema_version, 1), m.ts, m.recorded_ts,
       m.correlation_id, m.causation_id, m.source, m.data, m.meta, ${sourceId}, m.pos, m.position,
       NULL, NULL, NULL
-    FROM ${m} m ${join} WHERE m.reason IS NULL AND NOT m.blank`);
+    FROM ${from} ${join} WHERE ${good}`);
 
   // A line held back last time is read again now: its old reject row goes.
   if (s.existing) {
@@ -448,6 +551,10 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   const tz = s.summary.preset === preset.name ? marketTimeZone(preset, options) : undefined;
   const mapping = JSON.stringify({
     preset: s.summary.preset, map: options.map ?? {}, date: options.date ?? null,
+    ...(options.each?.length ? { each: options.each } : {}),
+    ...(options.skip !== undefined ? { skip: options.skip } : {}),
+    ...(s.idPrefix !== undefined ? { id_prefix: s.idPrefix } : {}),
+    ...(s.skippedNow ? { skipped: s.skippedNow } : {}),
     ...(options.symbol !== undefined ? { symbol: options.symbol } : {}),
     ...(tz !== undefined ? { tz } : {}),
     ...(s.input.kind === 'file' && s.input.name !== undefined && s.input.name !== path.basename(s.input.path) ? { file: s.input.name } : {}),
@@ -455,7 +562,8 @@ async function storeSource(store: Store, s: StagedSource, ingestId: number, seqB
   const params = { bytes: s.consumeTo, sha: s.sha256, units: s.units, header: s.header, ingested: s.summary.ingested };
   if (s.existing) {
     await store.run(`UPDATE sources SET bytes = $bytes, sha256 = $sha, units = $units, header = $header,
-        events = events + $ingested, rejects = (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}),
+        events = events + $ingested, rejects = (SELECT count(*) FROM rejects WHERE source_id = ${sourceId}),${s.skippedNow ? `
+        mapping = json_merge_patch(mapping, json_object('skipped', ${(s.skippedBefore ?? 0) + s.skippedNow})),` : ''}
         last_ingested_at = timezone('UTC', now()) WHERE source_id = ${sourceId}`, params);
   } else {
     await store.run(`INSERT INTO sources VALUES (${sourceId}, $uri, $kind, $format, $preset, $mapping, $bytes, $sha, $units, $header,

@@ -1,7 +1,7 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
 import { sqlString } from '../store/sql.js';
-import { depthOkSql, MAX_DEPTH, protectNumbersSql, suspectSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
-import { RecordAccess, rawFieldExprs, rowJsonSql, takenKeys, WHOLE_RECORD, type RecordColumn } from './mapping.js';
+import { depthOkSql, mayRespellSql, MAX_DEPTH, protectNumbersSql, suspectSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
+import { compileUserSql, NONE, parseRecordPath, RecordAccess, rawFieldExprs, rowJsonSql, SQL_PREFIX, takenKeys, WHOLE_RECORD, type RecordColumn } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
 
 /**
@@ -20,18 +20,36 @@ export function buildMapSql(
   input = 'stage',
   /** The records are table rows, one stage column per table column, instead of JSON text. */
   columns?: readonly RecordColumn[],
+  /** Records that become several events (`each`) and records to skip (`skip`): JSON lines only. */
+  shape: MapShape = {},
 ): string {
   const access = new RecordAccess();
+  const fromLines = !columns;
+  const each = fromLines && shape.each?.length ? shape.each : undefined;
+  const skip = fromLines ? shape.skip : undefined;
+  const shaped = !!(each || skip);
   const candidates = { ...preset.candidates };
-  for (const [field, path] of Object.entries(userMap)) candidates[field as EnvelopeField] = [path];
+  const computed: Partial<Record<EnvelopeField, string>> = {};
+  for (const [field, mapping] of Object.entries(userMap) as [EnvelopeField, string][]) {
+    if (mapping === NONE) candidates[field] = [];
+    else if (mapping.startsWith(SQL_PREFIX)) {
+      candidates[field] = [];
+      // try(): a value the expression cannot compute for one record (a failed cast) is NULL
+      // for that record (then a reject when the field is required), not the ingest's end.
+      const value = `try(${compileUserSql(mapping.slice(SQL_PREFIX.length), { access, each: !!each, line: !!shape.numbered || !!preset.usesPosition, frame: !!each })})`;
+      computed[field] = FIELD_KIND[field] === 'json' ? `to_json(${value})` : `CAST(${value} AS VARCHAR)`;
+    } else candidates[field] = [mapping];
+  }
   // A field the user mapped by hand wins over the preset's computed expression.
-  const overrides = Object.fromEntries(
-    Object.entries(preset.expressions?.(access, ctx) ?? {}).filter(([field]) => !(field in userMap)),
-  );
+  const overrides = {
+    ...Object.fromEntries(Object.entries(preset.expressions?.(access, ctx) ?? {}).filter(([field]) => !(field in userMap))),
+    ...computed,
+  };
   const raw = rawFieldExprs(access, candidates, overrides);
   const validation = preset.validate?.(access, ctx) ?? 'NULL';
-  const required = new Set<EnvelopeField>(preset.required);
-  const fromLines = !columns;
+  // A field mapped to `none` may be absent (ts NULL; an id derived from the source and line, ingest.ts).
+  const required = new Set<EnvelopeField>(preset.required.filter((f) => userMap[f] !== NONE));
+  if (shaped) input = `(${shapeSql(input, each, skip, !!shape.numbered)})`;
 
   // What of the record the envelope takes; every other top-level key is kept (README, Ingest:
   // "where every input field goes"). Table rows: the store presets keep their own columns.
@@ -55,7 +73,7 @@ export function buildMapSql(
     const value = fromLines && FIELD_KIND[f] !== 'json' ? `CASE WHEN exact THEN ${unprotectTextSql(`(${raw[f]})`)} ELSE ${raw[f]} END` : raw[f];
     return `${value} AS raw_${f}`;
   }).join(',\n      ');
-  const typed = ENVELOPE_FIELDS.map((f) => `${convert(f, `raw_${f}`, fromLines)} AS ${f}`).join(',\n      ');
+  const typed = ENVELOPE_FIELDS.map((f) => `${f === 'meta' && each ? eachMetaSql(convert(f, `raw_${f}`, fromLines)) : convert(f, `raw_${f}`, fromLines)} AS ${f}`).join(',\n      ');
   // Each check as a cheap boolean (true = fine) and the sentence that explains it. The
   // sentences are only built for records that fail: most records pass every check.
   const checks: { ok: string; reason: string }[] = [];
@@ -96,15 +114,15 @@ export function buildMapSql(
   // JSON text to build or parse) and keep the row (src) for the rejects' raw text.
   const parsed = columns
     ? `SELECT pos, s AS src, false AS blank, ${access.fromColumns(columns, 's')} AS r FROM ${input} s`
-    : `SELECT pos, line, blank, exact, pline,
+    : `SELECT pos, line, blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
-      CASE WHEN valid THEN ${access.transform('pline')} END AS r,
+      CASE WHEN valid THEN ${each ? `coalesce(${access.transform('pline')}, ${access.transform("'{}'")})` : access.transform('pline')} END AS r,
       keys, ${plainKeys} AS plain_keys,
       CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
     FROM (
       SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline, array_to_string(keys, chr(31)) || chr(31) AS key_text FROM (
-        SELECT pos, line, CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+        SELECT pos, line, ${shaped ? `${SHAPE_COLS}, ` : ''}CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
           json_valid(line) AS valid,
           -- A record that may need protecting, or measuring (exact-json.ts); the others, nearly
           -- all, are read as they are.
@@ -112,15 +130,16 @@ export function buildMapSql(
           ${readsKeys ? `CASE WHEN valid THEN json_keys(line) END` : 'NULL::VARCHAR[]'} AS keys
         FROM ${input}))`;
   const carried = columns ? 'src' : 'line';
-  const lineCols = fromLines ? 'exact, pline, keys, plain_keys, deep_ok, ' : '';
+  const lineCols = fromLines ? `exact, pline, keys, plain_keys, deep_ok, ${SHAPE_COLS}, ` : '';
   const reason = columns
     ? `CASE WHEN ${allOk} THEN NULL ELSE ${reasons} END`
     : `CASE
-      WHEN blank THEN NULL
+      WHEN blank OR skipped THEN NULL
+      WHEN no_elems THEN ${sqlString(`no elements at ${(each ?? []).join(', ')} (--each); skip such records with --skip`)}
       WHEN NOT unparsable AND ${allOk} THEN NULL
       WHEN unparsable THEN CASE WHEN json_valid(line) THEN 'not a JSON object' ELSE 'not valid JSON' END
       WHEN raw_id IS NULL AND raw_type IS NULL THEN CASE WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object' ELSE ${reasons} END
-      ELSE ${reasons}
+      ELSE ${each ? `CASE WHEN elem IS NULL THEN ${reasons} ELSE 'at ' || each_path || '[' || each_index || ']: ' || ${reasons} END` : reasons}
     END`;
   const mapped = `
   WITH parsed AS (
@@ -134,13 +153,13 @@ export function buildMapSql(
       ${untaken} AS untaken
     FROM paths
   ), kept AS (
-    ${fromLines ? keptSql() : 'SELECT *, NULL AS unmapped_clash FROM rawv'}
+    ${fromLines ? keptSql(readsKeys && !keepsAll) : 'SELECT *, NULL AS unmapped_clash FROM rawv'}
   ), typed AS (
     SELECT pos, ${carried}, blank, ${lineCols}unparsable, preset_reason, unmapped_clash, ${ENVELOPE_FIELDS.map((f) => `raw_${f}`).join(', ')},
       ${typed}
     FROM kept
   )
-  SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank, ${reason} AS reason, ${carried}
+  SELECT pos, ${ENVELOPE_FIELDS.join(', ')}, blank, ${reason} AS reason, ${carried}${fromLines ? ', skipped, elem' : ''}
   FROM typed`;
   // A table row's raw text is only written out for the rows that are rejected.
   const sql = columns
@@ -174,8 +193,10 @@ function untakenKeysSql(access: RecordAccess, taken: readonly string[][]): strin
  * object of them, or "data" (so a rebuild can tell a payload from kept fields). It is written
  * first in a meta that is a non-empty object; any other meta (empty, an array, a scalar) is
  * kept beside it as `evtrail_meta`. Built as text: json_merge_patch would drop their nulls.
+ * `arrays`: a record that is not an object (a JSON array, an exploded element that is a
+ * number or a string) has no keys to take: it is kept whole, unless data is the record itself.
  */
-function keptSql(): string {
+function keptSql(arrays: boolean): string {
   const mark = `'{"evtrail_unmapped":' || CASE WHEN raw_data IS NULL THEN '"data"' ELSE remainder END`;
   return `SELECT * REPLACE (
       CASE WHEN remainder IS NOT NULL AND raw_data IS NULL THEN remainder::JSON ELSE raw_data END AS raw_data,
@@ -185,7 +206,7 @@ function keptSql(): string {
         ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
       remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
     FROM (
-      SELECT *, CASE WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
+      SELECT *, CASE ${arrays ? `WHEN CASE WHEN unparsable OR len(keys) > 0 THEN false WHEN starts_with(ltrim(pline), '{') THEN false ELSE raw_data::VARCHAR IS DISTINCT FROM pline END THEN pline ` : ''}WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
       FROM rawv)`;
 }
@@ -209,4 +230,77 @@ function convert(field: EnvelopeField, rawCol: string, fromLines = false): strin
       // A protected record's JSON gets its numbers back as written.
       return fromLines ? `CASE WHEN exact THEN (${unprotectNumbersSql(`${rawCol}::VARCHAR`)})::JSON ELSE ${rawCol}::JSON END` : `${rawCol}::JSON`;
   }
+}
+
+/** Records that become several events and records to skip (README, Ingest: "Any shape"). */
+export interface MapShape {
+  /** Paths to arrays: each element is an event, `$` in the mapping, its record `$frame`. */
+  each?: readonly string[];
+  /** A SQL condition over the record: true skips it (counted, not an event, not a reject). */
+  skip?: string;
+  /** The records come numbered (pos known while mapping): `$line` can be read. */
+  numbered?: boolean;
+}
+
+/** The columns the shaping stage adds, carried through every layer of the mapping. */
+const SHAPE_COLS = 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems';
+const SHAPE_NONE = `false AS skipped, NULL::VARCHAR AS pframe, NULL::VARCHAR AS frame, NULL::VARCHAR AS each_path,
+      NULL::VARCHAR AS each_key, NULL::BIGINT AS each_index, NULL::BIGINT AS elem, false AS no_elems`;
+
+/**
+ * The records (pos, line) shaped before mapping: `skip` marks the records its condition holds
+ * for (evaluated on the whole record, before any explode), and `each` turns a record into one
+ * row per element of the arrays at its paths, in path order then element order: `line` is the
+ * element's text (numbers as written: taken from the protected record, exact-json.ts), `frame`
+ * the record's, `elem` the element's number in its record (0-based), `each_path` / `each_key` /
+ * `each_index` where it came from. A record with no element (no array at any path, or empty
+ * ones) stays one row with `no_elems` (a reject); one that is not valid JSON stays as it is.
+ */
+function shapeSql(input: string, each: readonly string[] | undefined, skip: string | undefined, numbered: boolean): string {
+  let skipped = 'false';
+  let withSkip = `SELECT pos, line, false AS skipped FROM ${input}`;
+  if (skip !== undefined) {
+    const access = new RecordAccess();
+    const cond = compileUserSql(skip, { access, each: false, line: numbered, frame: false });
+    skipped = `coalesce(try(CASE WHEN r IS NOT NULL THEN (${cond})::BOOLEAN END), false)`;
+    withSkip = access.finish(`SELECT pos, line, ${skipped} AS skipped FROM (
+        SELECT pos, line, CASE WHEN json_valid(line) THEN ${access.transform('line')} END AS r FROM ${input})`, 'line::JSON');
+  }
+  if (!each) {
+    return `SELECT pos, line, skipped, NULL::VARCHAR AS pframe, NULL::VARCHAR AS frame, NULL::VARCHAR AS each_path,
+      NULL::VARCHAR AS each_key, NULL::BIGINT AS each_index, NULL::BIGINT AS elem, false AS no_elems FROM (${withSkip})`;
+  }
+  const lists = each.map((p) => {
+    const parsed = parseRecordPath(p);
+    const jp = sqlString('$' + parsed.segments.map((k) => (typeof k === 'number' ? `[${k}]` : `.${JSON.stringify(k)}`)).join(''));
+    const last = parsed.segments[parsed.segments.length - 1];
+    const key = sqlString(last === undefined ? '$' : String(last));
+    return `CASE WHEN json_type(json_extract(pframe, ${jp})) = 'ARRAY' THEN list_transform(json_extract(pframe, ${jp})::JSON[],
+        (x, i) -> struct_pack(at := ${sqlString(p)}, key := ${key}, idx := i - 1, v := coalesce(x::VARCHAR, 'null'))) END`;
+  });
+  const elems = lists.reduce((a, b) => `list_concat(${a}, ${b})`);
+  return `SELECT pos,
+      CASE WHEN e IS NULL THEN frame WHEN fx THEN ${unprotectNumbersSql('e.v')} ELSE e.v END AS line,
+      skipped, pframe, frame, e.at AS each_path, e.key AS each_key, e.idx AS each_index, k AS elem,
+      (e IS NULL AND valid AND NOT skipped) AS no_elems
+    FROM (
+      SELECT *, unnest(CASE WHEN len(elems) > 0 THEN elems ELSE [NULL] END) AS e,
+        unnest(CASE WHEN len(elems) > 0 THEN range(len(elems)) ELSE [NULL] END) AS k
+      FROM (
+        SELECT *, CASE WHEN valid AND NOT skipped THEN ${lists.length === 1 ? elems : elems} END AS elems FROM (
+          SELECT pos, line AS frame, skipped, valid, fx, CASE WHEN fx THEN ${protectNumbersSql('line')} ELSE line END AS pframe
+          FROM (SELECT *, json_valid(line) AS valid, coalesce(json_valid(line) AND ${mayRespellSql('line')}, false) AS fx FROM (${withSkip})))))`;
+}
+
+/**
+ * An exploded element's meta: `evtrail_each` (the array's path and the element's index) first,
+ * then `evtrail_frame`, the whole record as written, on the record's first element only (so a
+ * record is kept once, and rebuilds from its events); the element's own meta after them as
+ * members (an object) or as `evtrail_meta` (anything else).
+ */
+function eachMetaSql(meta: string): string {
+  return `CASE WHEN elem IS NULL THEN ${meta} ELSE ('{"evtrail_each":{"path":' || to_json(each_path)::VARCHAR || ',"index":' || each_index::VARCHAR || '}'
+      || CASE WHEN elem = 0 THEN ',"evtrail_frame":' || frame ELSE '' END
+      || CASE WHEN (${meta}) IS NULL THEN '}' WHEN json_type(${meta}) = 'OBJECT' AND (${meta})::VARCHAR <> '{}' THEN ',' || substr((${meta})::VARCHAR, 2)
+        ELSE ',"evtrail_meta":' || (${meta})::VARCHAR || '}' END)::JSON END`;
 }

@@ -1,5 +1,48 @@
-import { ENVELOPE_FIELDS, FIELD_KIND, parsePath, type EnvelopeField } from '../core/envelope.js';
+import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
+import { unprotectTextSql } from './exact-json.js';
+
+/**
+ * A path into a record (README, Ingest: "Mapping by hand"): keys separated by dots
+ * (`metadata.correlationId`, `meta["a.b"]` for a key holding a dot) and array elements by
+ * index (`data.b[0]`), optionally written from the record's root `$` (`$[1][0]`, `$.data.b[0]`).
+ * `$frame…` is the whole record an element was exploded from (`--each`): with `--each`, `$`
+ * is the element. `$` alone is the whole record.
+ */
+export interface RecordPath {
+  root: 'record' | 'frame';
+  segments: (string | number)[];
+}
+
+export function parseRecordPath(path: string): RecordPath {
+  let rest = path;
+  let root: RecordPath['root'] = 'record';
+  let rooted = false;
+  if (/^\$frame(?![A-Za-z0-9_])/.test(rest)) {
+    root = 'frame';
+    rest = rest.slice(6);
+    rooted = true;
+  } else if (rest === '$' || rest.startsWith('$.') || rest.startsWith('$[')) {
+    rest = rest.slice(1);
+    rooted = true;
+  }
+  const segments: (string | number)[] = [];
+  const re = /\.?([^.[\]]+)|\["((?:[^"\\]|\\.)*)"\]|\[([0-9]+)\]/y;
+  let first = true;
+  while (rest.length > 0) {
+    re.lastIndex = 0;
+    const m = re.exec(rest);
+    if (!m) throw new Error(`bad path "${path}"`);
+    // A bare key starts an unrooted path; after that, keys follow a dot.
+    if (m[1] !== undefined && !m[0].startsWith('.') && !(first && !rooted)) throw new Error(`bad path "${path}"`);
+    if (m[1] !== undefined && m[0].startsWith('.') && first && !rooted) throw new Error(`bad path "${path}"`);
+    segments.push(m[1] ?? (m[2] !== undefined ? (JSON.parse(`"${m[2]}"`) as string) : Number(m[3])));
+    rest = rest.slice(m[0].length);
+    first = false;
+  }
+  if (segments.length === 0 && !rooted) throw new Error(`bad path "${path}"`);
+  return { root, segments };
+}
 
 /** Candidate paths per envelope field: the first one present in a record wins. */
 export type FieldCandidates = Partial<Record<EnvelopeField, readonly string[]>>;
@@ -24,7 +67,9 @@ export class RecordAccess {
    * absent; decides pathColumns).
    */
   text(path: string, always = true): string {
-    const [head, ...rest] = parsePath(path);
+    const direct = this.direct(path, 'text');
+    if (direct) return direct;
+    const [head, ...rest] = parseRecordPath(path).segments as [string, ...(string | number)[]];
     if (rest.length === 0) {
       if (!this.keys.has(head!)) this.keys.set(head!, 'VARCHAR');
       return this.column(head!, 'text');
@@ -60,10 +105,27 @@ export class RecordAccess {
   /** SQL for the value at `path` as JSON (NULL when absent or null); `$` is the whole record. */
   json(path: string): string {
     if (path === WHOLE_RECORD) return '{{record}}';
-    const [head, ...rest] = parsePath(path);
+    const direct = this.direct(path, 'json');
+    if (direct) return direct;
+    const [head, ...rest] = parseRecordPath(path).segments as [string, ...(string | number)[]];
     this.keys.set(head!, 'JSON');
     if (rest.length === 0) return `r.${sqlIdent(head!)}`;
     return `nullif(json_extract(r.${sqlIdent(head!)}, ${sqlString(jsonPath(rest))}), 'null'::JSON)`;
+  }
+
+  /**
+   * A path the struct r cannot serve: one starting with an index (the record is an array) or
+   * into the frame an element was exploded from (`$frame`). Read from the record's (protected)
+   * text; a text value gets a protected number back (exact-json.ts).
+   */
+  private direct(path: string, as: 'text' | 'json'): string | undefined {
+    const p = parseRecordPath(path);
+    if (p.root === 'record' && typeof p.segments[0] === 'string') return undefined;
+    const from = p.root === 'frame' ? 'pframe' : '{{record}}';
+    const jp = jsonPath(p.segments);
+    // Only for a record that parsed (r): the JSON functions fail on invalid text.
+    if (as === 'text') return `CASE WHEN r IS NOT NULL THEN ${unprotectTextSql(`json_extract_string(${from}, ${sqlString(jp)})`)} END`;
+    return `CASE WHEN r IS NOT NULL THEN nullif(json_extract(${from}, ${sqlString(jp)}), 'null'::JSON) END`;
   }
 
   private column(head: string, as: 'text'): string {
@@ -75,6 +137,8 @@ export class RecordAccess {
   transform(recColumn: string): string {
     const spec: Record<string, string> = {};
     for (const [key, type] of this.keys) spec[key] = type;
+    // No key read (every path is an index into an array record): a struct that only says the record parsed.
+    if (this.keys.size === 0) return `struct_pack(evt_parsed := true)`;
     return `json_transform(${recColumn}, ${sqlString(JSON.stringify(spec))})`;
   }
 
@@ -167,18 +231,25 @@ export function takenKeys(candidates: FieldCandidates, extra: readonly string[] 
   for (const field of ENVELOPE_FIELDS) {
     const keys: string[] = [];
     for (const path of candidates[field] ?? []) {
-      if (path === WHOLE_RECORD) break;
-      const parts = parsePath(path);
-      if (parts.length > 1) break;
-      keys.push(parts[0]!);
+      if (path === WHOLE_RECORD || isComputed(path)) break;
+      const p = parseRecordPath(path);
+      if (p.root !== 'record' || p.segments.length !== 1 || typeof p.segments[0] !== 'string') break;
+      keys.push(p.segments[0]);
     }
     if (keys.length > 0) out.push(keys);
   }
   return out;
 }
 
-function jsonPath(keys: readonly string[]): string {
-  return '$' + keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replaceAll('"', '\\"')}"`)).join('');
+function jsonPath(keys: readonly (string | number)[]): string {
+  return '$' + keys.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replaceAll('"', '\\"')}"`)).join('');
+}
+
+/** A field's mapping that is no path: `none` (the field is absent) or `sql:EXPR` (computed). */
+export const NONE = 'none';
+export const SQL_PREFIX = 'sql:';
+export function isComputed(mapping: string): boolean {
+  return mapping === NONE || mapping.startsWith(SQL_PREFIX);
 }
 
 /** The SQL expression of one field: coalesce over its candidates (text or JSON). */
@@ -200,4 +271,91 @@ export function rawFieldExprs(
     out[field] = overrides[field] ?? candidatesExpr(access, field, candidates[field] ?? []);
   }
   return out;
+}
+
+/** Where a user's SQL expression is evaluated: its paths and `$` names become these columns. */
+export interface ExprScope {
+  access: RecordAccess;
+  /** `$each`, `$index` (an exploded element's array and index) are known here. */
+  each: boolean;
+  /** `$line` (the record's line / row number) is known here. */
+  line: boolean;
+  /** `$frame…` (the record an element was exploded from) is known here. */
+  frame: boolean;
+}
+
+/** Words that would make an expression more than an expression over the record. */
+const FORBIDDEN_WORDS = /^(select|from|pragma|copy|attach|detach|install|load|create|insert|update|delete|drop|alter|call|set|export|import|checkpoint|vacuum)$/i;
+
+/**
+ * A user's SQL expression over the record (`--map ts=sql:…`, `--skip …`; README, Ingest:
+ * "Computed fields") as SQL for the mapping statement: each path written with `$` (`$[2]`,
+ * `$.data.u`, `$frame.type`) becomes the value there as text (NULL when absent), `$each` /
+ * `$index` an exploded element's array key and index, `$line` the line number. It must stay
+ * one expression: no `;`, no comments, no subquery or statement keyword, balanced
+ * parentheses; DuckDB checks the rest (ingest.ts checks it before reading). Throws an Error
+ * whose message says what is wrong.
+ */
+export function compileUserSql(expr: string, scope: ExprScope): string {
+  let out = '';
+  let depth = 0;
+  let i = 0;
+  const path = /\$(?:frame(?![A-Za-z0-9_]))?(?:\.[A-Za-z_][A-Za-z0-9_]*|\["(?:[^"\\]|\\.)*"\]|\[[0-9]+\])*/y;
+  while (i < expr.length) {
+    const c = expr[i]!;
+    if (c === "'" || c === '"') {
+      let j = i + 1;
+      for (;;) {
+        if (j >= expr.length) throw new Error(`unterminated ${c === "'" ? 'string' : 'quoted name'}`);
+        if (expr[j] === c) {
+          if (expr[j + 1] === c) { j += 2; continue; }
+          break;
+        }
+        j++;
+      }
+      out += expr.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === ';') throw new Error('";" is not allowed: one expression only');
+    if (expr.startsWith('--', i) || expr.startsWith('/*', i)) throw new Error('comments are not allowed');
+    if (c === '(') depth++;
+    if (c === ')' && --depth < 0) throw new Error('unbalanced ")"');
+    if (c === '$') {
+      const named = /^\$(each|index|line)(?![A-Za-z0-9_])/.exec(expr.slice(i));
+      if (named) {
+        const name = named[1]!;
+        if ((name === 'line' && !scope.line) || (name !== 'line' && !scope.each)) {
+          throw new Error(`$${name} is only known ${name === 'line' ? 'in --map and --each mappings' : 'with --each'}`);
+        }
+        out += name === 'each' ? 'each_key' : name === 'index' ? 'each_index' : 'pos';
+        i += named[0].length;
+        continue;
+      }
+      path.lastIndex = i;
+      const m = path.exec(expr)!;
+      const text = m[0];
+      if (/^\$[A-Za-z0-9_]/.test(expr.slice(i)) && !text.startsWith('$frame')) {
+        throw new Error(`unknown name ${/^\$[A-Za-z0-9_]+/.exec(expr.slice(i))![0]} (paths start with $. or $[; names: $frame, $each, $index, $line)`);
+      }
+      if (text.startsWith('$frame') && !scope.frame) throw new Error('$frame is only known with --each');
+      if (text === '$') out += `(CASE WHEN r IS NOT NULL THEN ${'{{record}}'} END)::VARCHAR`;
+      else if (text === '$frame') out += '(CASE WHEN r IS NOT NULL THEN pframe END)';
+      else out += `(${scope.access.text(text, false)})`;
+      i += text.length;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(expr.slice(i))![0];
+      if (FORBIDDEN_WORDS.test(word)) throw new Error(`"${word}" is not allowed: an expression over the record only (no subqueries or statements)`);
+      out += word;
+      i += word.length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  if (depth !== 0) throw new Error('unbalanced "("');
+  if (out.trim() === '') throw new Error('empty expression');
+  return `(${out})`;
 }

@@ -4,7 +4,7 @@ import { printTables, type TableData } from '../output/table.js';
 import { outputMode } from '../output/mode.js';
 import { UserError } from '../core/errors.js';
 import { Store, removeStoreFiles, storeExists } from '../store/store.js';
-import { CONFIG_FILE, loadConfig, parseMapArgs, type IngestConfig } from './config.js';
+import { CONFIG_FILE, checkPath, checkSql, configMap, eachList, loadConfig, parseMapArgs, type IngestConfig } from './config.js';
 import { checkTimeZone } from '../core/time-zone.js';
 import { parseFormat } from './formats.js';
 import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
@@ -20,6 +20,8 @@ export interface IngestFlags {
   format?: string;
   preset?: string;
   map: string[];
+  each?: string[];
+  skip?: string;
   date?: string;
   symbol?: string;
   tz?: string;
@@ -141,11 +143,18 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
     }
   }
   const storeUrl = sources.find(isStoreUrl);
-  const map = { ...(config.map ?? {}), ...parseMapArgs(flags.map) };
+  const map = { ...configMap(config), ...parseMapArgs(flags.map) };
+  // --each and --skip replace the config's (a list given on the command line is the whole list).
+  const each = flags.each?.length ? flags.each : eachList(config.each);
+  for (const p of each) checkPath(p, `--each ${p}`);
+  const skip = flags.skip ?? config.skip;
+  if (skip !== undefined) checkSql(skip, `--skip ${skip}`);
   let storeSource: StoreSource | undefined;
   if (storeUrl) {
     if (sources.length > 1) throw new UserError('an event store is ingested on its own', `run one evtrail ingest for ${storeUrl.split('@').pop()} and another for the rest`);
     if (flags.format !== undefined) throw new UserError('--format is for files', 'an event store is read with --preset');
+    if (each.length || skip !== undefined) throw new UserError('--each and --skip are for files', 'an event store\'s rows are mapped one to one');
+    if (map.id === 'none') throw new UserError('--map id=none is for files', 'an event store\'s rows have ids: map one with --map id=column');
     const { openStoreSource } = await import('./stores/open.js');
     storeSource = await openStoreSource(storeUrl, { ...flags, preset: flags.preset ?? config.preset, map });
   } else {
@@ -169,7 +178,7 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
         const { ingestStore } = await import('./stores/ingest-store.js');
         summary = await ingestStore(store, storeSource, { strict: flags.strict, progress });
       } else {
-        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, date, symbol, timeZone, strict: flags.strict, format, progress });
+        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, each, skip, date, symbol, timeZone, strict: flags.strict, format, progress });
       }
       // The vocabulary mapping, resolved against what the store now holds (src/ingest/vocabulary.ts).
       const { keepVocabulary } = await import('./vocabulary.js');
@@ -254,6 +263,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   const table: TableData = {
     title: `ingested ${summary.ingested} events into ${flags.db}` +
       (summary.rejected ? `, rejected ${summary.rejected} (evtrail rejects lists them)` : '') +
+      (summary.skipped ? `, skipped ${summary.skipped} (--skip)` : '') +
       (summary.redelivered ? `, ${summary.redelivered} redelivered` : '') +
       (summary.conflicts ? `, ${summary.conflicts} conflicting ids` : ''),
     columns: ['source', 'format', 'preset', 'status', 'ingested', 'rejected', 'redelivered', 'conflicts'],

@@ -150,7 +150,7 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
     const copy = path.join(tmp, path.basename(file));
     if (bytes > 0) await pipeline(fs.createReadStream(file, { start: 0, end: bytes - 1 }), fs.createWriteStream(copy));
     else fs.writeFileSync(copy, '');
-    const mapping = row.mapping ? (JSON.parse(row.mapping) as { preset?: string; map?: Record<string, string>; date?: string | null }) : {};
+    const mapping = row.mapping ? (JSON.parse(row.mapping) as { preset?: string; map?: Record<string, string>; date?: string | null; each?: string[]; skip?: string; id_prefix?: string }) : {};
     const db = path.join(tmp, 'check.duckdb');
     const other = await Store.open(db, { create: true });
     try {
@@ -158,6 +158,9 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
       await ingestFiles(other, {
         sources: [copy], format: row.format as Format,
         ...(mapping.preset ? { preset: mapping.preset } : {}), ...(mapping.map ? { map: mapping.map } : {}), ...(mapping.date ? { date: mapping.date } : {}),
+        // The shape it was read with (--each, --skip) and its derived ids' prefix (--map id=none).
+        ...(mapping.each ? { each: mapping.each } : {}), ...(mapping.skip !== undefined ? { skip: mapping.skip } : {}),
+        ...(mapping.id_prefix ? { idPrefix: mapping.id_prefix } : {}),
       });
     } finally {
       other.close();

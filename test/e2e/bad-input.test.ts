@@ -597,7 +597,7 @@ describe('bad input (built CLI)', () => {
       [{ date: '21/06/2012' }, /evtrail\.config\.json: date: expected a date as YYYY-MM-DD, got "21\/06\/2012"/],
       [{ presett: 'canonical' }, /evtrail\.config\.json: unknown field "presett"/],
       [{ map: { colour: 'x' } }, /evtrail\.config\.json: map: unknown envelope field "colour"/],
-      [{ map: { id: 3 } }, /evtrail\.config\.json: map\.id: expected a path, e\.g\. "event\.uuid", got 3/],
+      [{ map: { id: 3 } }, /evtrail\.config\.json: map\.id: expected a path \("event\.uuid", "\$\[1\]\[0\]"\), null \(absent\) or \{"sql": "…"\}, got 3/],
       [{ map: { id: 'a..b' } }, /evtrail\.config\.json: map\.id: "a\.\.b" is not a path/],
     ];
     for (const [config, message] of cases) {
