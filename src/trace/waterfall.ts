@@ -118,15 +118,19 @@ export interface Segment {
   instants: number;
 }
 
-/** A pause is cut out when it is more than this many times all shorter pauses together. */
-const BREAK_RATIO = 10;
+/**
+ * A pause is cut out when it is more than this many times all the pauses kept: left in, it
+ * would squeeze the rest of the trace into a fiftieth of the width (about 15 px).
+ */
+const BREAK_RATIO = 50;
 
 /**
  * The stretches of time drawn, the pauses between them cut out (see the module comment). Pauses
  * are the gaps between consecutive distinct times. The longest k pauses are cut, for the
  * smallest k where the shortest of them is more than BREAK_RATIO × all the pauses kept together
  * (the pauses that would squeeze the rest of the trace into a sliver). A trace whose pauses grow
- * steadily (1 ms, 20 ms, 400 ms, 2 s) has no such k and keeps one linear axis.
+ * steadily (1 ms, 20 ms, 400 ms, 2 s) has no such k and keeps one linear axis; milliseconds of
+ * work then hours of waiting have.
  */
 export function timeSegments(offsets: readonly number[]): Segment[] {
   const times = [...new Set(offsets)].sort((a, b) => a - b);
