@@ -40,7 +40,8 @@ export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
   ],
   trace: [
     ['/', 'trace an id: event id, stream, order id or correlation id'],
-    ['↑↓ PgUp PgDn', 'scroll'],
+    ['↑↓ PgUp PgDn', 'select an event (the tree scrolls with it)'],
+    ['enter', 'the event in full (esc back; r replays up to it)'],
   ],
   audit: [
     ['enter', 'rule → its violations → the event → its trace'],
