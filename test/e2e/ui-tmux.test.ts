@@ -245,12 +245,13 @@ describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
     await keys('Enter');
     const s = await sees(/critical path/);
     const lines = s.split('\n');
-    // One line per event: every row starts with its time, none continues on the next line.
-    const rows = lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{9} /.test(l));
+    // One line per event: every row starts with its time (after the selection gutter), none
+    // continues on the next line; the columns fit the terminal.
+    const rows = lines.filter((l) => /^[ ›]\d\d:\d\d:\d\d\.\d{3} /.test(l));
     expect(rows.length).toBeGreaterThan(5);
-    expect(rows.every((l) => l.endsWith('…'))).toBe(true);
-    const header = lines.findIndex((l) => l.startsWith('time '));
-    expect(lines[header + 2]).toMatch(/^\d\d:\d\d:\d\d\.\d{9} +OrderPlaced/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    const header = lines.findIndex((l) => l.startsWith(' time '));
+    expect(lines[header + 2]).toMatch(/^›\d\d:\d\d:\d\d\.\d{3} +OrderPlaced/);
     expect(lines.find((l) => l.startsWith('critical path'))).toMatch(/…$/);
   });
 
@@ -342,6 +343,37 @@ describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
     expect(s).toMatch(/^ran> select 1 as one;\n(.*\n)?one\n *1$/m);
     // The editor is empty for the next statement.
     expect(s).toMatch(/^sql>\s*$/m);
+  });
+
+  it('80×24 replay: s shows the whole state at the cursor with the step\'s changes marked, s again the step', async () => {
+    start(['ui', '--db', db, '--screen', 'replay'], { x: 80, y: 24 });
+    await sees('orders as of seq:1');
+    // The first keys can come while the app loads its other screens: @ until its editor shows.
+    for (let i = 0; i < 5 && !screen().includes('replay to @'); i++) {
+      await keys('@');
+      await sees('replay to @', 2_000).catch(() => undefined);
+    }
+    await type('seq:20');
+    await keys('Enter');
+    await sees('orders as of seq:20');
+    await keys('Right');
+    await sees(/orders as of seq:21 /);
+    await keys('s');
+    const s = await sees(/whole state at seq:21: (\d+) orders rows?, (\d+) changed by the step/);
+    const [, total, changed] = /whole state at seq:21: (\d+) orders rows?, (\d+) changed by the step/.exec(s)!;
+    // The same state as `evtrail replay --at seq:21`, every row on the screen.
+    const cliRows = (JSON.parse(cli(['replay', '--projection', 'orders', '--at', 'seq:21', '--json', '--db', db]).stdout) as { rows: { orderId: string }[] }).rows;
+    expect(Number(total)).toBe(cliRows.length);
+    const shown = s.split('\n').filter((l) => /^\*? +ord-\d+ /.test(l));
+    expect(shown.map((l) => /ord-\d+/.exec(l)![0])).toEqual(cliRows.map((r) => r.orderId));
+    expect(Number(changed)).toBeGreaterThan(0);
+    expect(shown.filter((l) => l.startsWith('*'))).toHaveLength(Number(changed));
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    // Moving on keeps the whole state in view, at the new cursor.
+    await keys('Right');
+    await sees(/whole state at seq:22: \d+ orders rows?/);
+    await keys('s');
+    await sees(/^(change +orderId|the step changed no)/m);
   });
 
   it('a store that cannot be opened: the one-line error and its hint, exit 2, nothing drawn', async () => {

@@ -35,6 +35,8 @@ export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
     ['] PgDn, [ PgUp', 'a time step forward / back'],
     ['+ -', 'longer / shorter time step'],
     ['p', 'next projection'],
+    ['s', 'the whole state at the cursor (the step\'s changes marked) / back to the step'],
+    ['J K', 'page the whole state'],
     ['@', 'jump to a time or seq:N'],
     ['< >', 'scroll the columns'],
   ],
