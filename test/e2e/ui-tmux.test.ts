@@ -376,6 +376,34 @@ describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
     await sees(/^(change +orderId|the step changed no)/m);
   });
 
+  it('80×24 audit and schemas: ← → scroll the columns to the whole message; the seen bar fits', async () => {
+    const audit = JSON.parse(cli(['audit', '--db', db, '--json', '--fail-on', 'none', '--limit', '0']).stdout) as { violations: { rule: string; message: string }[] };
+    const rule = 'causation-orphan';
+    const messages = audit.violations.filter((v) => v.rule === rule).map((v) => v.message);
+    expect(messages.length).toBeGreaterThan(0);
+    start(['ui', '--db', db, '--screen', 'audit'], { x: 80, y: 24 });
+    await sees(new RegExp(`${rule} +\\S+ +[1-9]`));
+    const rows = screen().split('\n');
+    const at = rows.findIndex((l) => l.includes(rule)) - rows.findIndex((l) => l.startsWith('›'));
+    for (let i = 0; i < at; i++) await keys('j');
+    await sees(new RegExp(`^›${rule}`, 'm'));
+    await keys('Enter');
+    await sees(`${rule}: `);
+    await keys('Right', 'Right');
+    const s = await sees(/^ message\b/m);
+    const row = s.split('\n').find((l) => l.startsWith('›'))!.slice(1).trimEnd();
+    // The message from its start, as wide as the terminal allows.
+    expect(messages.some((m) => m.startsWith(row.replace(/…$/, '')))).toBe(true);
+    expect(row.length).toBeGreaterThan(50);
+    await keys('Left', 'Left');
+    await sees(/^ event +stream +message/m);
+    await keys('7');
+    const t = await sees(/type\/version pairs/);
+    await sees(/^ type +version +events +first +last +seen/m);
+    for (const l of screen().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(t).not.toContain('…');
+  });
+
   it('a store that cannot be opened: the one-line error and its hint, exit 2, nothing drawn', async () => {
     const missing = path.join(path.dirname(db), 'missing.duckdb');
     session = `evtrail-ui-${process.pid}-${++n}`;

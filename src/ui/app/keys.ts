@@ -48,6 +48,7 @@ export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
   audit: [
     ['enter', 'rule → its violations → the event → its trace'],
     ['a', 'run the audit again'],
+    ['← →', 'scroll the columns (the message gets the whole width)'],
   ],
   sql: [
     ['enter', 'run when the text ends with ; (else a new line)'],
