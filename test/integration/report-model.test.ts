@@ -235,27 +235,46 @@ describe('the renderers', () => {
     expect(doc.traces.map((t: { id: string }) => t.id)).toEqual(TRACES);
   });
 
-  it('JUnit: well-formed XML, one testsuite, one testcase per rule, failures where violations > 0', () => {
+  it('JUnit: well-formed XML, one testsuite, one testcase per rule, failures where the findings fail --fail-on', () => {
     const xml = renderReport(model, 'junit').text;
     const root = parseXml(xml);
     const suites = all(root, 'testsuite');
     expect(suites).toHaveLength(1);
     const cases = all(suites[0]!, 'testcase');
     expect(cases.map((c) => c.attrs.name).sort()).toEqual(rules().map((r) => r.id).sort());
+    // The sample log has warnings below the default --fail-on (error): found, not failed.
+    expect(model.scope.failOn).toBe('error');
+    expect(rules().some((r) => r.violations > 0 && !r.failing)).toBe(true);
     for (const r of rules()) {
       const c = cases.find((x) => x.attrs.name === r.id)!;
       const failure = all(c, 'failure');
-      if (r.violations > 0) {
+      const out = all(c, 'system-out');
+      if (r.violations > 0 && r.failing) {
+        expect(r.severity, r.id).toBe('error');
         expect(failure, r.id).toHaveLength(1);
         expect(failure[0]!.attrs.message).toMatch(new RegExp(`^${r.violations} violations?: `));
         for (const s of r.samples) expect(failure[0]!.text).toContain(s.eventId!);
+      } else if (r.violations > 0) {
+        expect(failure, r.id).toHaveLength(0);
+        expect(out[0]!.text).toMatch(/^below --fail-on error: not a failure\n/);
+        for (const s of r.samples) expect(out[0]!.text).toContain(s.eventId!);
       } else expect(failure, r.id).toHaveLength(0);
     }
-    expect(suites[0]!.attrs.failures).toBe(String(rules().filter((r) => r.violations > 0).length));
+    expect(suites[0]!.attrs.failures).toBe(String(rules().filter((r) => r.violations > 0 && r.failing).length));
     expect(suites[0]!.attrs.tests).toBe(String(rules().length));
     const props = Object.fromEntries(all(root, 'property').map((p) => [p.attrs.name, p.attrs.value]));
     expect(props['evtrail.source.1.sha256']).toBe(sourceSha);
     expect(props['evtrail.report.sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('JUnit: at --fail-on warning the warnings are failures too', () => {
+    const m = structuredClone(model);
+    m.scope.failOn = m.audit.failOn = 'warning';
+    for (const r of m.audit.rules) r.failing = r.violations > 0 && r.severity !== 'info';
+    const root = parseXml(renderReport(m, 'junit').text);
+    const failed = all(root, 'testcase').filter((c) => all(c, 'failure').length > 0).map((c) => c.attrs.name).sort();
+    expect(failed).toEqual(m.audit.rules.filter((r) => r.violations > 0 && r.severity !== 'info').map((r) => r.id).sort());
+    expect(failed.some((id) => m.audit.rules.find((r) => r.id === id)!.severity === 'warning')).toBe(true);
   });
 
   it('JUnit: a skipped rule is <skipped> with its reason', () => {
