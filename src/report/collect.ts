@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { defaultSettings, traceReport } from '../trace/trace-command.js';
 import { EventSource } from '../trace/source.js';
 import { plainTrace, traceTree } from '../trace/view.js';
+import { traceWaterfall } from '../trace/waterfall.js';
 import { VERSION } from '../version.js';
 import {
   REPORT_SCHEMA_VERSION,
@@ -65,6 +66,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
         events: report.graph.nodes.length,
         anomalies: report.graph.anomalies.length + report.sagas.reduce((n, s) => n + s.problems.length, 0),
         findings: report.audit?.findings.length ?? 0,
+        waterfall: traceWaterfall(report),
       });
     }
   }

@@ -6,6 +6,7 @@
 import { bucketLabel, type ReportModel, type RuleSection } from './model.js';
 import type { SealFields } from './seal.js';
 import { eventsChart, violationsChart } from './svg.js';
+import { waterfallSvg } from '../trace/waterfall.js';
 import { bytes, int, integrityLine, packText, plural, schemaLine, shortRange, timeRange, verdict, windowText } from './text.js';
 
 export function escapeHtml(text: string): string {
@@ -61,6 +62,8 @@ tr.warnrow td:first-child{border-left:3px solid var(--warn)}
 .chart .label{font-size:12px;fill:var(--fg)}
 .chart .count{font-size:12px;fill:var(--fg);font-variant-numeric:tabular-nums}
 .chart .track{fill:#f0f2f5}
+.waterfall{display:block;width:100%;height:auto;margin:4px 0 8px}
+details.trace-text summary{cursor:pointer;color:var(--muted);font-size:12px}
 .rule{border-top:1px solid var(--line);padding-top:10px;margin-top:12px}
 .rule:first-of-type{border-top:0;margin-top:0}
 h2.second{margin-top:18px}
@@ -80,6 +83,7 @@ footer{color:var(--muted);font-size:12px;margin-top:24px}
   section.long{break-inside:auto}
   tr,.rule{break-inside:avoid}
   pre{white-space:pre-wrap;word-break:break-all;background:#fff}
+  .waterfall{break-inside:avoid}
   h2{break-after:avoid}
   .badge{border-color:#999}
   a{color:inherit;text-decoration:none}
@@ -280,7 +284,10 @@ export function renderHtml(m: ReportModel, seal: SealFields): string {
   if (m.traces.length) {
     out.push('<section id="traces" class="long"><h2>Traces</h2>');
     for (const t of m.traces) {
-      out.push(`<h3>${e(t.id)}</h3><p class="muted">${e(plural(t.events, 'event'))}, ${e(plural(t.anomalies, 'anomaly', 'anomalies'))}, ${e(plural(t.findings, 'audit finding'))}</p><pre>${e(t.text)}</pre>`);
+      // The waterfall where people look; the tree as text (every id, copyable) folded under it.
+      out.push(`<h3>${e(t.id)}</h3><p class="muted">${e(plural(t.events, 'event'))}, ${e(plural(t.anomalies, 'anomaly', 'anomalies'))}, ${e(plural(t.findings, 'audit finding'))}</p>`);
+      out.push(waterfallSvg(t.waterfall));
+      out.push(`<details class="trace-text"><summary>the trace as text</summary><pre>${e(t.text)}</pre></details>`);
     }
     out.push('</section>');
   }

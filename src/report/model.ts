@@ -5,6 +5,8 @@
  * same store with the same flags differ only there (and in the hash that covers it).
  */
 
+import type { Waterfall } from '../trace/waterfall.js';
+
 export const REPORT_SCHEMA_VERSION = 1;
 
 export interface SourceSection {
@@ -118,6 +120,8 @@ export interface TraceSection {
   anomalies: number;
   /** The audit's findings on the trace's events (the same rules and parameters as the report's audit). */
   findings: number;
+  /** The trace's waterfall (time across, a bar per event from its cause), drawn by the HTML report. */
+  waterfall: Waterfall;
 }
 
 export interface ChartSection {

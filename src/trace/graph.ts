@@ -54,6 +54,26 @@ export interface TraceNode {
   data: Record<string, unknown> | null;
 }
 
+/**
+ * A delivery of an id that is not its node: a later copy (same content: a redelivery; other
+ * content: a conflict), or another event that carries the same id (shared-id). The pictures
+ * draw a conflict's copy beside its first, so the two versions can be told apart.
+ */
+export interface TraceCopy {
+  kind: 'redelivery' | 'conflict' | 'shared-id';
+  id: string;
+  seq: number;
+  /** seq of the node's delivery this is a copy of. */
+  firstSeq: number;
+  type: string;
+  ts: string | null;
+  tsNs: bigint | null;
+  stream: string | null;
+  rev: number | null;
+  source: string | null;
+  causationId: string | null;
+}
+
 export interface TraceEdge {
   from: string;
   to: string;
@@ -107,6 +127,13 @@ export interface CausalityGraph {
   parents: ReadonlyMap<string, readonly string[]>;
   anomalies: TraceAnomaly[];
   criticalPath: CriticalPath | null;
+  /** Later deliveries and same-id events, by seq (the nodes hold the first of each id). */
+  copies: TraceCopy[];
+  /**
+   * Stream revisions claimed by more than one event id (the stream forked), with every claimant
+   * in seq order; claimants outside the trace are named too (from the stream's revisions).
+   */
+  revisionClaims: { stream: string; rev: number; claimants: { id: string; seq: number }[] }[];
 }
 
 export interface GraphOptions {
@@ -136,10 +163,16 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
   // producers may number theirs alike (neither is a delivery of the other: dup_of is unset).
   // The trace follows ids, so the node is the first of them; the others are reported.
   const sharedIds: TraceAnomaly[] = [];
+  const copies: TraceCopy[] = [];
   for (const [id, list] of deliveries) {
     const first = list.find((e) => e.dupKind === null) ?? list[0]!;
     for (const other of list) {
-      if (other === first || other.dupKind !== null) continue;
+      if (other === first) continue;
+      copies.push({
+        kind: other.dupKind ?? 'shared-id', id, seq: other.seq, firstSeq: other.dupKind === null ? first.seq : (other.dupOf ?? first.seq),
+        type: other.type, ts: other.ts, tsNs: other.tsNs, stream: other.stream, rev: other.rev, source: other.source, causationId: other.causationId,
+      });
+      if (other.dupKind !== null) continue;
       sharedIds.push({
         kind: 'shared-id', eventId: id, seq: other.seq,
         message: `${other.type} ${id} from ${other.source ?? '?'} (seq ${other.seq}) is another event with the id of ${first.type} from ${first.source ?? '?'} (seq ${first.seq}); the trace follows the first`,
@@ -272,6 +305,15 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
     options.streamRevisions ??
     sorted.filter((e) => e.stream !== null && e.rev !== null).map((e) => ({ stream: e.stream!, rev: e.rev!, id: e.id, seq: e.seq }));
   anomalies.push(...revisionGaps(revisions));
+  const claims = new Map<string, { stream: string; rev: number; claimants: { id: string; seq: number }[] }>();
+  for (const r of revisions) {
+    const key = `${r.stream}\u0000${r.rev}`;
+    const claim = claims.get(key) ?? { stream: r.stream, rev: r.rev, claimants: [] };
+    claims.set(key, claim);
+    if (!claim.claimants.some((c) => c.id === r.id)) claim.claimants.push({ id: r.id, seq: r.seq });
+  }
+  const revisionClaims = [...claims.values()].filter((c) => c.claimants.length > 1);
+  for (const c of revisionClaims) c.claimants.sort((a, b) => a.seq - b.seq);
 
   // --- entries for a tree view
   const entries: string[] = [];
@@ -307,6 +349,8 @@ export function buildGraph(events: readonly TraceEvent[], options: GraphOptions 
     parents,
     anomalies,
     criticalPath: criticalPath(nodes, edges, inCycle),
+    copies: copies.sort((a, b) => a.seq - b.seq),
+    revisionClaims,
   };
 }
 

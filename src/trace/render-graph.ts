@@ -1,32 +1,61 @@
 /**
  * The trace as Graphviz DOT and as a Mermaid flowchart (pure text). Nodes carry the type, the
  * producing service, the time and the id; edges go cause → effect with the hop's latency.
- * The audit's findings on an event are lines of its label. Failures, compensations and
- * anomalies (findings too) are styled; the critical path is drawn bold; a cause
- * that is not in the log appears as a dashed "missing" node.
+ * Each node names what is wrong with its event: the graph's anomalies and the saga's problems
+ * ("⚠ …", in a few words; the whole message in the DOT tooltip) and the audit's findings
+ * ("✖ rule (severity): message"). Failures, compensations and anomalies are styled; the
+ * critical path is drawn bold; a cause that is not in the log appears as a dashed "missing"
+ * node. In DOT, a conflict's other version is a node of its own: the later delivery of an id
+ * with other content (or another event with the same id), joined to the first by a dashed
+ * edge, and every event that claims a stream revision another event claims too.
  */
 import type { TraceNode } from './graph.js';
 import { formatDuration } from '../core/time.js';
-import type { TraceReport } from './view.js';
+import { shortAnomaly, type TraceReport } from './view.js';
 
-interface Styled {
+export interface Styled {
   node: TraceNode;
   anomaly: boolean;
-  /** The audit's findings on the event, as "rule (severity): message" lines for its label. */
+  /** What is wrong with the event, for its label: "⚠ anomaly" and "✖ rule (severity): message" lines. */
   findings: string[];
+  /** The anomalies' whole messages (a tooltip). */
+  details: string[];
   failure: boolean;
   compensation: boolean;
 }
 
-function styled(report: TraceReport): Styled[] {
-  const flagged = new Set([...report.graph.anomalies.map((a) => a.eventId), ...report.sagas.flatMap((s) => s.problems.map((p) => p.eventId))]);
-  const findings = new Map<string, string[]>();
-  for (const f of report.audit?.findings ?? []) findings.set(f.eventId, [...(findings.get(f.eventId) ?? []), `✖ ${f.rule} (${f.severity}): ${f.message}`]);
+/** Each node with what the pictures say about it (DOT, Mermaid and the waterfall share it). */
+export function styled(report: TraceReport): Styled[] {
+  const byId = new Map(report.graph.nodes.map((n) => [n.id, n]));
+  const lines = new Map<string, string[]>();
+  const details = new Map<string, string[]>();
+  const add = (map: Map<string, string[]>, id: string, line: string) => {
+    const list = map.get(id) ?? [];
+    if (!list.includes(line)) list.push(line);
+    map.set(id, list);
+  };
+  for (const a of report.graph.anomalies) {
+    const node = byId.get(a.eventId);
+    if (!node) continue;
+    add(lines, a.eventId, `⚠ ${shortAnomaly(a, node)}`);
+    add(details, a.eventId, a.message);
+  }
+  for (const s of report.sagas) {
+    for (const p of s.problems) {
+      add(lines, p.eventId, `⚠ ${p.kind === 'missing-step' ? `missing step: ${p.message}` : p.message}`);
+      add(details, p.eventId, p.message);
+    }
+  }
+  for (const f of report.audit?.findings ?? []) {
+    add(lines, f.eventId, `✖ ${f.rule} (${f.severity}): ${f.message}`);
+    add(details, f.eventId, `${f.rule} (${f.severity}): ${f.message}`);
+  }
   const def = report.saga;
   return report.graph.nodes.map((node) => ({
     node,
-    anomaly: flagged.has(node.id) || findings.has(node.id),
-    findings: findings.get(node.id) ?? [],
+    anomaly: lines.has(node.id),
+    findings: lines.get(node.id) ?? [],
+    details: details.get(node.id) ?? [],
     failure: def?.failureTypes.includes(node.type) ?? false,
     compensation: def?.compensationTypes.includes(node.type) ?? false,
   }));
@@ -63,6 +92,7 @@ export function toDot(report: TraceReport): string {
     const { node } = s;
     const label = [`${node.type}`, `${node.source ?? '?'} · ${timeText(node)}`, node.id, ...s.findings].join('\n');
     const attrs = [`label=${dotString(label)}`];
+    if (s.details.length) attrs.push(`tooltip=${dotString(s.details.join('\n'))}`);
     if (s.failure) attrs.push('fillcolor="#fde2e1"');
     else if (s.compensation) attrs.push('fillcolor="#e3f1fd"');
     // Graphviz takes #rrggbb only: "#d33" is "not a known color" and draws black.
@@ -79,8 +109,48 @@ export function toDot(report: TraceReport): string {
     lines.push(`  ${dotString(missing)} [label=${dotString(`missing\n${missing}`)}, style="dashed", color="#dd3333"];`);
     lines.push(`  ${dotString(missing)} -> ${dotString(effect)} [style="dashed", color="#dd3333"];`);
   }
+  lines.push(...conflictLines(report));
   lines.push('}');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The other side of each conflict, as nodes of their own. A redelivery (same content) is not
+ * drawn again: its node's label says how often it came.
+ */
+function conflictLines(report: TraceReport): string[] {
+  const { graph } = report;
+  const taken = new Set<string>([...graph.nodes.map((n) => n.id), ...missingCauses(report).map(([m]) => m)]);
+  // A node name no event id has: the copy's id and seq, made longer until it is free.
+  const freeName = (base: string) => {
+    let name = base;
+    while (taken.has(name)) name += "'";
+    taken.add(name);
+    return name;
+  };
+  const out: string[] = [];
+  for (const c of graph.copies) {
+    if (c.kind === 'redelivery') continue;
+    const name = freeName(`${c.id} (seq ${c.seq})`);
+    const what = c.kind === 'conflict' ? `conflicting copy (seq ${c.seq}, first seq ${c.firstSeq})` : `another event with this id (seq ${c.seq})`;
+    const time = c.ts === null ? 'no time' : c.ts.slice(11, -1);
+    const label = [c.type, `${c.source ?? '?'} · ${time}`, c.id, `⚠ ${what}`].join('\n');
+    out.push(`  ${dotString(name)} [label=${dotString(label)}, tooltip=${dotString(what)}, style="rounded,filled,dashed", fillcolor="#fdecea", color="#dd3333", penwidth=2];`);
+    out.push(`  ${dotString(c.id)} -> ${dotString(name)} [label=${dotString(c.kind === 'conflict' ? 'same id, other content' : 'same id')}, style="dashed", color="#dd3333", dir="none"];`);
+  }
+  const inGraph = new Set(graph.nodes.map((n) => n.id));
+  for (const claim of graph.revisionClaims) {
+    const names = claim.claimants.map((c) => {
+      if (inGraph.has(c.id)) return c.id;
+      const name = freeName(c.id);
+      out.push(`  ${dotString(name)} [label=${dotString(`other event at ${claim.stream} rev ${claim.rev}\n${c.id} (seq ${c.seq})`)}, style="rounded,dashed", color="#dd3333"];`);
+      return name;
+    });
+    for (let i = 1; i < names.length; i++) {
+      out.push(`  ${dotString(names[0]!)} -> ${dotString(names[i]!)} [label=${dotString(`both rev ${claim.rev}`)}, style="dashed", color="#dd3333", dir="none", constraint=false];`);
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

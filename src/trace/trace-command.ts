@@ -3,6 +3,7 @@
  * the trace index up to date when it can), resolve the id, load the graph, build the saga view
  * and print it in the mode asked.
  */
+import fs from 'node:fs';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { printTables } from '../output/table.js';
@@ -24,12 +25,27 @@ import { formatDuration, parseDuration } from '../core/time.js';
 import { DEFAULT_KEY_PATHS, parseKeyPath, refreshTraceIndex, type KeyPath } from './trace-index.js';
 import { plainTrace, traceJson, traceTree, type TraceReport } from './view.js';
 import { toDot, toMermaid } from './render-graph.js';
+import { traceSvg } from './waterfall.js';
+
+/** Writes a picture to a file; a path that cannot be written is the user's to fix. */
+function writePicture(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new UserError(`--out ${file}: cannot write it (${code})`, 'name a file in a directory that exists and that you can write to');
+  }
+  process.stderr.write(`evtrail: wrote ${file}\n`);
+}
 
 export interface TraceFlags {
   db: string;
   json?: boolean;
   dot?: boolean;
   mermaid?: boolean;
+  svg?: boolean;
+  /** Write the picture (--svg, --dot, --mermaid) to this file instead of stdout. */
+  out?: string;
   stats?: boolean;
   as?: string;
   key?: string[];
@@ -64,9 +80,12 @@ export interface Settings {
 }
 
 function settings(flags: TraceFlags): Settings {
-  const formats = [flags.json && '--json', flags.dot && '--dot', flags.mermaid && '--mermaid'].filter(Boolean);
+  const formats = [flags.json && '--json', flags.dot && '--dot', flags.mermaid && '--mermaid', flags.svg && '--svg'].filter(Boolean);
   if (formats.length > 1) throw new UserError(`${formats.join(' and ')} cannot be combined`, 'pick one output format');
-  if (flags.stats && (flags.dot || flags.mermaid)) throw new UserError('--stats prints a table (or --json), not a graph', 'drop --dot / --mermaid');
+  if (flags.stats && (flags.dot || flags.mermaid || flags.svg)) throw new UserError('--stats prints a table (or --json), not a graph', 'drop --dot / --mermaid / --svg');
+  if (flags.out !== undefined && !(flags.dot || flags.mermaid || flags.svg)) {
+    throw new UserError('--out writes a picture of the trace', 'add --svg (a waterfall), --dot or --mermaid, e.g. evtrail trace ord-00000042 --svg --out trace.svg');
+  }
   if (flags.as !== undefined && !(ID_KINDS as readonly string[]).includes(flags.as)) {
     throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${ID_KINDS.join(', ')}`);
   }
@@ -100,8 +119,9 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
       return;
     }
     const report = await traceReport(source, id!, s, flags.saga);
-    if (flags.dot) process.stdout.write(terminalSafe(toDot(report)));
-    else if (flags.mermaid) process.stdout.write(terminalSafe(toMermaid(report)));
+    const picture = flags.dot ? toDot(report) : flags.mermaid ? toMermaid(report) : flags.svg ? traceSvg(report) : null;
+    if (picture !== null && flags.out !== undefined) writePicture(flags.out, picture);
+    else if (picture !== null) process.stdout.write(terminalSafe(picture));
     else if (mode === 'json') printJson(traceJson(report));
     // ink needs a width: a terminal that reports none (`script` without a size) gets the text.
     else if (mode === 'tty' && process.stdout.columns) {

@@ -279,7 +279,8 @@ function findingLines(report: TraceReport): string[] {
   return out;
 }
 
-function shortAnomaly(a: TraceAnomaly, node: TraceNode): string {
+/** An anomaly in a few words, for a row or a node of the picture that names its event. */
+export function shortAnomaly(a: TraceAnomaly, node: TraceNode): string {
   switch (a.kind) {
     case 'orphan-causation':
       return `orphan: cause ${a.causationId} is not in the log`;

@@ -14,22 +14,69 @@ const MARK_COLOR: Record<Mark['kind'], string> = {
 const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', finding: '✖', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
 const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yellow', rejected: 'magenta', stuck: 'red', 'in flight': 'cyan' };
 
+/** A column of the tree as drawn: which of treeColumns' columns, and how wide. */
+interface Shown {
+  i: number;
+  name: string;
+  width: number;
+}
+
+/** Narrowest the notes get before other columns give way. */
+const NOTES_MIN = 28;
+
+/**
+ * The columns that fit `width` (pure): at full width when they do; else rev, source and stream
+ * leave first, then the time loses its digits below the millisecond, the id its middle and the
+ * event its end, so that the notes (what is wrong with the event) keep room. Without a width
+ * every column is full.
+ */
+export function fitTreeColumns(header: string[], cells: string[][], width?: number): Shown[] {
+  const full = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const notes = header.length - 1;
+  let shown: Shown[] = header.map((name, i) => ({ i, name, width: i === notes ? 0 : full[i]! }));
+  if (width === undefined) return shown;
+  const room = () => width - shown.filter((c) => c.name !== 'notes').reduce((sum, c) => sum + c.width + 2, 0);
+  for (const drop of ['rev', 'source', 'stream']) {
+    if (room() >= NOTES_MIN) break;
+    shown = shown.filter((c) => c.name !== drop);
+  }
+  const shrink: [string, number][] = [['time', 12], ['id', 10], ['event', 18], ['Δt', 10]];
+  for (const [name, to] of shrink) {
+    if (room() >= NOTES_MIN) break;
+    const c = shown.find((x) => x.name === name);
+    if (c && c.width > to) c.width = Math.max(to, c.width - (NOTES_MIN - room()));
+  }
+  shown.find((c) => c.name === 'notes')!.width = Math.max(0, room());
+  return shown;
+}
+
+/** A cell cut to its column: ids lose their middle (their ends differ), the rest their end. */
+function cutCell(name: string, text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (name === 'time') return text.slice(0, width);
+  if (name === 'id' || name === 'stream') {
+    const tail = Math.ceil((width - 1) / 2);
+    return text.slice(0, width - 1 - tail) + '…' + text.slice(text.length - tail);
+  }
+  return text.slice(0, Math.max(0, width - 1)) + '…';
+}
+
 /**
  * The causation tree: one line per event, columns aligned, marks coloured by what they say.
  * `top` and `rows` show a window of the event lines (the explorer scrolls a long trace); the
- * column widths stay those of the whole tree.
+ * column widths stay those of the whole tree. With a `width` (the explorer) the columns are
+ * fitted to it, the notes kept (fitTreeColumns); `cursor` marks the selected event.
  */
-export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false }: { tree: TraceTree; top?: number; rows?: number; cut?: boolean }) {
+export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false, width, cursor }: { tree: TraceTree; top?: number; rows?: number; cut?: boolean; width?: number; cursor?: number }) {
   // Ids, types, streams and notes come from the log: shown, never obeyed.
   const tree = terminalSafeDeep(fromLog);
   // In the explorer a line wider than the terminal is cut with … (one row per line, so the
   // screen's scrolling counts right); printed by `evtrail trace` it wraps, nothing lost.
   const wrap = cut ? 'truncate-end' : 'wrap';
   const { header, cells } = treeColumns(tree);
-  const notes = header.length - 1;
-  const widths = header.map((h, i) => (i === notes ? 0 : Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length))));
-  const pad = (text: string, i: number) => (i === notes ? text : text.padEnd(widths[i] ?? 0) + '  ');
-  const col = (name: string) => header.indexOf(name);
+  const gutter = cursor === undefined ? '' : ' ';
+  const columns = fitTreeColumns(header, cells, width === undefined ? undefined : width - gutter.length);
+  const pad = (c: Shown, text: string) => (c.name === 'notes' ? text : cutCell(c.name, text, c.width).padEnd(c.width) + '  ');
   return (
     <Box flexDirection="column">
       <Text bold wrap={wrap}>{tree.header}</Text>
@@ -43,29 +90,48 @@ export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false }: { t
         );
       })}
       <Text> </Text>
-      <Text bold wrap={wrap}>{header.map(pad).join('')}</Text>
-      <Text dimColor wrap={wrap}>{header.map((_, i) => pad('─'.repeat(i === notes ? 5 : widths[i] ?? 0), i)).join('')}</Text>
+      <Text bold wrap={wrap}>{gutter + columns.map((c) => pad(c, c.name)).join('')}</Text>
+      <Text dimColor wrap={wrap}>{gutter + columns.map((c) => pad(c, '─'.repeat(c.name === 'notes' ? 5 : c.width))).join('')}</Text>
       {top > 0 ? <Text dimColor>{`… ${top} above`}</Text> : null}
       {tree.rows.map((row, r) => {
         if (r < top || (rows !== undefined && r >= top + rows)) return null;
         const cell = cells[r]!;
         const slow = row.marks.some((m) => m.kind === 'slowest');
         const back = row.deltaNs !== null && row.deltaNs < 0n;
+        const selected = cursor === r;
         return (
-          <Text key={r} wrap={wrap}>
-            <Text dimColor>{pad(cell[col('time')]!, col('time'))}</Text>
-            <Text color={back ? 'red' : slow ? 'yellow' : undefined}>{pad(cell[col('Δt')]!, col('Δt'))}</Text>
-            <Text dimColor>{row.prefix}</Text>
-            <Text bold={row.critical}>{row.type.padEnd((widths[col('event')] ?? 0) - row.prefix.length) + '  '}</Text>
-            <Text color="cyan">{pad(cell[col('source')]!, col('source'))}</Text>
-            <Text dimColor>{pad(cell[col('id')]!, col('id'))}</Text>
-            {tree.showStream ? <Text>{pad(cell[col('stream')]!, col('stream'))}</Text> : null}
-            <Text>{pad(cell[col('rev')]!, col('rev'))}</Text>
-            {row.marks.map((m, i) => (
-              <Text key={i} color={MARK_COLOR[m.kind]}>
-                {(i > 0 ? '  ' : '') + `${MARK_SIGN[m.kind]} ${m.text}`}
-              </Text>
-            ))}
+          <Text key={r} wrap={wrap} inverse={selected}>
+            {gutter ? (selected ? '›' : ' ') : ''}
+            {columns.map((c) => {
+              const text = cell[c.i] ?? '';
+              switch (c.name) {
+                case 'time':
+                case 'id':
+                  return <Text key={c.name} dimColor>{pad(c, text)}</Text>;
+                case 'Δt':
+                  return <Text key={c.name} color={back ? 'red' : slow ? 'yellow' : undefined}>{pad(c, text)}</Text>;
+                case 'event': {
+                  const shown = cutCell('event', text, c.width);
+                  const prefix = shown.slice(0, Math.min(row.prefix.length, shown.length));
+                  return (
+                    <Text key={c.name}>
+                      <Text dimColor>{prefix}</Text>
+                      <Text bold={row.critical}>{shown.slice(prefix.length).padEnd(c.width - prefix.length) + '  '}</Text>
+                    </Text>
+                  );
+                }
+                case 'source':
+                  return <Text key={c.name} color="cyan">{pad(c, text)}</Text>;
+                case 'notes':
+                  return row.marks.map((m, i) => (
+                    <Text key={`m${i}`} color={MARK_COLOR[m.kind]}>
+                      {(i > 0 ? '  ' : '') + `${MARK_SIGN[m.kind]} ${m.text}`}
+                    </Text>
+                  ));
+                default:
+                  return <Text key={c.name}>{pad(c, text)}</Text>;
+              }
+            })}
           </Text>
         );
       })}

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, cli, cliJson, tmpDir } from '../helpers.js';
+import { all, parseXml } from '../xml.js';
 
 const SAMPLE = path.join(ROOT, 'fixtures', 'trading-sample.ndjson');
 const TRUTH = path.join(ROOT, 'fixtures', 'trading-sample.truth.ndjson');
@@ -114,6 +115,26 @@ describe('evtrail trace <id>', () => {
     expect((mmd.stdout.match(/ (-->|==>)/g) ?? []).length).toBe(want.edges.length);
   });
 
+  it('--svg prints a waterfall, one row per event in time order, the critical path marked; --out writes it', () => {
+    const doc = cliJson<{ nodes: { id: string; ts: string }[]; criticalPath: { eventIds: string[] } }>(['trace', 'ord-00000038', '--db', db]);
+    const r = cli(['trace', 'ord-00000038', '--svg', '--db', db]);
+    expect(r.code, r.stderr).toBe(0);
+    const svg = parseXml(r.stdout);
+    const rows = all(svg, 'g').filter((g) => /^event\b/.test(g.attrs.class ?? ''));
+    expect(rows.map((g) => g.attrs['data-id'])).toEqual([...doc.nodes].sort((a, b) => a.ts.localeCompare(b.ts)).map((n) => n.id));
+    expect(rows.filter((g) => g.attrs['data-critical'] === 'true').map((g) => g.attrs['data-id']).sort()).toEqual([...doc.criticalPath.eventIds].sort());
+    // The conflicting acknowledgement says so beside its bar.
+    expect(r.stdout).toContain('⚠ conflicting delivery');
+    const file = path.join(dir, 'ord-38.svg');
+    const w = cli(['trace', 'ord-00000038', '--svg', '--out', file, '--db', db]);
+    expect(w.code).toBe(0);
+    expect(w.stdout).toBe('');
+    expect(fs.readFileSync(file, 'utf8')).toBe(r.stdout);
+    // --out takes the graph formats too.
+    expect(cli(['trace', 'ord-00000038', '--dot', '--out', path.join(dir, 'ord-38.dot'), '--db', db]).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'ord-38.dot'), 'utf8')).toMatch(/^digraph trace \{[^]*conflicting copy \(seq \d+, first seq \d+\)/);
+  });
+
   it('--no-index reads the store as it is, with the same answer', () => {
     const fresh = path.join(dir, 'fresh.duckdb');
     expect(cli(['ingest', SAMPLE, '--db', fresh]).code).toBe(0);
@@ -154,6 +175,9 @@ describe('evtrail trace: bad input', () => {
     expect(bad([])).toMatch(/trace needs an id/);
     expect(bad(['ord-00000005', '--skew-tolerance', 'soon'])).toMatch(/--skew-tolerance soon: not a duration/);
     expect(bad(['ord-00000005', '--dot', '--mermaid'])).toMatch(/--dot and --mermaid cannot be combined/);
+    expect(bad(['ord-00000005', '--svg', '--json'])).toMatch(/--json and --svg cannot be combined/);
+    expect(bad(['ord-00000005', '--out', 'x.svg'])).toMatch(/--out writes a picture of the trace\nhint: add --svg/);
+    expect(bad(['ord-00000005', '--svg', '--out', path.join(dir, 'no-such-dir', 'x.svg')])).toMatch(/--out .*x\.svg: cannot write it \(ENOENT\)/);
     expect(bad(['ord-00000005', '--stats'])).toMatch(/--stats covers the whole log/);
     expect(bad(['ord-00000005', '--as', 'thing'])).toMatch(/thing/);
     expect(bad(['ord-00000005', '--key', 'orderId'])).toMatch(/not a key path/);

@@ -1,6 +1,7 @@
 // The real `evtrail ui` in a terminal (tmux): keys sent, the screen read back with
 // capture-pane, polling for the expected text with a timeout.
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
@@ -244,13 +245,163 @@ describe.skipIf(!HAS_TMUX)('evtrail ui in a terminal', () => {
     await keys('Enter');
     const s = await sees(/critical path/);
     const lines = s.split('\n');
-    // One line per event: every row starts with its time, none continues on the next line.
-    const rows = lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{9} /.test(l));
+    // One line per event: every row starts with its time (after the selection gutter), none
+    // continues on the next line; the columns fit the terminal.
+    const rows = lines.filter((l) => /^[ ›]\d\d:\d\d:\d\d\.\d{3} /.test(l));
     expect(rows.length).toBeGreaterThan(5);
-    expect(rows.every((l) => l.endsWith('…'))).toBe(true);
-    const header = lines.findIndex((l) => l.startsWith('time '));
-    expect(lines[header + 2]).toMatch(/^\d\d:\d\d:\d\d\.\d{9} +OrderPlaced/);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    const header = lines.findIndex((l) => l.startsWith(' time '));
+    expect(lines[header + 2]).toMatch(/^›\d\d:\d\d:\d\d\.\d{3} +OrderPlaced/);
     expect(lines.find((l) => l.startsWith('critical path'))).toMatch(/…$/);
+  });
+
+  it('80×24 timeline: streams and ids keep the end that tells them apart', async () => {
+    start(['ui', '--db', db, '--screen', 'timeline'], { x: 80, y: 24 });
+    const s = await sees(/›1 +\d\d:/);
+    const cells = s.split('\n').flatMap((l) => {
+      const m = /^[ ›]\d+ +\S+ +\S+ +(\S+) +\S+ +(\S+)\s*$/.exec(l);
+      return m ? [{ stream: m[1]!, id: m[2]! }] : [];
+    });
+    expect(cells.length).toBeGreaterThan(15);
+    // Cut in the middle: "order…000003", not "order-ord-00…" on every row.
+    for (const c of cells) {
+      expect(c.stream).toMatch(/…\d{3,}$/);
+      expect(c.id).toMatch(/^evt-.*…[0-9a-f]{3,}$/);
+    }
+    expect(new Set(cells.map((c) => c.stream)).size).toBeGreaterThan(1);
+    expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length);
+  });
+
+  it('80×24 help: every line whole (wrapped, not cut), the screen\'s keys named', async () => {
+    start(['ui', '--db', db, '--screen', 'timeline'], { x: 80, y: 24 });
+    await sees(/›1 +\d\d:/);
+    // The screen's own hint line fits too.
+    expect(screen().split('\n')[1]).not.toContain('…');
+    await keys('?');
+    const s = await sees('keys (any key closes this)');
+    const box = s.split('\n').filter((l) => l.startsWith('│'));
+    for (const l of box) expect(l.length).toBeLessThanOrEqual(80);
+    expect(box.join('\n')).not.toContain('…');
+    const text = box.map((l) => l.slice(1, -1).trim()).join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain('filter: type:X stream:Y* source:Z since:10:31 until:+1h words (Timeline)');
+    expect(text).toContain('scroll rows wider than the terminal (seq stays) (Timeline)');
+  });
+
+  it('80×24 overview: after a resize the sparkline spans the terminal and the whole time range', async () => {
+    start(['ui', '--db', db], { x: 80, y: 24 });
+    const spark = () => screen().split('\n').find((l) => /^[ ▁▂▃▄▅▆▇█]*[▁▂▃▄▅▆▇█]{3}[ ▁▂▃▄▅▆▇█]*$/.test(l));
+    const width = async (want: number) => {
+      const end = Date.now() + 15_000;
+      while (spark()?.trimEnd().length !== want && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      // The first and the last bar hold the first and the last event: the line is full.
+      expect(spark()!.trimEnd().length).toBe(want);
+      expect(spark()![0]).not.toBe(' ');
+    };
+    await width(78);
+    tmux('resize-window', '-t', session!, '-x', '120', '-y', '36');
+    await width(118);
+    tmux('resize-window', '-t', session!, '-x', '80', '-y', '24');
+    await width(78);
+  });
+
+  it('80×24 trace: the notes stay, rows are selected, enter opens the event, esc comes back', async () => {
+    const truth = fs.readFileSync(path.join(path.dirname(db), 'log.truth.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; orderId: string; eventId: string });
+    const t = truth.find((x) => x.kind === 'missing-compensation')!;
+    start(['ui', '--db', db, '--screen', 'trace'], { x: 80, y: 24 });
+    await sees('/ to trace an id');
+    await keys('/');
+    await type(t.orderId);
+    await keys('Enter');
+    const s = await sees(/critical path|no anomalies/);
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    const rows = s.split('\n').filter((l) => /^[ ›]\d\d:\d\d:\d\d\.\d{3} /.test(l));
+    expect(rows[0]).toMatch(/^›/);
+    // The event's row shows its id's end and its note (the notes column was cut off before).
+    const at = rows.findIndex((l) => l.includes(t.eventId.slice(-4)));
+    expect(at).toBeGreaterThan(0);
+    expect(rows[at]).toMatch(/⚠|✗|✖/);
+    for (let i = 0; i < at; i++) await keys('Down');
+    await sees(new RegExp(`^›.*${t.eventId.slice(-4)}`, 'm'));
+    await keys('Enter');
+    await sees(new RegExp(`^id +${t.eventId}$`, 'm'));
+    await sees('"orderId"');
+    // esc cancels the background audit first when it is still running (the app's rule), then goes back.
+    const back = new RegExp(`^›.*${t.eventId.slice(-4)}`, 'm');
+    for (let i = 0; i < 3 && !back.test(screen()); i++) {
+      await keys('Escape');
+      await sees(back, 2_000).catch(() => undefined);
+    }
+    await sees(back);
+  });
+
+  it('80×24 SQL: `select 1;` pasted with its Enter runs, and the statement stays above its result', async () => {
+    start(['ui', '--db', db, '--screen', 'sql'], { x: 80, y: 24 });
+    await sees('sql>');
+    // One send-keys: the text and its Enter reach the app as one chunk, as a paste does.
+    tmux('send-keys', '-t', session!, 'select 1 as one\\;', 'Enter');
+    const s = await sees(/one\n *1\n/);
+    expect(s).toMatch(/^ran> select 1 as one;\n(.*\n)?one\n *1$/m);
+    // The editor is empty for the next statement.
+    expect(s).toMatch(/^sql>\s*$/m);
+  });
+
+  it('80×24 replay: s shows the whole state at the cursor with the step\'s changes marked, s again the step', async () => {
+    start(['ui', '--db', db, '--screen', 'replay'], { x: 80, y: 24 });
+    await sees('orders as of seq:1');
+    // The first keys can come while the app loads its other screens: @ until its editor shows.
+    for (let i = 0; i < 5 && !screen().includes('replay to @'); i++) {
+      await keys('@');
+      await sees('replay to @', 2_000).catch(() => undefined);
+    }
+    await type('seq:20');
+    await keys('Enter');
+    await sees('orders as of seq:20');
+    await keys('Right');
+    await sees(/orders as of seq:21 /);
+    await keys('s');
+    const s = await sees(/whole state at seq:21: (\d+) orders rows?, (\d+) changed by the step/);
+    const [, total, changed] = /whole state at seq:21: (\d+) orders rows?, (\d+) changed by the step/.exec(s)!;
+    // The same state as `evtrail replay --at seq:21`, every row on the screen.
+    const cliRows = (JSON.parse(cli(['replay', '--projection', 'orders', '--at', 'seq:21', '--json', '--db', db]).stdout) as { rows: { orderId: string }[] }).rows;
+    expect(Number(total)).toBe(cliRows.length);
+    const shown = s.split('\n').filter((l) => /^\*? +ord-\d+ /.test(l));
+    expect(shown.map((l) => /ord-\d+/.exec(l)![0])).toEqual(cliRows.map((r) => r.orderId));
+    expect(Number(changed)).toBeGreaterThan(0);
+    expect(shown.filter((l) => l.startsWith('*'))).toHaveLength(Number(changed));
+    for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    // Moving on keeps the whole state in view, at the new cursor.
+    await keys('Right');
+    await sees(/whole state at seq:22: \d+ orders rows?/);
+    await keys('s');
+    await sees(/^(change +orderId|the step changed no)/m);
+  });
+
+  it('80×24 audit and schemas: ← → scroll the columns to the whole message; the seen bar fits', async () => {
+    const audit = JSON.parse(cli(['audit', '--db', db, '--json', '--fail-on', 'none', '--limit', '0']).stdout) as { violations: { rule: string; message: string }[] };
+    const rule = 'causation-orphan';
+    const messages = audit.violations.filter((v) => v.rule === rule).map((v) => v.message);
+    expect(messages.length).toBeGreaterThan(0);
+    start(['ui', '--db', db, '--screen', 'audit'], { x: 80, y: 24 });
+    await sees(new RegExp(`${rule} +\\S+ +[1-9]`));
+    const rows = screen().split('\n');
+    const at = rows.findIndex((l) => l.includes(rule)) - rows.findIndex((l) => l.startsWith('›'));
+    for (let i = 0; i < at; i++) await keys('j');
+    await sees(new RegExp(`^›${rule}`, 'm'));
+    await keys('Enter');
+    await sees(`${rule}: `);
+    await keys('Right', 'Right');
+    const s = await sees(/^ message\b/m);
+    const row = s.split('\n').find((l) => l.startsWith('›'))!.slice(1).trimEnd();
+    // The message from its start, as wide as the terminal allows.
+    expect(messages.some((m) => m.startsWith(row.replace(/…$/, '')))).toBe(true);
+    expect(row.length).toBeGreaterThan(50);
+    await keys('Left', 'Left');
+    await sees(/^ event +stream +message/m);
+    await keys('7');
+    const t = await sees(/type\/version pairs/);
+    await sees(/^ type +version +events +first +last +seen/m);
+    for (const l of screen().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(t).not.toContain('…');
   });
 
   it('a store that cannot be opened: the one-line error and its hint, exit 2, nothing drawn', async () => {

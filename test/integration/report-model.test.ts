@@ -18,6 +18,7 @@ import type { ReportModel, ReportRequest } from '../../src/report/model.js';
 import { renderReport } from '../../src/report/render.js';
 import { Store } from '../../src/store/store.js';
 import { ROOT, tmpDir } from '../helpers.js';
+import { all, parseXml } from '../xml.js';
 
 const FIXTURE = path.join(ROOT, 'fixtures', 'trading-sample.ndjson');
 const TRUTH = path.join(ROOT, 'fixtures', 'trading-sample.truth.ndjson');
@@ -71,77 +72,6 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const sourceSha = crypto.createHash('sha256').update(fs.readFileSync(FIXTURE)).digest('hex');
-
-/** A strict little XML reader: throws on anything not well-formed. Elements with attributes, text and children. */
-interface El {
-  name: string;
-  attrs: Record<string, string>;
-  children: El[];
-  text: string;
-}
-function parseXml(xml: string): El {
-  let i = 0;
-  const fail = (why: string): never => {
-    throw new Error(`XML at ${i}: ${why}: ${JSON.stringify(xml.slice(i, i + 40))}`);
-  };
-  const entity = (s: string) =>
-    s.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);|&/g, (_m, name: string | undefined) => {
-      if (!name) return fail('bare &');
-      if (name.startsWith('#x')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-      if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
-      return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[name]!;
-    });
-  const skipMisc = () => {
-    for (;;) {
-      const ws = /^\s*/.exec(xml.slice(i))![0].length;
-      i += ws;
-      if (xml.startsWith('<?', i)) i = xml.indexOf('?>', i) + 2 || fail('unclosed <?');
-      else if (xml.startsWith('<!--', i)) i = xml.indexOf('-->', i) + 3 || fail('unclosed comment');
-      else return;
-    }
-  };
-  const element = (): El => {
-    const open = /^<([A-Za-z_][\w.-]*)/.exec(xml.slice(i)) ?? fail('expected an element');
-    const el: El = { name: open[1]!, attrs: {}, children: [], text: '' };
-    i += open[0].length;
-    for (;;) {
-      const attr = /^\s+([A-Za-z_][\w.:-]*)="([^"<]*)"/.exec(xml.slice(i));
-      if (!attr) break;
-      if (attr[1]! in el.attrs) fail('duplicate attribute');
-      el.attrs[attr[1]!] = entity(attr[2]!);
-      i += attr[0].length;
-    }
-    i += /^\s*/.exec(xml.slice(i))![0].length;
-    if (xml.startsWith('/>', i)) {
-      i += 2;
-      return el;
-    }
-    if (xml[i] !== '>') fail('bad tag');
-    i++;
-    for (;;) {
-      const lt = xml.indexOf('<', i);
-      if (lt < 0) fail('unclosed element');
-      el.text += entity(xml.slice(i, lt));
-      i = lt;
-      if (xml.startsWith(`</${el.name}>`, i)) {
-        i += el.name.length + 3;
-        return el;
-      }
-      if (xml.startsWith('</', i)) fail(`mismatched close of ${el.name}`);
-      if (xml.startsWith('<!--', i)) {
-        i = xml.indexOf('-->', i) + 3 || fail('unclosed comment');
-        continue;
-      }
-      el.children.push(element());
-    }
-  };
-  skipMisc();
-  const root = element();
-  skipMisc();
-  if (i !== xml.length) fail('content after the root element');
-  return root;
-}
-const all = (el: El, name: string): El[] => [...(el.name === name ? [el] : []), ...el.children.flatMap((c) => all(c, name))];
 
 describe('the report model of the sample log', () => {
   it('has every rule with the count the truth file gives, and its violations as samples', () => {
@@ -261,7 +191,11 @@ describe('the renderers', () => {
       expect(row![0]).toContain(`<td class="num">${r.violations}</td>`);
     }
     expect(html).toContain(sourceSha);
-    expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(2);
+    // Each trace as a waterfall, one bar per event, in place of the text it had (which stays, folded).
+    expect(html.match(/<svg class="waterfall"/g)).toHaveLength(TRACES.length);
+    for (const t of model.traces) expect(t.waterfall.rows).toHaveLength(t.events);
+    expect(html.match(/<g class="event/g)).toHaveLength(model.traces.reduce((n, t) => n + t.events, 0));
     for (const t of TRACES) expect(html).toContain(`<h3>${t}</h3>`);
     // No tag or script from data: every '<' of the document opens one of evtrail's own tags.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|src=|href="(?!#)/i);
@@ -301,27 +235,46 @@ describe('the renderers', () => {
     expect(doc.traces.map((t: { id: string }) => t.id)).toEqual(TRACES);
   });
 
-  it('JUnit: well-formed XML, one testsuite, one testcase per rule, failures where violations > 0', () => {
+  it('JUnit: well-formed XML, one testsuite, one testcase per rule, failures where the findings fail --fail-on', () => {
     const xml = renderReport(model, 'junit').text;
     const root = parseXml(xml);
     const suites = all(root, 'testsuite');
     expect(suites).toHaveLength(1);
     const cases = all(suites[0]!, 'testcase');
     expect(cases.map((c) => c.attrs.name).sort()).toEqual(rules().map((r) => r.id).sort());
+    // The sample log has warnings below the default --fail-on (error): found, not failed.
+    expect(model.scope.failOn).toBe('error');
+    expect(rules().some((r) => r.violations > 0 && !r.failing)).toBe(true);
     for (const r of rules()) {
       const c = cases.find((x) => x.attrs.name === r.id)!;
       const failure = all(c, 'failure');
-      if (r.violations > 0) {
+      const out = all(c, 'system-out');
+      if (r.violations > 0 && r.failing) {
+        expect(r.severity, r.id).toBe('error');
         expect(failure, r.id).toHaveLength(1);
         expect(failure[0]!.attrs.message).toMatch(new RegExp(`^${r.violations} violations?: `));
         for (const s of r.samples) expect(failure[0]!.text).toContain(s.eventId!);
+      } else if (r.violations > 0) {
+        expect(failure, r.id).toHaveLength(0);
+        expect(out[0]!.text).toMatch(/^below --fail-on error: not a failure\n/);
+        for (const s of r.samples) expect(out[0]!.text).toContain(s.eventId!);
       } else expect(failure, r.id).toHaveLength(0);
     }
-    expect(suites[0]!.attrs.failures).toBe(String(rules().filter((r) => r.violations > 0).length));
+    expect(suites[0]!.attrs.failures).toBe(String(rules().filter((r) => r.violations > 0 && r.failing).length));
     expect(suites[0]!.attrs.tests).toBe(String(rules().length));
     const props = Object.fromEntries(all(root, 'property').map((p) => [p.attrs.name, p.attrs.value]));
     expect(props['evtrail.source.1.sha256']).toBe(sourceSha);
     expect(props['evtrail.report.sha256']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('JUnit: at --fail-on warning the warnings are failures too', () => {
+    const m = structuredClone(model);
+    m.scope.failOn = m.audit.failOn = 'warning';
+    for (const r of m.audit.rules) r.failing = r.violations > 0 && r.severity !== 'info';
+    const root = parseXml(renderReport(m, 'junit').text);
+    const failed = all(root, 'testcase').filter((c) => all(c, 'failure').length > 0).map((c) => c.attrs.name).sort();
+    expect(failed).toEqual(m.audit.rules.filter((r) => r.violations > 0 && r.severity !== 'info').map((r) => r.id).sort());
+    expect(failed.some((id) => m.audit.rules.find((r) => r.id === id)!.severity === 'warning')).toBe(true);
   });
 
   it('JUnit: a skipped rule is <skipped> with its reason', () => {

@@ -65,7 +65,32 @@ function report(): TraceReport {
   };
 }
 
-/** The label lines a finding adds to its event's node. */
+/**
+ * Conflicts: p delivered twice with other content (seq 1 and 4); r and r2 both at rev 2 of the
+ * stream; rev 3 is f's, and z9 (not in the trace) claims it too.
+ */
+function conflictReport(): TraceReport {
+  const ev = (seq: number, id: string, type: string, cause: string | null, rev: number, time: string, dup: TraceEvent['dupKind'] = null): TraceEvent => {
+    const ts = `2025-08-26T${time}Z`;
+    return {
+      seq, id, type, stream: 'order-ord-9', rev, ts, tsNs: isoToNs(ts), source: 'oms',
+      correlationId: 'corr-9', causationId: cause, dupKind: dup, dupOf: dup ? 1 : null, data: { orderId: 'ord-9' },
+    };
+  };
+  const evs = [
+    ev(1, 'p', 'OrderPlaced', null, 1, '09:30:00.000000000'),
+    ev(2, 'r', 'RiskCheckPassed', 'p', 2, '09:30:00.001000000'),
+    ev(3, 'r2', 'RiskCheckPassed', 'p', 2, '09:30:00.002000000'),
+    ev(4, 'p', 'OrderPlaced', null, 1, '09:30:00.000000000', 'conflict'),
+    ev(5, 'f', 'OrderRouted', 'r', 3, '09:30:00.004000000'),
+  ];
+  const revisions = [...evs.filter((e) => e.dupKind === null), { ...evs[0]!, seq: 9, id: 'z9', rev: 3 }].map((e) => ({ stream: e.stream!, rev: e.rev!, id: e.id, seq: e.seq }));
+  const graph = buildGraph(evs, { streamRevisions: revisions });
+  return { ...report(), graph, sagas: [], audit: null };
+}
+
+/** The label lines the graph's anomaly and the audit's finding add to their event's node. */
+const ANOMALY_LINE = '⚠ orphan: cause ghost is not in the log';
 const FINDING_LINE = '✖ causation-orphan (warning): AuditNoted names causation ghost, which is no event in the log';
 
 function golden(name: string, actual: string): void {
@@ -150,7 +175,7 @@ describe('DOT output', () => {
     const real = r.graph.nodes.map((n) => n.id);
     expect([...parsed.nodes.keys()].sort()).toEqual([...real, 'ghost'].sort());
     for (const n of r.graph.nodes) {
-      expect(parsed.nodes.get(n.id)!.label!.split('\n')).toEqual([n.type, `${n.source} · ${n.ts!.slice(11, -1)}`, n.id, ...(n.id === 'q"1' ? [FINDING_LINE] : [])]);
+      expect(parsed.nodes.get(n.id)!.label!.split('\n')).toEqual([n.type, `${n.source} · ${n.ts!.slice(11, -1)}`, n.id, ...(n.id === 'q"1' ? [ANOMALY_LINE, FINDING_LINE] : [])]);
     }
     expect(parsed.nodes.get('ghost')!.style).toBe('dashed');
     const edges = parsed.edges.map((e) => `${e.from}>${e.to}`);
@@ -161,6 +186,8 @@ describe('DOT output', () => {
     expect(parsed.nodes.get('f')!.fillcolor).toBe('#fde2e1');
     expect(parsed.nodes.get('x')!.fillcolor).toBe('#e3f1fd');
     expect(parsed.nodes.get('q"1')!.color).toBe('#dd3333');
+    // The anomaly's whole message is the node's tooltip.
+    expect(parsed.nodes.get('q"1')!.tooltip).toContain('AuditNoted names cause ghost, which is no event in the log');
     expect(parsed.edges.filter((e) => e.attrs.penwidth === '2').map((e) => `${e.from}>${e.to}`)).toEqual(['p>r', 'r>f', 'f>j']);
   });
 
@@ -168,13 +195,39 @@ describe('DOT output', () => {
     expect(dotString('a"b\\c\nd')).toBe('"a\\"b\\\\c\\nd"');
   });
 
+  it('draws a conflict\'s other version as a node of its own: the copy with other content, the other claimant of a revision', () => {
+    const parsed = parseDot(toDot(conflictReport()));
+    // p's copy at seq 4 (other content), beside p, joined by a dashed edge.
+    const copy = parsed.nodes.get('p (seq 4)')!;
+    expect(copy.label!.split('\n')).toEqual(['OrderPlaced', 'oms · 09:30:00.000000000', 'p', '⚠ conflicting copy (seq 4, first seq 1)']);
+    expect(copy.color).toBe('#dd3333');
+    expect(parsed.edges.find((e) => e.from === 'p' && e.to === 'p (seq 4)')!.attrs).toMatchObject({ style: 'dashed', dir: 'none' });
+    // p's own label names its anomaly.
+    expect(parsed.nodes.get('p')!.label).toContain('⚠ conflicting delivery');
+    // r and r2 both claim rev 2 of the stream: both drawn, joined by "both rev 2".
+    expect(parsed.nodes.has('r2')).toBe(true);
+    expect(parsed.edges.find((e) => e.from === 'r' && e.to === 'r2')!.attrs.label).toBe('both rev 2');
+    // A claimant outside the trace (rev 3 also taken by z9, another order's event) is named.
+    expect(parsed.nodes.get('z9')!.label).toBe('other event at order-ord-9 rev 3\nz9 (seq 9)');
+    expect(parsed.edges.find((e) => e.from === 'f' && e.to === 'z9')!.attrs.label).toBe('both rev 3');
+  });
+
   it.skipIf(spawnSync('dot', ['-V']).status !== 0 && process.env.CI !== 'true')('is accepted by Graphviz, with every colour known to it', () => {
-    const run = spawnSync('dot', ['-Tsvg'], { input: toDot(report()), encoding: 'utf8' });
-    expect(run.status, String(run.error ?? run.stderr)).toBe(0);
-    expect(run.stdout).toContain('<svg');
-    // An unknown colour is only a warning, and the node is drawn black.
-    expect(run.stderr).not.toMatch(/not a known color/);
-    expect(run.stdout).toContain('stroke="#dd3333"');
+    for (const r of [report(), conflictReport()]) {
+      const run = spawnSync('dot', ['-Tsvg'], { input: toDot(r), encoding: 'utf8' });
+      expect(run.status, String(run.error ?? run.stderr)).toBe(0);
+      expect(run.stdout).toContain('<svg');
+      // An unknown colour is only a warning, and the node is drawn black.
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain('stroke="#dd3333"');
+      // Every node is drawn (Graphviz writes one <g class="node"> each), the copies too.
+      expect(run.stdout.match(/<g id="node\d+" class="node">/g)!.length).toBe(parseDot(toDot(r)).nodes.size);
+    }
+    // The findings are in the picture, and the anomaly's message is the node's tooltip.
+    const svg = spawnSync('dot', ['-Tsvg'], { input: toDot(conflictReport()), encoding: 'utf8' }).stdout;
+    expect(svg).toContain('conflicting copy (seq 4, first seq 1)');
+    expect(svg).toContain('both rev 2');
+    expect(svg).toMatch(/xlink:title="[^"]*delivered again \(seq 4, first seq 1\) with different content/);
   });
 });
 
@@ -192,7 +245,7 @@ describe('Mermaid output', () => {
     expect(edges).toEqual([...r.graph.edges.map((e) => `${e.from}>${e.to}`), 'ghost>q"1']);
     expect(parsed.edges.filter((e) => e.attrs.arrow === '==>').map((e) => `${idOf.get(e.from)}>${idOf.get(e.to)}`)).toEqual(['p>r', 'r>f', 'f>j']);
     const q = [...idOf].find(([, id]) => id === 'q"1')![0];
-    expect(parsed.nodes.get(q)!.label).toBe(`AuditNoted\naudit <svc> · 09:30:00.030000000\nq"1\n${FINDING_LINE}`);
+    expect(parsed.nodes.get(q)!.label).toBe(`AuditNoted\naudit <svc> · 09:30:00.030000000\nq"1\n${ANOMALY_LINE}\n${FINDING_LINE}`);
     expect(parsed.classes.get('anomaly')).toEqual([q]);
   });
 

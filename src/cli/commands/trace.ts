@@ -12,6 +12,8 @@ export function registerTrace(program: Command): void {
     .option('--json', 'print one JSON document: { nodes, edges, anomalies, criticalPath, sagas, ... }')
     .option('--dot', 'print the graph as Graphviz DOT (… | dot -Tsvg > trace.svg)')
     .option('--mermaid', 'print the graph as a Mermaid flowchart')
+    .option('--svg', 'print a waterfall of the trace as SVG: time across, one bar per event from its cause, the critical path in blue')
+    .option('--out <file>', 'write the picture (--svg, --dot, --mermaid) to this file instead of stdout')
     .option('--stats', 'for every (cause type → effect type) hop in the log: count and latency p50 / p90 / p99 / max')
     .addOption(new Option('--as <kind>', 'say what the id is').choices(['event', 'stream', 'key', 'correlation']))
     .option('--key <path>', 'business-key path, repeatable (default data.orderId)', collect)

@@ -17,6 +17,38 @@ export function fit(text: string, width: number): string {
   return one.length > width ? one.slice(0, Math.max(0, width - 1)) + '…' : one;
 }
 
+/**
+ * Text cut to `width` columns in the middle ("order-…00042"): for names whose end tells them
+ * apart (streams, ids), where cutting the end would show the same prefix on every row.
+ */
+export function fitMiddle(text: string, width: number): string {
+  const one = terminalSafe(text.replace(/\r?\n/g, ' '));
+  if (width <= 0) return '';
+  if (one.length <= width) return one;
+  if (width === 1) return '…';
+  // The end gets the larger half: it is the part that differs.
+  const tail = Math.ceil((width - 1) / 2);
+  return one.slice(0, width - 1 - tail) + '…' + one.slice(one.length - tail);
+}
+
+/**
+ * Counts re-binned to `n` bins, each taking its share of the bins it overlaps: the same span
+ * at another width (a sparkline after a resize, until the exact counts are read again).
+ */
+export function resample(counts: readonly number[], n: number): number[] {
+  const m = counts.length;
+  if (n <= 0) return [];
+  if (m === 0) return Array.from({ length: n }, () => 0);
+  if (m === n) return [...counts];
+  const out = Array.from({ length: n }, () => 0);
+  for (let j = 0; j < n; j++) {
+    const lo = (j * m) / n;
+    const hi = ((j + 1) * m) / n;
+    for (let i = Math.floor(lo); i < Math.min(m, Math.ceil(hi)); i++) out[j]! += counts[i]! * (Math.min(hi, i + 1) - Math.max(lo, i));
+  }
+  return out;
+}
+
 /** `fit` and padded to exactly `width` columns. */
 export function cell(text: string, width: number): string {
   return fit(text, width).padEnd(width);

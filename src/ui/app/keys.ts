@@ -35,16 +35,20 @@ export const SCREEN_KEYS: Record<ScreenId, [string, string][]> = {
     ['] PgDn, [ PgUp', 'a time step forward / back'],
     ['+ -', 'longer / shorter time step'],
     ['p', 'next projection'],
+    ['s', 'the whole state at the cursor (the step\'s changes marked) / back to the step'],
+    ['J K', 'page the whole state'],
     ['@', 'jump to a time or seq:N'],
     ['< >', 'scroll the columns'],
   ],
   trace: [
     ['/', 'trace an id: event id, stream, order id or correlation id'],
-    ['↑↓ PgUp PgDn', 'scroll'],
+    ['↑↓ PgUp PgDn', 'select an event (the tree scrolls with it)'],
+    ['enter', 'the event in full (esc back; r replays up to it)'],
   ],
   audit: [
     ['enter', 'rule → its violations → the event → its trace'],
     ['a', 'run the audit again'],
+    ['← →', 'scroll the columns (the message gets the whole width)'],
   ],
   sql: [
     ['enter', 'run when the text ends with ; (else a new line)'],

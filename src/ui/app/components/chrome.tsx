@@ -60,17 +60,50 @@ export function StatusLine({ runner, message, store, width }: { runner: QueryRun
 export function HelpOverlay({ screen, width, height }: { screen: ScreenId; width: number; height: number }) {
   const title = SCREENS.find((s) => s.id === screen)!.title;
   const rows = [...GLOBAL_KEYS.map((k) => ['', ...k]), ['', '', ''], ...SCREEN_KEYS[screen].map((k) => [title, ...k])];
-  const keyWidth = Math.max(...rows.map((r) => r[1]!.length)) + 2;
+  const boxW = Math.min(width, 92);
+  // Inside the border and padding; the key column, then the text wrapped under itself (a cut
+  // line would hide what the key does).
+  const inner = boxW - 4;
+  const keyWidth = Math.min(Math.max(...rows.map((r) => r[1]!.length)) + 2, Math.floor(inner / 2));
+  const lines: { key: string; text: string; screen: string }[] = [];
+  for (const [screenName, key, text] of rows) {
+    const words = `${text}${screenName ? ` (${screenName})` : ''}`;
+    const wrapped = wrapWords(words, Math.max(8, inner - keyWidth));
+    const keyLines = wrapWords(key!, keyWidth - 1);
+    for (let i = 0; i < Math.max(wrapped.length, keyLines.length); i++) lines.push({ key: keyLines[i] ?? '', text: wrapped[i] ?? '', screen: screenName! });
+  }
+  const room = Math.max(0, height - 3);
+  const shown = lines.length > room ? [...lines.slice(0, Math.max(0, room - 1)), { key: '', text: `… ${lines.length - room + 1} more lines: a taller terminal shows them`, screen: '' }] : lines;
   return (
-    <Box flexDirection="column" borderStyle="round" paddingX={1} width={Math.min(width, 92)} height={Math.min(height, rows.length + 4)}>
+    <Box flexDirection="column" borderStyle="round" paddingX={1} width={boxW} height={Math.min(height, shown.length + 3)}>
       <Text bold>keys (any key closes this)</Text>
-      {rows.slice(0, Math.max(0, height - 3)).map((r, i) => (
-        <Text key={i} wrap="truncate">
-          <Text color="cyan">{r[1]!.padEnd(keyWidth)}</Text>
-          {r[2]}
-          {r[0] ? <Text dimColor>{` (${r[0]})`}</Text> : null}
-        </Text>
-      ))}
+      {shown.map((r, i) => {
+        const own = r.screen && r.text.endsWith(`(${r.screen})`);
+        return (
+          <Text key={i} wrap="truncate">
+            <Text color="cyan">{r.key.padEnd(keyWidth)}</Text>
+            {own ? r.text.slice(0, -r.screen.length - 2) : r.text}
+            {own ? <Text dimColor>{`(${r.screen})`}</Text> : null}
+          </Text>
+        );
+      })}
     </Box>
   );
+}
+
+/** Words in lines of at most `width` columns (a word longer than that is cut). */
+export function wrapWords(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const w = word.length > width ? word.slice(0, width - 1) + '…' : word;
+    if (!line) line = w;
+    else if (line.length + 1 + w.length <= width) line += ' ' + w;
+    else {
+      out.push(line);
+      line = w;
+    }
+  }
+  if (line || out.length === 0) out.push(line);
+  return out;
 }

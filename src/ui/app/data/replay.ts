@@ -176,6 +176,28 @@ async function positionsStep(store: Store, def: BuiltinProjection, before: strin
   return { changes: all.filter((d) => wanted.has(id(d.key.accountId, d.key.symbol))), partial };
 }
 
+/** Rows of a whole state read at most (the count says how many there are). */
+export const STATE_ROWS = 1000;
+
+export interface ReplayState {
+  at: At;
+  /** The first STATE_ROWS entities in key order. */
+  rows: Record<string, unknown>[];
+  /** Entities in the state. */
+  total: number;
+}
+
+/**
+ * The projection's whole state as of `to` (as `evtrail replay --at` gives it), in key order: one
+ * pass, the count taken with the rows.
+ */
+export async function stateAt(store: Store, def: BuiltinProjection, to: At): Promise<ReplayState> {
+  const keys = def.keyColumns.map((c) => `"${c}"`).join(', ');
+  const rows = await store.all(`SELECT *, count(*) OVER () AS "__total" FROM (${def.sql(atCondition(to))}) x ORDER BY ${keys} LIMIT ${STATE_ROWS}`);
+  const total = Number(rows[0]?.__total ?? 0);
+  return { at: to, rows: rows.map(({ __total: _, ...r }) => r), total };
+}
+
 /** One step of the cursor, from `from` (null: the start of the log) to `to`. */
 export async function replayStep(store: Store, def: BuiltinProjection, from: At | null, to: At): Promise<ReplayStep> {
   const before = from ? atCondition(from) : 'false';

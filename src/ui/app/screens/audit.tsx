@@ -21,6 +21,8 @@ export function AuditScreen({ active }: ScreenProps) {
   const [rule, setRule] = useState<string | undefined>();
   const [detail, loadDetail] = useRequest<EventDetail | null>(data.runner);
   const [detailTop, setDetailTop] = useState(0);
+  // First column shown (← → scroll the columns; a narrow terminal cuts the titles and messages).
+  const [left, setLeft] = useState(0);
   const result = audit.status === 'done' ? audit.result : undefined;
   const rules = result?.rules ?? [];
   const violations: Violation[] = result && rule ? result.violations.filter((v) => v.rule === rule) : [];
@@ -41,12 +43,18 @@ export function AuditScreen({ active }: ScreenProps) {
 
   useScreenKeys('audit', (input: string, key: Key) => {
     const m = listMoveOf(input, key);
+    if (level !== 'event' && (key.leftArrow || key.rightArrow)) {
+      const columns = level === 'rules' ? 4 : 3;
+      setLeft((l) => Math.max(0, Math.min(columns - 1, l + (key.rightArrow ? 1 : -1))));
+      return true;
+    }
     if (level === 'rules') {
       if (m) return ruleList.move(m), true;
       if (input === 'a') return data.runAudit(true), true;
       const r = rules[ruleList.cursor];
       if (key.return && r && r.violations > 0) {
         setRule(r.id);
+        setLeft(0);
         violationList.reset();
         setLevel('violations');
         return true;
@@ -55,7 +63,7 @@ export function AuditScreen({ active }: ScreenProps) {
     }
     if (level === 'violations') {
       if (m) return violationList.move(m), true;
-      if (key.escape) return setLevel('rules'), true;
+      if (key.escape) return setLeft(0), setLevel('rules'), true;
       const v = violations[violationList.cursor];
       if (key.return && v && (v.eventId || v.evidence.seq !== undefined)) return openEvent(v), true;
       if (input === 't' && v) return app.go('trace', { id: v.eventId ?? v.stream ?? '' }), true;
@@ -85,7 +93,7 @@ export function AuditScreen({ active }: ScreenProps) {
       <Box flexDirection="column">
         <Text wrap="truncate">
           <Text bold>{`Audit of ${count(r.events)} events: ${count(found)} violations`}</Text>
-          <Text dimColor>{` · ${(r.totalMs / 1000).toFixed(1)} s · enter a rule's violations · a again`}</Text>
+          <Text dimColor>{` · ${(r.totalMs / 1000).toFixed(1)} s · enter violations · ←→ · a again`}</Text>
         </Text>
         <Grid
           columns={['rule', 'severity', 'violations', 'title']}
@@ -94,7 +102,8 @@ export function AuditScreen({ active }: ScreenProps) {
           height={listHeight}
           top={ruleList.top}
           cursor={ruleList.cursor}
-          maxCell={60}
+          left={left}
+          maxCell={left > 0 ? width : 60}
         />
       </Box>
     );
@@ -105,7 +114,7 @@ export function AuditScreen({ active }: ScreenProps) {
       <Box flexDirection="column">
         <Text wrap="truncate">
           <Text bold>{`${rule}: ${count(ruleResult?.violations ?? 0)} violations`}</Text>
-          <Text dimColor>{`${ruleResult?.truncated ? ` (first ${violations.length})` : ''} · enter the event · t its trace · esc rules`}</Text>
+          <Text dimColor>{`${ruleResult?.truncated ? ` (first ${violations.length})` : ''} · enter the event · t trace · ←→ · esc rules`}</Text>
         </Text>
         <Grid
           columns={['event', 'stream', 'message']}
@@ -114,7 +123,9 @@ export function AuditScreen({ active }: ScreenProps) {
           height={listHeight}
           top={violationList.top}
           cursor={violationList.cursor}
-          maxCell={Math.max(20, width - 40)}
+          left={left}
+          // Scrolled to the message, it gets the whole width.
+          maxCell={left > 0 ? width : Math.max(20, width - 40)}
         />
       </Box>
     );

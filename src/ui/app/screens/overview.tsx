@@ -6,7 +6,7 @@ import type { ScreenProps } from '../context.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
 import { eventBuckets, readOverview, readStreams, readTypes, type Overview } from '../data/overview.js';
-import { count, fit, sparkline } from '../format.js';
+import { count, fit, resample, sparkline } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
 import { mark, sinceStart } from '../timings.js';
 
@@ -27,9 +27,17 @@ export function OverviewScreen({ active }: ScreenProps) {
     if (streams.data === undefined) runStreams('counting streams', () => readStreams(data.store), (n) => void (d.streams = n));
     // The sparkline comes last: it is the least read.
     if (!buckets.data) runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => void (d.buckets = b));
-    // The sparkline is as wide as the terminal was at start; a resize keeps it (it is cut to fit).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+  // A resize: the sparkline is re-binned to the new width at once (same span, see resample) and
+  // its exact counts read again once the size has settled.
+  const bucketWidth = Math.max(8, width - 2);
+  useEffect(() => {
+    if (!buckets.data || buckets.data.length === bucketWidth) return;
+    const timer = setTimeout(() => runBuckets('events over time', () => eventBuckets(data.store, bucketWidth), (b) => void (d.buckets = b)), 300);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [bucketWidth, buckets.data]);
   // After the commit that drew the data: the first screen is on the terminal.
   useEffect(() => {
     if (state.data) mark('first-screen', sinceStart());
@@ -53,7 +61,8 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
   // A count not read yet: a placeholder of its own width, so the line does not jump much.
   const later = (n: number | undefined) => (n === undefined ? '…' : count(n));
   const half = Math.floor((width - 2) / 2);
-  const spark = o.buckets ? sparkline(o.buckets).slice(0, width - 2) : '';
+  // Always the terminal's width and the whole time range (a slice would drop the day's end).
+  const spark = o.buckets ? sparkline(resample(o.buckets, Math.max(8, width - 2))) : '';
   const first = info.firstTs ?? '';
   const last = info.lastTs ?? '';
   const oneDay = first.slice(0, 10) === last.slice(0, 10);

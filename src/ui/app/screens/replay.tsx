@@ -1,6 +1,7 @@
 /**
  * Replay: a time cursor over the log, moved event by event or by a time step; the chosen
- * projection's entities that the step changed, as of the cursor, the changed fields marked.
+ * projection's entities that the step changed, as of the cursor, the changed fields marked;
+ * s shows the whole state at the cursor instead (every entity, the step's changes marked in it).
  */
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
@@ -11,7 +12,7 @@ import type { ScreenProps } from '../context.js';
 import { Grid } from '../components/grid.js';
 import { LineEditor, editLine } from '../components/line-editor.js';
 import { useApp, useScreenKeys } from '../context.js';
-import { STEP_POSITIONS, move, projections, replayStep, type Move, type ReplayStep } from '../data/replay.js';
+import { STATE_ROWS, STEP_POSITIONS, move, projections, replayStep, stateAt, type Move, type ReplayState, type ReplayStep } from '../data/replay.js';
 import { cellText } from '../../../output/table.js';
 import { count } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
@@ -29,14 +30,21 @@ export function ReplayScreen({ active, params }: ScreenProps) {
   const [editing, setEditing] = useState(false);
   const [edit, setEdit] = useState('');
   const [left, setLeft] = useState(0);
+  const [whole, setWhole] = useState(false);
+  const [state, loadState] = useRequest<ReplayState>(data.runner);
+  const [stateTop, setStateTop] = useState(0);
   const cursor = useRef<At>({ kind: 'seq', seq: 1n, input: 'seq:1' });
   const timing = useRef<number | undefined>(undefined);
   const def = all[projection]!;
+  // Read by go(), which key handlers call with the state of their render.
+  const wholeRef = useRef(whole);
+  wholeRef.current = whole;
 
   const go = (from: At | null, to: At, p = projection, timed = false) => {
     cursor.current = to;
     timing.current = timed ? performance.now() : undefined;
     load(`replaying ${all[p]!.name} to ${atLabel(to)}`, () => replayStep(data.store, all[p]!, from, to));
+    if (wholeRef.current) loadState(`${all[p]!.name} as of ${atLabel(to)}`, () => stateAt(data.store, all[p]!, to));
   };
   useEffect(() => {
     if (step.data && timing.current !== undefined) mark('replay-step', performance.now() - timing.current);
@@ -85,6 +93,20 @@ export function ReplayScreen({ active, params }: ScreenProps) {
     if (input === '>') return setLeft((l) => l + 1), true;
     if (input === '<') return setLeft((l) => Math.max(0, l - 1)), true;
     if (input === '@' || input === '/') return setEdit(''), setEditing(true), true;
+    if (input === 's') {
+      // The whole state at the cursor, or back to what the step changed.
+      const next = !whole;
+      setWhole(next);
+      wholeRef.current = next;
+      setStateTop(0);
+      if (next) loadState(`${def.name} as of ${atLabel(cursor.current)}`, () => stateAt(data.store, def, cursor.current));
+      return true;
+    }
+    if (whole && (input === 'J' || input === 'K')) {
+      const max = Math.max(0, (state.data?.rows.length ?? 0) - (height - 3));
+      setStateTop((t) => Math.max(0, Math.min(max, t + (input === 'J' ? height - 3 : -(height - 3)))));
+      return true;
+    }
     if (input === 'p') {
       const next = (projection + 1) % all.length;
       setProjection(next);
@@ -103,6 +125,13 @@ export function ReplayScreen({ active, params }: ScreenProps) {
     return [c.change, ...def.columns.map((col) => cellText(values[col] as never))];
   });
   const changed = (s?.changes ?? []).map((c) => new Set(c.change === 'changed' ? c.fields : def.columns));
+  // The whole state: every entity, the step's changes marked where they landed.
+  const keyOf = (o: Record<string, unknown>) => JSON.stringify(def.keyColumns.map((k) => cellText((o[k] ?? null) as never)));
+  const changedByKey = new Map((s?.changes ?? []).filter((c) => c.after).map((c) => [keyOf(c.key), new Set(c.change === 'changed' ? c.fields : def.columns)]));
+  const st = whole ? state.data : undefined;
+  const stateMarks = (st?.rows ?? []).map((r) => changedByKey.get(keyOf(r)));
+  // A * in the first column marks the step's rows without colours too (NO_COLOR).
+  const stateRows = (st?.rows ?? []).map((r, i) => [stateMarks[i] ? '*' : '', ...def.columns.map((col) => cellText(r[col] as never))]);
   return (
     <Box flexDirection="column">
       {editing ? (
@@ -118,12 +147,25 @@ export function ReplayScreen({ active, params }: ScreenProps) {
         {s
           ? `${count(s.events)} event${s.events === 1 ? '' : 's'} in the step, ${count(s.changes.length)} ${def.name} row${s.changes.length === 1 ? '' : 's'} changed${s.partial ? (def.keyEvents ? ` (the first streams of ${count(s.streams)})` : ` (the first ${STEP_POSITIONS} positions)`) : ''} · `
           : ''}
-        {`→← event · ][ ${formatDuration(STEPS_NS[stepIndex]!)} (+-) · p projection · @ jump`}
+        {`→← event · ][ ${formatDuration(STEPS_NS[stepIndex]!)} (+-) · s ${whole ? 'the step' : 'whole state'} · p projection · @ jump`}
       </Text>
+      {whole ? (
+        <Box flexDirection="column">
+          {state.error ? <Text color="red">{state.error}</Text> : null}
+          <Text wrap="truncate" bold>
+            {st
+              ? `whole state at ${atLabel(st.at)}: ${count(st.total)} ${def.name} row${st.total === 1 ? '' : 's'}${st.total > st.rows.length ? ` (the first ${count(STATE_ROWS)})` : ''}, ${count(changedByKey.size)} changed by the step (marked) · J K page`
+              : 'reading the whole state…'}
+          </Text>
+          {stateRows.length ? (
+            <Grid columns={['*', ...def.columns]} rows={stateRows} width={width} height={Math.max(1, height - 4)} top={stateTop} left={left} marked={(r, c) => c > 0 && (stateMarks[r]?.has(def.columns[c - 1]!) ?? false)} maxCell={28} />
+          ) : null}
+        </Box>
+      ) : null}
       {step.error ? <Text color="red">{step.error}</Text> : null}
       {step.cancelled ? <Text dimColor>cancelled</Text> : null}
-      {s && rows.length === 0 && !step.error ? <Text dimColor>{`the step changed no ${def.name} row`}</Text> : null}
-      {rows.length ? (
+      {!whole && s && rows.length === 0 && !step.error ? <Text dimColor>{`the step changed no ${def.name} row`}</Text> : null}
+      {!whole && rows.length ? (
         <Grid columns={columns} rows={rows} width={width} height={height - 3} top={0} left={left} marked={(r, c) => c > 0 && (changed[r]?.has(def.columns[c - 1]!) ?? false)} maxCell={28} />
       ) : null}
     </Box>

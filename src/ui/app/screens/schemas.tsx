@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { useEffect } from 'react';
 import { parseIsoNs } from '../../../core/time.js';
 import type { ScreenProps } from '../context.js';
-import { Grid } from '../components/grid.js';
+import { Grid, columnWidths } from '../components/grid.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { schemaTimeline, type SchemaTimeline } from '../data/schemas.js';
 import { count, shortTime } from '../format.js';
@@ -41,13 +41,16 @@ export function SchemasScreen({ active }: ScreenProps) {
   if (state.error) return <Text color="red">{state.error}</Text>;
   const t = state.data;
   if (!t) return <Text dimColor>reading types and versions…</Text>;
-  const barWidth = Math.max(10, width - 78);
+  const cells = rows.map((r) => [r.type, `v${r.version}`, count(r.events), shortTime(r.first, data.oneDay), shortTime(r.last, data.oneDay)]);
+  // The bar takes what the other columns leave (the gutter, their widths, two spaces each).
+  const fixed = 1 + columnWidths(['type', 'version', 'events', 'first', 'last'], cells).reduce((sum, w) => sum + w + 2, 0);
+  const barWidth = Math.max(6, width - fixed);
   return (
     <Box flexDirection="column">
-      <Text dimColor wrap="truncate">{`${rows.length} type/version pairs · the bar is where each appears in the log's time · enter: its events`}</Text>
+      <Text dimColor wrap="truncate">{`${rows.length} type/version pairs · seen: when in the log · enter its events`}</Text>
       <Grid
         columns={['type', 'version', 'events', 'first', 'last', 'seen'.padEnd(barWidth)]}
-        rows={rows.map((r) => [r.type, `v${r.version}`, count(r.events), shortTime(r.first, data.oneDay), shortTime(r.last, data.oneDay), spanBar(r.first, r.last, t.first, t.last, barWidth)])}
+        rows={rows.map((r, i) => [...cells[i]!, spanBar(r.first, r.last, t.first, t.last, barWidth)])}
         width={width}
         height={height - 2}
         top={list.top}

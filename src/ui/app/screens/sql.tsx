@@ -22,6 +22,12 @@ export function editSqlAt(s: TextState, input: string, key: Key): (TextState & {
   if (key.ctrl && input === 'r') return { ...s, run: s.text.trim() !== '' };
   if (key.return) return s.text.trim().endsWith(';') ? { ...s, run: true } : { text: s.text.slice(0, s.cursor) + '\n' + s.text.slice(s.cursor), cursor: s.cursor + 1, run: false };
   const e = editText(s, input, key);
+  // Pasted text that ends with its Enter (`select 1;⏎` arrives as one chunk, not as a key):
+  // run, as the Enter typed after it would.
+  if (e && /[\r\n]$/.test(input) && e.text.trimEnd().endsWith(';')) {
+    const text = e.text.trimEnd();
+    return { text, cursor: text.length, run: true };
+  }
   return e && { ...e, run: false };
 }
 
@@ -42,6 +48,8 @@ export function SqlScreen({ active }: ScreenProps) {
   const [result, run] = useRequest<SqlResult>(data.runner);
   const [top, setTop] = useState(0);
   const [left, setLeft] = useState(0);
+  // The statement the result is of, shown above it (the editor is cleared for the next one).
+  const [ran, setRan] = useState('');
 
   // Coming to the screen puts you in the editor (esc leaves it for the global keys).
   useEffect(() => {
@@ -52,7 +60,10 @@ export function SqlScreen({ active }: ScreenProps) {
   const editorRows = Math.min(6, lines.length);
   const place = cursorPlace(edit);
   const firstRow = editorWindow(lines.length, place.line, editorRows);
-  const gridHeight = Math.max(1, height - editorRows - 3);
+  const RAN_ROWS = 3;
+  const ranLines = ran ? ran.split('\n') : [];
+  const ranShown = ranLines.length > RAN_ROWS ? [...ranLines.slice(0, RAN_ROWS - 1), `… (${ranLines.length - RAN_ROWS + 1} more lines)`] : ranLines;
+  const gridHeight = Math.max(1, height - editorRows - 3 - ranShown.length);
   const res = result.data;
 
   const execute = (sql: string) => {
@@ -60,6 +71,7 @@ export function SqlScreen({ active }: ScreenProps) {
     setBack(0);
     setTop(0);
     setLeft(0);
+    setRan(sql.trim());
     run('running SQL', () => runSql(data.store, sql));
   };
 
@@ -128,8 +140,13 @@ export function SqlScreen({ active }: ScreenProps) {
         );
       })}
       <Text dimColor wrap="truncate">
-        {focused ? 'end with ; and enter to run (ctrl-r runs now) · ↑↓ history · ←→ ctrl-a ctrl-e move · PgUp PgDn scroll · esc leaves the editor' : 'j k PgUp PgDn ← → scroll · e edit'}
+        {focused ? '; + enter runs · ctrl-r now · ↑↓ history · PgUp PgDn scroll · esc leaves · ? keys' : 'j k PgUp PgDn ← → scroll · e edit'}
       </Text>
+      {ranShown.map((l, i) => (
+        <Text key={`ran${i}`} dimColor wrap="truncate">
+          {(i === 0 ? 'ran> ' : '  -> ') + l}
+        </Text>
+      ))}
       {result.error ? <Text color="red" wrap="wrap">{result.error}</Text> : null}
       {result.cancelled ? <Text dimColor>cancelled</Text> : null}
       {res && !result.error ? (

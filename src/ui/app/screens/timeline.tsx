@@ -15,7 +15,7 @@ import {
   FILTER_HELP, NO_FILTER, eventBySeq, filterText, isEmptyFilter, pageAfter, pageAt, pageBefore, parseFilter,
   type EventDetail, type EventFilter, type EventRow,
 } from '../data/events.js';
-import { shortTime } from '../format.js';
+import { fitMiddle, shortTime } from '../format.js';
 import { listMoveOf } from '../hooks/use-list.js';
 import { useRequest } from '../hooks/use-request.js';
 import { mark } from '../timings.js';
@@ -232,7 +232,7 @@ export function TimelineScreen({ active, params }: ScreenProps) {
         <LineEditor label="jump to @" value={edit} width={width} placeholder="10:31, +5m, end-30s, 2025-08-26T10:00Z, seq:N" />
       ) : (
         <Text wrap="truncate" dimColor={isEmptyFilter(filter)}>
-          {isEmptyFilter(filter) ? 'all events · / filter · @ jump to a time · enter detail · t trace · r replay · ←→ scroll' : `filter: ${filterText(filter)}`}
+          {isEmptyFilter(filter) ? 'all events · / filter · @ time · enter detail · t trace · r replay · ←→ scroll' : `filter: ${filterText(filter)}`}
         </Text>
       )}
       {page.error ? <Text color="red">{page.error}</Text> : null}
@@ -296,8 +296,10 @@ export function EventGrid({ rows, cursor, width, height, oneDay, lastSeq, left =
   const sourceW = Math.min(12, Math.floor(rest * 0.2));
   const idW = rest - streamW - sourceW;
   const fixed = [seqW, timeW, typeW, streamW, sourceW, idW];
-  // The grid sizes columns from their content; the cells are cut to these widths first.
-  const cut = cells.map((r) => r.map((c, i) => (c.length > fixed[i]! ? c.slice(0, fixed[i]! - 1) + '…' : c.padEnd(fixed[i]!))));
+  // The grid sizes columns from their content; the cells are cut to these widths first. Streams
+  // and ids lose their middle ("order-…00042"): their ends tell the rows apart.
+  const middle = new Set([3, 5]);
+  const cut = cells.map((r) => r.map((c, i) => (c.length > fixed[i]! ? (middle.has(i) ? fitMiddle(c, fixed[i]!) : c.slice(0, fixed[i]! - 1) + '…') : c.padEnd(fixed[i]!))));
   const header = ['seq', 'time', 'type', 'stream', 'source', 'id'].map((h, i) => h.padEnd(fixed[i]!));
   return <Grid columns={header} rows={cut} width={width} height={height} top={0} cursor={cursor} maxCell={200} />;
 }
