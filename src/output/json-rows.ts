@@ -37,7 +37,7 @@ export async function writeJsonRows(mode: JsonMode, columns: readonly string[], 
 }
 
 /** Writes objects, chunk by chunk, as --json or --ndjson; returns how many. */
-export async function writeJsonObjects(mode: JsonMode, chunks: AsyncIterable<readonly unknown[]>, options: JsonRowsOptions = {}): Promise<number> {
+export async function writeJsonObjects(mode: JsonMode, chunks: AsyncIterable<readonly unknown[]> | Iterable<readonly unknown[]>, options: JsonRowsOptions = {}): Promise<number> {
   let count = 0;
   if (mode === 'ndjson') {
     for await (const chunk of chunks) {

@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../output/mode.js';
+import { writeJsonObjects } from '../output/json-rows.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
@@ -349,6 +350,11 @@ export async function runBookReplay(store: Store, flags: BookFlags, at: At): Pro
   const answer = await bookAnswer(store, flags, at);
   if (flags.mode === 'json') {
     await write(JSON.stringify(answer) + '\n');
+    return;
+  }
+  // --ndjson: the book's rows, one per line (its seed and contradictions are in --json).
+  if (flags.mode === 'ndjson') {
+    await writeJsonObjects('ndjson', [answer.rows]);
     return;
   }
   const { seed, contradictions } = answer;
