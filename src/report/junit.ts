@@ -1,7 +1,9 @@
 /**
  * The JUnit XML report, for CI systems that show test results natively: one <testsuite>, one
  * <testcase> per rule — <failure> with the count and the sample violations when the rule found
- * any, <skipped> with the reason when it did not run. The scope and the seal are <property>
+ * any at a severity --fail-on fails on (as `evtrail audit` decides its exit code; a warning is
+ * not a failure unless --fail-on warning asks), <system-out> with them when it found some below
+ * that, <skipped> with the reason when it did not run. The scope and the seal are <property>
  * elements of the suite. No times: the report is deterministic but for its generation time. Pure.
  */
 import type { ReportModel } from './model.js';
@@ -19,7 +21,7 @@ const x = escapeXml;
 export function renderJunit(m: ReportModel, seal: SealFields): string {
   const a = m.audit;
   const s = m.scope;
-  const failures = a.rules.filter((r) => r.status === 'ran' && r.violations > 0).length;
+  const failures = a.rules.filter((r) => r.status === 'ran' && r.violations > 0 && r.failing).length;
   const out: string[] = [];
   const prop = (name: string, value: string) => out.push(`      <property name="${x(name)}" value="${x(value)}"/>`);
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
@@ -58,7 +60,9 @@ export function renderJunit(m: ReportModel, seal: SealFields): string {
       const lines = [`${r.title}`, `${plural(r.violations, 'violation')} (${r.severity}${r.failing ? `, fails at --fail-on ${a.failOn}` : ''}); the first ${r.samples.length}:`];
       for (const v of r.samples) lines.push(`  ${v.ts ?? '-'}  ${v.eventId ?? '-'}  ${v.stream ?? '-'}  ${v.message}`);
       if (r.violations > r.samples.length) lines.push(`  … and ${int(r.violations - r.samples.length)} more (evtrail audit --details)`);
-      out.push(open, `      <failure message="${x(`${plural(r.violations, 'violation')}: ${r.title}`)}" type="${x(r.severity)}">${x(lines.join('\n'))}</failure>`, '    </testcase>');
+      if (r.failing) out.push(open, `      <failure message="${x(`${plural(r.violations, 'violation')}: ${r.title}`)}" type="${x(r.severity)}">${x(lines.join('\n'))}</failure>`, '    </testcase>');
+      // Below --fail-on: reported, not failed (CI shows it green, with the findings in its output).
+      else out.push(open, `      <system-out>${x(lines.join('\n'))}</system-out>`, '    </testcase>');
     } else {
       out.push(open.replace(/>$/, '/>'));
     }
