@@ -89,8 +89,10 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     const past = afterLastEvent(at, bounds);
     if (past) note(`--at ${flags.at} is after the last event (seq ${past.seq}, ${past.ts}): the state shown is the end of the log`);
     const pastFields = past ? { afterLastEvent: { seq: exactInteger(past.seq), ts: past.ts } } : {};
-    // A key the log never mentions is a mistake (exit 2, with the nearest keys), as in trace.
-    if (flags.key !== undefined) await checkKeyKnown(store, projection, flags.key, bounds);
+    // A key the log never mentions is a mistake (exit 2, with the nearest keys), as in trace:
+    // checked up front for --diff / --compare (a built-in's key is one filtered scan), and for
+    // one cut only when the cut has no row for it (what costs a custom projection a replay).
+    if (flags.key !== undefined && (flags.diff !== undefined || baseline) && projection.kind === 'builtin') await checkKeyKnown(store, projection, flags.key, bounds);
     if (baseline?.kind === 'custom' && projection.kind === 'custom') {
       const diff = await compareCustom(store, baseline.def, projection.def, at, flags.key);
       await printDiff(flags.mode, {
@@ -120,7 +122,12 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     }
     const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);
     if (snap) note(`replayed from the snapshot at seq ${snap.seq}`);
-    const rows = await projectionRows(store, projection, at, flags.key, snap);
+    let rows = await projectionRows(store, projection, at, flags.key, snap);
+    if (flags.key !== undefined) {
+      const peeked = await peekRows(rows);
+      if (peeked.empty) await checkKeyKnown(store, projection, flags.key, bounds);
+      rows = peeked.rows;
+    }
     await printRows(flags.mode, { at, projection: name, key: flags.key, rows, limit, note: projection.kind === 'builtin' ? projection.def.note : undefined, head: pastFields });
   } catch (error) {
     // DuckDB's own limit, not a bug: say how to give it more room.
@@ -134,6 +141,27 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/** Whether a RowSet has no row, reading only up to its first non-empty chunk (which it keeps). */
+async function peekRows(set: RowSet): Promise<{ empty: boolean; rows: RowSet }> {
+  const it = set.rows[Symbol.asyncIterator]();
+  const head: unknown[][][] = [];
+  let done = false;
+  while (true) {
+    const next = await it.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    head.push(next.value);
+    if (next.value.length > 0) break;
+  }
+  const rows = (async function* () {
+    yield* head;
+    if (!done) yield* { [Symbol.asyncIterator]: () => it };
+  })();
+  return { empty: done && head.every((c) => c.length === 0), rows: { ...set, rows } };
 }
 
 /**

@@ -212,6 +212,12 @@ describe('not found, and past the end', () => {
     expect(r.stderr).toMatch(/^evtrail: --key ord-0000001: no orders entity with this key in the store\nhint: closest: ord-00000001/);
     expect(run(['replay', '--projection', 'positions', '--key', 'acc-99999999', '--json']).code).toBe(2);
     expect(run(['replay', '--projection', 'streams', '--key', 'order-ord-1']).code).toBe(2);
+    // A custom projection's keys are its keyOf's: an unknown one is refused the same way.
+    fs.writeFileSync(path.join(dir, 'count.mjs'), `export default { name: 'count', initialState: () => 0, evolve: (n) => n + 1, keyOf: (e) => e.data?.orderId };\n`);
+    const custom = run(['replay', '--projection', './count.mjs', '--key', 'ord-0000002']);
+    expect(custom.code).toBe(2);
+    expect(custom.stderr).toMatch(/^evtrail: --key ord-0000002: no count entity with this key in the store\nhint: closest: ord-00000002/);
+    expect(json(['replay', '--projection', './count.mjs', '--key', 'ord-00000002']).rows).toHaveLength(1);
     // A key that is in the log, only not yet at the cut, is an empty answer (exit 0).
     const early = run(['replay', '--projection', 'orders', '--key', 'ord-00000040', '--at', 'seq:3']);
     expect(early.code, early.stderr).toBe(0);
