@@ -67,7 +67,7 @@ export function referenceKnown(messages: Message[], book: number[][], levels: nu
 }
 
 /** What a replay's rows claim against the orderbook file's row at the cut. */
-export function tally(rows: { side: string; level: number; priceTicks: string | null; size: number | null; complete: boolean }[], fileRow: number[]) {
+export function tally(rows: { side: string; level: number; priceTicks: number | string | null; size: number | null; complete: boolean }[], fileRow: number[]) {
   let claimed = 0;
   let wrong = 0;
   let unknown = 0;
@@ -79,7 +79,7 @@ export function tally(rows: { side: string; level: number; priceTicks: string | 
       const f = file[r.level - 1];
       // A claimed level past the file's columns cannot be checked against it; none is expected here.
       if (r.level > fileRow.length / 4) continue;
-      if (!f || String(f.price) !== r.priceTicks || f.size !== r.size) wrong++;
+      if (!f || String(f.price) !== String(r.priceTicks) || f.size !== r.size) wrong++;
     }
     unknown += file.filter((_, i) => !claims.some((r) => r.level === i + 1)).length;
   }

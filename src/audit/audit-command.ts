@@ -5,8 +5,9 @@
  */
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
-import { printTables, type Cell, type TableData } from '../output/table.js';
-import { terminalSafe } from '../output/terminal.js';
+import { writeJsonObjects } from '../output/json-rows.js';
+import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
+import { terminalSafe, writeOut } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { applyLens, type Lens } from '../store/lens.js';
@@ -47,8 +48,17 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
     store.close();
   }
   if (flags.mode === 'json') printJson({ ...(toJson(result) as object), ...lensJson(lens) });
-  else {
-    await printTables(flags.mode === 'csv' ? 'plain' : flags.mode, [summaryTable(result, flags.details ?? false)]);
+  // --ndjson: the violations, one per line (the counts per rule are in --json).
+  else if (flags.mode === 'ndjson') await writeJsonObjects('ndjson', [result.violations]);
+  else if (flags.mode === 'csv') {
+    // --csv: the summary table, or with --details every violation (evidence as a JSON cell).
+    if (flags.details) {
+      await writeOut(toCsv(['rule', 'severity', 'eventId', 'stream', 'message', 'evidence'], result.violations.map((v) => [v.rule, v.severity, v.eventId, v.stream, v.message, v.evidence])));
+    } else {
+      await writeOut(toCsv(['rule', 'severity', 'status', 'violations', 'examples', 'ms'], result.rules.map((r) => [r.id, r.severity, r.status, r.violations, r.examples.join(' '), r.ms])));
+    }
+  } else {
+    await printTables(flags.mode, [summaryTable(result, flags.details ?? false)]);
     process.stdout.write(terminalSafe(lensText(lens)));
     process.stdout.write(terminalSafe(skippedText(result)));
     // Every violation in full, one per line (a table would cut the messages).
@@ -58,7 +68,7 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
     const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));
     const n = failing.reduce((s, r) => s + r.violations, 0);
     throw new CheckFailed(
-      flags.mode === 'json' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`,
+      flags.mode === 'json' || flags.mode === 'ndjson' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`,
     );
   }
 }
@@ -155,7 +165,7 @@ function detailsText(result: AuditResult, plan: AuditPlan): string {
 async function printList(catalog: Catalog, mode: OutputMode): Promise<void> {
   const rules = catalog.rules.map((r) => ({ id: r.id, severity: r.severity, pack: r.pack ?? 'core', title: r.title, file: r.file }));
   if (mode === 'json') return printJson({ rules });
-  await printTables(mode === 'csv' ? 'plain' : mode, [
+  await printTables(mode, [
     { title: `${rules.length} rules`, columns: ['rule', 'severity', 'pack', 'title'], rows: rules.map((r) => [r.id, r.severity, r.pack, r.title]) },
   ]);
 }

@@ -10,6 +10,7 @@
  *    does not return event_id, stream and message stops here;
  * 4. the shared views are materialized, then the rules run.
  */
+import { exactJsonConverter } from '../output/json-values.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
@@ -598,7 +599,8 @@ class Runner {
         .filter(Boolean)
         .join(', ');
       const limit = this.plan.limit > 0 ? ` LIMIT ${this.plan.limit}` : '';
-      const rows = count === 0 ? [] : await this.all(`SELECT * FROM ${table} ORDER BY ${order}${limit}`);
+      // Evidence leaves in --json and reports: its values as every --json writes them (exact numbers, RFC 3339 times).
+      const rows = count === 0 ? [] : ((await this.conn.runAndReadAll(`SELECT * FROM ${table} ORDER BY ${order}${limit}`)).convertRowObjects(exactJsonConverter) as Row[]);
       await this.exec(`DROP TABLE ${table}`);
       return { count, rows };
     });

@@ -292,6 +292,17 @@ export function atFields(at: At): { at: string; atLocal?: string; timeZone?: str
 }
 
 /**
+ * The last event, when the cut lies after it (a time after the last event's, a seq past the last
+ * one): the answer is then the log's end, which a user who typed a later time should be told
+ * (replay says it in a note and in --json's `afterLastEvent`). null when the cut is inside the log.
+ */
+export function afterLastEvent(at: At, bounds: StoreBounds): { ts: string; seq: bigint } | null {
+  if (bounds.lastTs === null || bounds.lastSeq === null) return null;
+  const past = at.kind === 'seq' ? at.seq > bounds.lastSeq : at.ns > isoToNs(bounds.lastTs);
+  return past ? { ts: bounds.lastTs, seq: bounds.lastSeq } : null;
+}
+
+/**
  * How the cut is shown: the ISO time, or seq:N; on a store with a market zone the zone's
  * clock first, then UTC: `2012-06-21T10:31:00.000000000-04:00 America/New_York (2012-06-21T14:31:00.000000000Z)`.
  */

@@ -1,3 +1,4 @@
+import { formatIsoNs } from '../core/time.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import { ACTS_ON_ORDER, SUBMISSION_TYPE } from '../trace/market.js';
@@ -54,13 +55,13 @@ export interface SourceInfo {
 /** The sources as their bookkeeping rows say (no scan of the events: the UI's first screen reads it too). */
 export async function sourcesInfo(store: Store): Promise<SourceInfo[]> {
   const rows = await store.all(`SELECT uri, kind, format, preset, events::BIGINT::VARCHAR AS events, rejects::BIGINT::VARCHAR AS rejects,
-      bytes::BIGINT::VARCHAR AS bytes, last_ingested_at::VARCHAR AS at, checkpoint,
+      bytes::BIGINT::VARCHAR AS bytes, epoch_ns(last_ingested_at)::VARCHAR AS at_ns, checkpoint,
       (SELECT count(*) FROM source_gaps g WHERE g.source_id = s.source_id)::INTEGER AS open_gaps,
       json_extract_string(mapping, '$.tz') AS tz, json_extract_string(mapping, '$.skipped') AS skipped
     FROM sources s ORDER BY source_id`);
   return rows.map((s) => ({
     source: String(s.uri), kind: String(s.kind), format: String(s.format), preset: String(s.preset),
-    events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: String(s.at),
+    events: Number(s.events), rejects: Number(s.rejects), bytes: Number(s.bytes), lastIngestedAt: formatIsoNs(BigInt(String(s.at_ns))),
     checkpoint: (s.checkpoint as string | null) ?? null, openGaps: Number(s.open_gaps),
     ...(typeof s.tz === 'string' ? { timeZone: s.tz } : {}),
     ...(s.skipped != null ? { skipped: Number(s.skipped) } : {}),

@@ -1,6 +1,8 @@
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { printTables, toCsv, type Cell } from '../output/table.js';
+import { exactRows, writeJsonRows } from '../output/json-rows.js';
+import { writeOut } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 
@@ -11,14 +13,13 @@ export interface RejectRow {
   raw: string | null;
 }
 
-export async function listRejects(store: Store, sourceFilter?: string): Promise<RejectRow[]> {
-  const rows = await store.all(
-    `SELECT s.uri AS source, r.source_pos AS line, r.reason, r.raw
+const REJECTS_SQL = `SELECT s.uri AS source, r.source_pos AS line, r.reason, r.raw
      FROM rejects r JOIN sources s USING (source_id)
      WHERE $f IS NULL OR contains(s.uri, $f)
-     ORDER BY r.source_id, r.source_pos`,
-    { f: sourceFilter ?? null },
-  );
+     ORDER BY r.source_id, r.source_pos`;
+
+export async function listRejects(store: Store, sourceFilter?: string): Promise<RejectRow[]> {
+  const rows = await store.all(REJECTS_SQL, { f: sourceFilter ?? null });
   return rows.map((r) => ({ source: String(r.source), line: Number(r.line), reason: String(r.reason), raw: (r.raw as string | null) ?? null }));
 }
 
@@ -27,14 +28,28 @@ export async function runRejects(flags: { db: string; source?: string; limit: st
   if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
   const store = await Store.open(flags.db, { readOnly: true });
   try {
-    const rows = await listRejects(store, flags.source);
-    if (flags.mode === 'json') return printJson(rows);
     const columns = ['source', 'line', 'reason', 'raw'];
-    const cells: Cell[][] = rows.map((r) => [r.source, r.line, r.reason, r.raw]);
-    if (flags.mode === 'csv') {
-      process.stdout.write(toCsv(columns, cells));
+    // --ndjson and --csv stream from DuckDB: a source with millions of rejects is never held whole.
+    if (flags.mode === 'ndjson' || flags.mode === 'csv') {
+      const prepared = await store.conn.prepare(REJECTS_SQL);
+      prepared.bind({ f: flags.source ?? null });
+      const result = await prepared.stream();
+      if (flags.mode === 'ndjson') {
+        await writeJsonRows('ndjson', result.deduplicatedColumnNames(), exactRows(result));
+        return;
+      }
+      let header = true;
+      for await (const chunk of result.yieldRowsJson()) {
+        const text = toCsv(columns, chunk as Cell[][]);
+        await writeOut(header ? text : text.slice(text.indexOf('\n') + 1));
+        header = false;
+      }
+      if (header) await writeOut(toCsv(columns, []));
       return;
     }
+    const rows = await listRejects(store, flags.source);
+    if (flags.mode === 'json') return printJson(rows);
+    const cells: Cell[][] = rows.map((r) => [r.source, r.line, r.reason, r.raw]);
     const shown = cells.slice(0, limit);
     await printTables(flags.mode, [{
       title: rows.length === 0 ? 'no rejects: every record was read' : `${rows.length} rejected record${rows.length === 1 ? '' : 's'}`,

@@ -1,39 +1,61 @@
-import type { OutputMode } from '../output/mode.js';
-import { jsonCell, stringifyJson } from '../output/json.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isJsonMode, type OutputMode } from '../output/mode.js';
+import { writeJsonRows } from '../output/json-rows.js';
 import { printTables, toCsv, type Cell } from '../output/table.js';
-import { terminalSafe, writeOut as write } from '../output/terminal.js';
-import { UserError } from '../core/errors.js';
+import { writeOut as write } from '../output/terminal.js';
+import { UserError, firstLine } from '../core/errors.js';
+import { MACROS_SQL } from '../store/macros.js';
+import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
 import { applyLens } from '../store/lens.js';
 import { runQuery } from './query.js';
 
-export async function runQueryCommand(sql: string, flags: { db: string; limit: string; mode: OutputMode; tenant?: string }): Promise<void> {
+export interface QueryCommandFlags {
+  db: string;
+  limit: string;
+  mode: OutputMode;
+  /** Write the result to this Parquet file instead of stdout. */
+  out?: string;
+  force?: boolean;
+  /** `events` is only this tenant's events. */
+  tenant?: string;
+}
+
+/**
+ * The SQL to run: the argument, `-` for stdin, or --file. Exactly one of them (a script that
+ * gives both meant something it did not say).
+ */
+export function querySql(arg: string | undefined, file: string | undefined, readStdin: () => string): string {
+  if (arg !== undefined && file !== undefined) throw new UserError('give the SQL once: as the argument or with --file', 'e.g. evtrail query --file q.sql, or evtrail query "select 1"');
+  if (file !== undefined) {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new UserError(`--file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : firstLine(error)}`, 'give a file holding the SQL, e.g. --file q.sql, or - to read it from stdin');
+    }
+  }
+  if (arg === '-') return readStdin();
+  if (arg === undefined) throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all", evtrail query --file q.sql, or … | evtrail query -');
+  return arg;
+}
+
+export async function runQueryCommand(sql: string, flags: QueryCommandFlags): Promise<void> {
   const limit = Number(flags.limit);
   if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  if (flags.out !== undefined) return writeParquet(sql, flags);
   const store = await Store.open(flags.db, { readOnly: true });
   try {
     // --tenant: `events` is that tenant's events. The vocabulary mapping is not applied: query
     // shows the events as the source wrote them.
     if (flags.tenant !== undefined) await applyLens(store, { vocabulary: false, tenant: flags.tenant });
-    const result = await runQuery(store, sql);
-    const parse = (row: unknown[]) =>
-      row.map((v, i) => (result.jsonColumns[i] && typeof v === 'string' ? jsonCell(v) : v));
-    if (flags.mode === 'json') {
-      // Streamed: '[' then one object per row.
-      let first = true;
-      await write('[');
-      for await (const chunk of result.rows) {
-        for (const row of chunk) {
-          const values = parse(row);
-          const obj = Object.fromEntries(result.columns.map((c, i) => [c, values[i]]));
-          await write((first ? '\n' : ',\n') + terminalSafe(stringifyJson(obj)));
-          first = false;
-        }
-      }
-      await write(first ? ']\n' : '\n]\n');
+    const { mode } = flags;
+    const result = await runQuery(store, sql, { exact: isJsonMode(mode) });
+    if (isJsonMode(mode)) {
+      await writeJsonRows(mode, result.columns, result.rows);
       return;
     }
-    if (flags.mode === 'csv') {
+    if (mode === 'csv') {
       let header = true;
       for await (const chunk of result.rows) {
         const text = toCsv(result.columns, chunk as Cell[][]);
@@ -52,10 +74,49 @@ export async function runQueryCommand(sql: string, flags: { db: string; limit: s
       }
     }
     const note = total > rows.length ? `… ${total - rows.length} more rows (--limit, or --csv / --json for all)` : `${total} row${total === 1 ? '' : 's'}`;
-    await printTables(flags.mode, [{ columns: result.columns, rows, note }]);
+    await printTables(mode, [{ columns: result.columns, rows, note }]);
   } finally {
     store.close();
   }
 }
 
-
+/**
+ * --out FILE.parquet: DuckDB's COPY writes the result (never through JavaScript). An existing
+ * file is kept unless --force; a folder that does not exist or cannot be written is the user's
+ * (exit 2). Written aside and renamed into place, so a failed query leaves no half file.
+ */
+async function writeParquet(sql: string, flags: QueryCommandFlags): Promise<void> {
+  const out = flags.out!;
+  if (!/\.parquet$/i.test(out)) throw new UserError(`--out ${out}: only Parquet is written (a .parquet file)`, 'e.g. --out result.parquet; for CSV or JSON use --csv / --json / --ndjson > file');
+  if (isJsonMode(flags.mode) || flags.mode === 'csv') throw new UserError('--out writes a file: it goes without --json, --ndjson and --csv', 'e.g. evtrail query "select …" --out result.parquet');
+  const target = path.resolve(out);
+  const dir = path.dirname(target);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${out}: the folder ${dir} does not exist`, 'create it first, or give a path in an existing folder');
+  if (fs.existsSync(target)) {
+    if (fs.statSync(target).isDirectory()) throw new UserError(`--out ${out}: is a folder`, 'give a file name, e.g. --out result.parquet');
+    if (!flags.force) throw new UserError(`--out ${out}: the file exists`, 'add --force to replace it, or choose another name');
+  }
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UserError(`--out ${out}: the folder ${dir} cannot be written`, 'choose a folder you can write to');
+  }
+  const body = sql.trim().replace(/;+\s*$/, '').trim();
+  if (body === '') throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all" --out types.parquet');
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
+  const store = await Store.open(flags.db, { readOnly: true });
+  try {
+    await store.run(MACROS_SQL);
+    try {
+      await store.run(`COPY (${body}) TO ${sqlString(temp)} (FORMAT parquet)`);
+    } catch (error) {
+      throw new UserError(`SQL error: ${firstLine(error).replace(/^Failed to extract statements: /, '')}`, 'one SELECT (no ;-separated statements) for --out; evtrail query without --out shows what it returns');
+    }
+    fs.renameSync(temp, target);
+    const [row] = await store.all(`SELECT count(*)::VARCHAR AS n FROM read_parquet(${sqlString(target)})`);
+    process.stderr.write(`wrote ${row?.n ?? '?'} rows to ${out}\n`);
+  } finally {
+    fs.rmSync(temp, { force: true });
+    store.close();
+  }
+}

@@ -1,6 +1,7 @@
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import type { Store } from '../store/store.js';
+import { exactRows } from '../output/json-rows.js';
 
 export interface QueryResult {
   columns: string[];
@@ -13,10 +14,11 @@ const HINT = 'the store has the tables events, sources, rejects and ingests and 
 
 /**
  * Runs user SQL over the store, streaming rows in chunks so a large result never sits whole in
- * memory. Values come JSON-safe: BIGINT, HUGEINT and timestamps as exact strings. An error in
+ * memory. Values come JSON-safe: with `exact`, as --json writes them (numbers when exact,
+ * RFC 3339 instants); else BIGINT, HUGEINT and timestamps as DuckDB's text. An error in
  * the SQL, found before the first row or while rows stream, is the user's (exit 2).
  */
-export async function runQuery(store: Store, sql: string): Promise<QueryResult> {
+export async function runQuery(store: Store, sql: string, options: { exact?: boolean } = {}): Promise<QueryResult> {
   if (sql.trim().replace(/;+$/, '').trim() === '') {
     throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all"');
   }
@@ -27,7 +29,8 @@ export async function runQuery(store: Store, sql: string): Promise<QueryResult> 
     return {
       columns: result.deduplicatedColumnNames(),
       jsonColumns: types.map((t) => t.alias === 'JSON'),
-      rows: sqlErrors(result.yieldRowsJson() as AsyncIterableIterator<unknown[][]>),
+      // exact: values for --json / --ndjson (../output/json-values.ts); else DuckDB's text, as tables show it.
+      rows: sqlErrors((options.exact ? exactRows(result) : result.yieldRowsJson()) as AsyncIterableIterator<unknown[][]>),
     };
   } catch (error) {
     throw sqlError(error);

@@ -10,6 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../output/mode.js';
+import { writeJsonObjects } from '../output/json-rows.js';
+import { exactIntegerText, exactJsonConverter } from '../output/json-values.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
@@ -306,7 +308,8 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
     : snap
       ? bookFromSnapshotSql(snap, cut, flags.symbol, top)
       : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
-  const rows = (await store.all(rowsSql)).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
+  // Values as every --json writes them (priceTicks a number, as `query` gives it: ../output/json-values.ts).
+  const rows = ((await store.conn.runAndReadAll(rowsSql)).convertRowObjects(exactJsonConverter) as Record<string, Cell>[]).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
   const symbol = seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {};
   if (!seed) return { ...atFields(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
 
@@ -348,7 +351,13 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
 export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
   const answer = await bookAnswer(store, flags, at);
   if (flags.mode === 'json') {
-    await write(JSON.stringify(answer) + '\n');
+    // A contradiction's seq a number, as everywhere (kept as text inside for BigInt use).
+    await write(JSON.stringify({ ...answer, contradictions: answer.contradictions.map((c) => ({ ...c, seq: exactIntegerText(c.seq) })) }) + '\n');
+    return;
+  }
+  // --ndjson: the book's rows, one per line (its seed and contradictions are in --json).
+  if (flags.mode === 'ndjson') {
+    await writeJsonObjects('ndjson', [answer.rows]);
     return;
   }
   const { seed, contradictions } = answer;

@@ -21,6 +21,11 @@ export interface BuiltinProjection {
   /** --key: the column the key is matched against. */
   keyColumn: string;
   /**
+   * SQL listing (column `name`) the keys the events name, found without replaying: tells a key
+   * the log never mentions (an error with suggestions) from one that is not there yet at a cut.
+   */
+  keyNames?: string;
+  /**
    * Events per query above which the command folds the cut in parts, split by a hash of this
    * column (a projection whose fold holds its whole input in memory).
    */
@@ -60,6 +65,7 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     columns: STREAM_COLUMNS,
     keyColumns: ['stream'],
     keyColumn: 'stream',
+    keyNames: `SELECT stream AS name FROM events`,
     sql: streamsSql,
     keyEvents: streamsKeyCondition,
     partition: { column: 'stream', eventsPerPart: 1_000_000 },
@@ -71,6 +77,8 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     columns: ORDER_COLUMNS,
     keyColumns: ['orderId'],
     keyColumn: 'orderId',
+    // ordersKeyCondition: an order's events are in stream order-<id> (or <id>).
+    keyNames: `SELECT CASE WHEN starts_with(stream, 'order-') THEN stream[7:] ELSE stream END AS name FROM events`,
     sql: ordersSql,
     keyEvents: ordersKeyCondition,
     snapshot: {
@@ -86,6 +94,7 @@ export const BUILTINS: readonly BuiltinProjection[] = [
     columns: POSITION_COLUMNS,
     keyColumns: ['accountId', 'symbol'],
     keyColumn: 'accountId',
+    keyNames: `SELECT data->>'accountId' AS name FROM events WHERE data->>'accountId' IS NOT NULL`,
     sql: positionsSql,
     note: 'average cost method',
     snapshot: { fold: positionsFoldSql, merge: positionsMergeSql, empty: POSITIONS_EMPTY, rows: positionsRowsSql, blocked: positionsSnapshotBlocked },

@@ -9,7 +9,8 @@
  * plain text in a pipe. The same store gives the same bytes: rows come in key order and every
  * number is computed in a fixed order.
  */
-import type { OutputMode } from '../output/mode.js';
+import { isJsonMode, type OutputMode } from '../output/mode.js';
+import { exactRows, writeJsonObjects } from '../output/json-rows.js';
 import { jsonCell, stringifyJson } from '../output/json.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut as write } from '../output/terminal.js';
@@ -18,7 +19,8 @@ import { applyLens } from '../store/lens.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
-import { atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from '../core/time.js';
+import { afterLastEvent, atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from '../core/time.js';
+import { exactInteger } from '../output/json-values.js';
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
 import { sqlString } from '../store/sql.js';
 import { defineField, isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
@@ -91,10 +93,17 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     const bounds = await storeBounds(store);
     const at = parseAt(flags.at ?? (bounds.lastSeq === null ? 'seq:0' : `seq:${bounds.lastSeq}`), bounds, '--at');
     const name = projection.def.name;
+    const past = afterLastEvent(at, bounds);
+    if (past) note(`--at ${flags.at} is after the last event (seq ${past.seq}, ${past.ts}): the state shown is the end of the log`);
+    const pastFields = past ? { afterLastEvent: { seq: exactInteger(past.seq), ts: past.ts } } : {};
+    // A key the log never mentions is a mistake (exit 2, with the nearest keys), as in trace:
+    // checked up front for --diff / --compare (a built-in's key is one filtered scan), and for
+    // one cut only when the cut has no row for it (what costs a custom projection a replay).
+    if (flags.key !== undefined && (flags.diff !== undefined || baseline) && projection.kind === 'builtin') await checkKeyKnown(store, projection, flags.key, bounds);
     if (baseline?.kind === 'custom' && projection.kind === 'custom') {
       const diff = await compareCustom(store, baseline.def, projection.def, at, flags.key);
       await printDiff(flags.mode, {
-        head: { ...atFields(at), projection: name, compare: baseline.def.name },
+        head: { ...atFields(at), projection: name, compare: baseline.def.name, ...pastFields },
         title: `${name} (--projection) against ${baseline.def.name} (--compare) as of ${atLabel(at)}${flags.key !== undefined ? `, ${flags.key}` : ''}`,
         key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
       });
@@ -107,7 +116,7 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
       for (const sn of new Set([snaps.from?.seq, snaps.to?.seq])) if (sn !== undefined) note(`replayed from the snapshot at seq ${sn}`);
       const diff = await diffRows(store, projection, at, to, flags.key, snaps);
       await printDiff(flags.mode, {
-        head: { ...atFields(at), diff: atFields(to).at, projection: name },
+        head: { ...atFields(at), diff: atFields(to).at, projection: name, ...pastFields },
         title: `${name}${flags.key !== undefined ? ` ${flags.key}` : ''}: what changed from ${atLabel(at)} to ${atLabel(to)}`,
         key: flags.key, keyColumns: diff.keyColumns, rows: diff.rows, limit,
       });
@@ -120,8 +129,13 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     }
     const snap = flags.snapshots === false ? null : await findSnapshot(store, projection, at, note);
     if (snap) note(`replayed from the snapshot at seq ${snap.seq}`);
-    const rows = await projectionRows(store, projection, at, flags.key, snap);
-    await printRows(flags.mode, { at, projection: name, key: flags.key, rows, limit, note: projection.kind === 'builtin' ? projection.def.note : undefined });
+    let rows = await projectionRows(store, projection, at, flags.key, snap);
+    if (flags.key !== undefined) {
+      const peeked = await peekRows(rows);
+      if (peeked.empty) await checkKeyKnown(store, projection, flags.key, bounds);
+      rows = peeked.rows;
+    }
+    await printRows(flags.mode, { at, projection: name, key: flags.key, rows, limit, note: projection.kind === 'builtin' ? projection.def.note : undefined, head: pastFields });
   } catch (error) {
     // DuckDB's own limit, not a bug: say how to give it more room.
     if (error instanceof Error && /^Out of Memory Error/.test(error.message)) {
@@ -134,6 +148,77 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/** Whether a RowSet has no row, reading only up to its first non-empty chunk (which it keeps). */
+async function peekRows(set: RowSet): Promise<{ empty: boolean; rows: RowSet }> {
+  const it = set.rows[Symbol.asyncIterator]();
+  const head: unknown[][][] = [];
+  let done = false;
+  while (true) {
+    const next = await it.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    head.push(next.value);
+    if (next.value.length > 0) break;
+  }
+  const rows = (async function* () {
+    yield* head;
+    if (!done) yield* { [Symbol.asyncIterator]: () => it };
+  })();
+  return { empty: done && head.every((c) => c.length === 0), rows: { ...set, rows } };
+}
+
+/**
+ * --key: refused (exit 2) when no event of the whole log names it, with the closest keys the log
+ * has (by edit distance), as trace does for an unknown id. A key that exists but not yet at the
+ * cut is not an error: the table says there is no row at that point.
+ */
+async function checkKeyKnown(store: Store, p: Projection, key: string, bounds: StoreBounds): Promise<void> {
+  let names: string[];
+  if (p.kind === 'builtin') {
+    const namesSql = p.def.keyNames;
+    if (!namesSql) return;
+    const [hit] = await store.all(`SELECT 1 AS hit FROM (${namesSql}) WHERE name = ${sqlString(key)} LIMIT 1`);
+    if (hit) return;
+    names = (await store.all(`SELECT name FROM (SELECT DISTINCT name FROM (${namesSql}) WHERE name IS NOT NULL)
+      ORDER BY levenshtein(lower(name), ${sqlString(key.toLowerCase())}), levenshtein(name, ${sqlString(key)}), name LIMIT 5`)).map((r) => String(r.name));
+  } else {
+    // A custom projection's keys are what its keyOf returns: known only by replaying the log.
+    if (!p.def.keyOf || bounds.lastSeq === null) return;
+    const rows = await replayCustom(store, p.def, 'true');
+    const keys = rows.map((r) => String(r.key));
+    if (keys.includes(key)) return;
+    names = nearest(keys, key, 5);
+  }
+  throw new UserError(
+    `--key ${key}: no ${p.def.name} entity with this key in the store`,
+    names.length > 0 ? `closest: ${names.join(', ')}` : `evtrail replay --projection ${p.kind === 'builtin' ? p.def.name : '…'} lists the keys there are`,
+  );
+}
+
+/** The `n` names closest to `word` by edit distance (ignoring case first). */
+function nearest(names: string[], word: string, n: number): string[] {
+  const d = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!;
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j]!;
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+      }
+    }
+    return row[b.length]!;
+  };
+  return [...new Set(names)]
+    .map((name) => ({ name, k: d(name.toLowerCase(), word.toLowerCase()) }))
+    .sort((x, y) => x.k - y.k || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+    .slice(0, n)
+    .map((x) => x.name);
 }
 
 function note(text: string): void {
@@ -176,13 +261,17 @@ export async function storeBounds(store: Store): Promise<StoreBounds> {
   };
 }
 
-/** Streams a SQL result (JSON-safe values); an error in it is a bug of ours, not the user's. */
+/**
+ * Streams a SQL result as --json writes it (../output/json-values.ts: exact numbers, RFC 3339
+ * instants, JSON columns as RawJson, which tables show as their text); an error in it is a bug
+ * of ours, not the user's.
+ */
 export async function streamSql(store: Store, sql: string): Promise<RowSet> {
   const result = await store.conn.stream(sql);
   return {
     columns: result.deduplicatedColumnNames(),
     jsonColumns: result.columnTypes().map((t) => t.alias === 'JSON'),
-    rows: result.yieldRowsJson() as AsyncIterable<unknown[][]>,
+    rows: exactRows(result),
   };
 }
 
@@ -276,28 +365,28 @@ interface RowsView {
   rows: RowSet;
   limit: number;
   note?: string;
+  /** More members of the --json head (afterLastEvent). */
+  head?: Record<string, unknown>;
 }
 
 async function printRows(mode: OutputMode, v: RowsView): Promise<void> {
   const { columns, jsonColumns } = v.rows;
   const parse = (row: unknown[]) => row.map((x, i) => (jsonColumns[i] && typeof x === 'string' ? jsonCell(x) : x));
-  if (mode === 'json') {
+  if (isJsonMode(mode)) {
     const head: Record<string, unknown> = { ...atFields(v.at), projection: v.projection };
     if (v.key !== undefined) head.key = v.key;
-    await write(terminalSafe(JSON.stringify(head).slice(0, -1)) + ',"rows":[');
-    let first = true;
-    for await (const chunk of v.rows.rows) {
-      let text = '';
-      for (const row of chunk) {
-        const values = parse(row);
-        const obj: Record<string, unknown> = {};
-        columns.forEach((c, i) => defineField(obj, c, values[i]));
-        text += (first ? '\n' : ',\n') + stringifyJson(obj);
-        first = false;
+    Object.assign(head, v.head);
+    const objects = (async function* () {
+      for await (const chunk of v.rows.rows) {
+        yield chunk.map((row) => {
+          const values = parse(row);
+          const obj: Record<string, unknown> = {};
+          columns.forEach((c, i) => defineField(obj, c, values[i]));
+          return obj;
+        });
       }
-      if (text) await write(terminalSafe(text));
-    }
-    await write(first ? ']}\n' : '\n]}\n');
+    })();
+    await writeJsonObjects(mode, objects, { head });
     return;
   }
   if (mode === 'csv') {
@@ -444,6 +533,10 @@ interface DiffView {
 }
 
 async function printDiff(mode: OutputMode, v: DiffView): Promise<void> {
+  if (mode === 'ndjson') {
+    await writeJsonObjects('ndjson', [v.rows.map((r) => ({ ...r.key, change: r.change, fields: r.fields, before: r.before, after: r.after }))]);
+    return;
+  }
   if (mode === 'json') {
     const head: Record<string, unknown> = { ...v.head };
     if (v.key !== undefined) head.key = v.key;

@@ -1,6 +1,7 @@
 /** `evtrail snapshot`: a projection's state every N events, kept in the store (./snapshots.ts). */
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
+import { exactInteger, exactIntegerText } from '../output/json-values.js';
 import { printTables } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
@@ -27,7 +28,8 @@ export async function runSnapshotCommand(flags: SnapshotFlags): Promise<void> {
     const made = await makeSnapshots(store, projection, every);
     const name = projection.def.name;
     if (flags.mode === 'json') {
-      printJson({ projection: name, every: Number(every), snapshots: made });
+      // seq a number, as in every --json (a string only beyond 2^53: ../output/json-values.ts).
+      printJson({ projection: name, every: exactInteger(every), snapshots: made.map((m) => ({ ...m, seq: exactIntegerText(m.seq) })) });
       return;
     }
     await printTables(flags.mode, [

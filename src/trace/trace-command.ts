@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
-import { printTables } from '../output/table.js';
+import { printTables, toCsv, type Cell } from '../output/table.js';
 import { terminalSafe } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -123,6 +123,12 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
     if (picture !== null && flags.out !== undefined) writePicture(flags.out, picture);
     else if (picture !== null) process.stdout.write(terminalSafe(picture));
     else if (mode === 'json') printJson(traceJson(report));
+    // --csv: the trace's events, one per row, as --json's nodes (the graph is in --json / --dot).
+    else if (mode === 'csv') {
+      const nodes = (traceJson(report) as { nodes: Record<string, unknown>[] }).nodes;
+      const columns = [...new Set(nodes.flatMap((n) => Object.keys(n)))];
+      process.stdout.write(toCsv(columns, nodes.map((n) => columns.map((c) => n[c] as Cell))));
+    }
     // ink needs a width: a terminal that reports none (`script` without a size) gets the text.
     else if (mode === 'tty' && process.stdout.columns) {
       const { renderTraceTree } = await import('../ui/trace-tree.js');
@@ -235,7 +241,7 @@ async function printStats(source: EventSource, mode: OutputMode): Promise<void> 
     return;
   }
   const d = (ns: number | null) => (ns === null ? '' : formatDuration(BigInt(ns)));
-  await printTables(mode === 'csv' ? 'plain' : mode, [
+  await printTables(mode, [
     {
       title: 'hops: cause type → effect type, latency over every trace',
       columns: ['cause', 'effect', 'count', 'p50', 'p90', 'p99', 'max'],

@@ -67,7 +67,7 @@ function rejects(file = db): { line: number; reason: string; raw: string | null 
   return cliJson(['rejects', '--db', file]);
 }
 
-function ids(file = db): { id: string; source_pos: string }[] {
+function ids(file = db): { id: string; source_pos: number }[] {
   return cliJson(['query', 'select id, source_pos from events order by seq', '--db', file]);
 }
 
@@ -175,7 +175,7 @@ describe('bad input (built CLI)', () => {
     const rows = rejects();
     expect(rows.map((r) => r.line)).toEqual([2, 3, 5]);
     for (const r of rows) expect(r.reason).toMatch(READER_REASON);
-    expect(ids()).toEqual([{ id: 'g1', source_pos: '1' }, { id: 'g5', source_pos: '4' }, { id: 'g7', source_pos: '6' }]);
+    expect(ids()).toEqual([{ id: 'g1', source_pos: 1 }, { id: 'g5', source_pos: 4 }, { id: 'g7', source_pos: 6 }]);
 
     // … and a file that is nothing but random bytes (line breaks, CRs, NULs, no final newline).
     const noise = write('noise.ndjson', Buffer.concat([good('n1'), randomBytes(64 * 1024, 42)]));
@@ -201,13 +201,13 @@ describe('bad input (built CLI)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ line: 2, reason: 'invalid UTF-8' });
     expect(rows[0]!.raw).toContain('"id": "u2"');
-    expect(ids()).toEqual([{ id: 'u1', source_pos: '1' }, { id: 'u3', source_pos: '3' }]);
+    expect(ids()).toEqual([{ id: 'u1', source_pos: 1 }, { id: 'u3', source_pos: 3 }]);
   });
 
   it('a UTF-8 BOM at the start of the file is skipped', () => {
     const file = write('bom.ndjson', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(ndjson([event({ id: 'b1' }), event({ id: 'b2', rev: 2 })]))]));
     expect(cliJson(['ingest', file, '--db', db])).toMatchObject({ ingested: 2, rejected: 0 });
-    expect(ids()).toEqual([{ id: 'b1', source_pos: '1' }, { id: 'b2', source_pos: '2' }]);
+    expect(ids()).toEqual([{ id: 'b1', source_pos: 1 }, { id: 'b2', source_pos: 2 }]);
     expect(cliJson(['query', `select count(*)::INTEGER n from events where id like '%' || chr(65279) || '%'`, '--db', db])).toEqual([{ n: 0 }]);
   });
 
@@ -220,7 +220,7 @@ describe('bad input (built CLI)', () => {
     ].join('\r\n') + '\r\n';
     const file = write('crlf.ndjson', text);
     expect(cliJson(['ingest', file, '--db', db])).toMatchObject({ ingested: 2, rejected: 1 });
-    expect(ids()).toEqual([{ id: 'c1', source_pos: '1' }, { id: 'c4', source_pos: '4' }]);
+    expect(ids()).toEqual([{ id: 'c1', source_pos: 1 }, { id: 'c4', source_pos: 4 }]);
     expect(rejects().map((r) => [r.line, r.reason, r.raw])).toEqual([[3, 'not valid JSON', 'not json']]);
     expect(cliJson(['query', `select data->>'note' AS note, contains(id, chr(13)) AS cr from events order by seq limit 1`, '--db', db])).toEqual([{ note: 'end', cr: false }]);
   });
@@ -234,7 +234,7 @@ describe('bad input (built CLI)', () => {
     const summary = cliJson(['ingest', file, '--db', db]);
     expect(rejects()).toEqual([]);
     expect(summary).toMatchObject({ ingested: 3, rejected: 0 });
-    expect(ids()).toEqual([{ id: 'r1', source_pos: '1' }, { id: 'r2', source_pos: '2' }, { id: 'r3', source_pos: '3' }]);
+    expect(ids()).toEqual([{ id: 'r1', source_pos: 1 }, { id: 'r2', source_pos: 2 }, { id: 'r3', source_pos: 3 }]);
   });
 
   it('an empty file ingests 0 events and exits 0', () => {
@@ -269,7 +269,7 @@ describe('bad input (built CLI)', () => {
     const rows = rejects();
     expect(rows.map((r) => [r.line, r.reason])).toEqual([[2, expect.stringMatching(/line size over maximum.*33554432/i)]]);
     expect(rows[0]!.raw!.length).toBeLessThanOrEqual(1 << 20); // the raw text is kept short
-    expect(ids()).toEqual([{ id: 'h1', source_pos: '1' }, { id: 'h3', source_pos: '3' }]);
+    expect(ids()).toEqual([{ id: 'h1', source_pos: 1 }, { id: 'h3', source_pos: 3 }]);
   });
 
   it('missing id / type / time are rejects with the field named', () => {
@@ -337,14 +337,14 @@ describe('bad input (built CLI)', () => {
       [4, 'type: expected a string, got ["OrderPlaced"]'],
     ]);
     expect(cliJson(['query', 'select id, rev from events order by seq', '--db', db])).toEqual([
-      { id: 'w1', rev: '1' }, { id: 'w5', rev: '7' }, { id: '42', rev: '8' },
+      { id: 'w1', rev: 1 }, { id: 'w5', rev: 7 }, { id: '42', rev: 8 },
     ]);
   });
 
   it('a fractional rev is a reject, not rounded', () => {
     const file = write('frac.ndjson', ndjson([event({ id: 'f1' }), event({ id: 'f2', rev: 1.5 })]));
     const summary = cliJson(['ingest', file, '--db', db]);
-    expect(cliJson(['query', 'select id, rev from events order by seq', '--db', db])).toEqual([{ id: 'f1', rev: '1' }]);
+    expect(cliJson(['query', 'select id, rev from events order by seq', '--db', db])).toEqual([{ id: 'f1', rev: 1 }]);
     expect(summary).toMatchObject({ ingested: 1, rejected: 1 });
     expect(rejects().map((r) => [r.line, r.reason])).toEqual([[2, 'rev: expected an integer, got 1.5']]);
   });
@@ -362,12 +362,12 @@ describe('bad input (built CLI)', () => {
     ]));
     expect(cliJson(['ingest', second, '--db', db])).toMatchObject({ ingested: 2, redelivered: 1, conflicts: 1 });
     expect(cliJson(['query', 'select seq, id, dup_kind, dup_of from events order by seq', '--db', db])).toEqual([
-      { seq: '1', id: 'd1', dup_kind: null, dup_of: null },
-      { seq: '2', id: 'd2', dup_kind: null, dup_of: null },
-      { seq: '3', id: 'd1', dup_kind: 'redelivery', dup_of: '1' },
-      { seq: '4', id: 'd2', dup_kind: 'conflict', dup_of: '2' },
-      { seq: '5', id: 'd1', dup_kind: 'redelivery', dup_of: '1' },
-      { seq: '6', id: 'd2', dup_kind: 'conflict', dup_of: '2' },
+      { seq: 1, id: 'd1', dup_kind: null, dup_of: null },
+      { seq: 2, id: 'd2', dup_kind: null, dup_of: null },
+      { seq: 3, id: 'd1', dup_kind: 'redelivery', dup_of: 1 },
+      { seq: 4, id: 'd2', dup_kind: 'conflict', dup_of: 2 },
+      { seq: 5, id: 'd1', dup_kind: 'redelivery', dup_of: 1 },
+      { seq: 6, id: 'd2', dup_kind: 'conflict', dup_of: 2 },
     ]);
     expect(cliJson(['info', '--db', db])).toMatchObject({ events: 6, redelivered: 2, conflicts: 2 });
   });
@@ -535,7 +535,7 @@ describe('bad input (built CLI)', () => {
     const summary = cliJson(['ingest', file, '--db', db]);
     expect(summary).toMatchObject({ ingested: 3, rejected: 0 });
     expect(summary.sources[0]).toMatchObject({ format: 'ndjson', status: 'new' });
-    expect(ids()).toEqual([{ id: 'z1', source_pos: '1' }, { id: 'z2', source_pos: '2' }, { id: 'z3', source_pos: '3' }]);
+    expect(ids()).toEqual([{ id: 'z1', source_pos: 1 }, { id: 'z2', source_pos: 2 }, { id: 'z3', source_pos: 3 }]);
     expect(cliJson(['ingest', file, '--db', db])).toMatchObject({ ingested: 0, sources: [{ status: 'unchanged' }] });
     const before = snapshot();
     const fake = write('fake.ndjson.gz', ndjson(events));

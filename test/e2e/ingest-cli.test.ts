@@ -27,8 +27,8 @@ describe('evtrail ingest (built CLI)', () => {
     expect(summary.sources).toHaveLength(1);
     const rows = cliJson(['query', 'select seq, id, evt_iso(ts) as ts, causation_id from events order by seq', '--db', db]);
     expect(rows).toEqual([
-      { seq: '1', id: 'e1', ts: '2025-08-26T10:31:05.123456789Z', causation_id: null },
-      { seq: '2', id: 'e2', ts: '2025-08-26T10:31:05.223456789Z', causation_id: 'e1' },
+      { seq: 1, id: 'e1', ts: '2025-08-26T10:31:05.123456789Z', causation_id: null },
+      { seq: 2, id: 'e2', ts: '2025-08-26T10:31:05.223456789Z', causation_id: 'e1' },
     ]);
   });
 
@@ -43,7 +43,7 @@ describe('evtrail ingest (built CLI)', () => {
     expect(appended).toMatchObject({ ingested: 1 });
     expect(appended.sources[0]).toMatchObject({ status: 'appended', firstSeq: 3, lastSeq: 3 });
     const rows = cliJson(['query', 'select id, source_pos from events order by seq', '--db', db]);
-    expect(rows.map((r: any) => [r.id, r.source_pos])).toEqual([['e1', '1'], ['e2', '2'], ['e3', '3']]);
+    expect(rows.map((r: any) => [r.id, r.source_pos])).toEqual([['e1', 1], ['e2', 2], ['e3', 3]]);
   });
 
   it('refuses a source whose ingested part changed, and leaves the store as it was', () => {
@@ -68,10 +68,10 @@ describe('evtrail ingest (built CLI)', () => {
     expect(summary).toMatchObject({ ingested: 4, redelivered: 1, conflicts: 1 });
     const rows = cliJson(['query', 'select seq, dup_kind, dup_of from events order by seq', '--db', db]);
     expect(rows).toEqual([
-      { seq: '1', dup_kind: null, dup_of: null },
-      { seq: '2', dup_kind: null, dup_of: null },
-      { seq: '3', dup_kind: 'redelivery', dup_of: '1' },
-      { seq: '4', dup_kind: 'conflict', dup_of: '2' },
+      { seq: 1, dup_kind: null, dup_of: null },
+      { seq: 2, dup_kind: null, dup_of: null },
+      { seq: 3, dup_kind: 'redelivery', dup_of: 1 },
+      { seq: 4, dup_kind: 'conflict', dup_of: 2 },
     ]);
   });
 
@@ -106,8 +106,8 @@ describe('evtrail ingest (built CLI)', () => {
     // Events keep their source line and get gap-free seqs.
     const rows = cliJson(['query', 'select seq, id, source_pos from events order by seq', '--db', db]);
     expect(rows).toEqual([
-      { seq: '1', id: 'e1', source_pos: '1' },
-      { seq: '2', id: 'e7', source_pos: '7' },
+      { seq: 1, id: 'e1', source_pos: 1 },
+      { seq: 2, id: 'e7', source_pos: 7 },
     ]);
     // The unfinished last line is read once the writer completes it.
     fs.appendFileSync(file, '}\n');

@@ -191,19 +191,19 @@ describe('ragged CSV rows', () => {
     const summary = cliJson(['ingest', file, '--db', db]);
     expect(summary).toMatchObject({ ingested: 2, rejected: 3 });
     expect(cliJson(['query', 'select id, source_pos from events order by seq', '--db', db])).toEqual([
-      { id: 'c-1', source_pos: '2' }, { id: 'c-3', source_pos: '4' },
+      { id: 'c-1', source_pos: 2 }, { id: 'c-3', source_pos: 4 },
     ]);
     expect(cliJson(['query', 'select source_pos, reason, raw from rejects order by source_pos', '--db', db])).toEqual([
-      { source_pos: '3', reason: 'too many fields: expected 5, got 6', raw: 'c-2,s,2,T,2025-08-26T09:30:00Z,EXTRA' },
-      { source_pos: '5', reason: 'too few fields: expected 5, got 4', raw: 'c-4,s,4,T' },
-      { source_pos: '6', reason: 'too many fields: expected 5, got 7', raw: 'c-5,s,5,T,2025-08-26T09:30:00Z,"x,y",z' },
+      { source_pos: 3, reason: 'too many fields: expected 5, got 6', raw: 'c-2,s,2,T,2025-08-26T09:30:00Z,EXTRA' },
+      { source_pos: 5, reason: 'too few fields: expected 5, got 4', raw: 'c-4,s,4,T' },
+      { source_pos: 6, reason: 'too many fields: expected 5, got 7', raw: 'c-5,s,5,T,2025-08-26T09:30:00Z,"x,y",z' },
     ]);
 
     // An appended part is read with the stored header, by the same rule.
     fs.appendFileSync(file, row(6) + row(7, ',late'));
     expect(cliJson(['ingest', file, '--db', db])).toMatchObject({ ingested: 1, rejected: 1, sources: [{ status: 'appended' }] });
     expect(cliJson(['query', 'select source_pos, reason from rejects where source_pos > 6', '--db', db])).toEqual([
-      { source_pos: '8', reason: 'too many fields: expected 5, got 6' },
+      { source_pos: 8, reason: 'too many fields: expected 5, got 6' },
     ]);
   }, 300_000);
 });

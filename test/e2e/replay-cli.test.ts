@@ -230,7 +230,7 @@ export default {
     const up = path.join(dir, 'day.mjs');
     fs.writeFileSync(up, `export default { OrderPlaced: { 1: (d) => ({ ...d, timeInForce: 'DAY' }) } };\n`);
     const made = cliJson(['snapshot', '--db', copy, '--projection', proj, '--upcasters', up, '--every', '500']);
-    expect(made.snapshots.map((s: any) => s.seq)).toContain('1000');
+    expect(made.snapshots.map((s: any) => s.seq)).toContain(1000);
     const full = cliJson(['replay', '--db', copy, '--projection', proj, '--upcasters', up, '--at', 'seq:1200', '--no-snapshots']);
     const fromSnap = cli(['replay', '--db', copy, '--projection', proj, '--upcasters', up, '--at', 'seq:1200', '--json']);
     expect(fromSnap.stderr).toContain('note: replayed from the snapshot at seq 1000');

@@ -110,7 +110,7 @@ describe.skipIf(!sample)('book snapshots (AMZN 2012-06-21, messages alone)', () 
     const last = 33_333;
     const r = cli(['replay', '--db', db, '--projection', 'book', '--at', `seq:${last}`, '--json']);
     expect(r.stderr).toContain('replayed from the snapshot at seq 30000');
-    const rows = JSON.parse(r.stdout).rows as { side: 'ask' | 'bid'; priceTicks: string; size: number; orders: number }[];
+    const rows = JSON.parse(r.stdout).rows as { side: 'ask' | 'bid'; priceTicks: number; size: number; orders: number }[];
     const ref = referenceBook(last);
     for (const side of ['ask', 'bid'] as const) {
       expect(rows.filter((x) => x.side === side).map((x) => [Number(x.priceTicks), x.size, x.orders])).toEqual(ref[side]);
@@ -172,7 +172,7 @@ describe('book snapshots on a hand-written log (orders that cross a checkpoint)'
       expect(withSnap.code, withSnap.stderr).toBe(0);
       if (seq >= 2) expect(withSnap.stderr).toContain(`replayed from the snapshot at seq ${seq - (seq % 2)}`);
       expect(withSnap.stdout, `seq:${seq}`).toBe(without.stdout);
-      const rows = JSON.parse(withSnap.stdout).rows as { side: string; priceTicks: string; size: number }[];
+      const rows = JSON.parse(withSnap.stdout).rows as { side: string; priceTicks: number; size: number }[];
       expect(rows.map((r) => [r.side, Number(r.priceTicks), r.size]), `seq:${seq}`).toEqual(want[seq]);
     }
   });

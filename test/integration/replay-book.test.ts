@@ -91,13 +91,13 @@ describe.skipIf(!sample)('book seeded from an orderbook row (AMZN 2012-06-21, le
     expect(out.seed).toMatchObject({ row: 100, fileLevels: 1, levelsInFile: 1, cutRow: 130, knownThrough: { ask: 224.02, bid: 223.92 } });
     expect(out.rows.map((r: any) => [r.side, r.level, r.priceTicks, r.size, r.complete])).toEqual([
       ['ask', 1, null, null, false],
-      ['bid', 1, '2239200', 264, true],
+      ['bid', 1, 2239200, 264, true],
       ['bid', 2, null, null, false],
     ]);
     expect(book[129]!.slice(2, 4)).toEqual([2239200, 264]);
     // While 224.02 is the best ask, it is known and claimed.
     const at125 = cliJson(['replay', '--db', db, '--projection', 'book', '--seed-book', `${ORDERBOOK}:100`, '--at', 'seq:125', '--levels', '1']);
-    expect(at125.rows.map((r: any) => [r.side, r.priceTicks, r.size, r.complete])).toEqual([['ask', '2240200', 29, true], ['bid', '2239200', 87, true]]);
+    expect(at125.rows.map((r: any) => [r.side, r.priceTicks, r.size, r.complete])).toEqual([['ask', 2240200, 29, true], ['bid', 2239200, 87, true]]);
     expect(at125).toMatchObject({ complete: true, contradictions: [] });
     expect(book[124]!).toEqual([2240200, 29, 2239200, 87]);
     const text = cli(['replay', '--db', db, '--projection', 'book', '--seed-book', `${ORDERBOOK}:100`, '--at', 'seq:130']);
@@ -222,8 +222,8 @@ describe('book seeded from a two-level orderbook file (written here)', () => {
         replay: [{ price: 1000000, size: 90 }, { price: 1000500, size: 5 }],
       });
       expect(at8.rows.map((r: any) => [r.side, r.level, r.priceTicks, r.size, r.orders, r.unseenSize, r.complete])).toEqual([
-        ['ask', 1, '1000000', 90, 0, 90, false],
-        ['ask', 2, '1000500', 5, 1, 0, false],
+        ['ask', 1, 1000000, 90, 0, 90, false],
+        ['ask', 2, 1000500, 5, 1, 0, false],
         ['ask', 3, null, null, null, null, false],
       ]);
       expect(at8).toMatchObject({ complete: false, counts: { 'book-file': 1, 'over-removal': 1, crossed: 0 } });
@@ -231,9 +231,9 @@ describe('book seeded from a two-level orderbook file (written here)', () => {
       const at5 = cliJson(['replay', '--db', store, '--projection', 'book', '--seed-book', `${name('orderbook')}:3`, '--at', 'seq:5', '--levels', '2']);
       expect(at5).toMatchObject({ complete: false, contradictions: [] });
       expect(at5.rows.map((r: any) => [r.side, r.level, r.priceTicks, r.size, r.complete])).toEqual([
-        ['ask', 1, '1000000', 100, true],
+        ['ask', 1, 1000000, 100, true],
         ['ask', 2, null, null, false],
-        ['bid', 1, '999000', 50, true],
+        ['bid', 1, 999000, 50, true],
       ]);
       const at4 = cliJson(['replay', '--db', store, '--projection', 'book', '--seed-book', `${name('orderbook')}:3`, '--at', 'seq:4', '--levels', '2']);
       expect(at4).toMatchObject({ complete: true, contradictions: [] });
@@ -241,7 +241,7 @@ describe('book seeded from a two-level orderbook file (written here)', () => {
       const at9 = cliJson(['replay', '--db', store, '--projection', 'book', '--seed-book', `${name('orderbook')}:3`, '--at', 'seq:9']);
       expect(at9.contradictions.map((c: any) => [c.row, c.kind, c.side])).toEqual([[6, 'over-removal', 'bid'], [9, 'book-file', 'ask'], [9, 'crossed', null]]);
       expect(at9.contradictions[2].detail).toMatch(/crossed book: best bid 7 @ 100\.0000 at or above best ask 90 @ 100\.0000/);
-      expect(at9.rows.filter((r: any) => r.side === 'bid').map((r: any) => [r.priceTicks, r.size, r.complete])).toEqual([['1000000', 7, false]]);
+      expect(at9.rows.filter((r: any) => r.side === 'bid').map((r: any) => [r.priceTicks, r.size, r.complete])).toEqual([[1000000, 7, false]]);
       expect(at9.complete).toBe(false);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

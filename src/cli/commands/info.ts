@@ -6,9 +6,10 @@ export function registerInfo(program: Command): void {
   const command = program
     .command('info')
     .description('what the store holds: sources, counts, time range, types, streams, rejects')
-    .option('--json', 'print one JSON document');
-  dbOption(command).action(async (flags: { db: string; json?: boolean }) => {
-    const [{ Store }, { storeInfo }, { printJson }, { printTables }, { infoTables }] = await Promise.all([
+    .option('--json', 'print one JSON document')
+    .option('--csv', 'print each table as CSV, the tables separated by an empty line');
+  dbOption(command).action(async (flags: { db: string; json?: boolean; csv?: boolean }) => {
+    const [{ Store }, { storeInfo }, { printJson }, { printTables, toCsv }, { infoTables }] = await Promise.all([
       import('../../store/store.js'),
       import('../../info/info.js'),
       import('../../output/json.js'),
@@ -20,7 +21,8 @@ export function registerInfo(program: Command): void {
       const info = await storeInfo(store);
       const mode = outputMode(flags);
       if (mode === 'json') printJson(info);
-      else await printTables(mode === 'csv' ? 'plain' : mode, infoTables(info));
+      else if (mode === 'csv') process.stdout.write(infoTables(info).map((t) => toCsv(t.columns, t.rows)).join('\n'));
+      else await printTables(mode, infoTables(info));
     } finally {
       store.close();
     }

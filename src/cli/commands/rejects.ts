@@ -5,6 +5,7 @@ import { outputMode } from '../../output/mode.js';
 interface RejectsFlags {
   db: string;
   json?: boolean;
+  ndjson?: boolean;
   csv?: boolean;
   source?: string;
   limit: string;
@@ -16,6 +17,7 @@ export function registerRejects(program: Command): void {
     .description('the dead-letter rows: what ingest could not read, with source, line and reason')
     .option('--source <text>', 'only sources whose path contains this text')
     .option('--json', 'print an array of reject objects (all of them)')
+    .option('--ndjson', 'print one reject object per line, streamed (all of them)')
     .option('--csv', 'print CSV (all of them), e.g. to hand back to whoever produced the log')
     .option('--limit <n>', 'rows shown in a terminal or as text', '200');
   dbOption(command).action(async (flags: RejectsFlags) => {

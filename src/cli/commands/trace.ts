@@ -10,6 +10,7 @@ export function registerTrace(program: Command): void {
     .description('the causality graph behind an event id, stream, order id or correlation id; --stats for hop latencies')
     .argument('[id]', 'an event id, a stream, a business key (data.orderId by default) or a correlation id')
     .option('--json', 'print one JSON document: { nodes, edges, anomalies, criticalPath, sagas, ... }')
+    .option('--csv', 'print the trace\'s events as CSV, one per row (with --stats: the hops)')
     .option('--dot', 'print the graph as Graphviz DOT (… | dot -Tsvg > trace.svg)')
     .option('--mermaid', 'print the graph as a Mermaid flowchart')
     .option('--svg', 'print a waterfall of the trace as SVG: time across, one bar per event from its cause, the critical path in blue')

@@ -80,7 +80,7 @@ function rankedSql(levels: string, topLevels?: number): string {
 }
 
 function rowsSql(ranked: string): string {
-  return `SELECT symbol, side, level::INTEGER AS level, (price / ${TICKS})::DOUBLE AS price, price::BIGINT::VARCHAR AS priceTicks,
+  return `SELECT symbol, side, level::INTEGER AS level, (price / ${TICKS})::DOUBLE AS price, price::BIGINT AS priceTicks,
     size::BIGINT::DOUBLE AS size, orders::INTEGER AS orders, unseen_size::BIGINT::DOUBLE AS unseenSize, complete
   FROM ${ranked}
   ORDER BY symbol, side, level`;
