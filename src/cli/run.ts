@@ -4,6 +4,7 @@ import { CheckFailed, UserError, environmentError, firstLine } from '../core/err
 import { VERSION } from '../version.js';
 import { installInterruptHandler } from '../core/interrupt.js';
 import { terminalSafe } from '../output/terminal.js';
+import { setWide } from '../output/table.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
@@ -36,7 +37,23 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => undefined });
   for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo, registerUi]) register(program);
   program.commands.forEach((c) => c.exitOverride());
+  addWideOption(program);
   return program;
+}
+
+/** The commands that print tables: each takes --wide (in a terminal, every column in full). */
+const TABULAR = new Set(['ingest', 'info', 'query', 'rejects', 'replay', 'snapshot', 'trace', 'audit', 'export', 'demo', 'compat', 'check', 'infer', 'timeline', 'upcast']);
+
+function addWideOption(program: Command): void {
+  const visit = (command: Command) => {
+    if (TABULAR.has(command.name()) && command.commands.length === 0) {
+      command.option('--wide', 'in a terminal, show every column in full (tables are fitted to its width otherwise; a pipe always gets every value whole)');
+    }
+    command.commands.forEach(visit);
+  };
+  program.commands.forEach(visit);
+  // Decided before the command runs, so its tables (output layer) need not be told.
+  program.hook('preAction', (_program, action) => setWide(action.opts().wide === true));
 }
 
 /** Runs the CLI and sets the exit code (docs/architecture.md §3: 0 ok, 1 check failed, 2 usage/input, 3 bug). */

@@ -14,6 +14,11 @@ export interface TableData {
   rows: Cell[][];
   /** A line under the table (e.g. "… 120 more rows"). */
   note?: string;
+  /**
+   * Text shown under a row, indented, in a terminal whose width would cut it (the trace's notes
+   * there): the column `belowColumn` names leaves the table and each row's value goes under it.
+   */
+  belowColumn?: string;
 }
 
 export function cellText(value: Cell): string {
@@ -32,17 +37,196 @@ export function toCsv(columns: string[], rows: Cell[][]): string {
   return [columns.map(field).join(','), ...rows.map((r) => r.map(field).join(','))].join('\n') + '\n';
 }
 
-/** Plain text: aligned columns, long cells cut with an ellipsis. */
-export function plainTable(table: TableData, maxCell = 60): string {
-  const cut = (s: string) => (s.length > maxCell ? s.slice(0, maxCell - 1) + '…' : s).replaceAll('\n', ' ');
-  const cells = table.rows.map((r) => r.map((v) => cut(cellText(v))));
-  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+/**
+ * Whether tables show every column in full in a terminal (`--wide`, on every tabular command;
+ * set once by the CLI before the command runs). In a pipe values are always whole.
+ */
+let wide = false;
+export function setWide(value: boolean): void {
+  wide = value;
+}
+
+/**
+ * The width tables fit in: the terminal's, when stdout is one and `--wide` was not given
+ * (a terminal that reports no width, e.g. `script` without a size, counts as 80); none in a pipe.
+ */
+export function fitWidth(): number | undefined {
+  if (wide || !process.stdout.isTTY) return undefined;
+  return process.stdout.columns || 80;
+}
+
+/** Columns of text a string takes (code points; evtrail's tables hold no double-width text). */
+export const textWidth = (s: string): number => [...s].length;
+
+const SEPARATOR = 2;
+/**
+ * No column is shortened below this (or its header, or its longest value when that is less):
+ * an id such as `ord-00000042` stays whole, and a column that cannot keep this is left out.
+ */
+const MIN_COLUMN = 12;
+/**
+ * A column of times keeps its date and time to the second and a digit (2025-08-26T09:30:02.5…);
+ * times of day (09:30:16.580079505) stay whole.
+ */
+const MIN_TIME_COLUMN = 22;
+const TIME = /^(\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d/;
+
+/**
+ * A value cut to `width` columns with one ellipsis. Where the end tells values apart (ids,
+ * streams, names: one word, e.g. `order-ord-00000042` → `order-ord-0…0042`) the middle goes;
+ * text, times and numbers keep their start.
+ */
+export function shorten(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  if (width <= 1) return '…'.slice(0, width);
+  const idLike = /^[\p{L}\p{N}_.:/@#$-]+$/u.test(text) && !/^[\d\s:.+-]+$/.test(text) && !/^\d{4}-\d\d-\d\d/.test(text);
+  if (!idLike || width < 6) return chars.slice(0, width - 1).join('') + '…';
+  const tail = Math.max(3, Math.floor((width - 1) * 0.3));
+  return chars.slice(0, width - 1 - tail).join('') + '…' + chars.slice(chars.length - tail).join('');
+}
+
+export interface FittedTable {
+  /** The columns shown (indexes into the table's columns). */
+  shown: number[];
+  /** Their widths. */
+  widths: number[];
+  /** The header and cells shown, each cut to its column's width. */
+  header: string[];
+  cells: string[][];
+  /** The names of the columns left out. */
+  dropped: string[];
+}
+
+/**
+ * Fits a table in `width` columns the way the duckdb CLI does: when the whole table does not
+ * fit, the widest columns are shortened (never below MIN_COLUMN or their header), and when even
+ * that is too wide, columns are left out from the right (never the first). No width: as it is.
+ */
+export function fitTable(columns: string[], text: string[][], width?: number): FittedTable {
+  const natural = columns.map((c, i) => Math.max(textWidth(c), ...text.map((r) => textWidth(r[i] ?? ''))));
+  let shown = columns.map((_, i) => i);
+  const total = (ws: number[]) => ws.reduce((a, w) => a + w, 0) + SEPARATOR * Math.max(0, ws.length - 1);
+  let widths = natural;
+  if (width !== undefined && total(natural) > width) {
+    const least = columns.map((_, i) => (text.length > 0 && text.every((r) => !r[i] || TIME.test(r[i])) ? MIN_TIME_COLUMN : MIN_COLUMN));
+    const floor = (i: number) => Math.min(natural[i]!, Math.max(textWidth(columns[i]!), least[i]!));
+    while (shown.length > 1 && total(shown.map(floor)) > width) shown = shown.slice(0, -1);
+    // The largest cap on a column's width that fits.
+    const at = (cap: number) => shown.map((i) => Math.min(natural[i]!, Math.max(floor(i), cap)));
+    let lo = 0;
+    let hi = Math.max(...shown.map((i) => natural[i]!));
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (total(at(mid)) <= width) lo = mid;
+      else hi = mid - 1;
+    }
+    widths = at(lo);
+    // What the cap leaves over (less than one column each) goes to the columns it cut most.
+    let spare = width - total(widths);
+    for (let k = 0; spare > 0 && k < shown.length; k++) {
+      const add = Math.min(spare, natural[shown[k]!]! - widths[k]!);
+      widths[k]! += add;
+      spare -= add;
+    }
+  } else widths = shown.map((i) => natural[i]!);
+  return {
+    shown,
+    widths,
+    header: shown.map((i, k) => shorten(columns[i]!, widths[k]!)),
+    cells: text.map((r) => shown.map((i, k) => shorten(r[i] ?? '', widths[k]!))),
+    dropped: columns.filter((_, i) => !shown.includes(i)),
+  };
+}
+
+/** The note under a table that lost columns. */
+export function droppedNote(dropped: string[]): string | undefined {
+  return dropped.length ? `not shown: ${dropped.join(', ')} (--wide shows every column)` : undefined;
+}
+
+/** A cell as one line of text. */
+const oneLine = (v: Cell) => cellText(v).replaceAll('\n', ' ');
+
+/**
+ * Plain text: aligned columns. In a pipe (no width) every value whole; with a width (a
+ * terminal that reports none) fitted as fitTable does.
+ */
+export function plainTable(table: TableData, width?: number): string {
+  const { fitted, below } = layoutTable(table, width);
+  const pad = (v: string, w: number) => v + ' '.repeat(Math.max(0, w - textWidth(v)));
+  const line = (r: string[]) => r.map((v, i) => pad(v, fitted.widths[i] ?? 0)).join('  ').trimEnd();
   const out: string[] = [];
   if (table.title) out.push(table.title);
-  out.push(line(table.columns), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line));
+  out.push(line(fitted.header), line(fitted.widths.map((w) => '─'.repeat(w))));
+  fitted.cells.forEach((r, i) => out.push(line(r), ...(below[i] ?? [])));
   if (table.note) out.push(table.note);
+  const dropped = droppedNote(fitted.dropped);
+  if (dropped) out.push(dropped);
   return terminalSafe(out.join('\n') + '\n');
+}
+
+/**
+ * A table laid out for a width: fitted, and with `belowColumn` (when the table does not fit
+ * whole) taken out and its values as indented lines under their rows, wrapped to the width.
+ */
+export function layoutTable(table: TableData, width?: number): { fitted: FittedTable; below: string[][] } {
+  let columns = table.columns;
+  let text = table.rows.map((r) => r.map(oneLine));
+  let below: string[][] = [];
+  const at = table.belowColumn === undefined ? -1 : columns.indexOf(table.belowColumn);
+  if (width !== undefined && at >= 0 && fitTable(columns, text).widths.reduce((a, w) => a + w + SEPARATOR, -SEPARATOR) > width) {
+    below = text.map((r) => (r[at] ? wrapText(r[at], width, '    ') : []));
+    columns = columns.filter((_, i) => i !== at);
+    text = text.map((r) => r.filter((_, i) => i !== at));
+  }
+  return { fitted: fitTable(columns, text, width), below };
+}
+
+/**
+ * Text wrapped at spaces to lines of at most `width` columns, each starting with `indent`
+ * (a word longer than a line is cut where the line ends).
+ */
+export function wrapText(text: string, width: number, indent = ''): string[] {
+  const room = Math.max(10, width - textWidth(indent));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    let w = word;
+    if (line && textWidth(line) + 1 + textWidth(w) > room) {
+      lines.push(line);
+      line = '';
+    }
+    while (textWidth(w) > room) {
+      const chars = [...w];
+      if (line) {
+        lines.push(line);
+        line = '';
+      }
+      lines.push(chars.slice(0, room).join(''));
+      w = chars.slice(room).join('');
+    }
+    line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines.map((l) => indent + l);
+}
+
+/**
+ * Text lines for a terminal: in one that tables fit (fitWidth), each line longer than the
+ * width wrapped at spaces, its continuation indented under the line's own indent; else as it is.
+ */
+export function fitLines(text: string): string {
+  const width = fitWidth();
+  if (width === undefined) return text;
+  return text
+    .split('\n')
+    .flatMap((l) => {
+      if (textWidth(l) <= width) return [l];
+      const indent = /^ */.exec(l)![0];
+      const [first, ...rest] = wrapText(l.slice(indent.length), width - indent.length - 4);
+      return [indent + first, ...rest.map((r) => `${indent}    ${r}`)];
+    })
+    .join('\n');
 }
 
 /** Prints tables in the mode asked: ink in a terminal (loaded only then), else text or CSV. */
@@ -58,6 +242,7 @@ export async function printTables(mode: Exclude<OutputMode, 'json'>, tables: Tab
     for (const t of tables) process.stdout.write(process.stdout.isTTY ? terminalSafe(toCsv(t.columns, t.rows)) : toCsv(t.columns, t.rows));
     return;
   }
-  process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
+  // A terminal that reports no width gets text fitted to 80 columns; a pipe every value whole.
+  process.stdout.write(tables.map((t) => plainTable(t, fitWidth())).join('\n'));
 }
 
