@@ -21,6 +21,8 @@ import { registerExport } from './commands/export.js';
 import { registerVerify } from './commands/verify.js';
 import { registerSeal } from './commands/seal.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerCompletion } from './commands/completion.js';
+import { GROUPS, teach } from './help.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -31,13 +33,27 @@ export function buildProgram(): Command {
     .description('ingest, replay, trace and audit event logs on an embedded DuckDB')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nColour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.')
+    .addHelpText('after', `
+Examples:
+  evtrail demo                                  # the bundled sample: what evtrail finds
+  evtrail ingest logs/*.ndjson --db audit.duckdb
+  evtrail replay --at 09:31 --projection orders --db evtrail-demo.duckdb
+  evtrail trace ord-00000006 --db evtrail-demo.duckdb
+
+Every command: --db FILE (or $EVTRAIL_DB), --json; tables fit the terminal (--wide: every
+column). Colour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.
+Shell completion: evtrail completion bash|zsh|fish. Guide: README.md; reference: docs/.`)
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo, registerUi]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerDemo, registerUi, registerCompletion]) register(program);
   program.commands.forEach((c) => c.exitOverride());
   addWideOption(program);
+  // The top-level help lists the commands by the question they answer, in this order.
+  const order = GROUPS.flatMap(([, names]) => names);
+  const rank = (c: Command) => (order.includes(c.name()) ? order.indexOf(c.name()) : order.length);
+  (program.commands as Command[]).sort((a, b) => rank(a) - rank(b));
+  teach(program);
   return program;
 }
 
@@ -47,7 +63,7 @@ const TABULAR = new Set(['ingest', 'info', 'query', 'rejects', 'replay', 'snapsh
 function addWideOption(program: Command): void {
   const visit = (command: Command) => {
     if (TABULAR.has(command.name()) && command.commands.length === 0) {
-      command.option('--wide', 'in a terminal, show every column in full (tables are fitted to its width otherwise; a pipe always gets every value whole)');
+      command.option('--wide', 'in a terminal, every column in full (else fitted to its width; a pipe gets whole values)');
     }
     command.commands.forEach(visit);
   };
