@@ -64,6 +64,7 @@ const SEPARATOR = 2;
  * an id such as `ord-00000042` stays whole, and a column that cannot keep this is left out.
  */
 const MIN_COLUMN = 12;
+const FIRST_COLUMN = 28;
 /**
  * A column of times keeps its date and time to the second and a digit (2025-08-26T09:30:02.5…);
  * times of day (09:30:16.580079505) stay whole.
@@ -100,8 +101,8 @@ export interface FittedTable {
 
 /**
  * Fits a table in `width` columns the way the duckdb CLI does: when the whole table does not
- * fit, the widest columns are shortened (never below MIN_COLUMN or their header), and when even
- * that is too wide, columns are left out from the right (never the first). No width: as it is.
+ * fit, columns are shortened from the right (never below MIN_COLUMN or their header), and when
+ * even that is too wide, columns are left out from the right (never the first). No width: as it is.
  */
 export function fitTable(columns: string[], text: string[][], width?: number): FittedTable {
   const natural = columns.map((c, i) => Math.max(textWidth(c), ...text.map((r) => textWidth(r[i] ?? ''))));
@@ -110,24 +111,17 @@ export function fitTable(columns: string[], text: string[][], width?: number): F
   let widths = natural;
   if (width !== undefined && total(natural) > width) {
     const least = columns.map((_, i) => (text.length > 0 && text.every((r) => !r[i] || TIME.test(r[i])) ? MIN_TIME_COLUMN : MIN_COLUMN));
-    const floor = (i: number) => Math.min(natural[i]!, Math.max(textWidth(columns[i]!), least[i]!));
+    // The first column names the row: kept whole up to FIRST_COLUMN (an id, a stream name).
+    const floor = (i: number) => Math.min(natural[i]!, Math.max(textWidth(columns[i]!), i === 0 ? FIRST_COLUMN : least[i]!));
     while (shown.length > 1 && total(shown.map(floor)) > width) shown = shown.slice(0, -1);
-    // The largest cap on a column's width that fits.
-    const at = (cap: number) => shown.map((i) => Math.min(natural[i]!, Math.max(floor(i), cap)));
-    let lo = 0;
-    let hi = Math.max(...shown.map((i) => natural[i]!));
-    while (lo < hi) {
-      const mid = Math.ceil((lo + hi) / 2);
-      if (total(at(mid)) <= width) lo = mid;
-      else hi = mid - 1;
-    }
-    widths = at(lo);
-    // What the cap leaves over (less than one column each) goes to the columns it cut most.
-    let spare = width - total(widths);
-    for (let k = 0; spare > 0 && k < shown.length; k++) {
-      const add = Math.min(spare, natural[shown[k]!]! - widths[k]!);
-      widths[k]! += add;
-      spare -= add;
+    // The rightmost columns give way first (down to their floor), so the first ones, which
+    // say what a row is (an order id, a stream, a rule), stay whole.
+    widths = shown.map((i) => natural[i]!);
+    let over = total(widths) - width;
+    for (let k = shown.length - 1; over > 0 && k >= 0; k--) {
+      const cut = Math.min(over, widths[k]! - floor(shown[k]!));
+      widths[k]! -= cut;
+      over -= cut;
     }
   } else widths = shown.map((i) => natural[i]!);
   return {
