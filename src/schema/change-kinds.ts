@@ -1,8 +1,8 @@
 /**
- * The README's table of change kinds, made from the code that judges them (so the table cannot
+ * The table of change kinds in docs/reference.md, made from the code that judges them (so the table cannot
  * drift from the checker): every kind of each format, whether it breaks the reading that shows
- * it, and why. `npm run docs:change-kinds` rewrites the README's block; a test fails when the
- * README's block differs from this.
+ * it, and why. `npm run docs:change-kinds` rewrites that block; a test fails when the
+ * block differs from this.
  */
 import { AVRO_DIFFERENCE_TYPES, avroReasonFor, isCompatibleAvroChange } from './avro-compat.js';
 import { DIFFERENCE_TYPES, isCompatibleChange, reasonFor } from './compat.js';

@@ -165,12 +165,12 @@ describe('the verdict agrees with avsc', () => {
   });
 });
 
-describe('the README\'s table of change kinds', () => {
+describe('the reference\'s table of change kinds (docs/reference.md)', () => {
   it('is the one the checker\'s code makes (npm run docs:change-kinds rewrites it)', async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
     const { changeKindsMarkdown } = await import('../../src/schema/change-kinds.js');
-    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'docs', 'reference.md'), 'utf8');
     expect(readme).toContain(changeKindsMarkdown());
   });
 });
