@@ -91,7 +91,7 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
       ...(example ? [[`evtrail trace ${example}${db_}`, 'why this order did what it did'] as [string, string]] : []),
       [`evtrail ui${db_}`, 'explore it: timeline, replay, trace, audit, SQL'],
       [`evtrail report --out audit.html${db_}`, 'the findings as one HTML file to hand on'],
-    ]);
+    ], true);
   } finally {
     store.close();
   }
