@@ -12,7 +12,7 @@ export async function startProgress(store: Store): Promise<ProgressLine | undefi
   return startProgressLine(() => {
     const p = store.conn.progress;
     return { share: p.percentage >= 0 ? p.percentage / 100 : -1, rows: Number(p.rows_processed) };
-    // Reading a file is one statement over its bytes: its share is the step's. Later steps run
-    // several statements, whose shares say nothing of the time left.
-  }, (step) => step.startsWith('reading '));
+    // Reading a file (ingest) or writing one (export) is one statement over its bytes: its share
+    // is the step's. Other steps run several statements, whose shares say nothing of the time left.
+  }, (step) => /^(reading|writing) /.test(step));
 }
