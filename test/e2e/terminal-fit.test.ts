@@ -103,3 +103,39 @@ describe('tables in a pipe', () => {
     expect(replay.stdout.split('\n')[1]).toMatch(/orderId +accountId .* lastEventAt +events +conflicts$/);
   });
 });
+
+describe.skipIf(!HAS_TMUX)('progress in a terminal', () => {
+  it('ingest of a large file shows the step, how far and the time spent on stderr, then clears it; --quiet shows none', async () => {
+    const log = path.join(dir, 'big.ndjson');
+    execFileSync(process.execPath, [path.join(ROOT, 'dist/fixtures/generate.js'), '--orders', '15000', '--seed', '11', '--out', log]);
+    const run = async (extra: string[]) => {
+      const session = `progress-${process.pid}-${++n}`;
+      const store = path.join(dir, `progress-${n}.duckdb`);
+      const quoted = [process.execPath, BIN, 'ingest', log, '--db', store, ...extra].map((a) => `'${a}'`).join(' ');
+      tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '20', `env NO_COLOR=1 LANG=C.UTF-8 ${quoted}; echo __END__; sleep 60`);
+      const frames = new Set<string>();
+      try {
+        const end = Date.now() + 240_000;
+        for (;;) {
+          const screen = tmux('capture-pane', '-p', '-t', session);
+          for (const line of screen.split('\n')) if (line.trim()) frames.add(line.trimEnd());
+          if (screen.includes('__END__')) return { frames: [...frames], screen };
+          if (Date.now() > end) throw new Error(`timed out; the screen:\n${screen}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', session]);
+      }
+    };
+    const shown = await run([]);
+    const progress = shown.frames.filter((l) => /^(reading|storing|checking ids|chaining|committing)\b.* · \d+(\.\d)?s$/.test(l));
+    expect(progress.length, shown.frames.join('\n')).toBeGreaterThan(0);
+    expect(progress.some((l) => l.startsWith('reading ') && l.includes('big.ndjson'))).toBe(true);
+    // Cleared once done: the final screen holds the summary, not a progress line.
+    expect(shown.screen).toMatch(/^ingested \d+ events into /m);
+    expect(shown.screen.split('\n').filter((l) => / · \d+(\.\d)?s$/.test(l))).toEqual([]);
+
+    const quiet = await run(['--quiet']);
+    expect(quiet.frames.filter((l) => / · \d+(\.\d)?s$/.test(l))).toEqual([]);
+  }, 600_000);
+});
