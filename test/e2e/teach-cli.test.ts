@@ -6,8 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
+
+// Each test runs the built CLI several times; on the shared two-core machine that takes minutes.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 import { progressText } from '../../src/output/progress.js';
 
 let dir = '';

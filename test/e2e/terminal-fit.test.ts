@@ -7,8 +7,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
+
+// Each test runs the built CLI several times; on the shared two-core machine that takes minutes.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const SOCKET = `evtrail-fit-e2e-${process.pid}`;
