@@ -184,16 +184,18 @@ export function wrapText(text: string, width: number, indent = ''): string[] {
   const room = Math.max(10, width - textWidth(indent));
   const lines: string[] = [];
   let line = '';
-  for (const word of text.split(/ +/)) {
+  // Split at single spaces: a run of them (aligned columns) is kept within a line.
+  for (const word of text.split(' ')) {
     let w = word;
     if (line && textWidth(line) + 1 + textWidth(w) > room) {
-      lines.push(line);
+      lines.push(line.trimEnd());
       line = '';
+      if (w === '') continue;
     }
     while (textWidth(w) > room) {
       const chars = [...w];
       if (line) {
-        lines.push(line);
+        lines.push(line.trimEnd());
         line = '';
       }
       lines.push(chars.slice(0, room).join(''));
@@ -201,7 +203,7 @@ export function wrapText(text: string, width: number, indent = ''): string[] {
     }
     line = line ? `${line} ${w}` : w;
   }
-  if (line) lines.push(line);
+  if (line.trim()) lines.push(line.trimEnd());
   return lines.map((l) => indent + l);
 }
 
