@@ -65,6 +65,7 @@ const COMMANDS: [string[], RegExp, number][] = [
   [['info'], /^410 +40 +13 /, 1],
   [['rejects'], /^no rejects/, 1],
   [['schema', 'timeline'], /^Order[A-Za-z]+ +v\d+ +\d+ +2025-/, 3],
+  [['verify'], /^ok: 410 events in /, 1],
 ];
 
 describe.skipIf(!HAS_TMUX)('tables in an 80-column terminal', () => {
