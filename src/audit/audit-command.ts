@@ -6,7 +6,7 @@
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { writeJsonObjects } from '../output/json-rows.js';
-import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
+import { fitLines, printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -59,10 +59,10 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
     }
   } else {
     await printTables(flags.mode, [summaryTable(result, flags.details ?? false)]);
-    process.stdout.write(terminalSafe(lensText(lens)));
-    process.stdout.write(terminalSafe(skippedText(result)));
+    process.stdout.write(fitLines(terminalSafe(lensText(lens))));
+    process.stdout.write(fitLines(terminalSafe(skippedText(result))));
     // Every violation in full, one per line (a table would cut the messages).
-    if (flags.details) process.stdout.write(terminalSafe(detailsText(result, plan)));
+    if (flags.details) process.stdout.write(fitLines(terminalSafe(detailsText(result, plan))));
   }
   if (result.failed) {
     const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));

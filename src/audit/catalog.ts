@@ -88,7 +88,7 @@ function shown(file: string): string {
 
 function fileError(error: unknown): never {
   if (error instanceof RuleFileError) {
-    throw new UserError(error.message, 'fix the file; src/audit/README.md describes the rule format');
+    throw new UserError(error.message, 'fix the file; docs/rules.md (in the evtrail package) describes the rule format');
   }
   throw error;
 }
@@ -156,7 +156,7 @@ function loadPack(dir: string): { pack: Pack; rules: Rule[]; views: View[] } {
         schemas.push(parseEventSchema(shown(full), JSON.parse(readText(full))));
       } catch (error) {
         if (error instanceof UserError) throw error;
-        throw new UserError(`${shown(full)}: ${firstWord(error)}`, 'fix the schema file (src/audit/README.md lists what is supported)');
+        throw new UserError(`${shown(full)}: ${firstWord(error)}`, 'fix the schema file (docs/rules.md in the evtrail package lists what is supported)');
       }
     }
   }
@@ -221,7 +221,7 @@ export function loadCatalog(options: LoadOptions = {}): Catalog {
     const dir = options.rulesDir;
     if (!fs.existsSync(dir)) throw new UserError(`--rules ${dir}: no such folder`, 'pass the folder that holds your *.sql rule files');
     const files = fs.statSync(dir).isDirectory() ? sqlFiles(dir) : [dir];
-    if (files.length === 0) throw new UserError(`--rules ${dir}: no *.sql files in it`, 'a rule is a .sql file with a header; see src/audit/README.md');
+    if (files.length === 0) throw new UserError(`--rules ${dir}: no *.sql files in it`, 'a rule is a .sql file with a header; see docs/rules.md in the evtrail package');
     for (const f of files) {
       const item = loadSqlFile(f);
       userFiles.add(item.file);

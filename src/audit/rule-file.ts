@@ -1,6 +1,6 @@
 /**
  * Rule and view files: SQL with a header of `-- key: value` comment lines (see
- * src/audit/README.md). Parsing and validation are pure (no DuckDB, no file system), so an
+ * docs/rules.md). Parsing and validation are pure (no DuckDB, no file system), so an
  * invalid file is refused before anything runs, with its file, field and reason.
  */
 import { z } from 'zod';

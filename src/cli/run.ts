@@ -4,6 +4,7 @@ import { CheckFailed, UserError, environmentError, firstLine } from '../core/err
 import { VERSION } from '../version.js';
 import { installInterruptHandler } from '../core/interrupt.js';
 import { terminalSafe } from '../output/terminal.js';
+import { setWide } from '../output/table.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerIngest } from './commands/ingest.js';
@@ -21,6 +22,8 @@ import { registerVerify } from './commands/verify.js';
 import { registerSeal } from './commands/seal.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerWatch } from './commands/watch.js';
+import { registerCompletion } from './commands/completion.js';
+import { GROUPS, teach } from './help.js';
 
 /**
  * The program: one file per command under commands/, each registering itself and importing
@@ -31,13 +34,43 @@ export function buildProgram(): Command {
     .description('ingest, replay, trace and audit event logs on an embedded DuckDB')
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError(true)
-    .addHelpText('after', '\nColour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.')
+    .addHelpText('after', `
+Examples:
+  evtrail demo                                  # the bundled sample: what evtrail finds
+  evtrail ingest logs/*.ndjson --db audit.duckdb
+  evtrail replay --at 09:31 --projection orders --db evtrail-demo.duckdb
+  evtrail trace ord-00000006 --db evtrail-demo.duckdb
+
+Every command: --db FILE (or $EVTRAIL_DB), --json; tables fit the terminal (--wide: every
+column). Colour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.
+Shell completion: evtrail completion bash|zsh|fish. Guide: README.md; reference: docs/.`)
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.
     .configureOutput({ outputError: () => undefined });
-  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerWatch, registerDemo, registerUi]) register(program);
+  for (const register of [registerIngest, registerInfo, registerQuery, registerRejects, registerReplay, registerSnapshot, registerTrace, registerAudit, registerReport, registerSchema, registerExport, registerVerify, registerSeal, registerKeygen, registerWatch, registerDemo, registerUi, registerCompletion]) register(program);
   program.commands.forEach((c) => c.exitOverride());
+  addWideOption(program);
+  // The top-level help lists the commands by the question they answer, in this order.
+  const order = GROUPS.flatMap(([, names]) => names);
+  const rank = (c: Command) => (order.includes(c.name()) ? order.indexOf(c.name()) : order.length);
+  (program.commands as Command[]).sort((a, b) => rank(a) - rank(b));
+  teach(program);
   return program;
+}
+
+/** The commands that print tables: each takes --wide (in a terminal, every column in full). */
+const TABULAR = new Set(['ingest', 'info', 'query', 'rejects', 'replay', 'snapshot', 'trace', 'audit', 'export', 'demo', 'compat', 'check', 'infer', 'timeline', 'upcast']);
+
+function addWideOption(program: Command): void {
+  const visit = (command: Command) => {
+    if (TABULAR.has(command.name()) && command.commands.length === 0) {
+      command.option('--wide', 'in a terminal, every column in full (else fitted to its width; a pipe gets whole values)');
+    }
+    command.commands.forEach(visit);
+  };
+  program.commands.forEach(visit);
+  // Decided before the command runs, so its tables (output layer) need not be told.
+  program.hook('preAction', (_program, action) => setWide(action.opts().wide === true));
 }
 
 /** Runs the CLI and sets the exit code (docs/architecture.md §3: 0 ok, 1 check failed, 2 usage/input, 3 bug). */

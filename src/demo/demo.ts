@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { printTables, type TableData } from '../output/table.js';
+import { dbArg, printNextSteps } from '../output/next-steps.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { planAudit } from '../audit/plan.js';
 import { runAudit } from '../audit/run.js';
@@ -84,8 +85,13 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
     ];
     await printTables(mode === 'csv' ? 'plain' : mode, tables);
     const example = audit.violations.find((v) => v.stream?.startsWith('order-'))?.stream?.replace(/^order-/, '');
-    process.stderr.write(`next: evtrail audit --details --db ${db}` + (example ? ` · evtrail trace ${example} --db ${db}` : '') +
-      ` · evtrail replay --projection orders --db ${db}\n`);
+    const db_ = dbArg(db);
+    printNextSteps([
+      [`evtrail audit --details${db_}`, 'every violation, with the event that proves it'],
+      ...(example ? [[`evtrail trace ${example}${db_}`, 'why this order did what it did'] as [string, string]] : []),
+      [`evtrail ui${db_}`, 'explore it: timeline, replay, trace, audit, SQL'],
+      [`evtrail report --out audit.html${db_}`, 'the findings as one HTML file to hand on'],
+    ], true);
   } finally {
     store.close();
   }

@@ -9,6 +9,7 @@ import { printJson } from '../output/json.js';
 import { printTables } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
+import { startProgress } from '../ingest/progress.js';
 import { exportStore, type ExportResult } from './export.js';
 import { parseExportFormat, parsePartitionBy } from './plan.js';
 
@@ -37,12 +38,19 @@ export async function runExportCommand(flags: ExportCommandFlags): Promise<void>
   let result: ExportResult;
   try {
     store = await Store.open(flags.db, { readOnly: true });
-    result = await exportStore(store, {
-      format, out: flags.out, partitionBy, since: flags.since, until: flags.until, force: flags.force, verify: flags.verify,
-      progress: () => {
-        if (interrupt.signal) throw new Interrupted();
-      },
-    });
+    // The step and how far its statement is, on stderr on a terminal only (never with --json).
+    const progress = flags.mode === 'json' ? undefined : await startProgress(store);
+    try {
+      result = await exportStore(store, {
+        format, out: flags.out, partitionBy, since: flags.since, until: flags.until, force: flags.force, verify: flags.verify,
+        progress: (message) => {
+          if (interrupt.signal) throw new Interrupted();
+          progress?.step(message);
+        },
+      });
+    } finally {
+      progress?.stop();
+    }
   } catch (error) {
     if (interrupt.signal || error instanceof Interrupted) {
       throw new UserError('interrupted: nothing was exported', 'run the same command again', INTERRUPT_EXIT[interrupt.signal ?? 'SIGINT']);

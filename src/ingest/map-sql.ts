@@ -51,7 +51,7 @@ export function buildMapSql(
   const required = new Set<EnvelopeField>(preset.required.filter((f) => userMap[f] !== NONE));
   if (shaped) input = `(${shapeSql(input, each, skip, !!shape.numbered)})`;
 
-  // What of the record the envelope takes; every other top-level key is kept (README, Ingest:
+  // What of the record the envelope takes; every other top-level key is kept (docs/reference.md, Ingest:
   // "where every input field goes"). Table rows: the store presets keep their own columns.
   const keepsAll = !!preset.keepsEveryField || candidates.data?.[0] === WHOLE_RECORD || candidates.meta?.[0] === WHOLE_RECORD;
   const taken = takenKeys(candidates, preset.takesKeys);

@@ -1,6 +1,7 @@
 import { INTERRUPT_EXIT, interruptStatements } from '../core/interrupt.js';
 import { printJson } from '../output/json.js';
 import { printTables, type TableData } from '../output/table.js';
+import { dbArg, printNextSteps } from '../output/next-steps.js';
 import { outputMode } from '../output/mode.js';
 import { UserError } from '../core/errors.js';
 import { Store, removeStoreFiles, storeExists } from '../store/store.js';
@@ -276,5 +277,14 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     ].join('\n') || undefined,
   };
   await printTables(mode === 'csv' ? 'plain' : mode, [table]);
+  if (!flags.quiet && summary.ingested + summary.rejected > 0) {
+    const db = dbArg(flags.db);
+    printNextSteps([
+      [`evtrail info${db}`, 'what the store holds now'],
+      ...(summary.rejected ? [[`evtrail rejects${db}`, 'the records that could not be read, and why'] as [string, string]] : []),
+      [`evtrail audit${db}`, 'what broke the rules'],
+      [`evtrail ui${db}`, 'explore it in the terminal'],
+    ]);
+  }
   late();
 }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 
 /**
- * The canonical form of an event, the bytes its SHA-256 is taken over (README.md here has the
+ * The canonical form of an event, the bytes its SHA-256 is taken over (docs/integrity.md has the
  * full description). Twelve envelope fields in a fixed order, each as text:
  *
  *   id, type, stream, rev, schema_version, ts, recorded_ts, correlation_id, causation_id,

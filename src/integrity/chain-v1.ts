@@ -4,7 +4,7 @@ import { eventHashSql } from './canonical.js';
 import { toBlockDigest, type ScopedDigest } from './chain-store.js';
 
 /**
- * evtrail-chain/1, the chain format before chain/2 (README.md here, §7): a block's digest was the
+ * evtrail-chain/1, the chain format before chain/2 (docs/integrity.md, §7): a block's digest was the
  * SHA-256 of its events' hashes (hex, concatenated in seq order). Recomputing it from the events
  * needs a SHA-256 per event in DuckDB (≈ 2.4 s of CPU per 1M events, the cost chain/2 removed
  * from verify), so it is used only where the old format must be read: migration v4 checks the

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { chainRecordBytes, type CanonicalFields } from './canonical.js';
 
 /**
- * The chain (pure; README.md here has the picture). Events are cut into blocks of BLOCK_SIZE
+ * The chain (pure; docs/integrity.md has the picture). Events are cut into blocks of BLOCK_SIZE
  * consecutive seqs fixed by the seq alone (block k holds seq k·B+1 … (k+1)·B), so an append
  * only touches the last, partial block. A block's digest (evtrail-chain/2) is the SHA-256 of
  * its events' chain records in seq order, one record per event:

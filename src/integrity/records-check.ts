@@ -4,7 +4,7 @@ import { GENESIS } from './chain.js';
 import type { IntegrityProblem } from './problem.js';
 
 /**
- * What the event chain does not hold, checked against the store's own records (README.md §3):
+ * What the event chain does not hold, checked against the store's own records (docs/integrity.md §3):
  *
  * - **Rejects** (`evtrail-rejects/1`): every ingests row (one per ingest and source) has a
  *   reject_digests row written in the same transaction: how many rejects that ingest wrote for

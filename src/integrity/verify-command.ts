@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { terminalSafe } from '../output/terminal.js';
+import { fitLines } from '../output/table.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 import { loadPublicKey, keyFingerprint } from './keys.js';
@@ -99,7 +100,7 @@ export async function runVerifyCommand(flags: VerifyCommandFlags): Promise<void>
       for (const p of problems) lines.push(`  ${p.kind}: ${p.message}`);
       if (details.more > 0) lines.push(`  … ${details.more} more problem(s) (--json lists the first ${details.problems.length})`);
       lines.push(NOT_COVERED_NOTE);
-      process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
+      process.stdout.write(fitLines(terminalSafe(lines.join('\n') + '\n')));
     }
     if (!ok) {
       const first = problems[0]!;
@@ -117,7 +118,7 @@ async function verifyReport(file: string, pubkey: string | undefined, mode: Outp
   else {
     const lines = [`${result.ok ? 'ok' : 'BROKEN'}: report ${file}`];
     for (const p of result.problems) lines.push(`  ${p}`);
-    process.stdout.write(terminalSafe(lines.join('\n') + '\n'));
+    process.stdout.write(fitLines(terminalSafe(lines.join('\n') + '\n')));
   }
   if (!result.ok) throw new CheckFailed(mode === 'json' ? '' : `report check failed: ${result.problems[0] ?? 'see above'}`);
 }

@@ -9,6 +9,11 @@ export interface TableData {
   rows: Cell[][];
   /** A line under the table (e.g. "… 120 more rows"). */
   note?: string;
+  /**
+   * Text shown under a row, indented, in a terminal whose width would cut it (the trace's notes
+   * there): the column `belowColumn` names leaves the table and each row's value goes under it.
+   */
+  belowColumn?: string;
 }
 
 export function cellText(value: Cell): string {

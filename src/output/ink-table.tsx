@@ -1,37 +1,44 @@
 import { Box, Text, render } from 'ink';
 import { cellText, type TableData } from './cells.js';
+import { droppedNote, fitWidth, layoutTable, textWidth } from './fit.js';
 import { terminalSafe } from './terminal.js';
 
-const MAX_CELL = 48;
-
-function cut(text: string): string {
-  const one = terminalSafe(text.replaceAll('\n', ' '));
-  return one.length > MAX_CELL ? one.slice(0, MAX_CELL - 1) + '…' : one;
-}
-
-/** A static table: bold header, aligned columns, dim rule. */
-export function Table({ table }: { table: TableData }) {
-  const cells = table.rows.map((r) => r.map((v) => cut(cellText(v))));
-  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ');
+/**
+ * A static table: bold header, aligned columns, dim rule; fitted to the terminal's width
+ * (fitTable: long cells shortened, columns that do not fit left out and named) unless --wide.
+ */
+export function Table({ table, width }: { table: TableData; width?: number | undefined }) {
+  // Text from a log is shown, never obeyed; escapes are made before measuring.
+  const safe: TableData = { ...table, columns: table.columns.map(terminalSafe), rows: table.rows.map((r) => r.map((v) => terminalSafe(cellText(v).replaceAll('\n', ' ')))) };
+  const { fitted, below } = layoutTable(safe, width);
+  const pad = (v: string, w: number) => v + ' '.repeat(Math.max(0, w - textWidth(v)));
+  const line = (r: string[]) => r.map((v, i) => pad(v, fitted.widths[i] ?? 0)).join('  ').trimEnd();
+  const dropped = droppedNote(fitted.dropped);
   return (
     <Box flexDirection="column" marginBottom={1}>
       {table.title ? <Text bold color="cyan">{terminalSafe(table.title)}</Text> : null}
-      <Text bold>{line(table.columns.map(terminalSafe))}</Text>
-      <Text dimColor>{line(widths.map((w) => '─'.repeat(w)))}</Text>
-      {cells.map((r, i) => (
-        <Text key={i}>{line(r)}</Text>
+      <Text bold>{line(fitted.header)}</Text>
+      <Text dimColor>{line(fitted.widths.map((w) => '─'.repeat(w)))}</Text>
+      {fitted.cells.map((r, i) => (
+        <Box key={i} flexDirection="column">
+          <Text>{line(r)}</Text>
+          {(below[i] ?? []).map((l, j) => (
+            <Text key={j} color="yellow">{l}</Text>
+          ))}
+        </Box>
       ))}
       {table.note ? <Text dimColor>{terminalSafe(table.note)}</Text> : null}
+      {dropped ? <Text dimColor>{dropped}</Text> : null}
     </Box>
   );
 }
 
 export async function renderTables(tables: TableData[]): Promise<void> {
+  const width = fitWidth();
   const app = render(
     <Box flexDirection="column">
       {tables.map((t, i) => (
-        <Table key={i} table={t} />
+        <Table key={i} table={t} width={width} />
       ))}
     </Box>,
     { patchConsole: false },

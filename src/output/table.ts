@@ -3,11 +3,14 @@
  * text in a pipe, CSV).
  */
 import { cellText, type Cell, type TableData } from './cells.js';
+import { droppedNote, fitWidth, layoutTable, textWidth } from './fit.js';
 import type { OutputMode } from './mode.js';
 import { terminalSafe } from './terminal.js';
 
-// In cells.ts, which ink-table.tsx imports too (it importing this file, which loads it, was a circle).
+// A table's data is in cells.ts and the fitting in fit.ts, which ink-table.tsx imports too (it
+// importing this file, which loads it, would be a circle).
 export { cellText, type Cell, type TableData } from './cells.js';
+export { droppedNote, fitLines, fitTable, fitWidth, layoutTable, setWide, shorten, textWidth, wrapText, type FittedTable } from './fit.js';
 
 /** RFC 4180 CSV: quote fields with commas, quotes or line breaks. */
 export function toCsv(columns: string[], rows: Cell[][]): string {
@@ -18,16 +21,21 @@ export function toCsv(columns: string[], rows: Cell[][]): string {
   return [columns.map(field).join(','), ...rows.map((r) => r.map(field).join(','))].join('\n') + '\n';
 }
 
-/** Plain text: aligned columns, long cells cut with an ellipsis. */
-export function plainTable(table: TableData, maxCell = 60): string {
-  const cut = (s: string) => (s.length > maxCell ? s.slice(0, maxCell - 1) + '…' : s).replaceAll('\n', ' ');
-  const cells = table.rows.map((r) => r.map((v) => cut(cellText(v))));
-  const widths = table.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+/**
+ * Plain text: aligned columns. In a pipe (no width) every value whole; with a width (a
+ * terminal that reports none) fitted as fitTable does.
+ */
+export function plainTable(table: TableData, width?: number): string {
+  const { fitted, below } = layoutTable(table, width);
+  const pad = (v: string, w: number) => v + ' '.repeat(Math.max(0, w - textWidth(v)));
+  const line = (r: string[]) => r.map((v, i) => pad(v, fitted.widths[i] ?? 0)).join('  ').trimEnd();
   const out: string[] = [];
   if (table.title) out.push(table.title);
-  out.push(line(table.columns), line(widths.map((w) => '─'.repeat(w))), ...cells.map(line));
+  out.push(line(fitted.header), line(fitted.widths.map((w) => '─'.repeat(w))));
+  fitted.cells.forEach((r, i) => out.push(line(r), ...(below[i] ?? [])));
   if (table.note) out.push(table.note);
+  const dropped = droppedNote(fitted.dropped);
+  if (dropped) out.push(dropped);
   return terminalSafe(out.join('\n') + '\n');
 }
 
@@ -44,6 +52,7 @@ export async function printTables(mode: Exclude<OutputMode, 'json'>, tables: Tab
     for (const t of tables) process.stdout.write(process.stdout.isTTY ? terminalSafe(toCsv(t.columns, t.rows)) : toCsv(t.columns, t.rows));
     return;
   }
-  process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
+  // A terminal that reports no width gets text fitted to 80 columns; a pipe every value whole.
+  process.stdout.write(tables.map((t) => plainTable(t, fitWidth())).join('\n'));
 }
 

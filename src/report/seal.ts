@@ -1,5 +1,5 @@
 /**
- * The report's own hash and signature ("seal"), one rule for every format (see README.md):
+ * The report's own hash and signature ("seal"), one rule for every format (see docs/reports.md):
  *
  * - every report holds a hash field (and, when signed, a key field and a signature field) in a
  *   place its format has for metadata: an HTML <meta>, a top-level JSON field, a trailing

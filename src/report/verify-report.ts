@@ -1,6 +1,6 @@
 /**
  * `evtrail verify --report FILE [--pubkey KEY]`: checks a report's own hash (was it edited after
- * it was written?) and, with a public key, its signature. The rule is in seal.ts / README.md.
+ * it was written?) and, with a public key, its signature. The rule is in seal.ts / docs/reports.md.
  */
 import type crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -79,7 +79,7 @@ export async function runAgainstLogCommand(flags: AgainstLogFlags): Promise<void
         });
       }
       if (flags.output === 'tty') await printTables(flags.output, tables);
-      else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+      else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
     }
     if (!compatible) throw new CheckFailed(`${flags.new} would reject ${result.violatingEvents} stored ${type} event(s)`);
   } finally {

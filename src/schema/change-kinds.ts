@@ -1,10 +1,10 @@
 /**
- * The README's table of change kinds, made from the code that judges them (so the table cannot
+ * The table of change kinds in docs/reference.md, made from the code that judges them (so the table cannot
  * drift from the checker): for every kind of each format, an example edit that shows it
  * (change-kind-examples.ts), and whether that edit breaks BACKWARD, FORWARD and FULL — each
  * verdict found by running the format's checker on the example pair in that mode, never typed
- * by hand. `npm run docs:change-kinds` rewrites the README's block; a test fails when the
- * README's block differs from this.
+ * by hand. `npm run docs:change-kinds` rewrites that block; a test fails when the
+ * block differs from this.
  */
 import { AVRO_DIFFERENCE_TYPES, avroReasonFor } from './avro-compat.js';
 import { checkAvroPair } from './avro-schema.js';

@@ -114,7 +114,7 @@ export async function runCheckCommand(flags: CheckFlags): Promise<void> {
         });
       }
       if (flags.output === 'tty') await printTables(flags.output, tables);
-      else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+      else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
     }
     if (!ok) throw new CheckFailed(`${result.violatingEvents} event(s) break their schema`);
   } finally {

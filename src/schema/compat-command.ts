@@ -34,7 +34,7 @@ const changeRows = (changes: ChangeRow[], prefix: (c: ChangeRow) => string[] = (
 /** The reasons are the point: in a pipe they are printed whole, not cut at 60 characters. */
 async function show(output: Exclude<OutputMode, 'json'>, tables: TableData[]): Promise<void> {
   if (output === 'tty') return printTables(output, tables);
-  process.stdout.write(tables.map((t) => plainTable(t, 400)).join('\n'));
+  process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
 }
 
 export async function runCompatCommand(flags: CompatFlags): Promise<void> {

@@ -88,7 +88,7 @@ export async function runInferCommand(flags: InferFlags): Promise<void> {
     note: `enum: a string field with at most ${ENUM_MAX_VALUES} distinct values, each seen in ${ENUM_MIN_EVENTS_PER_VALUE}+ events on average; required: present in every event`,
   };
   if (flags.output === 'tty') await printTables(flags.output, [table]);
-  else process.stdout.write(plainTable(table, 200));
+  else process.stdout.write(plainTable(table));
 }
 
 /** Writes one file per schema; refuses (before writing any) when one exists and not --force. */

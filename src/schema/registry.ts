@@ -1,7 +1,7 @@
 /**
  * The schema registry: a folder of JSON Schemas, one file per (event type, version), named
  * `<Type>.v<N>.json` (or `<Type>/v<N>.json`); the file name says which events a schema is
- * for (see src/schema/README.md). Also: reading and meta-validating one schema file, Ajv
+ * for (see docs/schemas.md). Also: reading and meta-validating one schema file, Ajv
  * validators for draft-07 and 2020-12, and the packs' registries (the default of `check` and
  * `timeline`).
  */
@@ -102,7 +102,7 @@ function messageOfType(file: string, proto: ProtoFile, type: string): protobuf.T
 
 /**
  * A registry is a folder of JSON Schemas, one per (type, version): either flat files
- * `<Type>.v<N>.json` or one folder per type holding `v<N>.json` (see src/schema/README.md).
+ * `<Type>.v<N>.json` or one folder per type holding `v<N>.json` (see docs/schemas.md).
  */
 export function loadRegistry(dir: string): Map<string, RegistryEntry[]> {
   let entries: fs.Dirent[];

@@ -100,5 +100,5 @@ export async function runTimelineCommand(flags: TimelineFlags): Promise<void> {
   ];
   if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
   if (flags.output === 'tty') await printTables(flags.output, tables);
-  else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+  else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
 }

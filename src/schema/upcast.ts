@@ -118,7 +118,7 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
         tables.push({ title: 'problems', columns: ['seq', 'event id', 'type', 'version', 'kind', 'at', 'message'], rows: problems.map((p) => [p.seq, p.eventId, p.type, `v${p.version}`, p.kind, p.at || '(data)', p.message]) });
       }
       if (flags.output === 'tty') await printTables(flags.output, tables);
-      else process.stdout.write(tables.map((t) => plainTable(t, 200)).join('\n'));
+      else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
     }
     if (!ok) throw new CheckFailed(`${problemEvents} event(s) throw in an upcaster or still fail the newest schema`);
   } finally {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
-import { printTables, toCsv, type Cell } from '../output/table.js';
+import { fitLines, fitTable, fitWidth, printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -23,7 +23,7 @@ import { EventSource } from './source.js';
 import { hopStats } from './stats.js';
 import { formatDuration, parseDuration } from '../core/time.js';
 import { DEFAULT_KEY_PATHS, parseKeyPath, refreshTraceIndex, type KeyPath } from './trace-index.js';
-import { plainTrace, traceJson, traceTree, type TraceReport } from './view.js';
+import { plainTrace, traceJson, traceTree, treeColumns, type TraceReport, type TraceTree } from './view.js';
 import { toDot, toMermaid } from './render-graph.js';
 import { traceSvg } from './waterfall.js';
 
@@ -131,12 +131,31 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
     }
     // ink needs a width: a terminal that reports none (`script` without a size) gets the text.
     else if (mode === 'tty' && process.stdout.columns) {
+      const tree = traceTree(report);
+      const width = fitWidth();
+      // Wider than the terminal: a table fitted to it, each event's notes on a line under it.
+      if (width !== undefined && fitTable(treeColumns(tree).header, treeColumns(tree).cells).widths.reduce((a, w) => a + w + 2, -2) > width) {
+        await printTables('tty', [fittedTrace(tree)]);
+        return;
+      }
       const { renderTraceTree } = await import('../ui/trace-tree.js');
-      await renderTraceTree(traceTree(report));
+      await renderTraceTree(tree);
     } else process.stdout.write(terminalSafe(plainTrace(traceTree(report))));
   } finally {
     store.close();
   }
+}
+
+/** The trace as a table for a narrow terminal: the header lines above, the footer below, notes under their rows. */
+function fittedTrace(tree: TraceTree): TableData {
+  const { header, cells } = treeColumns(tree);
+  return {
+    title: [tree.header, ...tree.sagaLines.flatMap((line, i) => [line, `  ${tree.stepLines[i] ?? ''}`])].join('\n'),
+    columns: header,
+    rows: cells,
+    belowColumn: 'notes',
+    note: fitLines(['', ...tree.footer].join('\n')),
+  };
 }
 
 /** Everything trace shows for one id (exported for tests and the benchmark). */

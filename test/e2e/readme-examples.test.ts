@@ -8,12 +8,13 @@ import { cli, ROOT, tmpDir } from '../helpers.js';
 vi.setConfig({ testTimeout: 300_000 });
 
 /**
- * The README's worked examples (Ingest: "Worked examples: exchange feeds"), run as written
+ * The reference's worked examples (docs/reference.md) (Ingest: "Worked examples: exchange feeds"), run as written
  * from the repository root on the committed feeds under examples/, and compared with the
  * output the README shows.
  */
 let dir: string;
-const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+// The worked examples live in the reference (docs/reference.md, Ingest), which the package ships.
+const readme = fs.readFileSync(path.join(ROOT, 'docs', 'reference.md'), 'utf8');
 const run = (args: string[]) => {
   const r = cli(args, { cwd: ROOT });
   expect(r.code, r.stderr).toBe(0);
