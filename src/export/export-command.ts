@@ -9,7 +9,7 @@ import { printJson } from '../output/json.js';
 import { printTables } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
-import { startProgress } from '../ingest/progress.js';
+import { startProgress } from '../store/progress.js';
 import { exportStore, type ExportResult } from './export.js';
 import { parseExportFormat, parsePartitionBy } from './plan.js';
 

@@ -11,7 +11,7 @@ import { parseFormat } from './formats.js';
 import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
 import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl } from './sources.js';
-import { startProgress } from './progress.js';
+import { startProgress } from '../store/progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
 import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
 

@@ -7,20 +7,9 @@ import { makeTmpDir, scanFile } from '../ingest/sources.js';
 import { Store } from '../store/store.js';
 import type { IntegrityProblem } from './verify.js';
 
-export interface SourceCheck {
-  uri: string;
-  kind: string;
-  /** ok | changed | missing | not-read */
-  status: string;
-  file?: string;
-  sha256?: string | null;
-  /**
-   * With a seal (--manifest): ok when the file's first sealed bytes still have the sealed
-   * SHA-256, changed when not, not-sealed for a source ingested after the seal.
-   */
-  sinceSeal?: 'ok' | 'changed' | 'not-sealed';
-  message?: string;
-}
+// In source-check.ts, which store-source-check.ts (loaded lazily from here) imports too: no circle.
+export type { SourceCheck } from './source-check.js';
+import type { SourceCheck } from './source-check.js';
 
 interface SourceRow {
   source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;

@@ -18,7 +18,7 @@ import { firstLine } from '../core/errors.js';
 import { makeTmpDir } from '../ingest/sources.js';
 import { Store } from '../store/store.js';
 import type { IntegrityProblem } from './verify.js';
-import type { SourceCheck } from './sources-check.js';
+import type { SourceCheck } from './source-check.js';
 
 export interface StoreSourceRow {
   source_id: number;

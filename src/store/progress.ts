@@ -1,5 +1,5 @@
 import { startProgressLine, type ProgressLine } from '../output/progress.js';
-import type { Store } from '../store/store.js';
+import type { Store } from './store.js';
 
 /**
  * Progress of long work on a store, on stderr on a terminal only (src/output/progress.ts):
