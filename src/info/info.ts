@@ -6,7 +6,6 @@ import type { Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { formatLocalNs } from '../core/time-zone.js';
 import { parseIsoNs } from '../core/time.js';
-
 import { storedVocabulary } from '../store/lens.js';
 
 export interface StoreInfo {
