@@ -12,7 +12,7 @@ import { loadCatalog } from '../audit/catalog.js';
 import { auditRequest, planAudit } from '../audit/plan.js';
 import { UserError } from '../core/errors.js';
 import { INTERRUPT_EXIT, onInterrupt } from '../core/interrupt.js';
-import { parseDuration } from '../core/time.js';
+import { formatDuration, parseDuration } from '../core/time.js';
 import { prepareIngest, type IngestFlags } from '../ingest/run-ingest.js';
 import { isStoreUrl } from '../ingest/sources.js';
 import { stringifyJson } from '../output/json.js';
@@ -142,7 +142,7 @@ function healthReporter(json: boolean, everyMs: number) {
     const top = Object.entries(types).sort((a, b) => b[1] - a[1]).slice(0, 5).map(([t, n]) => `${t} ${n}`).join(', ');
     write(
       { health: { events, perSecond: rate, rejected, alerts, lagMs, types: { ...types } } },
-      `watch: +${events} event(s) (${rate}/s)${rejected ? `, ${rejected} rejected` : ''}, ${alerts} alert(s)${lagMs !== null ? `, lag ${(lagMs / 1000).toFixed(3)} s` : ''}${top ? ` — ${top}` : ''}`,
+      `watch: +${events} event(s) (${rate}/s)${rejected ? `, ${rejected} rejected` : ''}, ${alerts} alert(s)${lagMs !== null ? `, lag ${formatDuration(BigInt(lagMs) * 1_000_000n)}` : ''}${top ? ` — ${top}` : ''}`,
     );
     since = Date.now();
     events = rejected = alerts = 0;

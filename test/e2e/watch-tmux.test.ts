@@ -33,7 +33,9 @@ describe.skipIf(!HAS_TMUX)('evtrail watch in a terminal', () => {
     fs.writeFileSync(file, LINES.slice(0, 100).join('\n') + '\n');
     const db = path.join(dir, 'live.duckdb');
     const session = 'watch';
-    const command = `NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} watch ${JSON.stringify(file)} --db ${JSON.stringify(db)} --interval 100ms; echo EXIT=$?; sleep 60`;
+    // Without CI in its environment: ink draws only the last frame when it thinks it runs in CI
+    // (is-in-ci), and a person at a terminal is not a CI job.
+    const command = `env -u CI NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} watch ${JSON.stringify(file)} --db ${JSON.stringify(db)} --interval 100ms; echo EXIT=$?; sleep 60`;
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command);
     const first = await sees(session, /100 events/);
     expect(first).toMatch(/╭─+╮/);
