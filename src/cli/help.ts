@@ -35,7 +35,7 @@ const EXAMPLES: Record<string, string[]> = {
     'evtrail trace --stats                          # hop latencies over the whole log',
   ],
   audit: [
-    'evtrail audit                                  # every built-in rule; exit 1 on errors',
+    'evtrail audit                                  # every built-in rule; exit 1 on errors (--fail-on)',
     'evtrail audit --details --only order-overfill,saga-incomplete',
     'evtrail audit --explain fill-after-terminal',
     'evtrail audit --rules ./our-rules --fail-on warning --json',
@@ -61,7 +61,8 @@ const EXAMPLES: Record<string, string[]> = {
   query: [
     'evtrail query "select type, count(*) as n from events group by all order by n desc"',
     'evtrail query "select status, count(*) from orders_at(\'2025-08-26 09:31\') group by all"',
-    'evtrail query "select * from events where stream = \'order-ord-00000006\'" --csv > order.csv',
+    'evtrail query --file q.sql --ndjson | jq \'select(.seq < 5)\'   # SQL from a file (- for stdin)',
+    'evtrail query "select * from events where type = \'OrderFilled\'" --out fills.parquet',
   ],
   export: [
     'evtrail export --format parquet --out archive/ --partition-by date,type',

@@ -41,8 +41,9 @@ Examples:
   evtrail replay --at 09:31 --projection orders --db evtrail-demo.duckdb
   evtrail trace ord-00000006 --db evtrail-demo.duckdb
 
-Every command: --db FILE (or $EVTRAIL_DB), --json; tables fit the terminal (--wide: every
-column). Colour: NO_COLOR=1 or --no-color (on any command) turn it off, FORCE_COLOR=1 forces it.
+Every command: --db FILE (default ./evtrail.duckdb, or $EVTRAIL_DB), --json; tables fit the
+terminal (--wide: every column). Colour: NO_COLOR=1 or --no-color (on any command) turn it
+off, FORCE_COLOR=1 forces it.
 Shell completion: evtrail completion bash|zsh|fish. Guide: README.md; reference: docs/.`)
     .exitOverride()
     // Usage errors are printed by reportError, in evtrail's one-line shape.

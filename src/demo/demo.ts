@@ -57,7 +57,7 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
     }
     const tables: TableData[] = [
       {
-        title: `evtrail demo: ${path.relative(process.cwd(), sample)} → ${db}`,
+        title: `evtrail demo: ${shownPath(sample)} → ${db}`,
         columns: ['ingested', 'rejected', 'redelivered', 'conflicts'],
         rows: [[summary.ingested, summary.rejected, summary.redelivered, summary.conflicts]],
       },
@@ -71,6 +71,7 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
         title: 'rejected records (evtrail rejects)',
         columns: ['line', 'reason'],
         rows: rejects.map((r) => [r.line, r.reason]),
+        note: rejects.length === 0 ? 'none: every record was read' : undefined,
       },
       {
         title: 'orders at the end of the log (evtrail replay --projection orders)',
@@ -95,4 +96,10 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
   } finally {
     store.close();
   }
+}
+
+/** The sample's path as the user would type it: relative inside the working folder, else absolute (not ../../…). */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
 }

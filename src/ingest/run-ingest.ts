@@ -262,7 +262,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     return;
   }
   const table: TableData = {
-    title: `ingested ${summary.ingested} events into ${flags.db}` +
+    title: `ingested ${summary.ingested} event${summary.ingested === 1 ? '' : 's'} into ${flags.db}` +
       (summary.rejected ? `, rejected ${summary.rejected} (evtrail rejects lists them)` : '') +
       (summary.skipped ? `, skipped ${summary.skipped} (--skip)` : '') +
       (summary.redelivered ? `, ${summary.redelivered} redelivered` : '') +

@@ -1,6 +1,6 @@
 import { Box, Text, render } from 'ink';
 import { cellText, type TableData } from './cells.js';
-import { droppedNote, fitWidth, layoutTable, textWidth } from './fit.js';
+import { droppedNote, fitWidth, layoutTable, textWidth, wrapText } from './fit.js';
 import { terminalSafe } from './terminal.js';
 
 /**
@@ -27,7 +27,9 @@ export function Table({ table, width }: { table: TableData; width?: number | und
           ))}
         </Box>
       ))}
-      {table.note ? <Text dimColor>{terminalSafe(table.note)}</Text> : null}
+      {/* Wrapped here at words: ink's own wrapping keeps the space at a break, so a word ending
+          on the last column began the next line with a space. */}
+      {table.note ? <Text dimColor>{width ? terminalSafe(table.note).split('\n').flatMap((l) => wrapText(l, width)).join('\n') : terminalSafe(table.note)}</Text> : null}
       {dropped ? <Text dimColor>{dropped}</Text> : null}
     </Box>
   );

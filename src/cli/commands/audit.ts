@@ -8,7 +8,7 @@ export type AuditFlags = Omit<AuditCommandFlags, 'mode'> & { json?: boolean; ndj
 
 export function registerAudit(program: Command): void {
   const command = auditOptions(
-    program.command('audit').description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations'),
+    program.command('audit').description('run the rule catalog (built-in rules and --rules DIR) as SQL over the store; exit 1 on violations at or above --fail-on (default: error)'),
   )
     .addOption(new Option('--fail-on <severity>', 'the lowest severity whose violations make the exit code 1').choices(['error', 'warning', 'info', 'none']).default('error'))
     .option('--tenant <id>', "audit only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")

@@ -18,7 +18,7 @@ interface QueryFlags {
 export function registerQuery(program: Command): void {
   const command = program
     .command('query')
-    .description('run SQL over the store (tables: events, sources, rejects, ingests)')
+    .description('run SQL over the store (tables: events, sources, rejects, ingests; replay\'s projections as table functions: orders_at(time), … see replay --help)')
     .argument('[sql]', 'the SQL, e.g. "select type, count(*) from events group by all"; - reads it from stdin')
     .option('--file <file>', 'read the SQL from this file')
     .option('--json', 'print an array of row objects (numbers exact, times RFC 3339: docs/json/README.md)')
@@ -28,12 +28,6 @@ export function registerQuery(program: Command): void {
     .option('--out <file.parquet>', 'write the result to a Parquet file (DuckDB COPY)')
     .option('--force', 'with --out: replace an existing file')
     .option('--limit <n>', 'rows shown in a terminal or as text (--json, --ndjson and --csv print all)', '1000')
-    .addHelpText('after', `
-Examples:
-  evtrail query "select type, count(*) from events group by all"
-  evtrail query --file q.sql --ndjson | jq 'select(.seq < 5)'
-  echo "select * from rejects" | evtrail query - --csv > rejects.csv
-  evtrail query "select * from events where type = 'OrderFilled'" --out fills.parquet`);
   dbOption(command).action(async (sql: string | undefined, flags: QueryFlags) => {
     const { runQueryCommand, querySql } = await import('../../query/query-command.js');
     const text = querySql(sql, flags.file, () => fs.readFileSync(0, 'utf8'));

@@ -28,10 +28,10 @@ export function registerReplay(program: Command): void {
     .option('--no-snapshots', 'replay from the first event even when a snapshot (evtrail snapshot) could serve')
     .addHelpText('after', `
 Examples:
-  evtrail replay --at 2025-08-26T10:31:05.123456Z --projection orders
-  evtrail replay --at seq:1500000 --projection positions --json
-  evtrail replay --at 10:31 --projection orders --key ord-00000042
-  evtrail replay --at 10:00 --diff 10:05 --projection orders
+  evtrail replay --at 2025-08-26T09:31:05.123456Z --projection orders
+  evtrail replay --at seq:200 --projection positions --json
+  evtrail replay --at 09:31:49 --projection orders --key ord-00000037
+  evtrail replay --at 09:31 --diff 09:32 --projection orders
   evtrail replay --at 34500.5 --projection book --symbol AMZN --levels 5
   evtrail replay --at 34500.5 --projection book --seed-book AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100
   evtrail replay --at end-1m --projection ./my-projection.mjs
@@ -42,7 +42,7 @@ A .ts module loads as it is on Node >= 23.6; on older Node evtrail compiles it (
 not checked) with the TypeScript compiler installed in its project.
 --upcasters applies to custom projections only (the built-ins are SQL over the stored events).
 
-The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 10:00') group by all"
+The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 09:31') group by all"
 (orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq, book_at, book_at_seq).`);
   dbOption(command).action(async (flags: ReplayOptions) => {
     const { runReplayCommand } = await import('../../replay/replay-command.js');

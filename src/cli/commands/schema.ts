@@ -14,7 +14,7 @@ const withOutput = (command: Command): Command => dbOption(outputOptions(command
 const PACK_REGISTRY = "the schemas (<Type>.v<N>.json); default: the packs' schemas when the log speaks their vocabulary";
 
 export function registerSchema(program: Command): void {
-  const schema = program.command('schema').description('schema evolution: infer, check, timeline, and compatibility of JSON Schema, Avro and Protobuf versions (Confluent semantics)');
+  const schema = program.command('schema').description('schema evolution of JSON Schema, Avro and Protobuf versions (Confluent semantics): compat, check, infer, timeline, upcast');
   withOutput(
     schema
       .command('compat')
