@@ -3,6 +3,7 @@
  * opened: which rules, with which parameter values, which severity fails the run, which time
  * window. Pure: every mistake is a UserError (exit 2) raised before any SQL runs.
  */
+import { editDistance } from '../core/suggest.js';
 import { UserError } from '../core/errors.js';
 import type { Catalog } from './catalog.js';
 import { parseParamValue, substituteParams, type ParamValue } from './params.js';
@@ -57,26 +58,11 @@ export interface AuditPlan {
   limit: number;
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
 export function closest(word: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = distance(word, c);
+    const d = editDistance(word, c);
     if (d < bestD) {
       best = c;
       bestD = d;

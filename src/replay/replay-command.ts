@@ -9,6 +9,7 @@
  * plain text in a pipe. The same store gives the same bytes: rows come in key order and every
  * number is computed in a fixed order.
  */
+import { nearest } from '../core/suggest.js';
 import { isJsonMode, type OutputMode } from '../output/mode.js';
 import { exactRows, writeJsonObjects } from '../output/json-rows.js';
 import { jsonCell, stringifyJson } from '../output/json.js';
@@ -197,28 +198,6 @@ async function checkKeyKnown(store: Store, p: Projection, key: string, bounds: S
     `--key ${key}: no ${p.def.name} entity with this key in the store`,
     names.length > 0 ? `closest: ${names.join(', ')}` : `evtrail replay --projection ${p.kind === 'builtin' ? p.def.name : '…'} lists the keys there are`,
   );
-}
-
-/** The `n` names closest to `word` by edit distance (ignoring case first). */
-function nearest(names: string[], word: string, n: number): string[] {
-  const d = (a: string, b: string) => {
-    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = row[0]!;
-      row[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const cur = row[j]!;
-        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-      }
-    }
-    return row[b.length]!;
-  };
-  return [...new Set(names)]
-    .map((name) => ({ name, k: d(name.toLowerCase(), word.toLowerCase()) }))
-    .sort((x, y) => x.k - y.k || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
-    .slice(0, n)
-    .map((x) => x.name);
 }
 
 function note(text: string): void {

@@ -59,19 +59,10 @@ export interface TraceNode {
  * content: a conflict), or another event that carries the same id (shared-id). The pictures
  * draw a conflict's copy beside its first, so the two versions can be told apart.
  */
-export interface TraceCopy {
+export interface TraceCopy extends Pick<TraceNode, 'id' | 'seq' | 'type' | 'ts' | 'tsNs' | 'stream' | 'rev' | 'source' | 'causationId'> {
   kind: 'redelivery' | 'conflict' | 'shared-id';
-  id: string;
-  seq: number;
   /** seq of the node's delivery this is a copy of. */
   firstSeq: number;
-  type: string;
-  ts: string | null;
-  tsNs: bigint | null;
-  stream: string | null;
-  rev: number | null;
-  source: string | null;
-  causationId: string | null;
 }
 
 export interface TraceEdge {
