@@ -27,6 +27,16 @@ function rssMb(pid) {
   }
 }
 
+/** Calls fn with each whole, non-empty line a stream writes. */
+function eachLine(stream, fn) {
+  let rest = '';
+  stream.on('data', (d) => {
+    const parts = (rest + d).split('\n');
+    rest = parts.pop();
+    for (const line of parts) if (line) fn(line);
+  });
+}
+
 const pct = (xs, p) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]);
 
 export async function run({ args }) {
@@ -56,37 +66,22 @@ export async function run({ args }) {
   let stored = 0;
   const storedAt = []; // [ms since start, events stored so far]
   const t0 = Date.now();
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-    let i;
-    while ((i = out.indexOf('\n')) >= 0) {
-      const line = out.slice(0, i);
-      out = out.slice(i + 1);
-      if (!line) continue;
-      const a = JSON.parse(line);
-      alerts++;
-      const sent = a.eventId ? published.get(a.eventId) : undefined;
-      if (sent !== undefined) latencies.push(Date.now() - sent);
-    }
+  eachLine(child.stdout, (line) => {
+    const a = JSON.parse(line);
+    alerts++;
+    const sent = a.eventId ? published.get(a.eventId) : undefined;
+    if (sent !== undefined) latencies.push(Date.now() - sent);
   });
-  let err = '';
-  child.stderr.on('data', (d) => {
-    err += d;
-    let i;
-    while ((i = err.indexOf('\n')) >= 0) {
-      const line = err.slice(0, i);
-      err = err.slice(i + 1);
-      if (line.startsWith('[watch]')) console.error(line); // EVTRAIL_TIMINGS=1: each batch's steps
-      try {
-        const h = JSON.parse(line).health;
-        if (h) {
-          stored += h.events;
-          storedAt.push([Date.now() - t0, stored]);
-        }
-      } catch {
-        // a notice or the closing line
+  eachLine(child.stderr, (line) => {
+    if (line.startsWith('[watch]')) console.error(line); // EVTRAIL_TIMINGS=1: each batch's steps
+    try {
+      const h = JSON.parse(line).health;
+      if (h) {
+        stored += h.events;
+        storedAt.push([Date.now() - t0, stored]);
       }
+    } catch {
+      // a notice or the closing line
     }
   });
   const done = new Promise((resolve) => child.on('close', resolve));

@@ -71,30 +71,31 @@ export async function raiseOnce(store: Store, violations: readonly Violation[], 
     });
     if (keyed.length > 0) {
       const raisedAt = new Date().toISOString();
-      // Which of these keys are known already: one query, not one per violation.
-      await store.run(`CREATE OR REPLACE TEMP TABLE watch_candidates (i INTEGER, rule VARCHAR, about VARCHAR)`);
+      // The candidates in a temp table (bound, 500 rows a statement), then one INSERT of those
+      // whose key is new: set-based, however many findings a batch brings.
+      await store.run(`CREATE OR REPLACE TEMP TABLE watch_candidates (rule VARCHAR, about VARCHAR, severity VARCHAR,
+        event_id VARCHAR, stream VARCHAR, message VARCHAR, evidence VARCHAR)`);
       for (let at = 0; at < keyed.length; at += 500) {
-        const part = keyed.slice(at, at + 500);
-        const params: Record<string, string> = {};
-        const values = part.map(({ v, about }, j) => {
-          params[`r${j}`] = v.rule;
-          params[`a${j}`] = about;
-          return `(${at + j}, $r${j}, $a${j})`;
+        const params: Record<string, string | null> = {};
+        const values = keyed.slice(at, at + 500).map(({ v, about }, j) => {
+          Object.assign(params, {
+            [`r${j}`]: v.rule, [`a${j}`]: about, [`s${j}`]: v.severity, [`e${j}`]: v.eventId, [`t${j}`]: v.stream, [`m${j}`]: v.message,
+            [`v${j}`]: JSON.stringify(v.evidence, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+          });
+          return `($r${j}, $a${j}, $s${j}, $e${j}, $t${j}, $m${j}, $v${j})`;
         });
         await store.run(`INSERT INTO watch_candidates VALUES ${values.join(', ')}`, params);
       }
-      const known = new Set((await store.all(`SELECT c.i FROM watch_candidates c JOIN watch_alerts a USING (rule, about)`)).map((r) => Number(r.i)));
-      for (const [i, { v, about }] of keyed.entries()) {
-        if (known.has(i)) continue;
-        await store.run(
-          `INSERT INTO watch_alerts VALUES ($rule, $about, $severity, $event, $stream, $message, $evidence, $raised::TIMESTAMP)`,
-          {
-            rule: v.rule, about, severity: v.severity, event: v.eventId, stream: v.stream, message: v.message,
-            evidence: JSON.stringify(v.evidence, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
-            raised: raisedAt.replace('T', ' ').replace('Z', ''),
-          },
-        );
-        fresh.push({ rule: v.rule, severity: v.severity, eventId: v.eventId, stream: v.stream, message: v.message, evidence: v.evidence, raisedAt });
+      const inserted = await store.all(
+        `INSERT INTO watch_alerts SELECT c.rule, c.about, c.severity, c.event_id, c.stream, c.message, c.evidence::JSON, $raised::TIMESTAMP
+         FROM watch_candidates c ANTI JOIN watch_alerts a USING (rule, about) RETURNING rule, about`,
+        { raised: raisedAt.replace('T', ' ').replace('Z', '') },
+      );
+      const raised = new Set(inserted.map((r) => `${String(r.rule)}\u0000${String(r.about)}`));
+      for (const { v, about } of keyed) {
+        if (raised.has(`${v.rule}\u0000${about}`)) {
+          fresh.push({ rule: v.rule, severity: v.severity, eventId: v.eventId, stream: v.stream, message: v.message, evidence: v.evidence, raisedAt });
+        }
       }
       await store.run(`DROP TABLE IF EXISTS watch_candidates`);
     }

@@ -8,10 +8,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, cli, cliJson, tmpDir } from '../helpers.js';
+import { BIN, ROOT, cli, tmpDir } from '../helpers.js';
+import { SAMPLE, SAMPLE_LINES as LINES, alertKeys, auditKeys, sleep } from '../watch.js';
 
-const SAMPLE = path.join(ROOT, 'fixtures', 'trading-sample.ndjson');
-const LINES = fs.readFileSync(SAMPLE, 'utf8').split('\n').filter((l) => l.length > 0);
 
 interface Run {
   code: number | null;
@@ -34,7 +33,6 @@ function watchWhile(args: string[], during: (child: ReturnType<typeof spawn>) =>
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Appends the sample in parts, a pause between them, as a live writer would (the last line written in two pieces). */
 async function appendInParts(file: string, parts: number, pauseMs: number, lines = LINES): Promise<void> {
@@ -48,17 +46,6 @@ async function appendInParts(file: string, parts: number, pauseMs: number, lines
     fs.appendFileSync(file, chunk.slice(cut));
     await sleep(pauseMs);
   }
-}
-
-/** The violations a full audit finds, as "rule eventId" keys. */
-function auditKeys(db: string): string[] {
-  const audit = cliJson<{ violations: { rule: string; eventId: string | null; stream: string | null }[] }>(['audit', '--db', db, '--fail-on', 'none', '--limit', '0', '--json']);
-  return audit.violations.map((v) => `${v.rule} ${v.eventId ?? `stream:${v.stream}`}`).sort();
-}
-
-function alertKeys(ndjson: string): string[] {
-  return ndjson.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { rule: string; eventId: string | null; stream: string | null })
-    .map((a) => `${a.rule} ${a.eventId ?? `stream:${a.stream}`}`).sort();
 }
 
 /** What the store holds of the events: every column but the ingest's own bookkeeping. */
