@@ -140,8 +140,13 @@ describe('time helpers', () => {
     expect(parseDuration('2us')).toBe(2_000n);
     expect(parseDuration('2µs')).toBe(2_000n);
     expect(parseDuration('0.000000001s')).toBe(1n);
+    expect(parseDuration('250ms')).toBe(250_000_000n);
+    expect(parseDuration('2min')).toBe(120_000_000_000n);
+    expect(parseDuration('0')).toBe(0n); // none needs no unit (trace's --skew-tolerance 0)
     expect(parseDuration('5')).toBeNull();
     expect(parseDuration('5x')).toBeNull();
+    expect(parseDuration('soon')).toBeNull();
+    expect(parseDuration('-5s')).toBeNull();
   });
 });
 
