@@ -78,16 +78,18 @@ function bad(option: string, input: string, why: string, hint = EXAMPLES): UserE
 
 /**
  * Parses an --at value against the store's bounds. `option` names the flag in errors
- * (`--at`, `--diff`).
+ * (`--at`, `--diff`). A seq past the last event is refused unless `pastEnd` is 'end': replay
+ * answers it as it answers a time after the last event (the log's end, and a note saying so),
+ * so `seq:` and a time behave alike there.
  */
-export function parseAt(input: string, bounds: StoreBounds, option = '--at'): At {
+export function parseAt(input: string, bounds: StoreBounds, option = '--at', pastEnd: 'refuse' | 'end' = 'refuse'): At {
   const text = input.trim();
   if (text === '') throw bad(option, JSON.stringify(input), 'empty');
 
   const seq = /^seq:\s*(\d+)$/i.exec(text);
   if (seq) {
     const n = BigInt(seq[1]!);
-    if (bounds.lastSeq !== null && n > bounds.lastSeq) {
+    if (pastEnd === 'refuse' && bounds.lastSeq !== null && n > bounds.lastSeq) {
       throw bad(option, text, `past the last event (seq ${bounds.lastSeq})`, `the store's events run from seq 1 to seq ${bounds.lastSeq}`);
     }
     if (bounds.lastSeq === null && n > 0n) throw bad(option, text, 'the store has no events', 'ingest something first');

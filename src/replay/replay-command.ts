@@ -92,9 +92,11 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
     if (store.lensSql !== null && flags.snapshots !== false) flags = { ...flags, snapshots: false };
     await store.run(MACROS_SQL);
     const bounds = await storeBounds(store);
-    const at = parseAt(flags.at ?? (bounds.lastSeq === null ? 'seq:0' : `seq:${bounds.lastSeq}`), bounds, '--at');
+    const at = parseAt(flags.at ?? (bounds.lastSeq === null ? 'seq:0' : `seq:${bounds.lastSeq}`), bounds, '--at', 'end');
     const name = projection.def.name;
     const past = afterLastEvent(at, bounds);
+    // A time or a seq past the end is a fair question (the log may still grow): exit 0 with the
+    // end's state, and a note (and afterLastEvent in --json) so nobody mistakes it for that time's.
     if (past) note(`--at ${flags.at} is after the last event (seq ${past.seq}, ${past.ts}): the state shown is the end of the log`);
     const pastFields = past ? { afterLastEvent: { seq: exactInteger(past.seq), ts: past.ts } } : {};
     // A key the log never mentions is a mistake (exit 2, with the nearest keys), as in trace:
@@ -111,7 +113,9 @@ export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
       return;
     }
     if (flags.diff !== undefined) {
-      const to = parseAt(flags.diff, bounds, '--diff');
+      const to = parseAt(flags.diff, bounds, '--diff', 'end');
+      const toPast = afterLastEvent(to, bounds);
+      if (toPast) note(`--diff ${flags.diff} is after the last event (seq ${toPast.seq}, ${toPast.ts}): the diff runs to the end of the log`);
       const find = async (point: At) => (flags.snapshots === false ? null : await findSnapshot(store, projection, point, note));
       const snaps = { from: await find(at), to: await find(to) };
       for (const sn of new Set([snaps.from?.seq, snaps.to?.seq])) if (sn !== undefined) note(`replayed from the snapshot at seq ${sn}`);

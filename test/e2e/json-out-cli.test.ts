@@ -235,8 +235,14 @@ describe('not found, and past the end', () => {
     const inside = run(['replay', '--projection', 'orders', '--at', 'seq:5', '--json']);
     expect(inside.stderr).not.toMatch(/after the last event/);
     expect(JSON.parse(inside.stdout).afterLastEvent).toBeUndefined();
-    // A seq past the last one was refused already (exit 2, naming the last seq).
-    expect(run(['replay', '--projection', 'orders', '--at', 'seq:999999']).stderr).toMatch(/past the last event \(seq \d+\)/);
+    // A seq past the last one is answered the same way (exit 0, the end's state, the note).
+    const bySeq = run(['replay', '--projection', 'orders', '--at', 'seq:999999', '--json']);
+    expect(bySeq.code, bySeq.stderr).toBe(0);
+    expect(bySeq.stderr).toMatch(/note: --at seq:999999 is after the last event \(seq \d+, .*Z\): the state shown is the end of the log/);
+    const seqDoc = JSON.parse(bySeq.stdout);
+    expectValid('replay', seqDoc);
+    expect(seqDoc.afterLastEvent).toEqual(doc.afterLastEvent);
+    expect(seqDoc.rows).toEqual(doc.rows);
   }, SLOW);
 });
 

@@ -42,6 +42,8 @@ describe('--at: seq:N', () => {
   });
   it('refuses a seq past the last event, and a seq that is no whole number', () => {
     expect(refusal('seq:10085806').message).toContain('10085805');
+    // … unless the caller answers it with the log's end (replay), as it does a later time.
+    expect(parseAt('seq:10085806', oneDay, '--at', 'end')).toMatchObject({ kind: 'seq', seq: 10_085_806n });
     refusal('seq:-1');
     refusal('seq:1.5');
     refusal('seq:');
