@@ -17,7 +17,7 @@ import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
 import { timed, type Row, type Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
-import { parseAt } from '../core/time.js';
+import { DURATION_SQL_MACROS, parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
 import { fails, withPackDefaults, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
@@ -26,6 +26,8 @@ import type { Prerequisite, Rule, Severity, View } from './rule-file.js';
 /** Macros the rules' messages use. */
 export const AUDIT_MACROS_SQL = `
 ${SCHEMA_MACROS_SQL}
+-- A number of nanoseconds for people, as formatDuration shows it: '1m 59s', '2.328 s'.
+${DURATION_SQL_MACROS}
 -- A DECIMAL (or any number) as short text: 1100.000000 → 1100, 155.210000 → 155.21.
 CREATE OR REPLACE TEMP MACRO evt_num(x) AS CASE WHEN x IS NULL THEN NULL
   WHEN contains(x::VARCHAR, '.') THEN rtrim(rtrim(x::VARCHAR, '0'), '.') ELSE x::VARCHAR END;

@@ -353,3 +353,25 @@ export function formatDuration(ns: bigint): string {
   if (totalS < 86400n) return `${totalS / 3600n}h ${String((totalS / 60n) % 60n).padStart(2, '0')}m`;
   return `${totalS / 86400n}d ${String((totalS / 3600n) % 24n).padStart(2, '0')}h`;
 }
+
+/**
+ * formatDuration as DuckDB macros, for text built in SQL (the audit rules' messages):
+ * `evt_duration(ns)` gives what formatDuration gives for the same ns. Kept here, beside the
+ * function it mirrors; test/unit/core-time-sql.test.ts runs both on the same values.
+ * HUGEINT so that scaling a large ns cannot overflow.
+ */
+export const DURATION_SQL_MACROS = `
+CREATE OR REPLACE TEMP MACRO evt_fixed(ns, unit, scale) AS
+  ((ns::HUGEINT * scale + unit // 2) // unit // scale)::VARCHAR
+  || rtrim(rtrim('.' || lpad((((ns::HUGEINT * scale + unit // 2) // unit) % scale)::VARCHAR, (length(scale::VARCHAR) - 1)::INTEGER, '0'), '0'), '.');
+CREATE OR REPLACE TEMP MACRO evt_duration_abs(ns) AS CASE
+  WHEN ns < 1000 THEN ns::HUGEINT::VARCHAR || ' ns'
+  WHEN ns < 1000000 THEN evt_fixed(ns, 1000, 10) || ' µs'
+  WHEN ns < 1000000000 THEN evt_fixed(ns, 1000000, 1000) || ' ms'
+  WHEN ns < 60000000000 THEN evt_fixed(ns, 1000000000, 1000) || ' s'
+  WHEN ns < 3600000000000 THEN (ns::HUGEINT // 60000000000)::VARCHAR || 'm ' || lpad((ns::HUGEINT // 1000000000 % 60)::VARCHAR, 2, '0') || 's'
+  WHEN ns < 86400000000000 THEN (ns::HUGEINT // 3600000000000)::VARCHAR || 'h ' || lpad((ns::HUGEINT // 60000000000 % 60)::VARCHAR, 2, '0') || 'm'
+  ELSE (ns::HUGEINT // 86400000000000)::VARCHAR || 'd ' || lpad((ns::HUGEINT // 3600000000000 % 24)::VARCHAR, 2, '0') || 'h' END;
+CREATE OR REPLACE TEMP MACRO evt_duration(ns) AS
+  CASE WHEN ns IS NULL THEN NULL WHEN ns < 0 THEN '-' || evt_duration_abs(-(ns::HUGEINT)) ELSE evt_duration_abs(ns) END;
+`;

@@ -81,6 +81,8 @@ describe('evtrail audit', () => {
     expect(r.stdout).toMatch(/^settlement-mismatch +error +1 +evt-2e11e33a4463 +\d+$/m);
     expect(r.stdout).toContain('  evt-2e11e33a4463  order-ord-00000025  amount 1199.57 but the fills total 1198.83 (2 fills, off by 0.74)');
     expect(r.stdout).toContain("OrderPlaced v2: qty is the string \"1100\", expected integer");
+    // A duration in a message is shown as durations are everywhere (formatDuration), not as raw seconds.
+    expect(r.stdout).toContain('  evt-484e5ee3c24d  order-ord-00000002  no terminal event; the last is OrderFilled, and the latest time 2025-08-26T09:30:20.300529918Z is 1m 59s before the end of the log');
     // Only the violations of rules at severity error count with --fail-on error.
     const rules = JSON.parse(cli(['audit', '--db', db, '--json']).stdout).rules as { severity: string; violations: number }[];
     const errors = rules.filter((x) => x.severity === 'error').reduce((n, x) => n + x.violations, 0);

@@ -19,7 +19,7 @@
 
 SELECT e.id AS event_id, e.stream, e.type, evt_iso(e.ts) AS ts,
   'no terminal event; the last is ' || e.type || ', and the latest time ' || evt_iso(o.last_ts) || ' is '
-    || evt_secs(epoch_ns(w.log_end) - epoch_ns(o.last_ts)) || ' before the end of the log' AS message,
+    || evt_duration(epoch_ns(w.log_end) - epoch_ns(o.last_ts)) || ' before the end of the log' AS message,
   e.seq, evt_iso(o.last_ts) AS last_ts, evt_iso(w.log_end) AS log_end
 FROM trading_orders o
 CROSS JOIN audit_window w
