@@ -2,7 +2,7 @@ import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { printTables, toCsv, type Cell } from '../output/table.js';
 import { exactRows, writeJsonRows } from '../output/json-rows.js';
-import { writeOut } from '../output/terminal.js';
+import { terminalSafe, writeOut } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
 
@@ -49,10 +49,16 @@ export async function runRejects(flags: { db: string; source?: string; limit: st
     }
     const rows = await listRejects(store, flags.source);
     if (flags.mode === 'json') return printJson(rows);
+    // Nothing to list: one line, not a table with a header and no rows (--csv keeps its header,
+    // --json / --ndjson stay an empty array / no line, for scripts).
+    if (rows.length === 0) {
+      await writeOut(flags.source === undefined ? 'no rejects: every record was read\n' : `no rejects from a source matching ${terminalSafe(flags.source)}\n`);
+      return;
+    }
     const cells: Cell[][] = rows.map((r) => [r.source, r.line, r.reason, r.raw]);
     const shown = cells.slice(0, limit);
     await printTables(flags.mode, [{
-      title: rows.length === 0 ? 'no rejects: every record was read' : `${rows.length} rejected record${rows.length === 1 ? '' : 's'}`,
+      title: `${rows.length} rejected record${rows.length === 1 ? '' : 's'}`,
       columns, rows: shown,
       note: rows.length > shown.length ? `… ${rows.length - shown.length} more (--csv or --json for all)` : undefined,
     }]);

@@ -178,6 +178,13 @@ describe('evtrail commands (built CLI)', () => {
     const rejects = cli(['rejects', '--db', db], { env });
     expect(rejects.stdout).toMatch(/^1 rejected record\nsource\s+line\s+reason\s+raw\n/);
 
+    // No rejects: one line, no empty table (JSON stays an empty array).
+    expect(cli(['rejects', '--db', db, '--source', 'no-such-source'], { env }).stdout).toBe('no rejects from a source matching no-such-source\n');
+    const clean = path.join(dir, 'clean.duckdb');
+    expect(cli(['ingest', path.join(ROOT, 'fixtures', 'trading-sample.ndjson'), '--db', clean], { env }).code).toBe(0);
+    expect(cli(['rejects', '--db', clean], { env }).stdout).toBe('no rejects: every record was read\n');
+    expect(cliJson(['rejects', '--db', clean])).toEqual([]);
+
     for (const r of [ingest, info, query, limited, rejects]) expect(r.stdout).not.toMatch(ANSI);
   });
 
