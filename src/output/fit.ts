@@ -68,6 +68,8 @@ export interface FittedTable {
   cells: string[][];
   /** The names of the columns left out. */
   dropped: string[];
+  /** The names of the columns shown narrower than their longest value (some cells cut). */
+  shortened: string[];
 }
 
 /**
@@ -101,12 +103,20 @@ export function fitTable(columns: string[], text: string[][], width?: number): F
     header: shown.map((i, k) => shorten(columns[i]!, widths[k]!)),
     cells: text.map((r) => shown.map((i, k) => shorten(r[i] ?? '', widths[k]!))),
     dropped: columns.filter((_, i) => !shown.includes(i)),
+    shortened: shown.filter((i, k) => widths[k]! < natural[i]!).map((i) => columns[i]!),
   };
 }
 
-/** The note under a table that lost columns. */
-export function droppedNote(dropped: string[]): string | undefined {
-  return dropped.length ? `not shown: ${dropped.join(', ')} (--wide shows every column)` : undefined;
+/**
+ * The note under a fitted table that lost something: the columns left out and the ones cut
+ * short, and how to see them whole. A cut a reader is not told about reads as the value.
+ */
+export function fitNote(fitted: Pick<FittedTable, 'dropped' | 'shortened'>): string | undefined {
+  const parts = [
+    ...(fitted.dropped.length ? [`not shown: ${fitted.dropped.join(', ')}`] : []),
+    ...(fitted.shortened.length ? [`shortened: ${fitted.shortened.join(', ')}`] : []),
+  ];
+  return parts.length ? `${parts.join('; ')} (--wide shows all)` : undefined;
 }
 
 

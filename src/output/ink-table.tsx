@@ -1,11 +1,11 @@
 import { Box, Text, render } from 'ink';
 import { cellText, type TableData } from './cells.js';
-import { droppedNote, fitWidth, layoutTable, textWidth, wrapText } from './fit.js';
+import { fitNote, fitWidth, layoutTable, textWidth, wrapText } from './fit.js';
 import { terminalSafe } from './terminal.js';
 
 /**
  * A static table: bold header, aligned columns, dim rule; fitted to the terminal's width
- * (fitTable: long cells shortened, columns that do not fit left out and named) unless --wide.
+ * (fitTable: long cells shortened, columns that do not fit left out, both named) unless --wide.
  */
 export function Table({ table, width }: { table: TableData; width?: number | undefined }) {
   // Text from a log is shown, never obeyed; escapes are made before measuring.
@@ -13,7 +13,7 @@ export function Table({ table, width }: { table: TableData; width?: number | und
   const { fitted, below } = layoutTable(safe, width);
   const pad = (v: string, w: number) => v + ' '.repeat(Math.max(0, w - textWidth(v)));
   const line = (r: string[]) => r.map((v, i) => pad(v, fitted.widths[i] ?? 0)).join('  ').trimEnd();
-  const dropped = droppedNote(fitted.dropped);
+  const cut = fitNote(fitted);
   return (
     <Box flexDirection="column" marginBottom={1}>
       {table.title ? <Text bold color="cyan">{terminalSafe(table.title)}</Text> : null}
@@ -30,7 +30,7 @@ export function Table({ table, width }: { table: TableData; width?: number | und
       {/* Wrapped here at words: ink's own wrapping keeps the space at a break, so a word ending
           on the last column began the next line with a space. */}
       {table.note ? <Text dimColor>{width ? terminalSafe(table.note).split('\n').flatMap((l) => wrapText(l, width)).join('\n') : terminalSafe(table.note)}</Text> : null}
-      {dropped ? <Text dimColor>{dropped}</Text> : null}
+      {cut ? <Text dimColor>{width ? wrapText(cut, width).join('\n') : cut}</Text> : null}
     </Box>
   );
 }

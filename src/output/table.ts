@@ -3,14 +3,14 @@
  * text in a pipe, CSV).
  */
 import { cellText, type Cell, type TableData } from './cells.js';
-import { droppedNote, fitWidth, layoutTable, textWidth } from './fit.js';
+import { fitNote, fitWidth, layoutTable, textWidth, wrapText } from './fit.js';
 import type { OutputMode } from './mode.js';
 import { terminalSafe } from './terminal.js';
 
 // A table's data is in cells.ts and the fitting in fit.ts, which ink-table.tsx imports too (it
 // importing this file, which loads it, would be a circle).
 export { cellText, type Cell, type TableData } from './cells.js';
-export { droppedNote, fitLines, fitTable, fitWidth, layoutTable, setWide, shorten, textWidth, wrapText, type FittedTable } from './fit.js';
+export { fitNote, fitLines, fitTable, fitWidth, layoutTable, setWide, shorten, textWidth, wrapText, type FittedTable } from './fit.js';
 
 /** RFC 4180 CSV: quote fields with commas, quotes or line breaks. */
 export function toCsv(columns: string[], rows: Cell[][]): string {
@@ -34,8 +34,8 @@ export function plainTable(table: TableData, width?: number): string {
   out.push(line(fitted.header), line(fitted.widths.map((w) => '─'.repeat(w))));
   fitted.cells.forEach((r, i) => out.push(line(r), ...(below[i] ?? [])));
   if (table.note) out.push(table.note);
-  const dropped = droppedNote(fitted.dropped);
-  if (dropped) out.push(dropped);
+  const cut = fitNote(fitted);
+  if (cut) out.push(...(width === undefined ? [cut] : wrapText(cut, width)));
   return terminalSafe(out.join('\n') + '\n');
 }
 

@@ -80,7 +80,7 @@ describe.skipIf(!HAS_TMUX)('tables in an 80-column terminal', () => {
   it('says which columns it left out, shortens ids in the middle, and --wide shows everything', async () => {
     const lines = await inTerminal(['replay', '--projection', 'streams', '--limit', '3', '--db', db]);
     const note = lines.find((l) => l.startsWith('not shown: '));
-    expect(note, lines.join('\n')).toMatch(/^not shown: .*state.* \(--wide shows every column\)$/);
+    expect(note, lines.join('\n')).toMatch(/^not shown: .*state.*(; shortened: .*)? \(--wide shows all\)$/);
     expect(lines.join('\n')).toMatch(/^order-ord-00000001 /m);
 
     const query = await inTerminal(['query', "select 'order-ord-' || lpad(range::VARCHAR, 90, '0') as stream, 1 as n from range(2)", '--db', db]);
@@ -88,9 +88,23 @@ describe.skipIf(!HAS_TMUX)('tables in an 80-column terminal', () => {
 
     // --wide: every column, the rows wrapped by the terminal (as before the fitting).
     const wide = await inTerminal(['replay', '--projection', 'streams', '--limit', '3', '--wide', '--db', db]);
-    expect(wide.some((l) => l.startsWith('not shown:'))).toBe(false);
+    expect(wide.some((l) => /^(not shown|shortened):/.test(l))).toBe(false);
     expect(wide.join('\n')).toMatch(/\bstate\b/);
     expect(wide.filter((l) => /^order-ord-0000000[1-3] +\d+ +\d+ +[A-Za-z]+ +2025-08-26T[\d:.]+Z +0 /.test(l)).length).toBe(0);
+  });
+});
+
+describe.skipIf(!HAS_TMUX)('a table whose columns all fit but some only cut short', () => {
+  it('schema compat names the column it shortened (why) and hints --wide; --wide shows it whole', async () => {
+    const schemas = path.join(ROOT, 'src', 'packs', 'trading', 'schemas');
+    const args = ['schema', 'compat', '--old', path.join(schemas, 'OrderPlaced.v2.json'), '--new', path.join(schemas, 'OrderPlaced.v1.json')];
+    const lines = await inTerminal(args);
+    expect(widest(lines), lines.join('\n')).toBeLessThanOrEqual(80);
+    expect(lines.some((l) => /…/.test(l)), lines.join('\n')).toBe(true);
+    expect(lines.find((l) => /^(not shown: .*; )?shortened: /.test(l)), lines.join('\n')).toMatch(/shortened: (.*, )?why(, .*)? \(--wide shows all\)$/);
+    const wide = await inTerminal([...args, '--wide']);
+    expect(wide.some((l) => /^(not shown|shortened):/.test(l)), wide.join('\n')).toBe(false);
+    expect(wide.join('\n')).not.toMatch(/…/);
   });
 });
 

@@ -33,10 +33,22 @@ describe('fitTable', () => {
     const narrow = fitTable(columns, rows, 40);
     expect(total(narrow.widths)).toBeLessThanOrEqual(40);
     expect(narrow.dropped).toEqual(['lastEventAt', 'state']);
+    // Columns cut short are named too (a cut nobody is told about reads as the value).
+    expect(f.shortened).toEqual(['lastType', 'lastEventAt', 'state']);
+    expect(fitTable(columns, rows).shortened).toEqual([]);
+  });
+
+  it('plainTable with a width names the columns it shortened, even when none is left out, and hints --wide', () => {
+    const why = ['verdict', 'change', 'why'];
+    const cut = [['ok', 'PROPERTY_REMOVED', 'a property was removed: an old reader that required it would now refuse the event']];
+    const text = plainTable({ columns: why, rows: cut }, 80);
+    expect(text).toMatch(/\nshortened: why \(--wide shows all\)\n$/);
+    expect(text.split('\n').every((l) => [...l].length <= 80)).toBe(true);
+    expect(plainTable({ columns: why, rows: cut })).not.toMatch(/shortened|not shown/);
   });
 
   it('plainTable with a width says what it left out', () => {
-    expect(plainTable({ columns, rows }, 60)).toMatch(/\nnot shown: lastEventAt, state \(--wide shows every column\)\n$/);
+    expect(plainTable({ columns, rows }, 60)).toMatch(/\nnot shown: lastEventAt, state \(--wide shows all\)\n$/);
     expect(plainTable({ columns, rows })).toContain(rows[0]![4]);
   });
 });
