@@ -6,7 +6,7 @@
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { writeJsonObjects } from '../output/json-rows.js';
-import { fitLines, printTables, toCsv, type Cell, type TableData } from '../output/table.js';
+import { fitLines, fitWidth, printTables, textWidth, toCsv, wrapText, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut } from '../output/terminal.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
@@ -203,18 +203,28 @@ async function printExplain(catalog: Catalog, id: string, given: string[], mode:
   if (mode === 'json') return printJson(doc);
   const lines: string[] = [];
   const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
-  lines.push(`${doc.id}: ${doc.title}`);
-  lines.push(`severity ${doc.severity} · pack ${doc.pack} · ${doc.file}${doc.requires.length ? ` · needs ${doc.requires.join(', ')}` : ''}`);
-  lines.push('', 'What it checks', indent(doc.description), '', 'Why', indent(doc.rationale));
+  // Prose is wrapped at words to a terminal's width (in a pipe, one line a paragraph, for grep);
+  // a paragraph's lines after the first hang under `hang`. SQL is code: kept as written.
+  const width = fitWidth();
+  const prose = (text: string, first: string, hang = first) =>
+    text.split('\n').flatMap((paragraph) => {
+      if (width === undefined) return [first + paragraph];
+      const head = wrapText(paragraph, width - textWidth(first))[0] ?? '';
+      const rest = paragraph.slice(head.length).trimStart();
+      return [first + head, ...(rest ? wrapText(rest, width, hang) : [])];
+    }).join('\n');
+  lines.push(prose(`${doc.id}: ${doc.title}`, ''));
+  lines.push(prose(`severity ${doc.severity} · pack ${doc.pack} · ${doc.file}${doc.requires.length ? ` · needs ${doc.requires.join(', ')}` : ''}`, ''));
+  lines.push('', 'What it checks', prose(doc.description, '  '), '', 'Why', prose(doc.rationale, '  '));
   if (doc.params.length) {
     lines.push('', 'Parameters (--param rule.name=value)');
-    for (const p of doc.params) lines.push(`  ${p.name} (${p.type}) = ${p.value}${p.value !== p.default ? ` (default ${p.default})` : ''}: ${p.description}`);
+    for (const p of doc.params) lines.push(prose(`${p.name} (${p.type}) = ${p.value}${p.value !== p.default ? ` (default ${p.default})` : ''}: ${p.description}`, '  ', '    '));
   }
   lines.push('', 'SQL', indent(doc.sql));
   if (uses.length) {
     lines.push('', 'Shared views it reads');
     for (const u of uses) {
-      lines.push(`  ${u.id}${u.materialized ? ' (computed once per audit)' : ''}: ${u.description.replaceAll('\n', ' ')}`);
+      lines.push(prose(`${u.id}${u.materialized ? ' (computed once per audit)' : ''}: ${u.description.replaceAll('\n', ' ')}`, '  ', '    '));
       if (u.sql) lines.push(indent(indent(u.sql)));
     }
   }

@@ -108,6 +108,27 @@ describe.skipIf(!HAS_TMUX)('a table whose columns all fit but some only cut shor
   });
 });
 
+describe.skipIf(!HAS_TMUX)('prose in an 80-column terminal', () => {
+  it('audit --explain wraps its prose at the width (SQL kept as written); a pipe gets one line a paragraph', async () => {
+    const lines = await inTerminal(['audit', '--explain', 'saga-incomplete', '--db', db]);
+    const doc = JSON.parse(cli(['audit', '--explain', 'saga-incomplete', '--db', db, '--json']).stdout) as { description: string; sql: string; uses: { sql: string | null }[] };
+    const sql = [doc.sql, ...doc.uses.map((u) => u.sql ?? '')].join('\n');
+    // Only SQL may be wider than the terminal.
+    const wider = lines.filter((l) => [...l].length > 80);
+    for (const l of wider) expect(sql, `a line wider than 80 that is not SQL: ${l}`).toContain(l.trim());
+    // The description is all there, wrapped at words with the paragraph's indent.
+    const at = lines.indexOf('What it checks');
+    const section = lines.slice(at + 1, lines.indexOf('', at));
+    expect(section.length).toBeGreaterThan(doc.description.split('\n').length);
+    for (const l of section) expect(l).toMatch(/^  \S/);
+    expect(section.map((l) => l.trim()).join(' ')).toBe(doc.description.split('\n').map((l) => l.trim()).join(' '));
+
+    const pipe = cli(['audit', '--explain', 'saga-incomplete', '--db', db]).stdout.split('\n');
+    const piped = pipe.slice(pipe.indexOf('What it checks') + 1, pipe.indexOf('', pipe.indexOf('What it checks')));
+    expect(piped).toEqual(doc.description.split('\n').map((l) => `  ${l}`));
+  });
+});
+
 describe('tables in a pipe', () => {
   it('keep every value whole, however long', () => {
     const long = 'x'.repeat(300);
