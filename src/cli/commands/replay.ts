@@ -32,11 +32,11 @@ Examples:
   evtrail replay --at seq:200 --projection positions --json
   evtrail replay --at 09:31:49 --projection orders --key ord-00000037
   evtrail replay --at 09:31 --diff 09:32 --projection orders
-  evtrail replay --at 34500.5 --projection book --symbol AMZN --levels 5
-  evtrail replay --at 34500.5 --projection book --seed-book AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100
+  evtrail replay --at 34500.5 --projection book --symbol AMZN --levels 5 --db my-lobster.duckdb
+  evtrail replay --at 34500.5 --projection book --seed-book my-lobster/AMZN_2012-06-21_34200000_57600000_orderbook_1.csv:100 --db my-lobster.duckdb
   evtrail replay --at end-1m --projection ./my-projection.mjs
-  evtrail replay --projection ./v2.mjs --compare ./v1.mjs       # what v2 does differently
-  evtrail replay --projection ./my-projection.ts --upcasters ./upcasters.mjs
+  evtrail replay --projection ./my-v2.mjs --compare ./my-v1.mjs   # what v2 does differently
+  evtrail replay --projection ./my-projection.ts --upcasters ./my-upcasters.mjs
 
 A .ts module loads as it is on Node >= 23.6; on older Node evtrail compiles it (types removed,
 not checked) with the TypeScript compiler installed in its project.

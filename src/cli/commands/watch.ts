@@ -26,9 +26,9 @@ export function registerWatch(program: Command): void {
     .option('--stop-after <duration>', 'stop once nothing new has come for this long (default: run until Ctrl-C)')
     .addHelpText('after', `
 Examples:
-  evtrail watch logs/orders.ndjson --db live.duckdb
+  evtrail watch my-logs/orders.ndjson --db live.duckdb
   evtrail watch postgres://127.0.0.1/test --preset messagedb --db live.duckdb --json
-  evtrail watch nats://127.0.0.1:4222 --stream ORDERS --db live.duckdb --exec './page-oncall.sh'
+  evtrail watch nats://127.0.0.1:4222 --stream ORDERS --db live.duckdb --exec './my-pager.sh'
 
 A watched store is the store ingest makes of the same events; alerts are kept in it
 (table watch_alerts), so a restart raises nothing twice and misses nothing.`);
