@@ -80,6 +80,9 @@ export function upcastData(steps: Map<number, UpcastFn>, data: unknown, version:
     } catch (error) {
       return { failedAt: v, message: `threw: ${firstLine(error)}` };
     }
+    // An upcaster that changes data in place and returns nothing would hand on undefined:
+    // the dry run then blamed the schema ("must be object"), replay the projection.
+    if (current === undefined) return { failedAt: v, message: 'returned nothing: an upcaster returns the new data (changing it in place is not enough)' };
   }
   return { data: current };
 }

@@ -198,6 +198,22 @@ describe('evtrail schema upcast --dry-run', () => {
     for (const p of out.problems.filter((x: any) => x.kind === 'threw')) expect(p).toMatchObject({ at: 'v1', message: 'threw: qty is text' });
   });
 
+  it('an upcaster that changes data in place and returns nothing is named as such, not blamed on the schema; the help says what --dry-run is', () => {
+    const mod = path.join(dir, 'in-place.mjs');
+    fs.writeFileSync(mod, `export default { OrderPlaced: { 1: (data) => { data.timeInForce = 'DAY'; } } };\n`);
+    const r = cli(['schema', 'upcast', '--upcasters', mod, '--dry-run', '--db', db, '--json', '--limit', '0']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    const v1 = events.filter((e) => e.type === 'OrderPlaced' && e.schema_version === 1).length;
+    expect(out.types.map((t: any) => [t.from, t.events, t.threw, t.invalid])).toEqual([[1, v1, v1, 0]]);
+    expect(new Set(out.problems.map((p: any) => `${p.kind} ${p.at} ${p.message}`))).toEqual(new Set(['threw v1 returned nothing: an upcaster returns the new data (changing it in place is not enough)']));
+    // --dry-run is the command's only mode: its help says what it does, not "required: …".
+    const help = cli(['schema', 'upcast', '--help']).stdout;
+    const option = help.slice(help.indexOf('--dry-run'), help.indexOf('--registry'));
+    expect(option).not.toMatch(/required/);
+    expect(option.replace(/\s+/g, ' ')).toContain('the store is never changed');
+  });
+
   it('a version with no upcaster on the way to the newest schema is reported; without --dry-run exit 2', () => {
     const mod = path.join(dir, 'only-v1.mjs');
     fs.writeFileSync(mod, `export default { OrderPlaced: { 1: (data) => ({ ...data, timeInForce: 'DAY' }) } };\n`);

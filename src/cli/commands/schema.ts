@@ -72,7 +72,7 @@ export function registerSchema(program: Command): void {
       .command('upcast')
       .description('run upcasters over the stored history (--dry-run): events that throw or still fail the newest schema; exit 1 when any')
       .option('--upcasters <file>', 'a .js/.mjs module: export default { <Type>: { <fromVersion>: (data, event) => newData } }')
-      .option('--dry-run', 'report only (required: the store is never changed)')
+      .option('--dry-run', 'report what the upcasters make of the stored events; the store is never changed (the only mode, asked for by name)')
       .option('--registry <dir>', 'the schemas the results must pass (the newest version of each type); default: the packs\' schemas')
       .option('--limit <n>', 'events whose problems are listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { upcasters?: string; dryRun?: boolean; registry?: string; limit: string; db: string; json?: boolean }) => {
