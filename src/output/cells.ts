@@ -14,6 +14,12 @@ export interface TableData {
    * there): the column `belowColumn` names leaves the table and each row's value goes under it.
    */
   belowColumn?: string;
+  /**
+   * Colours in a terminal (ink's colour names, `gray` for dim): per column name, one per row
+   * (a `belowColumn`'s colour is its lines'). Applied to the cells after fitting, so a shortened
+   * table keeps them; text and CSV have none, and NO_COLOR turns them off with the rest.
+   */
+  colors?: Record<string, (string | undefined)[]>;
 }
 
 export function cellText(value: Cell): string {

@@ -124,7 +124,7 @@ export function fitNote(fitted: Pick<FittedTable, 'dropped' | 'shortened'>): str
  * A table laid out for a width: fitted, and with `belowColumn` (when the table does not fit
  * whole) taken out and its values as indented lines under their rows, wrapped to the width.
  */
-export function layoutTable(table: TableData, width?: number): { fitted: FittedTable; below: string[][] } {
+export function layoutTable(table: TableData, width?: number): { fitted: FittedTable; below: string[][]; columns: string[] } {
   let columns = table.columns;
   let text = table.rows.map((r) => r.map(oneLine));
   let below: string[][] = [];
@@ -134,7 +134,8 @@ export function layoutTable(table: TableData, width?: number): { fitted: FittedT
     columns = columns.filter((_, i) => i !== at);
     text = text.map((r) => r.filter((_, i) => i !== at));
   }
-  return { fitted: fitTable(columns, text, width), below };
+  // columns: the ones fitted (fitted.shown indexes them), the below column taken out.
+  return { fitted: fitTable(columns, text, width), below, columns };
 }
 
 /**

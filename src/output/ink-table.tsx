@@ -10,9 +10,19 @@ import { terminalSafe } from './terminal.js';
 export function Table({ table, width }: { table: TableData; width?: number | undefined }) {
   // Text from a log is shown, never obeyed; escapes are made before measuring.
   const safe: TableData = { ...table, columns: table.columns.map(terminalSafe), rows: table.rows.map((r) => r.map((v) => terminalSafe(cellText(v).replaceAll('\n', ' ')))) };
-  const { fitted, below } = layoutTable(safe, width);
+  const { fitted, below, columns } = layoutTable(safe, width);
   const pad = (v: string, w: number) => v + ' '.repeat(Math.max(0, w - textWidth(v)));
   const line = (r: string[]) => r.map((v, i) => pad(v, fitted.widths[i] ?? 0)).join('  ').trimEnd();
+  // Colours go on the cells as fitted (shortened, columns left out), never into the text measured.
+  const colorOf = (row: number, column: string | undefined) => (column === undefined ? undefined : table.colors?.[column]?.[row]);
+  const cellsOf = (r: string[], row: number) => {
+    const last = r.length - 1;
+    return r.map((v, k) => {
+      const text = k === last ? v : pad(v, fitted.widths[k] ?? 0) + '  ';
+      const color = colorOf(row, columns[fitted.shown[k]!]);
+      return color ? <Text key={k} color={color}>{text}</Text> : text;
+    });
+  };
   const cut = fitNote(fitted);
   return (
     <Box flexDirection="column" marginBottom={1}>
@@ -21,9 +31,9 @@ export function Table({ table, width }: { table: TableData; width?: number | und
       <Text dimColor>{line(fitted.widths.map((w) => '─'.repeat(w)))}</Text>
       {fitted.cells.map((r, i) => (
         <Box key={i} flexDirection="column">
-          <Text>{line(r)}</Text>
+          <Text>{table.colors ? cellsOf(r, i) : line(r)}</Text>
           {(below[i] ?? []).map((l, j) => (
-            <Text key={j} color="yellow">{l}</Text>
+            <Text key={j} color={colorOf(i, table.belowColumn) ?? 'yellow'}>{l}</Text>
           ))}
         </Box>
       ))}

@@ -135,7 +135,9 @@ export async function runTraceCommand(id: string | undefined, flags: TraceFlags,
       const width = fitWidth();
       // Wider than the terminal: a table fitted to it, each event's notes on a line under it.
       if (width !== undefined && fitTable(treeColumns(tree).header, treeColumns(tree).cells).widths.reduce((a, w) => a + w + 2, -2) > width) {
-        await printTables('tty', [fittedTrace(tree)]);
+        // Coloured as the tree is (the colours put on the fitted cells, so shortening keeps them).
+        const { treeColors } = await import('../ui/trace-tree.js');
+        await printTables('tty', [{ ...fittedTrace(tree), colors: treeColors(tree) }]);
         return;
       }
       const { renderTraceTree } = await import('../ui/trace-tree.js');

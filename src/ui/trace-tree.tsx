@@ -14,6 +14,34 @@ const MARK_COLOR: Record<Mark['kind'], string> = {
 const MARK_SIGN: Record<Mark['kind'], string> = { anomaly: '⚠', finding: '✖', failure: '✗', compensation: '↺', terminal: '■', slowest: '◆' };
 const STATE_COLOR: Record<string, string> = { settled: 'green', cancelled: 'yellow', rejected: 'magenta', stuck: 'red', 'in flight': 'cyan' };
 
+/** The hop's latency coloured: red when the effect is before its cause, yellow the slowest hop. */
+function deltaColor(row: TraceTree['rows'][number]): string | undefined {
+  if (row.deltaNs !== null && row.deltaNs < 0n) return 'red';
+  return row.marks.some((m) => m.kind === 'slowest') ? 'yellow' : undefined;
+}
+
+/** The mark that colours a row's notes when they are one cell (the fitted table): the gravest. */
+const MARK_ORDER: Mark['kind'][] = ['anomaly', 'finding', 'failure', 'compensation', 'slowest', 'terminal'];
+
+/**
+ * The tree's colours as a table's (TableData.colors, by treeColumns' names), for `evtrail trace`
+ * in a terminal too narrow for the tree, where it prints a fitted table: the same colours as
+ * TraceTreeView's (time and id dim, source cyan, Δt by deltaColor, the notes by their gravest mark).
+ */
+export function treeColors(tree: TraceTree): Record<string, (string | undefined)[]> {
+  const gravest = (marks: Mark[]) => MARK_ORDER.find((k) => marks.some((m) => m.kind === k));
+  return {
+    time: tree.rows.map(() => 'gray'),
+    id: tree.rows.map(() => 'gray'),
+    source: tree.rows.map(() => 'cyan'),
+    'Δt': tree.rows.map(deltaColor),
+    notes: tree.rows.map((r) => {
+      const kind = gravest(r.marks);
+      return kind === undefined ? undefined : MARK_COLOR[kind];
+    }),
+  };
+}
+
 /** A column of the tree as drawn: which of treeColumns' columns, and how wide. */
 interface Shown {
   i: number;
@@ -96,8 +124,6 @@ export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false, width
       {tree.rows.map((row, r) => {
         if (r < top || (rows !== undefined && r >= top + rows)) return null;
         const cell = cells[r]!;
-        const slow = row.marks.some((m) => m.kind === 'slowest');
-        const back = row.deltaNs !== null && row.deltaNs < 0n;
         const selected = cursor === r;
         return (
           <Text key={r} wrap={wrap} inverse={selected}>
@@ -109,7 +135,7 @@ export function TraceTreeView({ tree: fromLog, top = 0, rows, cut = false, width
                 case 'id':
                   return <Text key={c.name} dimColor>{pad(c, text)}</Text>;
                 case 'Δt':
-                  return <Text key={c.name} color={back ? 'red' : slow ? 'yellow' : undefined}>{pad(c, text)}</Text>;
+                  return <Text key={c.name} color={deltaColor(row)}>{pad(c, text)}</Text>;
                 case 'event': {
                   const shown = cutCell('event', text, c.width);
                   const prefix = shown.slice(0, Math.min(row.prefix.length, shown.length));

@@ -23,9 +23,9 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Runs evtrail in a pseudo-terminal (120×40 unless `size` is false); what the terminal received. */
-function inTerminal(args: string[], env: Record<string, string> = {}, size = true): string {
+function inTerminal(args: string[], env: Record<string, string> = {}, size = true, cols = 120): string {
   const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-  const r = spawnSync('script', ['-qec', `${size ? 'stty cols 120 rows 40; ' : ''}${quoted}`, '/dev/null'], {
+  const r = spawnSync('script', ['-qec', `${size ? `stty cols ${cols} rows 40; ` : ''}${quoted}`, '/dev/null'], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, EVTRAIL_DB: undefined, CI: undefined, ...env },
     timeout: 60_000,
@@ -53,6 +53,22 @@ describe.skipIf(!hasScript)('colour in a terminal', () => {
   it('without them a terminal gets colour (so the checks above can fail)', () => {
     expect(inTerminal(['trace', 'ord-00000006', '--db', db])).toMatch(/\x1b\[3[0-9]m/);
     expect(inTerminal(['audit', '--fail-on', 'none', '--db', db])).toMatch(/\x1b\[3[0-9]m/);
+  });
+
+  it('trace in a terminal too narrow for its tree: the fitted rows keep their colours, and NO_COLOR still turns them off', () => {
+    const strip = (l: string) => l.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+    const rows = (out: string) => out.split(/\r?\n/).filter((l) => /^\d\d:\d\d:\d\d\.\d{9} /.test(strip(l)));
+    const coloured = rows(inTerminal(['trace', 'ord-00000006', '--db', db], {}, true, 80));
+    expect(coloured.length).toBe(8);
+    // The fitted table (not the tree): shortened, and said so.
+    expect(coloured.some((l) => strip(l).includes('…'))).toBe(true);
+    // time and id dim (gray), source cyan, the slowest hop's Δt yellow.
+    for (const l of coloured) expect(l).toMatch(/\x1b\[90m\d\d:\d\d/);
+    for (const l of coloured) expect(l).toMatch(/\x1b\[36m[a-z-]+ /);
+    expect(coloured.filter((l) => /\x1b\[33m\+[\d.]+ ms/.test(l)).length).toBe(1);
+    const plain = rows(inTerminal(['trace', 'ord-00000006', '--db', db], { NO_COLOR: '1' }, true, 80));
+    expect(plain.length).toBe(8);
+    for (const l of plain) expect(l).not.toMatch(SGR);
   });
 
   it('a terminal that reports no width gets whole lines, not a character per line', () => {
