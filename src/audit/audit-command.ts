@@ -14,7 +14,7 @@ import { applyLens, type Lens } from '../store/lens.js';
 import { describeVocabulary } from '../packs/vocabulary-map.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
 import { auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
-import { runAudit, type AuditResult } from './run.js';
+import { runAudit, type AuditResult, type Violation } from './run.js';
 
 export interface AuditCommandFlags extends AuditFlags {
   db: string;
@@ -43,14 +43,17 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
     // Read through the store's vocabulary mapping and --tenant (the audit's views and rules see
     // the packs' names and the tenant's events only).
     lens = await applyLens(store, flags.tenant === undefined ? {} : { tenant: flags.tenant });
-    result = await runAudit(store, catalog, plan);
+    // --ndjson: the violations, one per line, written as each rule's are read (as query --ndjson
+    // streams its rows), never all held; the counts per rule are in --json.
+    const sink = flags.mode === 'ndjson' ? async (violations: Violation[]) => void (await writeJsonObjects('ndjson', [violations])) : undefined;
+    result = await runAudit(store, catalog, plan, sink);
   } finally {
     store.close();
   }
   if (flags.mode === 'json') printJson({ ...(toJson(result) as object), ...lensJson(lens) });
-  // --ndjson: the violations, one per line (the counts per rule are in --json).
-  else if (flags.mode === 'ndjson') await writeJsonObjects('ndjson', [result.violations]);
-  else if (flags.mode === 'csv') {
+  else if (flags.mode === 'ndjson') {
+    // written while the audit ran (the sink above)
+  } else if (flags.mode === 'csv') {
     // --csv: the summary table, or with --details every violation (evidence as a JSON cell).
     if (flags.details) {
       await writeOut(toCsv(['rule', 'severity', 'eventId', 'stream', 'message', 'evidence'], result.violations.map((v) => [v.rule, v.severity, v.eventId, v.stream, v.message, v.evidence])));

@@ -11,6 +11,7 @@
  * 4. the shared views are materialized, then the rules run.
  */
 import { exactJsonConverter } from '../output/json-values.js';
+import { rowObject } from '../output/json-rows.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
@@ -69,6 +70,13 @@ export interface Violation {
   /** The rule's other columns (type, ts, seq, and what proves the finding). */
   evidence: Record<string, unknown>;
 }
+
+/**
+ * Takes a rule's violations a chunk at a time, in the order they are listed, as the audit runs
+ * (`audit --ndjson`: written as they come, never all held). With one, the result's
+ * `violations` stays empty; the counts and examples are there as ever.
+ */
+export type ViolationSink = (violations: Violation[]) => Promise<void>;
 
 export interface SharedResult {
   id: string;
@@ -176,6 +184,7 @@ class Runner {
     conn?: DuckDBConnection,
     /** A scoped auditor's connection has the macros and the store's type counts already. */
     private readonly session?: { macros: boolean; storeTypes?: Map<string, number> },
+    private readonly sink?: ViolationSink,
   ) {
     this.conn = conn ?? store.conn;
   }
@@ -321,26 +330,32 @@ class Runner {
     // A scope's rules run as one statement (DuckDB's cost per statement is most of a scoped
     // audit's); their findings come without evidence columns, which differ by rule.
     const scoped = this.scope && runnable.length > 0 ? await this.runScopedRules(runnable) : undefined;
+    const violation = (planned: PlannedRule, row: Row): Violation => {
+      const { event_id, stream, message, ...evidence } = row;
+      return {
+        rule: planned.rule.id,
+        severity: planned.rule.severity,
+        eventId: event_id === null || event_id === undefined ? null : String(event_id),
+        stream: stream === null || stream === undefined ? null : String(stream),
+        message: message === null || message === undefined ? '' : String(message),
+        evidence,
+      };
+    };
     for (const planned of runnable) {
       const result = results.get(planned.rule.id)!;
       const t = now();
       const c = cpu();
-      const { count, rows } = scoped ? { count: scoped.get(planned.rule.id)?.length ?? 0, rows: scoped.get(planned.rule.id) ?? [] } : await this.runRule(planned);
+      const sink = this.sink;
+      // With a sink a full audit's rule hands its rows on as they are read (rows: its first few).
+      const { count, rows, listed } = scoped
+        ? { count: scoped.get(planned.rule.id)?.length ?? 0, rows: scoped.get(planned.rule.id) ?? [], listed: scoped.get(planned.rule.id)?.length ?? 0 }
+        : await this.runRule(planned, sink && ((chunk) => sink(chunk.map((row) => violation(planned, row)))));
+      if (sink && scoped && rows.length) await sink(rows.map((row) => violation(planned, row)));
       result.ms = ms(t);
       result.cpuMs = cpuMs(c);
       result.violations = count;
-      result.truncated = rows.length < count;
-      for (const row of rows) {
-        const { event_id, stream, message, ...evidence } = row;
-        violations.push({
-          rule: planned.rule.id,
-          severity: planned.rule.severity,
-          eventId: event_id === null || event_id === undefined ? null : String(event_id),
-          stream: stream === null || stream === undefined ? null : String(stream),
-          message: message === null || message === undefined ? '' : String(message),
-          evidence,
-        });
-      }
+      result.truncated = listed < count;
+      if (!sink) violations.push(...rows.map((row) => violation(planned, row)));
       result.examples = rows.slice(0, 3).map((r) => String(r.event_id ?? ''));
     }
 
@@ -585,14 +600,18 @@ class Runner {
     return out;
   }
 
-  private async runRule(planned: PlannedRule): Promise<{ count: number; rows: Row[] }> {
+  /**
+   * A rule's violations: all of them (up to --limit) in `rows`, or with `stream` handed on a
+   * chunk at a time and only the first three kept (the examples); `listed`, how many were.
+   */
+  private async runRule(planned: PlannedRule, stream?: (rows: Row[]) => Promise<void>): Promise<{ count: number; rows: Row[]; listed: number }> {
     const { rule } = planned;
     const table = sqlIdent(`audit_result_${rule.id}`);
     return this.fileSql(rule.file, rule.sqlLine, 'running the rule', async () => {
       if (this.scope) {
         // A few rows, all kept (the caller orders them): one statement instead of five.
         const rows = await this.all(this.ruleSql(planned));
-        return { count: rows.length, rows };
+        return { count: rows.length, rows, listed: rows.length };
       }
       await this.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS ${this.ruleSql(planned)}`);
       const count = Number((await this.all(`SELECT count(*) AS n FROM ${table}`))[0]!.n);
@@ -601,17 +620,33 @@ class Runner {
         .filter(Boolean)
         .join(', ');
       const limit = this.plan.limit > 0 ? ` LIMIT ${this.plan.limit}` : '';
+      const listSql = `SELECT * FROM ${table} ORDER BY ${order}${limit}`;
+      if (stream && count > 0) {
+        // Read a chunk at a time and handed on, so that nothing holds a rule's millions of rows.
+        const result = await this.conn.stream(listSql);
+        const names = result.deduplicatedColumnNames();
+        const examples: Row[] = [];
+        let listed = 0;
+        for await (const chunk of result.yieldConvertedRows(exactJsonConverter)) {
+          const objects = chunk.map((r) => rowObject(names, r) as Row);
+          examples.push(...objects.slice(0, Math.max(0, 3 - examples.length)));
+          listed += objects.length;
+          if (objects.length) await stream(objects);
+        }
+        await this.exec(`DROP TABLE ${table}`);
+        return { count, rows: examples, listed };
+      }
       // Evidence leaves in --json and reports: its values as every --json writes them (exact numbers, RFC 3339 times).
-      const rows = count === 0 ? [] : ((await this.conn.runAndReadAll(`SELECT * FROM ${table} ORDER BY ${order}${limit}`)).convertRowObjects(exactJsonConverter) as Row[]);
+      const rows = count === 0 ? [] : ((await this.conn.runAndReadAll(listSql)).convertRowObjects(exactJsonConverter) as Row[]);
       await this.exec(`DROP TABLE ${table}`);
-      return { count, rows };
+      return { count, rows, listed: rows.length };
     });
   }
 }
 
 /** Runs a planned audit on an open store (read-only is enough: all it makes is TEMP). */
-export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan): Promise<AuditResult> {
-  return new Runner(store, catalog, plan).run();
+export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan, sink?: ViolationSink): Promise<AuditResult> {
+  return new Runner(store, catalog, plan, undefined, undefined, undefined, sink).run();
 }
 
 /**

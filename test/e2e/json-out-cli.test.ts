@@ -153,6 +153,33 @@ describe('--ndjson', () => {
   }, 600_000);
 });
 
+describe('audit --ndjson streams', () => {
+  const rule = (id: string, sql: string) => `-- id: ${id}\n-- title: ${id}\n-- severity: warning\n-- description: a test rule.\n-- rationale: a test.\n\n${sql}\n`;
+
+  it('1M violations of one rule under a 64 MB heap (read and written a chunk at a time, never all held)', () => {
+    const rules = path.join(dir, 'many-rules');
+    fs.mkdirSync(rules, { recursive: true });
+    fs.writeFileSync(path.join(rules, 'many.sql'), rule('many', "SELECT 'evt-' || lpad(range::VARCHAR, 7, '0') AS event_id, 'order-x' AS stream, 'found ' || range::VARCHAR AS message, range AS seq FROM range(1000000)"));
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" --max-old-space-size=64 "${BIN}" audit --rules "${rules}" --only many --limit 0 --ndjson --db "${db}" | tail -n 1; echo "lines=$("${process.execPath}" --max-old-space-size=64 "${BIN}" audit --rules "${rules}" --only many --limit 0 --ndjson --db "${db}" | wc -l)"`], {
+      encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', EVTRAIL_DB: undefined }, timeout: 300_000,
+    });
+    expect(r.stderr).not.toMatch(/heap out of memory|evtrail: .*bug/i);
+    const [last, count] = r.stdout.trim().split('\n');
+    expect(JSON.parse(last!)).toMatchObject({ rule: 'many', eventId: 'evt-0999999', message: 'found 999999', evidence: { seq: 999999 } });
+    expect(count).toBe('lines=1000000');
+  }, 600_000);
+
+  it('a rule\'s violations are on stdout once it has run, before a later rule fails', () => {
+    const rules = path.join(dir, 'boom-rules');
+    fs.mkdirSync(rules, { recursive: true });
+    fs.writeFileSync(path.join(rules, 'zz-boom.sql'), rule('zz-boom', "SELECT NULL AS event_id, NULL AS stream, error('boom') AS message FROM range(1)"));
+    const r = run(['audit', '--rules', rules, '--only', 'order-overfill,zz-boom', '--ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/zz-boom\.sql:\d+: running the rule: .*boom/);
+    expect(lines(r.stdout).map((v: any) => v.rule)).toEqual(['order-overfill']);
+  }, SLOW);
+});
+
 describe('query: SQL from a file or stdin, --out Parquet', () => {
   it('reads the SQL from stdin (-) and from --file; refuses both at once', () => {
     expect(lines(run(['query', '-', '--ndjson'], 'select 41 + 1 AS x;\n').stdout)).toEqual([{ x: 42 }]);
