@@ -329,6 +329,11 @@ export function isoToNs(iso: string): bigint {
 /** ns since the epoch → ISO 8601 UTC with nine fractional digits (the store's evt_iso). */
 export const nsToIso = formatIsoNs;
 
+/** The clock's time as every instant evtrail prints: RFC 3339 UTC, nine digits, Z (the digits below the ms are 0). */
+export function nowIso(): string {
+  return formatIsoNs(BigInt(Date.now()) * NS_PER_MS);
+}
+
 function fixed(ns: bigint, unit: bigint, digits: number): string {
   // Exact decimal: integer part and a rounded fraction, no float in between.
   const scale = 10n ** BigInt(digits);

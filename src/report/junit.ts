@@ -27,7 +27,9 @@ export function renderJunit(m: ReportModel, seal: SealFields): string {
   out.push('<?xml version="1.0" encoding="UTF-8"?>');
   const counts = `tests="${a.rules.length}" failures="${failures}" errors="0" skipped="${a.skipped}"`;
   out.push(`<testsuites name="evtrail audit" ${counts}>`);
-  out.push(`  <testsuite name="${x(`evtrail audit: ${s.store}`)}" ${counts} timestamp="${x(m.generatedAt.replace(/Z$/, ''))}" hostname="evtrail">`);
+  // JUnit's timestamp is a local date-time to the second (no fraction, no zone, in the XSD the
+  // CI servers validate with); the full instant is the evtrail.generatedAt property.
+  out.push(`  <testsuite name="${x(`evtrail audit: ${s.store}`)}" ${counts} timestamp="${x(m.generatedAt.slice(0, 19))}" hostname="evtrail">`);
   out.push('    <properties>');
   // The seal first, written verbatim (hex and base64 need no escaping).
   out.push(`      <property name="evtrail.report.sha256" value="${seal.sha256}"/>`);

@@ -10,6 +10,7 @@ import type crypto from 'node:crypto';
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { CheckFailed, UserError } from '../core/errors.js';
+import { nowIso } from '../core/time.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { auditRequest, planAudit, type AuditFlags } from '../audit/plan.js';
 import { keyFingerprint, loadPrivateKey } from '../integrity/keys.js';
@@ -65,7 +66,7 @@ export async function runReportCommand(flags: ReportCommandFlags): Promise<void>
   const store = await Store.open(flags.db, { readOnly: true });
   let model;
   try {
-    model = await collectReport(store, { request, catalog, plan, generatedAt: new Date().toISOString() });
+    model = await collectReport(store, { request, catalog, plan, generatedAt: nowIso() });
   } finally {
     store.close();
   }

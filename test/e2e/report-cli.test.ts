@@ -44,6 +44,11 @@ describe('evtrail report', () => {
       expect(text.startsWith(head)).toBe(true);
       expect(summary.bytes).toBe(Buffer.byteLength(text));
       expect(await verifyReportFile(path.join(dir, out), {})).toMatchObject({ ok: true, sha256: summary.sha256 });
+      // The generation time as every instant (JUnit's own timestamp attribute to the second, no zone, as its XSD has it).
+      if (format === 'junit') {
+        expect(text).toMatch(/ timestamp="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"/);
+        expect(text).toMatch(/<property name="evtrail.generatedAt" value="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"\/>/);
+      } else expect(text).toMatch(/(Generated |"generatedAt": ?")\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z/);
     }
   });
 
@@ -78,6 +83,8 @@ describe('evtrail report', () => {
     for (const out of ['a.json', 'b.json']) expect(run(['report', '--out', out, '--trace', 'ord-00000001']).code).toBe(0);
     const [a, b] = ['a.json', 'b.json'].map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
     expect(a.generatedAt).not.toBe(b.generatedAt);
+    // Like every instant evtrail prints: RFC 3339 UTC, nine digits, Z.
+    for (const d of [a, b]) expect(d.generatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
     // The commands name the report's own file: the same apart from a → b.
     const strip = (d: Record<string, unknown>) => JSON.stringify({ ...d, generatedAt: 0, reportSha256: 0 }).replaceAll('a.json', 'X.json').replaceAll('b.json', 'X.json');
     expect(strip(a)).toBe(strip(b));

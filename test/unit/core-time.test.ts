@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/core/errors.js';
-import { atCondition, atLabel, formatIsoNs, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/core/time.js';
+import { atCondition, atLabel, formatIsoNs, nowIso, parseAt, parseDuration, parseIsoNs, type At, type StoreBounds } from '../../src/core/time.js';
 
 /** Nanoseconds from an ISO text with at most millisecond digits, via Date.parse (an independent path). */
 const msNs = (iso: string, extraNs = 0n) => BigInt(Date.parse(iso)) * 1_000_000n + extraNs;
@@ -210,5 +210,14 @@ describe('--at on a store in market time (sources kept a time zone, LOBSTER: New
     const utc = { ...amzn, timeZones: [] };
     expect(at('10:31', utc).ns).toBe(msNs('2012-06-21T10:31:00Z'));
     expect(atLabel(at('10:31', utc))).toBe('2012-06-21T10:31:00.000000000Z');
+  });
+});
+
+describe('nowIso', () => {
+  it('is the clock as every instant is printed: nine digits and Z', () => {
+    const before = Date.now();
+    const now = nowIso();
+    expect(now).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}000Z$/);
+    expect(Date.parse(now)).toBeGreaterThanOrEqual(before);
   });
 });
