@@ -63,9 +63,7 @@ describe('--help teaches', () => {
 describe('evtrail completion', () => {
   const hasBash = spawnSync('bash', ['--version']).status === 0;
   it.skipIf(!hasBash)('bash: completes a subcommand, a rule id, a preset and a projection in a real bash', () => {
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin, { recursive: true });
-    fs.writeFileSync(path.join(bin, 'evtrail'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+    const bin = shim();
     const script = `
 source <(evtrail completion bash)
 complete -p evtrail
@@ -91,6 +89,71 @@ t evtrail schema com
       'evtrail replay --projection pos=>positions',
       'evtrail schema com=>compat',
     ]);
+  });
+
+  /** A folder on PATH with an `evtrail` that runs the built CLI, as an installed one would. */
+  const shim = (): string => {
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(bin, 'evtrail'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"\n`, { mode: 0o755 });
+    return bin;
+  };
+  const hasFish = spawnSync('fish', ['--version']).status === 0;
+  const hasZsh = spawnSync('zsh', ['--version']).status === 0;
+  const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+  // fish's own completion engine (complete -C: what Tab lists) over the sourced script.
+  it.skipIf(!hasFish)(`fish: completes a subcommand, a rule id, a preset and a projection in a real fish${hasFish ? '' : ' (skipped: fish is not installed)'}`, () => {
+    const cases: [string, string[]][] = [
+      ['evtrail rep', ['replay', 'report']],
+      ['evtrail audit --only order-o', ['order-overfill']],
+      ['evtrail audit --only order-overfill,sag', ['order-overfill,saga-incomplete']],
+      ['evtrail audit --explain fill-a', ['fill-after-terminal']],
+      ['evtrail ingest x.ndjson --preset cloud', ['cloudevents']],
+      ['evtrail replay --projection pos', ['positions']],
+      ['evtrail schema com', ['compat']],
+    ];
+    const script = `evtrail completion fish | source\n${cases.map(([line]) => `complete -C ${JSON.stringify(line)}; echo ---`).join('\n')}\n`;
+    const r = spawnSync('fish', ['--no-config', '-c', script], { encoding: 'utf8', env: { ...process.env, PATH: `${shim()}:${process.env.PATH}`, HOME: dir } });
+    expect(r.status, r.stderr).toBe(0);
+    const got = r.stdout.split('---\n').slice(0, -1).map((block) => block.split('\n').filter(Boolean).map((l) => l.split('\t')[0]!));
+    expect(got).toEqual(cases.map(([, want]) => want));
+  });
+
+  // zsh completes only in its line editor: an interactive zsh in tmux, the line typed, then Tab.
+  it.skipIf(!hasZsh || !hasTmux)(`zsh: Tab completes a rule id, a preset and a projection in an interactive zsh${hasZsh && hasTmux ? '' : ` (skipped: ${hasZsh ? 'tmux' : 'zsh'} is not installed)`}`, async () => {
+    const home = path.join(dir, 'zsh');
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(path.join(home, '.zshrc'), "PS1='$ '\nautoload -U compinit && compinit -u\nsource <(evtrail completion zsh)\n");
+    const socket = `evtrail-zsh-${process.pid}`;
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }).stdout;
+    const screen = () => tmux('capture-pane', '-p', '-t', 'z').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    const until = async (ok: (lines: string[]) => boolean) => {
+      const end = Date.now() + 60_000;
+      while (!ok(screen())) {
+        if (Date.now() > end) throw new Error(`timed out; the screen:\n${screen().join('\n')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return screen();
+    };
+    const env = `env PATH='${shim()}:${process.env.PATH}' ZDOTDIR='${home}' HOME='${home}'`;
+    tmux('new-session', '-d', '-s', 'z', '-x', '120', '-y', '20', `${env} zsh -i`);
+    try {
+      await until((l) => l.includes('$'));
+      const cases: [string, string][] = [
+        ['evtrail audit --explain fill-a', '$ evtrail audit --explain fill-after-terminal'],
+        ['evtrail audit --only order-overfill,sag', '$ evtrail audit --only order-overfill,saga-incomplete'],
+        ['evtrail ingest x.ndjson --preset cloud', '$ evtrail ingest x.ndjson --preset cloudevents'],
+        ['evtrail replay --projection pos', '$ evtrail replay --projection positions'],
+      ];
+      for (const [typed, completed] of cases) {
+        tmux('send-keys', '-t', 'z', 'C-u', typed, 'Tab');
+        const lines = await until((l) => l.at(-1) === completed);
+        expect(lines.at(-1)).toBe(completed);
+      }
+    } finally {
+      tmux('kill-server');
+    }
   });
 
   it('zsh and fish scripts ask the same hidden command; an unknown shell is a usage error', () => {
