@@ -188,14 +188,13 @@ describe('evtrail commands (built CLI)', () => {
     for (const r of [ingest, info, query, limited, rejects]) expect(r.stdout).not.toMatch(ANSI);
   });
 
-  it('--version and --help are fast and load neither DuckDB nor ink', () => {
+  // Their speed is measured by `npm run bench` (Start-up), not here: a wall-clock limit in a test
+  // only measures the machine's load. What keeps them fast is what they do not load.
+  it('--version and --help load neither DuckDB nor ink', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     for (const args of [['--version'], ['-V'], ['--help'], ['ingest', '--help'], ['query', '--help'], ['help']]) {
-      const started = performance.now();
       const result = cli(args);
-      const ms = performance.now() - started;
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
-      expect(ms, `evtrail ${args.join(' ')} took ${ms.toFixed(0)} ms`).toBeLessThan(1000);
       if (args[0] === '--version' || args[0] === '-V') expect(result.stdout).toBe(`${pkg.version}\n`);
       else expect(result.stdout).toMatch(/^Usage: evtrail/);
 
