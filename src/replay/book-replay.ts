@@ -15,6 +15,7 @@ import { exactIntegerText, exactJsonConverter } from '../output/json-values.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { atCondition, atFields, atLabel, type At } from '../core/time.js';
@@ -49,9 +50,7 @@ export function parseSeedArg(text: string): { file: string; row: number } {
 
 export function parseLevels(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--levels ${text}: expected a whole number from 1`, 'e.g. --levels 5');
-  return n;
+  return wholeNumber('--levels', text, { min: 1, hint: 'e.g. --levels 5' });
 }
 
 /**
@@ -150,8 +149,7 @@ export function levelsInFile(base: string, columns: number, flag: string | undef
   const fromColumns = columns / 4;
   const fromName = ORDERBOOK_NAME.exec(base)?.[5];
   if (flag !== undefined) {
-    const n = Number(flag);
-    if (!/^\d+$/.test(flag.trim()) || !Number.isInteger(n) || n < 1) throw new UserError(`--levels-in-file ${flag}: expected a whole number from 1`, 'the N of LOBSTER\'s level-N files, e.g. --levels-in-file 10');
+    const n = wholeNumber('--levels-in-file', flag, { min: 1, hint: 'the N of LOBSTER\'s level-N files, e.g. --levels-in-file 10' });
     if (fromName !== undefined && Number(fromName) !== n) {
       throw new UserError(`--levels-in-file ${flag}: the file name ${base} says ${Number(fromName)} levels`, `drop --levels-in-file, or give --levels-in-file ${Number(fromName)}`);
     }

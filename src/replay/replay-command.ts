@@ -16,6 +16,7 @@ import { jsonCell, stringifyJson } from '../output/json.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { applyLens } from '../store/lens.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
@@ -63,8 +64,7 @@ export interface RowSet {
 type Projection = { kind: 'builtin'; def: BuiltinProjection } | { kind: 'custom'; def: CustomProjection };
 
 export async function runReplayCommand(flags: ReplayFlags): Promise<void> {
-  const limit = Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  const limit = wholeNumber('--limit', flags.limit, { hint: 'e.g. --limit 50' });
   if (flags.key !== undefined && flags.key.trim() === '') throw new UserError('--key needs a value', 'e.g. --key ord-00000042');
   // Modules are loaded before the store is opened: a broken module is reported first.
   const upcasters = await resolveUpcasters(flags.upcasters, flags.projection);

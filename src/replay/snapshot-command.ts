@@ -3,7 +3,7 @@ import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { exactInteger, exactIntegerText } from '../output/json-values.js';
 import { printTables } from '../output/table.js';
-import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
 import { resolveProjection, resolveUpcasters } from './replay-command.js';
@@ -19,8 +19,7 @@ export interface SnapshotFlags {
 }
 
 export async function runSnapshotCommand(flags: SnapshotFlags): Promise<void> {
-  if (!/^[1-9]\d*$/.test(flags.every.trim())) throw new UserError(`--every ${flags.every}: expected a whole number above 0`, 'e.g. --every 1000000');
-  const every = BigInt(flags.every.trim());
+  const every = BigInt(wholeNumber('--every', flags.every, { min: 1, hint: 'e.g. --every 1000000' }));
   const projection = await resolveProjection(flags.projection, await resolveUpcasters(flags.upcasters, flags.projection));
   const store = await Store.open(flags.db, {});
   try {
