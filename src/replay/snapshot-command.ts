@@ -6,7 +6,7 @@ import { printTables } from '../output/table.js';
 import { wholeNumber } from '../core/flags.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { Store } from '../store/store.js';
-import { resolveProjection, resolveUpcasters } from './replay-command.js';
+import { resolveProjection, resolveUpcasters } from './replay.js';
 import { makeSnapshots } from './snapshots.js';
 
 export interface SnapshotFlags {
