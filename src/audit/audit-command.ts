@@ -15,7 +15,8 @@ import { applyLens, type Lens } from '../store/lens.js';
 import { describeVocabulary } from '../packs/vocabulary-map.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
 import { LIMIT_HINT, auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
-import { runAudit, type AuditResult } from './run.js';
+import { runAudit } from './run.js';
+import type { AuditResult } from './result.js';
 
 export interface AuditCommandFlags extends AuditFlags {
   db: string;

@@ -9,16 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../output/mode.js';
-import { writeJsonObjects } from '../output/json-rows.js';
-import { exactIntegerText, exactJsonConverter } from '../output/json-values.js';
-import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
-import { writeOut as write } from '../output/terminal.js';
+import { exactJsonConverter } from '../output/json-values.js';
+import type { Cell } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { wholeNumber } from '../core/flags.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { atCondition, atFields, atLabel, type At } from '../core/time.js';
+import { atCondition, atFields, type At } from '../core/time.js';
 import { builtin } from './builtins.js';
 import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {

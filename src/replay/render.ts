@@ -12,10 +12,9 @@ import { jsonCell } from '../output/json.js';
 import { exactIntegerText } from '../output/json-values.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut as write } from '../output/terminal.js';
-import { atFields, atLabel, type At } from '../core/time.js';
+import { atFields, atLabel } from '../core/time.js';
 import { defineField } from './custom.js';
 import type { BookAnswer, Side } from './book-replay.js';
-import type { DiffRow } from './diff.js';
 import { BOOK_COLUMNS } from './projections/book.js';
 import type { DiffView, ReplayResult, RowsView } from './replay.js';
 
