@@ -8,15 +8,15 @@
 import path from 'node:path';
 import { isJsonMode, type OutputMode } from '../output/mode.js';
 import { writeJsonObjects } from '../output/json-rows.js';
-import { jsonCell } from '../output/json.js';
-import { exactIntegerText } from '../output/json-values.js';
+import { jsonCell, printJson } from '../output/json.js';
+import { exactInteger, exactIntegerText } from '../output/json-values.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { atFields, atLabel } from '../core/time.js';
 import { defineField } from './custom.js';
 import type { BookAnswer, Side } from './book-replay.js';
 import { BOOK_COLUMNS } from './projections/book.js';
-import type { DiffView, ReplayResult, RowsView } from './replay.js';
+import type { DiffView, ReplayResult, RowsView, SnapshotsMade } from './replay.js';
 
 export async function renderRows(mode: OutputMode, v: RowsView, limit: number): Promise<void> {
   const { columns, jsonColumns } = v.rows;
@@ -144,4 +144,22 @@ export async function renderBook(mode: OutputMode, answer: BookAnswer, limit: nu
     });
   }
   await printTables(mode, tables);
+}
+
+/** `evtrail snapshot`: the snapshots made, their seq and how many entities each holds. */
+export async function renderSnapshots(mode: OutputMode, made: SnapshotsMade): Promise<void> {
+  const { projection: name, every } = made;
+  if (mode === 'json') {
+    // seq a number, as in every --json (a string only beyond 2^53: ../output/json-values.ts).
+    printJson({ projection: name, every: exactInteger(every), snapshots: made.snapshots.map((m) => ({ ...m, seq: exactIntegerText(m.seq) })) });
+    return;
+  }
+  await printTables(mode, [
+    {
+      title: `snapshots of ${name} every ${every} events`,
+      columns: ['seq', 'entities'],
+      rows: made.snapshots.map((m) => [m.seq, m.entities]),
+      note: made.snapshots.length === 0 ? `none: the store has fewer than ${every} events` : `${made.snapshots.length} snapshot${made.snapshots.length === 1 ? '' : 's'}`,
+    },
+  ]);
 }

@@ -22,7 +22,7 @@ import { isCustomProjectionPath, loadCustomProjection, replayCustom, type Custom
 import { diffStates, type DiffRow } from './diff.js';
 import { builtinDiff, builtinRows, peekRows, rowSetOf, storeBounds, type RowSet, type SnapshotPair } from './query.js';
 import type { BookAnswer } from './book-replay.js';
-import { customStateOf, findSnapshot, type SnapshotInfo } from './snapshots.js';
+import { customStateOf, findSnapshot, makeSnapshots, type SnapshotInfo, type SnapshotResult } from './snapshots.js';
 import { loadUpcasters, type LoadedUpcasters } from './upcasters.js';
 
 /** What the command line hands over: the flags, their values read (src/cli/commands/replay.ts). */
@@ -257,4 +257,33 @@ export async function compareCustom(store: Store, oldP: CustomProjection, newP: 
   const a = await replayCustom(store, oldP, cut, key);
   const b = await replayCustom(store, newP, cut, key);
   return diffStates(a, b, Boolean(oldP.keyOf && newP.keyOf));
+}
+
+/** What `evtrail snapshot` hands over: the flags, their values read (src/cli/commands/snapshot.ts). */
+export interface SnapshotOptions {
+  db: string;
+  projection: string;
+  /** A snapshot every this many events (from 1). */
+  every: bigint;
+  /** Upcasters applied before a custom projection; the snapshots are keyed by their code too. */
+  upcasters?: string;
+}
+
+/** The snapshots made: ./render.ts renderSnapshots shows them. */
+export interface SnapshotsMade {
+  projection: string;
+  every: bigint;
+  snapshots: SnapshotResult[];
+}
+
+/** `evtrail snapshot`: a projection's state every N events, kept in the store (./snapshots.ts). */
+export async function runSnapshot(options: SnapshotOptions): Promise<SnapshotsMade> {
+  const projection = await resolveProjection(options.projection, await resolveUpcasters(options.upcasters, options.projection));
+  const store = await Store.open(options.db, {});
+  try {
+    await store.run(MACROS_SQL);
+    return { projection: projection.def.name, every: options.every, snapshots: await makeSnapshots(store, projection, options.every) };
+  } finally {
+    store.close();
+  }
 }
