@@ -8,13 +8,15 @@ import { printJson } from '../output/json.js';
 import { writeJsonObjects } from '../output/json-rows.js';
 import { fitLines, fitWidth, printTables, textWidth, toCsv, wrapText, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut } from '../output/terminal.js';
-import { CheckFailed, UserError } from '../core/errors.js';
+import { CheckFailed } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { Store } from '../store/store.js';
 import { applyLens, type Lens } from '../store/lens.js';
 import { describeVocabulary } from '../packs/vocabulary-map.js';
 import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
-import { auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
-import { runAudit, type AuditResult, type Violation } from './run.js';
+import { LIMIT_HINT, auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
+import { runAudit } from './run.js';
+import type { AuditResult, Violation } from './result.js';
 
 export interface AuditCommandFlags extends AuditFlags {
   db: string;
@@ -33,8 +35,7 @@ export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
   if (flags.list) return printList(catalog, flags.mode);
   if (flags.explain !== undefined) return printExplain(catalog, flags.explain, flags.param ?? [], flags.mode);
-  const limit = /^\d+$/.test(flags.limit) ? Number(flags.limit) : NaN;
-  if (!Number.isSafeInteger(limit)) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
+  const limit = wholeNumber('--limit', flags.limit, { hint: LIMIT_HINT });
   const plan = planAudit(catalog, auditRequest(flags, flags.failOn, limit));
   const store = await Store.open(flags.db, { readOnly: true });
   let result: AuditResult;

@@ -5,11 +5,15 @@
  */
 import { editDistance } from '../core/suggest.js';
 import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import type { Catalog } from './catalog.js';
 import { parseParamValue, substituteParams, type ParamValue } from './params.js';
 import { SEVERITIES, type Rule, type Severity } from './rule-file.js';
 
 export const FAIL_ON = [...SEVERITIES, 'none'] as const;
+
+/** --limit's hint, for the command line and the service alike. */
+export const LIMIT_HINT = 'e.g. --limit 100, or 0 for all';
 export type FailOn = (typeof FAIL_ON)[number];
 
 /** A --since / --until value: a time of day (on the log's day) or a full instant. */
@@ -130,7 +134,8 @@ export function planAudit(catalog: Catalog, request: AuditRequest): AuditPlan {
     }
   }
   const limit = request.limit ?? 1000;
-  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${request.limit}: expected a whole number`, 'e.g. --limit 100, or 0 for all');
+  // A number from a caller of the service (the command line has read its text already).
+  wholeNumber('--limit', String(limit), { hint: LIMIT_HINT });
   const named = new Map<string, Set<string>>();
   const values = paramValues(catalog, request.params ?? [], named);
   const rules = selected.map((rule) => {

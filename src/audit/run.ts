@@ -21,8 +21,10 @@ import { storeTimeZones } from '../store/time-zones.js';
 import { DURATION_SQL_MACROS, parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
 import { SCHEMA_MACROS_SQL, fastPathRegex, fastPathSampleSql, schemaProblemsSql, schemaSuspectsSql, type EventSchema } from './json-schema.js';
-import { fails, withPackDefaults, type AuditPlan, type FailOn, type PlannedRule, type TimeSpec } from './plan.js';
-import type { Prerequisite, Rule, Severity, View } from './rule-file.js';
+import { fails, withPackDefaults, type AuditPlan, type PlannedRule, type TimeSpec } from './plan.js';
+import type { Rule, View } from './rule-file.js';
+import { SCOPE_BATCH, packsInForce, schemasFor, seqRangesSql, skipReason, type Profile } from './profile.js';
+import type { AuditResult, AuditScope, RuleResult, SharedResult, Violation, ViolationSink } from './result.js';
 
 /** Macros the rules' messages use. */
 export const AUDIT_MACROS_SQL = `
@@ -38,86 +40,6 @@ CREATE OR REPLACE TEMP MACRO evt_secs(ns) AS
   || rtrim(rtrim('.' || lpad((abs(ns) % 1000000000)::VARCHAR, 9, '0'), '0'), '.') || ' s';
 `;
 
-export type RuleStatus = 'ran' | 'skipped';
-
-export interface RuleResult {
-  id: string;
-  title: string;
-  severity: Severity;
-  pack: string;
-  status: RuleStatus;
-  /** Why a rule was skipped. */
-  reason?: string;
-  violations: number;
-  /** Time of the rule's own query (shared views are timed apart). */
-  ms: number;
-  /** CPU time of the process meanwhile (DuckDB's threads included): less noisy than ms on a busy machine. */
-  cpuMs: number;
-  /** The first few event ids, in the order violations are listed. */
-  examples: string[];
-  /** Fewer violations listed than found (--limit). */
-  truncated: boolean;
-  params: Record<string, string>;
-  file: string;
-}
-
-export interface Violation {
-  rule: string;
-  severity: Severity;
-  eventId: string | null;
-  stream: string | null;
-  message: string;
-  /** The rule's other columns (type, ts, seq, and what proves the finding). */
-  evidence: Record<string, unknown>;
-}
-
-/**
- * Takes a rule's violations a chunk at a time, in the order they are listed, as the audit runs
- * (`audit --ndjson`: written as they come, never all held). With one, the result's
- * `violations` stays empty; the counts and examples are there as ever.
- */
-export type ViolationSink = (violations: Violation[]) => Promise<void>;
-
-export interface SharedResult {
-  id: string;
-  ms: number;
-  cpuMs: number;
-  materialized: boolean;
-  usedBy: string[];
-}
-
-export interface PackResult {
-  id: string;
-  active: boolean;
-  /** Share of the audited events whose type is in the pack's vocabulary. */
-  share: number;
-  forced: boolean;
-}
-
-export interface AuditResult {
-  store: string;
-  events: number;
-  window: { since: string | null; until: string | null };
-  failOn: FailOn;
-  /** Some rule at or above --fail-on found violations: exit 1. */
-  failed: boolean;
-  packs: PackResult[];
-  rules: RuleResult[];
-  shared: SharedResult[];
-  violations: Violation[];
-  totalMs: number;
-  totalCpuMs: number;
-}
-
-interface Profile {
-  events: number;
-  withRev: number;
-  withTs: number;
-  withCausation: number;
-  /** type → schema_version → count */
-  types: Map<string, Map<number, number>>;
-}
-
 /** Events sampled (from the start of the log) to choose the schema check's fast path. */
 const FAST_PATH_SAMPLE = 20000;
 
@@ -128,48 +50,6 @@ const cpu = (): number => {
   return (u.user + u.system) / 1000;
 };
 const cpuMs = (c0: number): number => Math.round(cpu() - c0);
-
-function countTypes(profile: Profile, types: Iterable<string>): number {
-  let n = 0;
-  for (const t of types) for (const c of profile.types.get(t)?.values() ?? []) n += c;
-  return n;
-}
-
-/**
- * An audit of a few events (what `trace` shows): the rules run over these events only, and
- * their findings are kept when their event is one of `eventIds`. For the findings to be the
- * ones a full audit makes about those events, `seqs` holds whole streams (every delivery),
- * the causes of their events and the first delivery of every redelivered id; which packs are
- * in force is decided over the whole store, as the full audit does.
- */
-export interface AuditScope {
-  seqs: readonly number[];
-  eventIds: readonly string[];
-}
-
-/** Seqs closer than this are read with one range (a DuckDB row group holds 122,880 rows). */
-const SCOPE_CLUSTER_GAP = 65_536;
-const SCOPE_BATCH = 500;
-
-/** `seq BETWEEN lo AND hi AND seq IN (…)` per cluster of nearby seqs, so DuckDB prunes row groups by seq. */
-export function seqRangesSql(seqs: readonly number[]): string[] {
-  const sorted = [...new Set(seqs)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  let cur: number[] = [];
-  const flush = () => {
-    if (cur.length === 0) return;
-    const lo = cur[0]!;
-    const hi = cur[cur.length - 1]!;
-    parts.push(lo === hi ? `seq = ${lo}` : `seq BETWEEN ${lo} AND ${hi} AND seq IN (${cur.join(', ')})`);
-    cur = [];
-  };
-  for (const s of sorted) {
-    if (cur.length > 0 && (s - cur[cur.length - 1]! > SCOPE_CLUSTER_GAP || cur.length >= SCOPE_BATCH)) flush();
-    cur.push(s);
-  }
-  flush();
-  return parts;
-}
 
 class Runner {
   private readonly conn: DuckDBConnection;
@@ -263,7 +143,7 @@ class Runner {
   }
 
   private async runRules(profile: Profile, t0: number, c0: number, storeTypes?: ReadonlyMap<string, number>): Promise<AuditResult> {
-    const packs = this.packs(profile, storeTypes);
+    const packs = packsInForce(this.catalog, this.plan, profile, storeTypes);
     const active = new Set(packs.filter((p) => p.active).map((p) => p.id));
     await this.knownTypes(active);
 
@@ -274,7 +154,7 @@ class Runner {
     const plannedRules = withPackDefaults(this.plan.rules, this.catalog.packs.filter((p) => active.has(p.id)));
     for (const planned of plannedRules) {
       const { rule } = planned;
-      const reason = this.skipReason(rule, profile, active, packs);
+      const reason = skipReason(this.catalog, rule, profile, active, packs, Boolean(this.since || this.until));
       results.set(rule.id, {
         id: rule.id,
         title: rule.title,
@@ -309,7 +189,7 @@ class Runner {
       const c = cpu();
       if (id === 'audit_schema_problems') {
         // Two statements, so that the messages are built only for the events step 1 kept.
-        const schemas = this.schemasFor(profile);
+        const schemas = schemasFor(this.catalog, profile);
         // A scope is a few events: every fast path is tried (a miss only means the full check).
         const fast = this.scope ? new Set(schemas.filter((x) => fastPathRegex(x) !== null)) : await this.fastPathSchemas(schemas);
         await this.exec(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS ${schemaSuspectsSql(schemas, 'audit_events', fast)}`);
@@ -468,20 +348,6 @@ class Runner {
   }
 
   /** Which packs are in force: by the audited events' types, or (a scoped audit) by the whole store's. */
-  private packs(profile: Profile, storeTypes?: ReadonlyMap<string, number>): PackResult[] {
-    let total = profile.events;
-    let count = (types: Iterable<string>) => countTypes(profile, types);
-    if (storeTypes) {
-      total = [...storeTypes.values()].reduce((a, b) => a + b, 0);
-      count = (types) => [...new Set(types)].reduce((n, t) => n + (storeTypes.get(t) ?? 0), 0);
-    }
-    return this.catalog.packs.map((p) => {
-      const forced = this.plan.packs.includes(p.id);
-      const share = p.vocabulary.length === 0 ? 1 : total === 0 ? 0 : count(p.vocabulary) / total;
-      return { id: p.id, active: p.id === 'core' || forced || (share >= p.minShare && total > 0), share, forced };
-    });
-  }
-
   private async knownTypes(active: Set<string>): Promise<void> {
     const rows: string[] = [];
     for (const p of this.catalog.packs) {
@@ -491,36 +357,6 @@ class Runner {
     }
     await this.exec(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
     if (rows.length) await this.exec(`INSERT INTO audit_known_types VALUES ${rows.join(', ')}`);
-  }
-
-  private skipReason(rule: Rule, profile: Profile, active: Set<string>, packs: PackResult[]): string | undefined {
-    if (profile.events === 0) return this.since || this.until ? 'no event in --since/--until' : 'the store has no events';
-    if (rule.pack !== undefined && !active.has(rule.pack)) {
-      const p = packs.find((x) => x.id === rule.pack)!;
-      const market = this.catalog.packs.find((x) => x.kind === 'market-data' && active.has(x.id));
-      if (market) {
-        return `does not apply to market data: the log is ${market.id} messages (${market.title.toLowerCase()}: what a venue published), not the ${rule.pack} pack's order sagas; --pack ${rule.pack} runs it anyway`;
-      }
-      return `the log does not speak the ${rule.pack} vocabulary (${(p.share * 100).toFixed(p.share > 0 && p.share < 0.01 ? 2 : 0)}% of its events use it); --pack ${rule.pack} runs it anyway`;
-    }
-    const missing: Record<Prerequisite, () => string | undefined> = {
-      rev: () => (profile.withRev === 0 ? 'no event has a stream revision (rev)' : undefined),
-      ts: () => (profile.withTs === 0 ? 'no event has a time (ts)' : undefined),
-      causation: () => (profile.withCausation === 0 ? 'no event names a cause (causation_id)' : undefined),
-      schemas: () =>
-        this.schemasFor(profile).length === 0
-          ? `no JSON Schema is registered for any event type in the log (schemas come with the packs: ${this.catalog.packs.filter((p) => p.schemas.length).map((p) => p.id).join(', ') || 'none'})`
-          : undefined,
-      vocabulary: () =>
-        [...active].some((id) => id !== 'core')
-          ? undefined
-          : `no pack's vocabulary is in force for this log (${packs.filter((p) => p.id !== 'core').map((p) => `${p.id}: ${(p.share * 100).toFixed(0)}% of the events`).join(', ') || 'no packs'}); --pack names one`,
-    };
-    for (const r of rule.requires) {
-      const why = missing[r]();
-      if (why) return why;
-    }
-    return undefined;
   }
 
   /**
@@ -540,12 +376,6 @@ class Runner {
     return fast;
   }
 
-  /** The registered schemas of the types the log has, the most used first. */
-  private schemasFor(profile: Profile): EventSchema[] {
-    const count = (s: EventSchema) => profile.types.get(s.type)?.get(s.version) ?? 0;
-    return this.catalog.schemas.filter((s) => profile.types.has(s.type)).sort((a, b) => count(b) - count(a));
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Views and rules
 
@@ -558,7 +388,7 @@ class Runner {
     if (id === 'audit_schema_problems') {
       if (this.scope) return; // built in two steps below, not bound first (see run)
       // Bound now, built in two steps when materialized (see materialize).
-      const schemas = this.schemasFor(profile);
+      const schemas = schemasFor(this.catalog, profile);
       await this.exec(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS ${schemaProblemsSql(schemas, `(${schemaSuspectsSql(schemas)})`)}`);
     }
     // The other generated views exist already.

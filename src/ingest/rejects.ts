@@ -3,7 +3,7 @@ import { printJson } from '../output/json.js';
 import { printTables, toCsv, type Cell } from '../output/table.js';
 import { exactRows, writeJsonRows } from '../output/json-rows.js';
 import { terminalSafe, writeOut } from '../output/terminal.js';
-import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { Store } from '../store/store.js';
 
 export interface RejectRow {
@@ -24,8 +24,7 @@ export async function listRejects(store: Store, sourceFilter?: string): Promise<
 }
 
 export async function runRejects(flags: { db: string; source?: string; limit: string; mode: OutputMode }): Promise<void> {
-  const limit = Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  const limit = wholeNumber('--limit', flags.limit, { hint: 'e.g. --limit 50' });
   const store = await Store.open(flags.db, { readOnly: true });
   try {
     const columns = ['source', 'line', 'reason', 'raw'];

@@ -5,6 +5,7 @@ import { writeJsonRows } from '../output/json-rows.js';
 import { printTables, toCsv, type Cell } from '../output/table.js';
 import { writeOut as write } from '../output/terminal.js';
 import { UserError, firstLine } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
@@ -41,8 +42,7 @@ export function querySql(arg: string | undefined, file: string | undefined, read
 }
 
 export async function runQueryCommand(sql: string, flags: QueryCommandFlags): Promise<void> {
-  const limit = Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 0) throw new UserError(`--limit ${flags.limit}: expected a whole number`, 'e.g. --limit 50');
+  const limit = wholeNumber('--limit', flags.limit, { hint: 'e.g. --limit 50' });
   if (flags.out !== undefined) return writeParquet(sql, flags);
   const store = await Store.open(flags.db, { readOnly: true });
   try {

@@ -3,21 +3,19 @@
  * continued from a seed (`--seed-book FILE:ROW`, a row of a LOBSTER orderbook file) claiming only
  * the levels a level-N message file lets it know, with the places where the log contradicts
  * itself on them. The SQL is in ./projections/book.ts; this file finds
- * the seed, checks the flags and renders. The book from the messages alone starts from the
+ * the seed and checks the flags (./render.ts renderBook prints the answer). The book from the messages alone starts from the
  * latest usable snapshot (`evtrail snapshot --projection book`); a seeded one starts from its
  * seed row and never from a snapshot.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OutputMode } from '../output/mode.js';
-import { writeJsonObjects } from '../output/json-rows.js';
-import { exactIntegerText, exactJsonConverter } from '../output/json-values.js';
-import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
-import { writeOut as write } from '../output/terminal.js';
+import { exactJsonConverter } from '../output/json-values.js';
+import type { Cell } from '../output/table.js';
 import { UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { atCondition, atFields, atLabel, type At } from '../core/time.js';
+import { atCondition, atFields, type At } from '../core/time.js';
 import { builtin } from './builtins.js';
 import { dataTable, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import {
@@ -30,8 +28,6 @@ export interface BookFlags {
   seedBook?: string;
   /** N of the level-N LOBSTER pair, when the seed's name does not say it (checked against the name and the columns). */
   levelsInFile?: string;
-  limit: number;
-  mode: OutputMode;
   /** false: ignore snapshots (--no-snapshots). */
   snapshots?: boolean;
 }
@@ -49,9 +45,7 @@ export function parseSeedArg(text: string): { file: string; row: number } {
 
 export function parseLevels(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--levels ${text}: expected a whole number from 1`, 'e.g. --levels 5');
-  return n;
+  return wholeNumber('--levels', text, { min: 1, hint: 'e.g. --levels 5' });
 }
 
 /**
@@ -150,8 +144,7 @@ export function levelsInFile(base: string, columns: number, flag: string | undef
   const fromColumns = columns / 4;
   const fromName = ORDERBOOK_NAME.exec(base)?.[5];
   if (flag !== undefined) {
-    const n = Number(flag);
-    if (!/^\d+$/.test(flag.trim()) || !Number.isInteger(n) || n < 1) throw new UserError(`--levels-in-file ${flag}: expected a whole number from 1`, 'the N of LOBSTER\'s level-N files, e.g. --levels-in-file 10');
+    const n = wholeNumber('--levels-in-file', flag, { min: 1, hint: 'the N of LOBSTER\'s level-N files, e.g. --levels-in-file 10' });
     if (fromName !== undefined && Number(fromName) !== n) {
       throw new UserError(`--levels-in-file ${flag}: the file name ${base} says ${Number(fromName)} levels`, `drop --levels-in-file, or give --levels-in-file ${Number(fromName)}`);
     }
@@ -190,7 +183,7 @@ export function bookFromSnapshotSql(snap: SnapshotInfo, cut: string, symbol: str
 ${bookRowsSql('merged', topLevels)}`;
 }
 
-type Side = 'ask' | 'bid';
+export type Side = 'ask' | 'bid';
 type BookRow = Record<(typeof BOOK_COLUMNS)[number], Cell>;
 
 /** One place where the log contradicts itself that bears on the book shown (JSON shape). */
@@ -280,7 +273,7 @@ export function applyContradictions(rows: BookRow[], found: FoundContradiction[]
 }
 
 /** The book as of `at` (see the file's comment), as the --json prints it. */
-export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 'mode'>, at: At): Promise<BookAnswer> {
+export async function bookAnswer(store: Store, flags: BookFlags, at: At): Promise<BookAnswer> {
   const top = parseLevels(flags.levels);
   const cut = atCondition(at);
   if (flags.levelsInFile !== undefined && flags.seedBook === undefined) throw new UserError('--levels-in-file goes with --seed-book', 'it says how many levels the seed\'s message file holds, e.g. --seed-book FILE:ROW --levels-in-file 10');
@@ -346,47 +339,4 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
     },
     rows, counts, contradictions,
   };
-}
-
-export async function runBookReplay(store: Store, flags: BookFlags, at: At): Promise<void> {
-  const answer = await bookAnswer(store, flags, at);
-  if (flags.mode === 'json') {
-    // A contradiction's seq a number, as everywhere (kept as text inside for BigInt use).
-    await write(JSON.stringify({ ...answer, contradictions: answer.contradictions.map((c) => ({ ...c, seq: exactIntegerText(c.seq) })) }) + '\n');
-    return;
-  }
-  // --ndjson: the book's rows, one per line (its seed and contradictions are in --json).
-  if (flags.mode === 'ndjson') {
-    await writeJsonObjects('ndjson', [answer.rows]);
-    return;
-  }
-  const { seed, contradictions } = answer;
-  const rows = answer.rows.map((r) => BOOK_COLUMNS.map((c) => r[c])) as Cell[][];
-  const known = (side: Side) => (seed!.knownThrough[side] === null ? 'every price' : String(seed!.knownThrough[side]));
-  const seedNote = seed
-    ? `seeded from ${path.basename(seed.file)} row ${seed.row}, a level-${seed.levelsInFile} message file; known through ask ${known('ask')} and bid ${known('bid')} after row ${seed.cutRow}, deeper levels unknown; ${answer.complete ? 'complete' : 'not complete'}`
-    : 'from the messages alone: orders resting before the log starts are not in it (complete = false); --seed-book FILE:ROW seeds it';
-  const counts = answer.counts ?? {};
-  const summary = `${counts['book-file'] ?? 0} side(s) where the orderbook file's row ${seed?.cutRow ?? ''} disagrees with the replay, ${counts['over-removal'] ?? 0} over-removal(s), ${counts.crossed ? 'a crossed book' : 'not crossed'}`;
-  if (seed && contradictions.length && flags.mode === 'csv') process.stderr.write(`note: ${summary} (--json lists them)\n`);
-  if (flags.mode === 'csv') {
-    await write(toCsv([...BOOK_COLUMNS], rows));
-    return;
-  }
-  const tables: TableData[] = [{
-    title: `book${answer.symbol ? ` ${answer.symbol}` : ''} as of ${answer.at} (${seedNote})`,
-    columns: [...BOOK_COLUMNS],
-    rows: rows.slice(0, flags.limit),
-    note: rows.length > flags.limit ? `… ${rows.length - flags.limit} more rows (--levels, --limit, or --json / --csv for all)` : `${rows.length} row${rows.length === 1 ? '' : 's'}`,
-  }];
-  if (seed) {
-    const shown = contradictions.slice(0, flags.limit);
-    tables.push({
-      title: 'where the log contradicts itself, on the levels shown',
-      columns: ['row', 'seq', 'ts', 'kind', 'side', 'since', 'detail'],
-      rows: shown.map((c) => [c.row, c.seq, c.ts, c.kind, c.side, c.since, c.detail] as Cell[]),
-      note: contradictions.length === 0 ? 'none' : `${summary}${contradictions.length > shown.length ? `; … ${contradictions.length - shown.length} more lines (--limit, or --json for all)` : ''}`,
-    });
-  }
-  await printTables(flags.mode, tables);
 }

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
 import { fails, type AuditPlan } from '../audit/plan.js';
-import { runAudit, type AuditResult } from '../audit/run.js';
+import { runAudit } from '../audit/run.js';
+import type { AuditResult } from '../audit/result.js';
 import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
 import { sqlString } from '../store/sql.js';

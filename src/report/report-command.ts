@@ -11,6 +11,7 @@ import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { nowIso } from '../core/time.js';
+import { wholeNumber } from '../core/flags.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { auditRequest, planAudit, type AuditFlags } from '../audit/plan.js';
 import { keyFingerprint, loadPrivateKey } from '../integrity/keys.js';
@@ -42,8 +43,7 @@ export async function runReportCommand(flags: ReportCommandFlags): Promise<void>
   const dir = path.dirname(path.resolve(out));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${out}: there is no folder ${path.dirname(out)}`, 'create the folder first, or write the report elsewhere');
   if (fs.existsSync(out) && fs.statSync(out).isDirectory()) throw new UserError(`--out ${out} is a directory`, 'pass a file name, e.g. --out audit.html');
-  const samples = /^\d+$/.test(flags.samples) ? Number(flags.samples) : NaN;
-  if (!Number.isInteger(samples) || samples < 1 || samples > 1000) throw new UserError(`--samples ${flags.samples}: expected a whole number from 1 to 1000`, 'violations shown per rule as evidence, e.g. --samples 5');
+  const samples = wholeNumber('--samples', flags.samples, { min: 1, max: 1000, hint: 'violations shown per rule as evidence, e.g. --samples 5' });
   const key: crypto.KeyObject | undefined = flags.key === undefined ? undefined : loadPrivateKey(flags.key);
 
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { printJson } from '../output/json.js';
 import { plainTable, printTables, type TableData } from '../output/table.js';
 import type { OutputMode } from '../output/mode.js';
@@ -43,8 +44,7 @@ export async function runAgainstLogCommand(flags: AgainstLogFlags): Promise<void
   if (flags.old !== undefined || flags.registry !== undefined) throw new UserError('--against-log checks --new against the stored events; it cannot be combined with --old or --registry', 'drop --old/--registry');
   let version: number | null = null;
   if (flags.version !== undefined) {
-    if (!/^\d+$/.test(flags.version.trim())) throw new UserError(`--schema-version ${flags.version}: not a whole number`, 'e.g. --schema-version 2');
-    version = Number(flags.version);
+    version = wholeNumber('--schema-version', flags.version, { hint: 'e.g. --schema-version 2' });
   }
   const limit = parseLimit(flags.limit);
   // Avro and Protobuf schemas are checked through their JSON mappings (json-mapping.ts).

@@ -5,6 +5,7 @@
  * schema are counted and listed, not failures. Exit 1 when any event breaks its schema.
  */
 import { CheckFailed, UserError } from '../core/errors.js';
+import { wholeNumber } from '../core/flags.js';
 import { printJson } from '../output/json.js';
 import { plainTable, printTables, type TableData } from '../output/table.js';
 import type { OutputMode } from '../output/mode.js';
@@ -48,9 +49,7 @@ export async function resolveRegistry(dir: string | undefined, counts: VersionCo
 }
 
 export function parseLimit(text: string): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n)) throw new UserError(`--limit ${text}: not a whole number`, 'e.g. --limit 100 (0 lists every violation)');
-  return n;
+  return wholeNumber('--limit', text, { hint: 'e.g. --limit 100 (0 lists every violation)' });
 }
 
 export async function runCheckCommand(flags: CheckFlags): Promise<void> {

@@ -9,6 +9,7 @@ import { printJson } from '../output/json.js';
 import { fitLines, fitTable, fitWidth, printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
+import { duration, wholeNumber } from '../core/flags.js';
 import { Store } from '../store/store.js';
 import { applyLens } from '../store/lens.js';
 import { storeTimeZones } from '../store/time-zones.js';
@@ -21,7 +22,7 @@ import { ID_KINDS, resolveId, type IdKind } from './resolve.js';
 import { TRADING_SAGA, sagaTypes, sagaViews } from './saga.js';
 import { EventSource } from './source.js';
 import { hopStats } from './stats.js';
-import { formatDuration, parseDuration } from '../core/time.js';
+import { formatDuration } from '../core/time.js';
 import { DEFAULT_KEY_PATHS, parseKeyPath, refreshTraceIndex, type KeyPath } from './trace-index.js';
 import { plainTrace, traceJson, traceTree, treeColumns, type TraceReport, type TraceTree } from './view.js';
 import { toDot, toMermaid } from './render-graph.js';
@@ -89,12 +90,9 @@ function settings(flags: TraceFlags): Settings {
   if (flags.as !== undefined && !(ID_KINDS as readonly string[]).includes(flags.as)) {
     throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${ID_KINDS.join(', ')}`);
   }
-  const skew = flags.skewTolerance === undefined ? undefined : (parseDuration(flags.skewTolerance) ?? undefined);
-  if (flags.skewTolerance !== undefined && skew === undefined) throw new UserError(`--skew-tolerance ${flags.skewTolerance}: not a duration`, 'e.g. --skew-tolerance 500ms, 1s or 0');
-  const stuck = flags.stuckAfter === undefined ? undefined : (parseDuration(flags.stuckAfter) ?? undefined);
-  if (flags.stuckAfter !== undefined && stuck === undefined) throw new UserError(`--stuck-after ${flags.stuckAfter}: not a duration`, 'e.g. --stuck-after 60s or 5m');
-  const max = Number(flags.maxEvents);
-  if (!Number.isInteger(max) || max < 1) throw new UserError(`--max-events ${flags.maxEvents}: expected a whole number above 0`, 'e.g. --max-events 50000');
+  const skew = flags.skewTolerance === undefined ? undefined : duration('--skew-tolerance', flags.skewTolerance, 'e.g. --skew-tolerance 500ms, 1s or 0');
+  const stuck = flags.stuckAfter === undefined ? undefined : duration('--stuck-after', flags.stuckAfter, 'e.g. --stuck-after 60s or 5m');
+  const max = wholeNumber('--max-events', flags.maxEvents, { min: 1, hint: 'e.g. --max-events 50000' });
   const keyPaths = flags.key && flags.key.length > 0 ? flags.key : DEFAULT_KEY_PATHS;
   return {
     ...(flags.as ? { as: flags.as as IdKind } : {}),

@@ -10,7 +10,7 @@
  * These tables sit beside the events and are not part of them: the events, their chain and the
  * sources of a watched store are exactly what `ingest` would have stored.
  */
-import type { Violation } from '../audit/run.js';
+import type { Violation } from '../audit/result.js';
 import type { Store } from '../store/store.js';
 
 export const ALERTS_DDL = `

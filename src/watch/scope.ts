@@ -6,7 +6,7 @@
  * make an older one wrong (the second copy of a revision, a saga step out of order), and the
  * alerts table raises each finding once.
  */
-import type { AuditScope } from '../audit/run.js';
+import type { AuditScope } from '../audit/result.js';
 import type { Store } from '../store/store.js';
 
 export interface BatchScope extends AuditScope {

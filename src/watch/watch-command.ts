@@ -11,8 +11,9 @@ import fs from 'node:fs';
 import { loadCatalog } from '../audit/catalog.js';
 import { auditRequest, planAudit } from '../audit/plan.js';
 import { UserError } from '../core/errors.js';
+import { duration } from '../core/flags.js';
 import { INTERRUPT_EXIT, onInterrupt } from '../core/interrupt.js';
-import { formatDuration, parseDuration } from '../core/time.js';
+import { formatDuration } from '../core/time.js';
 import { prepareIngest, type IngestFlags } from '../ingest/run-ingest.js';
 import { isStoreUrl } from '../ingest/sources.js';
 import { stringifyJson } from '../output/json.js';
@@ -34,9 +35,7 @@ export interface WatchFlags extends IngestFlags {
 }
 
 function durationMs(flag: string, text: string, example: string): number {
-  const ns = parseDuration(text);
-  if (ns === null) throw new UserError(`${flag} ${text}: not a duration`, `e.g. ${flag} ${example}`);
-  return Number(ns / 1_000_000n);
+  return Number(duration(flag, text, `e.g. ${flag} ${example}`) / 1_000_000n);
 }
 
 /** A line a script can read: JSON with bigint as text (the store's seqs and positions). */

@@ -76,7 +76,7 @@ describe('evtrail schema check', () => {
     expect(missing.stderr).toMatch(/cannot read registry .*nope: no such folder\nhint: /);
     const limit = cli(['schema', 'check', '--db', db, '--limit', 'many']);
     expect(limit.code).toBe(2);
-    expect(limit.stderr).toContain('--limit many: not a whole number');
+    expect(limit.stderr).toContain('--limit many: expected a whole number');
     // A log that speaks no pack's vocabulary has no default registry.
     const other = path.join(dir, 'other.ndjson');
     fs.writeFileSync(other, JSON.stringify({ id: 'x1', stream: 'cart-1', type: 'ItemAdded', ts: '2025-08-26T09:30:00Z', data: { sku: 'a' } }) + '\n');

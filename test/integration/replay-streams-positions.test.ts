@@ -10,7 +10,7 @@ import type { Cut, OrderEvent } from '../../src/replay/reference/orders.js';
 import { replayPositions, type PositionRow } from '../../src/replay/reference/positions.js';
 import { replayStreams, type StreamEvent } from '../../src/replay/reference/streams.js';
 import { builtin } from '../../src/replay/builtins.js';
-import { builtinDiff, builtinRows, keyRanges } from '../../src/replay/replay-command.js';
+import { builtinDiff, builtinRows, keyRanges } from '../../src/replay/query.js';
 import { MACROS_SQL } from '../../src/store/macros.js';
 import { Store } from '../../src/store/store.js';
 import { tmpDir } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, diffObjects } from '../../src/replay/replay-command.js';
+import { deepEqual, diffObjects } from '../../src/replay/diff.js';
 
 describe('diff of two projections', () => {
   it('lists added, removed and changed entities with the fields that changed, in key order', () => {

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { ReplayFlags } from '../../replay/replay-command.js';
+import type { ReplayOptions } from '../../replay/replay.js';
 import { dbOption } from '../options.js';
 import { outputMode, type OutputFlags } from '../../output/mode.js';
 
-// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
-type ReplayOptions = Omit<ReplayFlags, 'mode'> & OutputFlags;
+/** The flags as commander gives them: the service's options as text, and the output flags. */
+type ReplayFlags = ReplayOptions & OutputFlags & { limit: string };
 
 export function registerReplay(program: Command): void {
   const command = program
@@ -44,8 +44,16 @@ not checked) with the TypeScript compiler installed in its project.
 
 The built-ins are also SQL table functions: evtrail query "select status, count(*) from orders_at('2025-08-26 09:31') group by all"
 (orders_at, orders_at_seq, positions_at, positions_at_seq, streams_at, streams_at_seq, book_at, book_at_seq).`);
-  dbOption(command).action(async (flags: ReplayOptions) => {
-    const { runReplayCommand } = await import('../../replay/replay-command.js');
-    await runReplayCommand({ ...flags, mode: outputMode(flags) });
+  dbOption(command).action(async (flags: ReplayFlags) => {
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, valueFlag, wholeNumberFlag }, { runReplay }, { renderReplay }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../replay/replay.js'), import('../../replay/render.js'),
+    ]);
+    const mode = outputMode(flags);
+    const { limit, key } = parseFlags(z.object({
+      limit: wholeNumberFlag('--limit', { hint: 'e.g. --limit 50' }),
+      key: valueFlag('--key', 'e.g. --key ord-00000042').optional(),
+    }), flags);
+    await runReplay({ ...flags, ...(key === undefined ? {} : { key }) }, (result) => renderReplay(mode, result, limit));
   });
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import type { SnapshotFlags } from '../../replay/snapshot-command.js';
+import type { SnapshotOptions } from '../../replay/replay.js';
 import { dbOption } from '../options.js';
 import { outputMode, type OutputFlags } from '../../output/mode.js';
 
-// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
-type SnapshotOptions = Omit<SnapshotFlags, 'mode'> & OutputFlags;
+/** The flags as commander gives them (a type-only import loads nothing). */
+type SnapshotFlags = Omit<SnapshotOptions, 'every'> & OutputFlags & { every: string };
 
 export function registerSnapshot(program: Command): void {
   const command = program
@@ -22,8 +22,13 @@ Examples:
 
 Snapshots are keyed by a hash of the projection's code: after the code changes, replay ignores
 them (with a note) until they are made again. Making them again replaces the projection's old ones.`);
-  dbOption(command).action(async (flags: SnapshotOptions) => {
-    const { runSnapshotCommand } = await import('../../replay/snapshot-command.js');
-    await runSnapshotCommand({ ...flags, mode: outputMode(flags) });
+  dbOption(command).action(async (flags: SnapshotFlags) => {
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, wholeNumberFlag }, { runSnapshot }, { renderSnapshots }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../replay/replay.js'), import('../../replay/render.js'),
+    ]);
+    const mode = outputMode(flags);
+    const { every } = parseFlags(z.object({ every: wholeNumberFlag('--every', { min: 1, hint: 'e.g. --every 1000000' }) }), flags);
+    await renderSnapshots(mode, await runSnapshot({ ...flags, every: BigInt(every) }));
   });
 }

@@ -27,7 +27,7 @@ export const STREAM_COLUMNS = ['stream', 'events', 'lastRev', 'lastType', 'lastE
 /**
  * The fold holds the data of every stream of the cut in memory at once (an aggregate's lists do
  * not spill to disk): about 1 GB per 5M events. `evtrail replay` therefore folds a large cut in
- * parts (streams split by hash, one query each, see replay-command.ts); `where` may carry that
+ * parts (streams split by hash, one query each, see ../query.ts keyRanges); `where` may carry that
  * split. The list is collected unordered and sorted by seq afterwards: an ORDER BY inside the
  * aggregate buffers each group's rows apart, which costs far more memory with many small groups.
  */

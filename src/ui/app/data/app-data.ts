@@ -7,7 +7,7 @@
  * trace modules are loaded when first used, and the first reads are the overview's own (which
  * give the bounds too).
  */
-import type { AuditResult } from '../../../audit/run.js';
+import type { AuditResult } from '../../../audit/result.js';
 import { firstLine } from '../../../core/errors.js';
 import type { StoreBounds } from '../../../core/time.js';
 import type { Store } from '../../../store/store.js';

@@ -1,7 +1,8 @@
 /** The audit screen's work: the built-in catalog run as `evtrail audit` runs it (defaults). */
 import { loadCatalog } from '../../../audit/catalog.js';
 import { planAudit } from '../../../audit/plan.js';
-import { runAudit, type AuditResult } from '../../../audit/run.js';
+import { runAudit } from '../../../audit/run.js';
+import type { AuditResult } from '../../../audit/result.js';
 import type { Store } from '../../../store/store.js';
 
 /** Violations kept per rule for the drill-down (the counts are always exact). */

@@ -7,7 +7,8 @@
  */
 import { atCondition, formatIsoNs, type At, type StoreBounds } from '../../../core/time.js';
 import { BUILTINS, type BuiltinProjection } from '../../../replay/builtins.js';
-import { builtinDiff, type DiffRow } from '../../../replay/replay-command.js';
+import type { DiffRow } from '../../../replay/diff.js';
+import { builtinDiff } from '../../../replay/query.js';
 import { sqlString } from '../../../store/sql.js';
 import type { Store } from '../../../store/store.js';
 import { LIST_COLUMNS, toRow, type EventRow } from './events.js';

@@ -1,7 +1,7 @@
 /** Audit: rules with their counts → a rule's violations → the event → its trace. */
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { Violation } from '../../../audit/run.js';
+import type { Violation } from '../../../audit/result.js';
 import type { ScreenProps } from '../context.js';
 import { EventDetailView, detailLines } from '../components/event-detail.js';
 import { Grid } from '../components/grid.js';

@@ -1,7 +1,7 @@
 /** Overview: what the store holds, events over time as a sparkline, the audit's status per rule. */
 import { Box, Text } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import type { RuleResult } from '../../../audit/run.js';
+import type { RuleResult } from '../../../audit/result.js';
 import type { ScreenProps } from '../context.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
