@@ -10,7 +10,7 @@ import { checkTimeZone } from '../core/time-zone.js';
 import { parseFormat } from './formats.js';
 import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
 import { getPreset, type Preset } from './presets/index.js';
-import { isStoreUrl } from './sources.js';
+import { isStoreUrl, type HashState } from './sources.js';
 import { startProgress } from '../store/progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
 import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
@@ -171,6 +171,8 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UserError(`--date ${date}: expected YYYY-MM-DD`, 'e.g. --date 2012-06-21');
   const { symbol, timeZone } = marketOptions(storeSource ? undefined : getPreset(presetName), flags, config);
 
+  // The files' hash states between runs (a watch hashes only what each batch adds).
+  const hashStates = new Map<string, HashState & { sha256: string }>();
   return {
     ...(storeSource ? { storeSource } : {}),
     run: async (store, progress, only) => {
@@ -179,7 +181,7 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
         const { ingestStore } = await import('./stores/ingest-store.js');
         summary = await ingestStore(store, storeSource, { strict: flags.strict, progress });
       } else {
-        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, each, skip, date, symbol, timeZone, strict: flags.strict, format, progress });
+        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, each, skip, date, symbol, timeZone, strict: flags.strict, format, progress, hashStates });
       }
       // The vocabulary mapping, resolved against what the store now holds (src/ingest/vocabulary.ts).
       const { keepVocabulary } = await import('./vocabulary.js');

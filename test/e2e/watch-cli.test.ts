@@ -5,6 +5,7 @@
  * Every loop here stops by itself (--stop-after, bounded writers).
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,9 @@ describe('evtrail watch <file>', () => {
     // A watched store is the store an ingest makes of the same bytes.
     expect(eventsDump(db)).toEqual(eventsDump(calm));
     expect(cli(['verify', '--db', db]).code).toBe(0);
+    // Each batch hashed only its new bytes (the hash kept from the last batch): the stored hash is the file's.
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    expect(cli(['query', '--db', db, '--csv', 'SELECT bytes, sha256 FROM sources']).stdout).toBe(`bytes,sha256\n${fs.statSync(file).size},${sha}\n`);
   }, 240_000);
 
   it('after kill -9 and a restart: nothing raised twice, nothing lost', async () => {
