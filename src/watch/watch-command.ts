@@ -62,7 +62,8 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
   // Every finding is kept (limit 0): an alert is raised once, and none may be cut.
   const plan = planAudit(catalog, auditRequest({ only: flags.only, param: flags.param, pack: flags.pack }, 'none', 0));
-  const job = await prepareIngest(sources, { ...flags, json: true, quiet: true });
+  // follow: a JetStream source keeps one consumer for the whole watch (deleted when it ends).
+  const job = await prepareIngest(sources, { ...flags, json: true, quiet: true }, { follow: true });
 
   const store = await Store.open(flags.db, { create: true, memoryLimit: '800MB' });
   const stop = new StopSignal();
@@ -99,6 +100,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
     process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}\n`);
   } finally {
     release();
+    await job.close();
     store.close();
     await live?.end().catch(() => undefined);
   }

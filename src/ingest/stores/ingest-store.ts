@@ -29,6 +29,8 @@ export interface StoreSource {
   resolveCausation?: boolean;
   /** Whether holes in the positions mean something (not with a subject filter: other subjects fill them). */
   reportGaps: boolean;
+  /** Ends what a followed source keeps between reads (watch: the JetStream consumer). */
+  close?(): Promise<void>;
 }
 
 /** Where a read starts: after the checkpoint, plus the gaps earlier reads left open. */
