@@ -135,6 +135,11 @@ function countTypes(profile: Profile, types: Iterable<string>): number {
 export interface AuditScope {
   seqs: readonly number[];
   eventIds: readonly string[];
+  /**
+   * The time the rules that measure silence judge against (audit_window.log_end, ns since the
+   * epoch); default the latest time in the store. A watch's clock moves on while no event comes.
+   */
+  logEndNs?: bigint;
 }
 
 /** Seqs closer than this are read with one range (a DuckDB row group holds 122,880 rows). */
@@ -229,8 +234,9 @@ class Runner {
    * which packs are in force.
    */
   private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
+    const logEnd = scope.logEndNs === undefined ? '(SELECT max(ts) FROM events)' : `make_timestamp_ns(${scope.logEndNs})`;
     await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window AS
-      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
+      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, ${logEnd} AS log_end`);
     let storeTypes = this.session?.storeTypes;
     if (!storeTypes) {
       storeTypes = new Map<string, number>();

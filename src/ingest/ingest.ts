@@ -615,11 +615,15 @@ export async function markDuplicates(
   const cloudEvents = (await store.all(`SELECT source_id FROM sources WHERE preset = 'cloudevents' ORDER BY source_id`)).map((r) => Number(r.source_id));
   // The part of an event's identity besides its id: its source for CloudEvents, else none (NULL).
   const scope = cloudEvents.length > 0 ? `CASE WHEN source_id IN (${cloudEvents.join(', ')}) THEN source END` : null;
+  // After the first ingest, only the ids the new events carry can be duplicates: a probe of
+  // them, not an aggregate over every id in the store (a watch's batch would pay for the whole
+  // store each time).
+  const newIds = seqStart > 0 ? `WHERE id IN (SELECT id FROM events WHERE seq > ${seqStart})` : '';
   // Content hashes are computed only for ids that occur more than once: rare, and md5 of every
   // event would cost a fifth of the ingest.
   if (scope === null) {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
-      SELECT id FROM events GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+      SELECT id FROM events ${newIds} GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
     await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
       WHERE content_hash IS NULL AND id IN (SELECT id FROM evt_dup_ids)`);
     await store.run(`UPDATE events SET dup_of = f.first_seq,
@@ -631,7 +635,7 @@ export async function markDuplicates(
       WHERE events.id = f.id AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
   } else {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
-      SELECT id, ${scope} AS scope FROM events GROUP BY ALL HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+      SELECT id, ${scope} AS scope FROM events ${newIds} GROUP BY ALL HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
     await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
       FROM evt_dup_ids d WHERE events.content_hash IS NULL AND events.id = d.id AND ${scope} IS NOT DISTINCT FROM d.scope`);
     await store.run(`UPDATE events SET dup_of = f.first_seq,

@@ -178,6 +178,23 @@ describe('evtrail watch <file>', () => {
     expect(alertKeys(run.stdout)).toEqual(want);
   }, 240_000);
 
+  it('with no event arriving at all, a stuck saga is raised once its timeout passes (--clock live, the default), not with --clock log', async () => {
+    const events = LINES.map((l) => JSON.parse(l) as { stream: string });
+    const silent = events.filter((e) => e.stream === 'order-ord-00000001').slice(0, 2); // placed, risk-checked: then nothing
+    const run = async (clock: string[]) => {
+      const file = path.join(dir, `quiet-${clock.join('') || 'default'}.ndjson`);
+      fs.writeFileSync(file, silent.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const db = path.join(dir, `quiet-${clock.join('') || 'default'}.duckdb`);
+      const r = await watchWhile([file, '--db', db, '--json', '--interval', '50ms', '--param', 'saga-incomplete.timeout=2s', '--stop-after', '5s', ...clock], async () => undefined);
+      expect(r.code, r.stderr).toBe(0);
+      return { keys: alertKeys(r.stdout).filter((k) => k.startsWith('saga-incomplete ')) };
+    };
+    const [live, log] = await Promise.all([run([]), run(['--clock', 'log'])]);
+    // The file never grew: the one batch came at the start, and the saga was raised as the clock passed 2 s.
+    expect(live.keys).toEqual([`saga-incomplete ${(silent[1] as unknown as { id: string }).id}`]);
+    expect(log.keys).toEqual([]);
+  }, 240_000);
+
   it('refuses what it cannot follow, in one line with a hint', { timeout: 120_000 }, () => {
     for (const [args, pattern] of [
       [['-', '--db', path.join(dir, 'x.duckdb')], /not standard input/],
