@@ -96,7 +96,8 @@ export class StopSignal {
 
 export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan: AuditPlan, settings: WatchSettings, on: WatchCallbacks, stop: StopSignal): Promise<WatchResult> {
   await store.run(ALERTS_DDL);
-  const auditor = new ScopedAuditor(store, catalog);
+  // Its tables and prepared statements kept from batch to batch (src/audit/run.ts, Kept).
+  const auditor = new ScopedAuditor(store, catalog, { keep: true });
   const thresholds = timeThresholds(plan, catalog);
   const clock = new WatchClock(settings.clock ?? 'live');
   // While nothing comes, the clock's crossings are looked for at most this often.
