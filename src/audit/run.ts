@@ -185,6 +185,8 @@ interface Kept {
   views: Set<string>;
   knownTypes?: string;
   prepared: Map<string, DuckDBPreparedStatement>;
+  /** The store's type counts (which packs are in force), kept up to date by counting the events after this seq. */
+  typesTo: number;
 }
 
 interface Session {
@@ -331,11 +333,12 @@ class Runner {
     }
     await this.keptRun(`DELETE FROM audit_window`, false);
     await this.exec(`INSERT INTO audit_window SELECT NULL, NULL, ${scope.logEndNs === undefined ? `(SELECT max(ts) FROM ${kept.raw})` : `make_timestamp_ns(${scope.logEndNs})`}`);
-    let storeTypes = this.session!.storeTypes;
-    if (!storeTypes) {
-      storeTypes = new Map<string, number>();
-      for (const r of await this.all(`SELECT type, count(*) AS n FROM ${kept.raw} WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
-      this.session!.storeTypes = storeTypes;
+    // The store grows between audits: which packs are in force is decided on it as it is now,
+    // counting only the events added since (an event's dup_kind is set when it is stored).
+    const storeTypes = (this.session!.storeTypes ??= new Map<string, number>());
+    for (const r of await this.all(`SELECT type, count(*) FILTER (WHERE dup_kind IS NULL) AS n, max(seq) AS hi FROM ${kept.raw} WHERE seq > ${kept.typesTo} GROUP BY type`)) {
+      storeTypes.set(String(r.type), (storeTypes.get(String(r.type)) ?? 0) + Number(r.n));
+      kept.typesTo = Math.max(kept.typesTo, Number(r.hi));
     }
     await this.keptRun(`DELETE FROM audit_scope_events`, false);
     const ranges = seqRangesSql(scope.seqs);
@@ -792,7 +795,7 @@ export class ScopedAuditor {
     /** keep: audit after audit on this connection alone (a watch), its tables and prepared statements kept (Kept). */
     options: { keep?: boolean } = {},
   ) {
-    if (options.keep) this.session.kept = { ready: false, raw: '', views: new Set(), prepared: new Map() };
+    if (options.keep) this.session.kept = { ready: false, raw: '', views: new Set(), prepared: new Map(), typesTo: 0 };
   }
 
   async run(plan: AuditPlan, scope: AuditScope): Promise<AuditResult> {

@@ -103,6 +103,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
   // While nothing comes, the clock's crossings are looked for at most this often.
   const quietCheckMs = Math.max(settings.intervalMs, 1000);
   let lastAudit = 0;
+  const packsSeen: { active?: string } = {};
   const marks = new Map<string, FileMark>();
   const dropped = new Set<string>();
   const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal' };
@@ -120,7 +121,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       // A quiet watch whose clock runs still audits now and then: a timeout may have passed.
       const quiet = summary === null || summary.ingested === 0;
       const lookAtClock = quiet && clock.runs && thresholds.length > 0 && Date.now() - lastAudit >= quietCheckMs;
-      const report = await auditNew(store, auditor, plan, thresholds, clock, on, lookAtClock);
+      const report = await auditNew(store, auditor, plan, thresholds, clock, on, lookAtClock, packsSeen);
       if (!quiet || lookAtClock) lastAudit = Date.now();
       // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
       if (TIMINGS && (summary?.ingested || report.alerts)) {
@@ -197,6 +198,8 @@ async function auditNew(
   store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], clock: WatchClock, on: WatchCallbacks,
   /** Nothing new came, but the clock ran: look for streams that crossed a timeout. */
   lookAtClock: boolean,
+  /** The packs in force at the last audit of this run. */
+  packsSeen: { active?: string },
 ): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
   const from = await auditedTo(store);
   const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last, epoch_ns(max(ts)) AS end_ns FROM events`))[0]!;
@@ -215,9 +218,17 @@ async function auditNew(
   const logEnd = head.end_ns === null || head.end_ns === undefined ? null : BigInt(head.end_ns as bigint);
   const previousEnd = await auditedEnd(store);
   const end = clock.end(logEnd);
-  const scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds });
+  let scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds });
   if (to <= from && scope.seqs.length === 0) return { types: {}, lagMs: null, alerts: 0 };
-  const audit = await auditor.run(plan, scope);
+  let audit = await auditor.run(plan, scope);
+  // The packs in force changed with this batch (the store grew into a pack's vocabulary): what
+  // the rules say of every stream may have changed, so the whole store is audited this once.
+  const active = audit.packs.filter((p) => p.active).map((p) => p.id).join(',');
+  if (packsSeen.active !== undefined && packsSeen.active !== active) {
+    scope = await batchScope(store, 0, to, { previousEnd, end, thresholdsNs: thresholds });
+    audit = await auditor.run(plan, scope);
+  }
+  packsSeen.active = active;
   // The end kept never goes back (a restarted live clock starts again from the log's end).
   const kept = end !== null && previousEnd !== null && previousEnd > end ? previousEnd : end;
   const alerts = await raiseOnce(store, audit.violations, to, kept);

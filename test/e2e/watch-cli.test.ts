@@ -178,6 +178,31 @@ describe('evtrail watch <file>', () => {
     expect(alertKeys(run.stdout)).toEqual(want);
   }, 240_000);
 
+  it('decides which packs are in force on the store as it grows: a first batch of other events does not turn the trading rules off', async () => {
+    const file = path.join(dir, 'packs.ndjson');
+    const other = [1, 2, 3].map((i) => JSON.stringify({ id: `hb-${i}`, type: 'Heartbeat', stream: 'heartbeat', ts: `2025-08-26T09:00:0${i}Z`, data: {} }));
+    fs.writeFileSync(file, other.join('\n') + '\n');
+    const db = path.join(dir, 'packs.duckdb');
+    const run = await watchWhile([file, '--db', db, '--json', '--interval', '50ms', '--health-every', '0s', '--stop-after', '3s'], async (child) => {
+      // The heartbeats are in (one batch), then the trading log comes.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 20_000);
+        child.stderr!.on('data', (d) => {
+          if (/"health"/.test(String(d))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await appendInParts(file, 2, 300);
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const raised = alertKeys(run.stdout);
+    // The trading pack's findings among them: the audit of the whole store has the pack in force.
+    expect(raised.length).toBeGreaterThan(5);
+    expect(raised).toEqual(auditKeys(db));
+  }, 240_000);
+
   it('with no event arriving at all, a stuck saga is raised once its timeout passes (--clock live, the default), not with --clock log', async () => {
     const events = LINES.map((l) => JSON.parse(l) as { stream: string });
     const silent = events.filter((e) => e.stream === 'order-ord-00000001').slice(0, 2); // placed, risk-checked: then nothing
