@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BIN, OUT, ROOT, fmt, rmStore } from './lib.mjs';
 
@@ -65,6 +66,10 @@ export async function run({ args }) {
   let alerts = 0;
   let stored = 0;
   const storedAt = []; // [ms since start, events stored so far]
+  // [ms since the first publish, events published but not yet stored]: the lag behind the
+  // stream's head (the generated events carry times of their own, so now − event time says nothing here).
+  const lags = [];
+  let sent = 0;
   const t0 = Date.now();
   eachLine(child.stdout, (line) => {
     const a = JSON.parse(line);
@@ -79,12 +84,15 @@ export async function run({ args }) {
       if (h) {
         stored += h.events;
         storedAt.push([Date.now() - t0, stored]);
+        if (pubStart !== undefined) lags.push([Date.now() - pubStart, sent - stored]);
       }
     } catch {
       // a notice or the closing line
     }
   });
   const done = new Promise((resolve) => child.on('close', resolve));
+  let pubStart;
+  const load0 = os.loadavg()[0];
   await new Promise((r) => setTimeout(r, 1500)); // watch started and connected
 
   // Publish: core NATS publishes (JetStream stores them), a slice every 20 ms at the target rate.
@@ -95,8 +103,7 @@ export async function run({ args }) {
     if (r !== null) rssPeak = Math.max(rssPeak, r);
     if (rss10 === null && Date.now() - pubStart >= 10_000) rss10 = rssPeak;
   }, 250);
-  const pubStart = Date.now();
-  let sent = 0;
+  pubStart = Date.now();
   while (sent < lines.length) {
     const due = Math.min(lines.length, Math.floor(((Date.now() - pubStart) / 1000) * rate));
     for (; sent < due; sent++) {
@@ -108,6 +115,7 @@ export async function run({ args }) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const pubSecs = (Date.now() - pubStart) / 1000;
+  const load1 = os.loadavg()[0];
   const storedWhenStopped = stored;
   const code = await done;
   clearInterval(sampler);
@@ -121,6 +129,10 @@ export async function run({ args }) {
   const p99 = pct(latencies, 99);
   const kept = storedWhenStopped / lines.length;
   const flat = rss10 !== null ? rssPeak <= rss10 * 1.1 : null;
+  // Lag while the publisher ran, at each quarter of its time (the latest health line before it):
+  // growing means watch falls behind.
+  const lagAt = (f) => lags.filter(([t]) => t <= f * pubSecs * 1000).pop()?.[1] ?? null;
+  const lagTrend = [0.25, 0.5, 0.75, 1].map((f) => (lagAt(f) === null ? 'n/a' : `${lagAt(f).toLocaleString('en-US')} (${fmt(lagAt(f) / rate, 1)} s)`)).join(' → ');
   return `## Watch (live audit of a JetStream stream)
 
 ${lines.length.toLocaleString('en-US')} events published at ${rate.toLocaleString('en-US')}/s for ${fmt(pubSecs, 1)} s (core NATS publishes into the stream) while \`evtrail watch nats://… --json\` ran; ${alerts} alerts.
@@ -131,6 +143,8 @@ ${lines.length.toLocaleString('en-US')} events published at ${rate.toLocaleStrin
 | all stored after | ${drainedAt !== null ? `${fmt((drainedAt - (pubStart - t0)) / 1000, 1)} s from the first publish` : 'n/a'} | ≈ the publishing time |
 | alert latency p50 / p99 (publish → alert line) | ${fmt(p50, 0)} ms / ${fmt(p99, 0)} ms (${latencies.length} alerts timed) | ≤ 200 ms / ≤ 1000 ms |
 | peak RSS after 10 s / at the end | ${fmt(rss10, 0)} MB / ${fmt(rssPeak, 0)} MB | end within 10% (${flat === null ? 'n/a' : flat ? 'met' : 'MISSED'}) |
+| backlog (published, not stored) at ¼, ½, ¾ and the end of publishing | ${lagTrend} | does not grow |
+| load average (1 min) at the start / end of publishing | ${fmt(load0, 1)} / ${fmt(load1, 1)} | — |
 
 ${args.large ? '' : 'The budget is stated for 20k events/s over 60 s: `npm run bench -- --only watch --large` runs that.'}
 `;

@@ -86,4 +86,9 @@ export interface AuditResult {
 export interface AuditScope {
   seqs: readonly number[];
   eventIds: readonly string[];
+  /**
+   * The time the rules that measure silence judge against (audit_window.log_end, ns since the
+   * epoch); default the latest time in the store. A watch's clock moves on while no event comes.
+   */
+  logEndNs?: bigint;
 }

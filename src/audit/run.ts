@@ -12,7 +12,7 @@
  */
 import { exactJsonConverter } from '../output/json-values.js';
 import { rowObject } from '../output/json-rows.js';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
@@ -51,6 +51,35 @@ const cpu = (): number => {
 };
 const cpuMs = (c0: number): number => Math.round(cpu() - c0);
 
+/** The profile of the audited events (audit_profile), and how it is read. */
+const PROFILE_SQL = `SELECT type, schema_version, count(*) AS n, count(rev) AS with_rev, count(ts) AS with_ts, count(causation_id) AS with_causation
+  FROM audit_events GROUP BY type, schema_version`;
+const PROFILE_READ_SQL = `SELECT type, schema_version AS v, n, with_rev, with_ts, with_causation FROM audit_profile`;
+
+/**
+ * A scoped auditor that keeps its work between audits (a watch: one audit per batch, on a
+ * connection of its own). The scope's tables, the views and the materialized views' tables are
+ * made once and refilled (DELETE, INSERT) per audit, and the statements that refill them and run
+ * the rules are prepared once: no DDL between two audits, so DuckDB runs the prepared plans
+ * again instead of parsing, binding and planning every view and rule for every batch.
+ */
+interface Kept {
+  ready: boolean;
+  /** The store's table itself (the connection's `events` is the scope's view for good). */
+  raw: string;
+  views: Set<string>;
+  knownTypes?: string;
+  prepared: Map<string, DuckDBPreparedStatement>;
+  /** The store's type counts (which packs are in force), kept up to date by counting the events after this seq. */
+  typesTo: number;
+}
+
+interface Session {
+  macros: boolean;
+  storeTypes?: Map<string, number>;
+  kept?: Kept;
+}
+
 class Runner {
   private readonly conn: DuckDBConnection;
   private since: string | null = null;
@@ -63,7 +92,7 @@ class Runner {
     private readonly scope?: AuditScope,
     conn?: DuckDBConnection,
     /** A scoped auditor's connection has the macros and the store's type counts already. */
-    private readonly session?: { macros: boolean; storeTypes?: Map<string, number> },
+    private readonly session?: Session,
     private readonly sink?: ViolationSink,
   ) {
     this.conn = conn ?? store.conn;
@@ -99,6 +128,7 @@ class Runner {
       await this.exec(AUDIT_MACROS_SQL);
       if (this.session) this.session.macros = true;
     }
+    if (this.scope && this.kept) return this.runKept(this.scope, t0, c0);
     if (this.scope) {
       try {
         return await this.runScoped(this.scope, t0, c0);
@@ -120,8 +150,9 @@ class Runner {
    * which packs are in force.
    */
   private async runScoped(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
+    const logEnd = scope.logEndNs === undefined ? '(SELECT max(ts) FROM events)' : `make_timestamp_ns(${scope.logEndNs})`;
     await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window AS
-      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, (SELECT max(ts) FROM events) AS log_end`);
+      SELECT NULL::TIMESTAMP_NS AS since, NULL::TIMESTAMP_NS AS until, ${logEnd} AS log_end`);
     let storeTypes = this.session?.storeTypes;
     if (!storeTypes) {
       storeTypes = new Map<string, number>();
@@ -140,6 +171,120 @@ class Runner {
     await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
     await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
     return this.runRules(await this.profile(), t0, c0, storeTypes);
+  }
+
+  /** A kept session's work (Kept), when the store has no lens (its view would have to be kept too). */
+  private get kept(): Kept | undefined {
+    return this.store.lensSql === null ? this.session?.kept : undefined;
+  }
+
+  /** A statement of a kept session: prepared once, run again with the tables' new rows. */
+  private async keptRun(sql: string, read: boolean): Promise<Row[]> {
+    const kept = this.kept!;
+    return timed(sql, async () => {
+      let prepared = kept.prepared.get(sql);
+      if (!prepared) {
+        prepared = await this.conn.prepare(sql);
+        kept.prepared.set(sql, prepared);
+      }
+      if (!read) {
+        await prepared.run();
+        return [];
+      }
+      return (await prepared.runAndReadAll()).getRowObjectsJson() as Row[];
+    });
+  }
+
+  /** The scoped audit of a kept session: the tables made once (runScoped says what each is), refilled now. */
+  private async runKept(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
+    const kept = this.kept!;
+    if (!kept.ready) {
+      const db = String((await this.all('SELECT current_database() AS d'))[0]!.d);
+      kept.raw = `${sqlIdent(db)}.main.events`;
+      // A prepared plan is run again over other rows: the optimizers that plan from the rows'
+      // statistics (a filter folded away because no value could pass it, columns narrowed to
+      // the range they held, row groups pruned) would make it wrong for the next batch's rows:
+      // with them, a fill above the order's quantity went unseen in the batch after the first.
+      await this.exec(`SET disabled_optimizers = 'statistics_propagation,compressed_materialization,row_group_pruner'`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window (since TIMESTAMP_NS, until TIMESTAMP_NS, log_end TIMESTAMP_NS)`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS SELECT * FROM ${kept.raw} LIMIT 0`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_profile AS ${PROFILE_SQL} LIMIT 0`);
+      await this.exec(`CREATE OR REPLACE TEMP VIEW audit_types AS SELECT type, schema_version, n AS events FROM audit_profile`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
+      kept.ready = true;
+    }
+    await this.keptRun(`DELETE FROM audit_window`, false);
+    await this.exec(`INSERT INTO audit_window SELECT NULL, NULL, ${scope.logEndNs === undefined ? `(SELECT max(ts) FROM ${kept.raw})` : `make_timestamp_ns(${scope.logEndNs})`}`);
+    // The store grows between audits: which packs are in force is decided on it as it is now,
+    // counting only the events added since (an event's dup_kind is set when it is stored).
+    const storeTypes = (this.session!.storeTypes ??= new Map<string, number>());
+    for (const r of await this.all(`SELECT type, count(*) FILTER (WHERE dup_kind IS NULL) AS n, max(seq) AS hi FROM ${kept.raw} WHERE seq > ${kept.typesTo} GROUP BY type`)) {
+      storeTypes.set(String(r.type), (storeTypes.get(String(r.type)) ?? 0) + Number(r.n));
+      kept.typesTo = Math.max(kept.typesTo, Number(r.hi));
+    }
+    await this.keptRun(`DELETE FROM audit_scope_events`, false);
+    const ranges = seqRangesSql(scope.seqs);
+    if (ranges.length) await this.exec(`INSERT INTO audit_scope_events ${ranges.map((w) => `SELECT * FROM ${kept.raw} WHERE ${w}`).join('\nUNION ALL\n')}`);
+    await this.keptRun(`DELETE FROM audit_scope_ids`, false);
+    const ids = [...new Set(scope.eventIds)];
+    for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
+      await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+    }
+    await this.keptRun(`DELETE FROM audit_profile`, false);
+    await this.keptRun(`INSERT INTO audit_profile ${PROFILE_SQL}`, false);
+    return this.runRules(this.readProfile(await this.keptRun(PROFILE_READ_SQL, true)), t0, c0, storeTypes);
+  }
+
+  /** A view of a kept session: defined once; a materialized one is a table refilled from its SQL (its view reads the table). */
+  private async keptView(id: string): Promise<void> {
+    const kept = this.kept!;
+    const view = this.catalog.views.get(id);
+    if (id === 'audit_schema_problems') {
+      // Every registered schema (a type absent from the scope finds nothing), so that the SQL,
+      // and its prepared plan, stay the same from one audit to the next.
+      const schemas = this.catalog.schemas;
+      const fast = new Set(schemas.filter((x) => fastPathRegex(x) !== null));
+      const suspects = schemaSuspectsSql(schemas, 'audit_events', fast);
+      const problems = schemaProblemsSql(schemas, 'audit_schema_suspects');
+      if (!kept.views.has(id)) {
+        await this.exec(`CREATE OR REPLACE TEMP TABLE audit_schema_suspects AS SELECT * FROM (${suspects}) LIMIT 0`);
+        await this.exec(`CREATE OR REPLACE TEMP TABLE audit_schema_problems__data AS SELECT * FROM (${problems}) LIMIT 0`);
+        await this.exec(`CREATE OR REPLACE TEMP VIEW audit_schema_problems AS SELECT * FROM audit_schema_problems__data`);
+        kept.views.add(id);
+      }
+      await this.keptRun(`DELETE FROM audit_schema_suspects`, false);
+      await this.keptRun(`INSERT INTO audit_schema_suspects ${suspects}`, false);
+      await this.keptRun(`DELETE FROM audit_schema_problems__data`, false);
+      if (Number((await this.keptRun(`SELECT count(*) AS n FROM audit_schema_suspects`, true))[0]!.n) > 0) {
+        await this.keptRun(`INSERT INTO audit_schema_problems__data ${problems}`, false);
+      }
+      return;
+    }
+    if (!view) return; // the other generated views exist already
+    const data = sqlIdent(`${id}__data`);
+    const source = sqlIdent(`${id}__sql`);
+    if (!kept.views.has(id)) {
+      await this.fileSql(view.file, view.sqlLine, 'SQL', async () => {
+        if (!view.materialize) {
+          await this.exec(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(id)} AS ${view.sql}`);
+          return;
+        }
+        await this.exec(`CREATE OR REPLACE TEMP VIEW ${source} AS ${view.sql}`);
+        await this.exec(`CREATE OR REPLACE TEMP TABLE ${data} AS SELECT * FROM ${source} LIMIT 0`);
+        await this.exec(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(id)} AS SELECT * FROM ${data}`);
+      });
+      kept.views.add(id);
+    }
+    if (view.materialize) {
+      await this.fileSql(view.file, view.sqlLine, 'building the view', async () => {
+        await this.keptRun(`DELETE FROM ${data}`, false);
+        await this.keptRun(`INSERT INTO ${data} SELECT * FROM ${source}`, false);
+      });
+    }
   }
 
   private async runRules(profile: Profile, t0: number, c0: number, storeTypes?: ReadonlyMap<string, number>): Promise<AuditResult> {
@@ -175,7 +320,7 @@ class Runner {
 
     // Bind everything before running anything heavy.
     const order = viewOrder(runnable.map((p) => p.rule), this.catalog.views);
-    for (const id of order) await this.defineView(id, profile);
+    if (!this.kept) for (const id of order) await this.defineView(id, profile);
     // A scoped audit runs the built-in rules, bound by every full audit already: binding them
     // again would plan each query twice (the schema check's alone costs a few hundred ms).
     if (!this.scope) for (const planned of runnable) await this.bindRule(planned);
@@ -187,7 +332,9 @@ class Runner {
       const usedBy = runnable.filter((p) => this.usesView(p.rule, id)).map((p) => p.rule.id);
       const t = now();
       const c = cpu();
-      if (id === 'audit_schema_problems') {
+      if (this.kept) {
+        await this.keptView(id);
+      } else if (id === 'audit_schema_problems') {
         // Two statements, so that the messages are built only for the events step 1 kept.
         const schemas = schemasFor(this.catalog, profile);
         // A scope is a few events: every fast path is tried (a miss only means the full check).
@@ -328,11 +475,12 @@ class Runner {
   }
 
   private async profile(): Promise<Profile> {
-    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_profile AS
-      SELECT type, schema_version, count(*) AS n, count(rev) AS with_rev, count(ts) AS with_ts, count(causation_id) AS with_causation
-      FROM audit_events GROUP BY type, schema_version`);
+    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_profile AS ${PROFILE_SQL}`);
     await this.exec(`CREATE OR REPLACE TEMP VIEW audit_types AS SELECT type, schema_version, n AS events FROM audit_profile`);
-    const rows = await this.all(`SELECT type, schema_version AS v, n, with_rev, with_ts, with_causation FROM audit_profile`);
+    return this.readProfile(await this.all(PROFILE_READ_SQL));
+  }
+
+  private readProfile(rows: Row[]): Profile {
     const profile: Profile = { events: 0, withRev: 0, withTs: 0, withCausation: 0, types: new Map() };
     for (const r of rows) {
       const n = Number(r.n);
@@ -355,7 +503,14 @@ class Runner {
       const types = new Set([...p.vocabulary, ...p.schemas.map((s) => s.type)]);
       for (const t of types) rows.push(`(${sqlString(t)}, ${sqlString(p.id)})`);
     }
-    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
+    const kept = this.kept;
+    if (kept) {
+      // The same packs in force as last time: the table holds their types already.
+      const key = [...active].sort().join(',');
+      if (kept.knownTypes === key) return;
+      await this.keptRun(`DELETE FROM audit_known_types`, false);
+      kept.knownTypes = key;
+    } else await this.exec(`CREATE OR REPLACE TEMP TABLE audit_known_types (type VARCHAR, pack VARCHAR)`);
     if (rows.length) await this.exec(`INSERT INTO audit_known_types VALUES ${rows.join(', ')}`);
   }
 
@@ -421,7 +576,7 @@ class Runner {
       .map((p) => `SELECT ${sqlString(p.rule.id)} AS rule, event_id::VARCHAR AS event_id, stream::VARCHAR AS stream, message::VARCHAR AS message FROM (${this.ruleSql(p)})`)
       .join('\nUNION ALL\n');
     const out = new Map<string, Row[]>();
-    for (const row of await this.all(sql)) {
+    for (const row of this.kept ? await this.keptRun(sql, true) : await this.all(sql)) {
       const { rule, ...rest } = row;
       const list = out.get(String(rule));
       if (list) list.push(rest);
@@ -494,12 +649,16 @@ export async function runScopedAudit(store: Store, catalog: Catalog, plan: Audit
  */
 export class ScopedAuditor {
   private conn: DuckDBConnection | undefined;
-  private readonly session: { macros: boolean; storeTypes?: Map<string, number> } = { macros: false };
+  private readonly session: Session = { macros: false };
 
   constructor(
     private readonly store: Store,
     private readonly catalog: Catalog,
-  ) {}
+    /** keep: audit after audit on this connection alone (a watch), its tables and prepared statements kept (Kept). */
+    options: { keep?: boolean } = {},
+  ) {
+    if (options.keep) this.session.kept = { ready: false, raw: '', views: new Set(), prepared: new Map(), typesTo: 0 };
+  }
 
   async run(plan: AuditPlan, scope: AuditScope): Promise<AuditResult> {
     this.conn ??= await this.store.openConnection();
@@ -507,6 +666,8 @@ export class ScopedAuditor {
   }
 
   close(): void {
+    for (const prepared of this.session.kept?.prepared.values() ?? []) prepared.destroySync();
+    this.session.kept?.prepared.clear();
     this.conn?.closeSync();
     this.conn = undefined;
   }

@@ -5,7 +5,6 @@ import type { EnvelopeField } from '../core/envelope.js';
 import { firstLine, UserError } from '../core/errors.js';
 import { extendChain } from '../integrity/chain-store.js';
 import { HELD_BACK_REASON, chainRejects } from '../integrity/records-check.js';
-import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
@@ -18,7 +17,7 @@ import type { PresetContext } from './presets/preset.js';
 import { checkTimeZone } from '../core/time-zone.js';
 import { csvHeader, numberRows, readInto, type ReadRequest } from './readers.js';
 import { EXPORT_PRESET, looksLikeManifest, openExport, stageExport, verifyExportFiles } from './export-source.js';
-import { checkGzip, copyPart, copyWithoutLoneCr, expandFileArgs, gzipRefusal, makeTmpDir, scanFile, unfinishedTail, type FileInput } from './sources.js';
+import { checkGzip, copyPart, copyWithoutLoneCr, expandFileArgs, gzipRefusal, makeTmpDir, scanFile, unfinishedTail, type FileInput, type HashState } from './sources.js';
 
 export interface IngestOptions {
   sources: readonly string[];
@@ -43,6 +42,12 @@ export interface IngestOptions {
   idPrefix?: string;
   /** Called with a line of progress while long steps run (the CLI shows it on a TTY). */
   progress?: (message: string) => void;
+  /**
+   * The SHA-256 state of each source (by uri) where the last run left it, kept by a caller that
+   * ingests the same growing files again and again (watch): a source whose stored size and hash
+   * are that state's is hashed on from there, not from its first byte. Updated once a run commits.
+   */
+  hashStates?: Map<string, HashState & { sha256: string }>;
 }
 
 export interface SourceSummary {
@@ -111,7 +116,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
   const tmp = makeTmpDir();
   try {
     const inputs = await expandFileArgs(options.sources, () => tmp);
-    await store.run(MACROS_SQL);
+    await store.defineMacros();
     await checkUserSql(store, options);
     const staged: StagedSource[] = [];
     let lastId = Number((await store.all(`SELECT coalesce(max(source_id), 0) AS n FROM sources`))[0]?.n);
@@ -158,6 +163,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       await chainRejects(store, ingestId);
       return staged.map((s) => s.summary);
     });
+    for (const s of staged) if (s.hashState) options.hashStates?.set(s.input.uri, { ...s.hashState, sha256: s.sha256 });
     return summarize(summaries);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -274,6 +280,8 @@ interface StagedSource {
   /** Positions in this part that are not events (rejects, blank lines): seq skips them. */
   gapsTable: string;
   hasGaps: boolean;
+  /** The SHA-256 state at the end of the part (IngestOptions.hashStates). */
+  hashState?: HashState;
 }
 
 async function stageSource(
@@ -322,7 +330,10 @@ async function stageSource(
   const exportFiles = exported ? await verifyExportFiles(exported, input.path, input.displayName) : [];
   // Hash while DuckDB reads: the file is read twice, but on two cores at once.
   const lineFormat = format === 'ndjson' && !gz;
-  const scanning = scanFile(input.path, [prevBytes, consumeTo], lineFormat ? prevBytes : undefined);
+  // A watch's kept state: only the new bytes are hashed (the stored size and hash say the state is this source's).
+  const kept = options.hashStates?.get(input.uri);
+  const resume = existing && kept && kept.offset === prevBytes && kept.sha256 === existing.sha256 ? kept : undefined;
+  const scanning = scanFile(input.path, [prevBytes, consumeTo], lineFormat ? prevBytes : undefined, resume);
   scanning.catch(() => undefined);
   if (existing) {
     const { hashes } = await scanning;
@@ -400,7 +411,7 @@ async function stageSource(
     throw error;
   }
   await refuseBrokenGzip();
-  let { hashes, loneCr } = await scanning;
+  let { hashes, loneCr, state } = await scanning;
   if (whole && changedSince(input.path, stat)) {
     // DuckDB read the file in place, and it grew (a writer appending) or was rewritten while
     // it did: rows past the bytes stat'ed and hashed may be in. Read again a copy of exactly
@@ -408,7 +419,7 @@ async function stageSource(
     // and the next ingest reads on from there.
     options.progress?.(`${input.displayName} changed while it was read: reading its first ${consumeTo} bytes again`);
     const copy = await copyPart(input.path, 0, consumeTo, tmp);
-    ({ hashes, loneCr } = await scanFile(copy, [consumeTo], lineFormat ? 0 : undefined));
+    ({ hashes, loneCr, state } = await scanFile(copy, [consumeTo], lineFormat ? 0 : undefined));
     request.file = copy;
     mapped = await readAndMap(request);
   }
@@ -451,7 +462,7 @@ async function stageSource(
     mappedTable: mapped,
     units,
     firstPos: prevUnits + (csvHeaderLine ? 1 : 0) + 1,
-    rejected, header, sha256: hashes.get(consumeTo)!,
+    rejected, header, sha256: hashes.get(consumeTo)!, hashState: state,
     hasGaps: Number(counts.gaps) > 0,
     summary: {
       ...staged.summary, ingested, rejected,
@@ -604,11 +615,15 @@ export async function markDuplicates(
   const cloudEvents = (await store.all(`SELECT source_id FROM sources WHERE preset = 'cloudevents' ORDER BY source_id`)).map((r) => Number(r.source_id));
   // The part of an event's identity besides its id: its source for CloudEvents, else none (NULL).
   const scope = cloudEvents.length > 0 ? `CASE WHEN source_id IN (${cloudEvents.join(', ')}) THEN source END` : null;
+  // After the first ingest, only the ids the new events carry can be duplicates: a probe of
+  // them, not an aggregate over every id in the store (a watch's batch would pay for the whole
+  // store each time).
+  const newIds = seqStart > 0 ? `WHERE id IN (SELECT id FROM events WHERE seq > ${seqStart})` : '';
   // Content hashes are computed only for ids that occur more than once: rare, and md5 of every
   // event would cost a fifth of the ingest.
   if (scope === null) {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
-      SELECT id FROM events GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+      SELECT id FROM events ${newIds} GROUP BY id HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
     await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
       WHERE content_hash IS NULL AND id IN (SELECT id FROM evt_dup_ids)`);
     await store.run(`UPDATE events SET dup_of = f.first_seq,
@@ -620,7 +635,7 @@ export async function markDuplicates(
       WHERE events.id = f.id AND events.seq > f.first_seq AND events.seq > ${seqStart}`);
   } else {
     await store.run(`CREATE OR REPLACE TEMP TABLE evt_dup_ids AS
-      SELECT id, ${scope} AS scope FROM events GROUP BY ALL HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
+      SELECT id, ${scope} AS scope FROM events ${newIds} GROUP BY ALL HAVING count(*) > 1 AND max(seq) > ${seqStart}`);
     await store.run(`UPDATE events SET content_hash = ${CONTENT_HASH}
       FROM evt_dup_ids d WHERE events.content_hash IS NULL AND events.id = d.id AND ${scope} IS NOT DISTINCT FROM d.scope`);
     await store.run(`UPDATE events SET dup_of = f.first_seq,

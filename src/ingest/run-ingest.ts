@@ -10,7 +10,7 @@ import { checkTimeZone } from '../core/time-zone.js';
 import { parseFormat } from './formats.js';
 import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
 import { getPreset, type Preset } from './presets/index.js';
-import { isStoreUrl } from './sources.js';
+import { isStoreUrl, type HashState } from './sources.js';
 import { startProgress } from '../store/progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
 import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
@@ -125,6 +125,8 @@ export interface IngestJob {
   storeSource?: StoreSource;
   /** Reads what is new; `only` (files) limits the run to some of the sources given. */
   run(store: Store, progress?: (message: string) => void, only?: readonly string[]): Promise<IngestedSummary>;
+  /** Ends what a followed source keeps open between runs (a JetStream consumer). */
+  close(): Promise<void>;
 }
 
 /**
@@ -132,7 +134,7 @@ export interface IngestJob {
  * --date, a flag for the other kind of source), and the source opened. `ingest` runs the job
  * once; `watch` runs it again and again, each run reading only what is new.
  */
-export async function prepareIngest(sources: string[], flags: IngestFlags): Promise<IngestJob> {
+export async function prepareIngest(sources: string[], flags: IngestFlags, mode: { follow?: boolean } = {}): Promise<IngestJob> {
   const config = loadConfig(flags.config ?? CONFIG_FILE, flags.config !== undefined);
   // A vocabulary naming a type no pack has: refused before anything is read.
   if (config.vocabulary) {
@@ -157,7 +159,7 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
     if (each.length || skip !== undefined) throw new UserError('--each and --skip are for files', 'an event store\'s rows are mapped one to one');
     if (map.id === 'none') throw new UserError('--map id=none is for files', 'an event store\'s rows have ids: map one with --map id=column');
     const { openStoreSource } = await import('./stores/open.js');
-    storeSource = await openStoreSource(storeUrl, { ...flags, preset: flags.preset ?? config.preset, map });
+    storeSource = await openStoreSource(storeUrl, { ...flags, preset: flags.preset ?? config.preset, map, follow: mode.follow });
   } else {
     for (const [flag, value] of [['--stream', flags.stream], ['--subject', flags.subject], ['--since', flags.since], ['--schema', flags.schema], ['--table', flags.table]] as const) {
       if (value !== undefined) throw new UserError(`${flag} is for event-store sources (postgres://, nats://)`, 'files are read with --format, --preset and --map');
@@ -171,15 +173,20 @@ export async function prepareIngest(sources: string[], flags: IngestFlags): Prom
   if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UserError(`--date ${date}: expected YYYY-MM-DD`, 'e.g. --date 2012-06-21');
   const { symbol, timeZone } = marketOptions(storeSource ? undefined : getPreset(presetName), flags, config);
 
+  // The files' hash states between runs (a watch hashes only what each batch adds).
+  const hashStates = new Map<string, HashState & { sha256: string }>();
   return {
     ...(storeSource ? { storeSource } : {}),
+    close: async () => {
+      await storeSource?.close?.();
+    },
     run: async (store, progress, only) => {
       let summary: IngestedSummary;
       if (storeSource) {
         const { ingestStore } = await import('./stores/ingest-store.js');
         summary = await ingestStore(store, storeSource, { strict: flags.strict, progress });
       } else {
-        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, each, skip, date, symbol, timeZone, strict: flags.strict, format, progress });
+        summary = await ingestFiles(store, { sources: only ?? sources, preset: presetName, map, each, skip, date, symbol, timeZone, strict: flags.strict, format, progress, hashStates });
       }
       // The vocabulary mapping, resolved against what the store now holds (src/ingest/vocabulary.ts).
       const { keepVocabulary } = await import('./vocabulary.js');

@@ -157,30 +157,46 @@ export function makeTmpDir(): string {
   return makeTempDir('evtrail-', 'the files being ingested');
 }
 
+/** A SHA-256 part way through a file: the state after its first `offset` bytes (`hash.copy()` goes on from there). */
+export interface HashState {
+  offset: number;
+  hash: crypto.Hash;
+}
+
 /**
  * One pass over a file: the SHA-256 of its first n bytes for each n asked, and whether bytes
  * from `crFrom` on hold a lone CR (a CR not followed by LF). DuckDB's line reader takes a lone
  * CR for a line break, which would split a record and shift every later line number.
+ *
+ * `resume`: the hash's state after the file's first bytes, kept from an earlier scan (a watch
+ * reading a growing file batch after batch): only the bytes after it are read, so a batch costs
+ * its new bytes, not the whole file again. `state` is the hash's state at the last cut.
  */
 export async function scanFile(
   file: string,
   cuts: readonly number[],
   crFrom = Number.POSITIVE_INFINITY,
-): Promise<{ hashes: Map<number, string>; loneCr: boolean }> {
-  const wanted = [...new Set(cuts)].sort((a, b) => a - b);
+  resume?: HashState,
+): Promise<{ hashes: Map<number, string>; loneCr: boolean; state: HashState | undefined }> {
+  const wanted = [...new Set(cuts)].sort((a, b) => a - b).filter((c) => !resume || c >= resume.offset);
   const hashes = new Map<number, string>();
-  const hash = crypto.createHash('sha256');
-  let offset = 0;
+  const hash = resume ? resume.hash.copy() : crypto.createHash('sha256');
+  let offset = resume?.offset ?? 0;
   let next = 0;
   let loneCr = false;
   let pendingCr = false;
+  let state: HashState | undefined;
   const emitUpTo = () => {
-    while (next < wanted.length && wanted[next] === offset) hashes.set(wanted[next++]!, hash.copy().digest('hex'));
+    while (next < wanted.length && wanted[next] === offset) {
+      const at = hash.copy();
+      if (next === wanted.length - 1) state = { offset, hash: at.copy() };
+      hashes.set(wanted[next++]!, at.digest('hex'));
+    }
   };
   emitUpTo();
   const last = wanted[wanted.length - 1] ?? 0;
-  if (last > 0) {
-    for await (const chunk of fs.createReadStream(file, { end: last - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  if (last > offset) {
+    for await (const chunk of fs.createReadStream(file, { start: offset, end: last - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
       if (!loneCr && offset + chunk.length > crFrom) {
         if (pendingCr && chunk[0] !== 0x0a) loneCr = true;
         for (let i = Math.max(0, crFrom - offset); !loneCr; ) {
@@ -202,7 +218,7 @@ export async function scanFile(
       }
     }
   }
-  return { hashes, loneCr: loneCr || pendingCr };
+  return { hashes, loneCr: loneCr || pendingCr, state };
 }
 
 /** Copies bytes [from, to) of a file, each lone CR made a space, to a new temp file. */

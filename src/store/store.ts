@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
+import { MACROS_SQL } from './macros.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
 export type Row = Record<string, unknown>;
@@ -185,6 +186,19 @@ export class Store {
       await this.conn.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  private macrosDefined = false;
+
+  /**
+   * evtrail's macros (macros.ts) on the main connection, once: TEMP macros live as long as the
+   * connection, and defining them costs ~50 ms of DuckDB's time, which a watch would otherwise
+   * pay on every batch.
+   */
+  async defineMacros(): Promise<void> {
+    if (this.macrosDefined) return;
+    await this.run(MACROS_SQL);
+    this.macrosDefined = true;
   }
 
   async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {

@@ -19,27 +19,33 @@ export interface BatchScope extends AuditScope {
 /**
  * Rules that judge a stream by how long ago its last event was, against the end of the log
  * (saga-incomplete: no news for longer than its timeout): a stream the batch did not touch
- * can still cross such a line, because the batch moved the end of the log. For each such
- * threshold T, the streams whose last event falls in (previous end − T, new end − T] crossed it
- * with this batch, and are audited whole with it: each is judged once, when its time has come.
+ * can still cross such a line, because the end moved (a batch came, or the watch's clock ran
+ * on: clock.ts). For each such threshold T, the streams whose last event falls in
+ * (previous end − T, end − T] crossed it since the last audit, and are audited whole: each is
+ * judged once, when its time has come.
  */
 export interface TimeCrossings {
-  /** The end of the log (max ts, ns since the epoch) at the previous audit; null before the first. */
+  /** The end at the previous audit (ns since the epoch); null before the first. */
   previousEnd: bigint | null;
+  /** The end now: what the audit judges against. */
+  end: bigint | null;
   thresholdsNs: readonly bigint[];
 }
 
-export async function batchScope(store: Store, from: number, to: number, crossings?: TimeCrossings): Promise<BatchScope & { end: bigint | null }> {
-  const crossed = crossings && crossings.previousEnd !== null && crossings.thresholdsNs.length > 0
-    ? crossings.thresholdsNs.map((t) => `(last_ns > ${crossings.previousEnd! - t} AND last_ns <= (SELECT end_ns FROM log_end) - ${t})`).join(' OR ')
-    : 'false';
+export async function batchScope(store: Store, from: number, to: number, crossings: TimeCrossings): Promise<BatchScope> {
+  const { previousEnd, end } = crossings;
+  // A stream's last event is in (a, b] when it has an event there and none after b: read by
+  // time, constants against ts (the tail of a live log, pruned by the ts zone maps), not a
+  // max(ts) per stream over the whole store on every batch.
+  const at = (ns: bigint) => `make_timestamp_ns(${ns})`;
+  const crossed = previousEnd !== null && end !== null && end > previousEnd && crossings.thresholdsNs.length > 0
+    ? crossings.thresholdsNs.map((t) => `(SELECT DISTINCT stream FROM events WHERE stream IS NOT NULL
+        AND ts > ${at(previousEnd - t)} AND ts <= ${at(end - t)}
+        AND stream NOT IN (SELECT stream FROM events WHERE stream IS NOT NULL AND ts > ${at(end - t)}))`).join(' UNION ')
+    : null;
   const rows = await store.all(`
     WITH fresh AS (SELECT seq, stream, dup_of, causation_id FROM events WHERE seq > $from AND seq <= $to),
-    log_end AS (SELECT epoch_ns(max(ts)) AS end_ns FROM events),
-    crossed AS (
-      SELECT stream FROM (SELECT stream, epoch_ns(max(ts)) AS last_ns FROM events WHERE stream IS NOT NULL AND ${crossed === 'false' ? 'false' : 'true'} GROUP BY stream)
-      WHERE ${crossed}
-    ),
+    crossed AS (${crossed ?? 'SELECT NULL::VARCHAR AS stream WHERE false'}),
     touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed),
     base AS (
       SELECT seq FROM events WHERE stream IN (SELECT stream FROM touched)
@@ -54,9 +60,8 @@ export async function batchScope(store: Store, from: number, to: number, crossin
     SELECT s.seq, e.id, s.seq IN (SELECT seq FROM base) AS judged,
       (SELECT count(*) FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS streams
     FROM scope s JOIN events e USING (seq) ORDER BY s.seq`, { from, to });
-  const endRow = (await store.all(`SELECT epoch_ns(max(ts)) AS end_ns FROM events`))[0];
   return {
-    end: endRow?.end_ns === null || endRow?.end_ns === undefined ? null : BigInt(endRow.end_ns as bigint),
+    ...(end !== null ? { logEndNs: end } : {}),
     seqs: rows.map((r) => Number(r.seq)),
     // Findings are kept for the touched streams' events only: a cause from another stream is
     // read for context, but its own stream is not read whole, so it is not judged here.

@@ -20,6 +20,7 @@ import { stringifyJson } from '../output/json.js';
 import { terminalSafe } from '../output/terminal.js';
 import { Store } from '../store/store.js';
 import type { Alert } from './alerts.js';
+import { CLOCKS } from './clock.js';
 import { StopSignal, watch, type BatchReport } from './watcher.js';
 
 export interface WatchFlags extends IngestFlags {
@@ -28,6 +29,7 @@ export interface WatchFlags extends IngestFlags {
   interval: string;
   stopAfter?: string;
   healthEvery: string;
+  clock: string;
   only?: string[];
   param?: string[];
   pack?: string[];
@@ -58,10 +60,13 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const intervalMs = durationMs('--interval', flags.interval, '250ms');
   const healthMs = durationMs('--health-every', flags.healthEvery, '5s');
   const stopAfterIdleMs = flags.stopAfter === undefined ? undefined : durationMs('--stop-after', flags.stopAfter, '30s');
+  const clock = CLOCKS.find((c) => c === flags.clock);
+  if (!clock) throw new UserError(`--clock ${flags.clock}: not a clock`, `one of ${CLOCKS.join(', ')} (live: stuck sagas are raised when their timeout passes, though no event comes)`);
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
   // Every finding is kept (limit 0): an alert is raised once, and none may be cut.
   const plan = planAudit(catalog, auditRequest({ only: flags.only, param: flags.param, pack: flags.pack }, 'none', 0));
-  const job = await prepareIngest(sources, { ...flags, json: true, quiet: true });
+  // follow: a JetStream source keeps one consumer for the whole watch (deleted when it ends).
+  const job = await prepareIngest(sources, { ...flags, json: true, quiet: true }, { follow: true });
 
   const store = await Store.open(flags.db, { create: true, memoryLimit: '800MB' });
   const stop = new StopSignal();
@@ -79,7 +84,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const health = healthReporter(flags.json ?? false, healthMs);
   const say = (line: string) => process.stdout.write(line);
   try {
-    const result = await watch(store, job, catalog, plan, { files, intervalMs, stopAfterIdleMs }, {
+    const result = await watch(store, job, catalog, plan, { files, intervalMs, stopAfterIdleMs, clock }, {
       alert: (a) => {
         if (live) live.alert(a);
         else say(flags.json ? jsonLine(plain(a)) : terminalSafe(alertText(a)) + '\n');
@@ -98,6 +103,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
     process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}\n`);
   } finally {
     release();
+    await job.close();
     store.close();
     await live?.end().catch(() => undefined);
   }

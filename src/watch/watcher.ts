@@ -20,6 +20,7 @@ import type { IngestJob } from '../ingest/run-ingest.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';
 import { ALERTS_DDL, auditedEnd, auditedTo, raiseOnce, type Alert } from './alerts.js';
+import { WatchClock, type ClockKind } from './clock.js';
 import { batchScope } from './scope.js';
 
 export interface WatchCallbacks {
@@ -36,6 +37,8 @@ export interface WatchSettings {
   intervalMs: number;
   /** Stop once nothing new has come for this long, ms (a bounded follow; tests, cron). */
   stopAfterIdleMs?: number;
+  /** What silence is measured against (clock.ts); default live. */
+  clock?: ClockKind;
 }
 
 export interface BatchReport {
@@ -93,8 +96,14 @@ export class StopSignal {
 
 export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan: AuditPlan, settings: WatchSettings, on: WatchCallbacks, stop: StopSignal): Promise<WatchResult> {
   await store.run(ALERTS_DDL);
-  const auditor = new ScopedAuditor(store, catalog);
+  // Its tables and prepared statements kept from batch to batch (src/audit/run.ts, Kept).
+  const auditor = new ScopedAuditor(store, catalog, { keep: true });
   const thresholds = timeThresholds(plan, catalog);
+  const clock = new WatchClock(settings.clock ?? 'live');
+  // While nothing comes, the clock's crossings are looked for at most this often.
+  const quietCheckMs = Math.max(settings.intervalMs, 1000);
+  let lastAudit = 0;
+  const packsSeen: { active?: string } = {};
   const marks = new Map<string, FileMark>();
   const dropped = new Set<string>();
   const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal' };
@@ -109,7 +118,11 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       if (summary) for (const s of summary.sources) noticeGaps(s, on);
       const t1 = performance.now();
       const cpu1 = TIMINGS ? process.cpuUsage(cpu0) : undefined;
-      const report = await auditNew(store, auditor, plan, thresholds, on);
+      // A quiet watch whose clock runs still audits now and then: a timeout may have passed.
+      const quiet = summary === null || summary.ingested === 0;
+      const lookAtClock = quiet && clock.runs && thresholds.length > 0 && Date.now() - lastAudit >= quietCheckMs;
+      const report = await auditNew(store, auditor, plan, thresholds, clock, on, lookAtClock, packsSeen);
+      if (!quiet || lookAtClock) lastAudit = Date.now();
       // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
       if (TIMINGS && (summary?.ingested || report.alerts)) {
         const cpu2 = process.cpuUsage(cpu0);
@@ -181,11 +194,17 @@ export function timeThresholds(plan: AuditPlan, catalog: Catalog): bigint[] {
 }
 
 /** Audits the events after the audited mark and raises what is new. */
-async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], on: WatchCallbacks): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
+async function auditNew(
+  store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], clock: WatchClock, on: WatchCallbacks,
+  /** Nothing new came, but the clock ran: look for streams that crossed a timeout. */
+  lookAtClock: boolean,
+  /** The packs in force at the last audit of this run. */
+  packsSeen: { active?: string },
+): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
   const from = await auditedTo(store);
-  const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last FROM events`))[0]!;
+  const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last, epoch_ns(max(ts)) AS end_ns FROM events`))[0]!;
   const to = Number(head.last);
-  if (to <= from) return { types: {}, lagMs: null, alerts: 0 };
+  if (to <= from && !lookAtClock) return { types: {}, lagMs: null, alerts: 0 };
   const stats = await store.all(`SELECT type, count(*) AS n, epoch_ns(max(ts)) AS newest FROM events WHERE seq > $from AND seq <= $to GROUP BY type`, { from, to });
   const types: Record<string, number> = {};
   let newest: bigint | null = null;
@@ -196,9 +215,23 @@ async function auditNew(store: Store, auditor: ScopedAuditor, plan: AuditPlan, t
       if (newest === null || ns > newest) newest = ns;
     }
   }
-  const scope = await batchScope(store, from, to, { previousEnd: await auditedEnd(store), thresholdsNs: thresholds });
-  const audit = await auditor.run(plan, scope);
-  const alerts = await raiseOnce(store, audit.violations, to, scope.end);
+  const logEnd = head.end_ns === null || head.end_ns === undefined ? null : BigInt(head.end_ns as bigint);
+  const previousEnd = await auditedEnd(store);
+  const end = clock.end(logEnd);
+  let scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds });
+  if (to <= from && scope.seqs.length === 0) return { types: {}, lagMs: null, alerts: 0 };
+  let audit = await auditor.run(plan, scope);
+  // The packs in force changed with this batch (the store grew into a pack's vocabulary): what
+  // the rules say of every stream may have changed, so the whole store is audited this once.
+  const active = audit.packs.filter((p) => p.active).map((p) => p.id).join(',');
+  if (packsSeen.active !== undefined && packsSeen.active !== active) {
+    scope = await batchScope(store, 0, to, { previousEnd, end, thresholdsNs: thresholds });
+    audit = await auditor.run(plan, scope);
+  }
+  packsSeen.active = active;
+  // The end kept never goes back (a restarted live clock starts again from the log's end).
+  const kept = end !== null && previousEnd !== null && previousEnd > end ? previousEnd : end;
+  const alerts = await raiseOnce(store, audit.violations, to, kept);
   for (const a of alerts) on.alert(a);
   const lagMs = newest === null ? null : Number((BigInt(Date.now()) * 1_000_000n - newest) / 1_000_000n);
   return { types, lagMs, alerts: alerts.length };

@@ -5,6 +5,7 @@
  * Every loop here stops by itself (--stop-after, bounded writers).
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +81,9 @@ describe('evtrail watch <file>', () => {
     // A watched store is the store an ingest makes of the same bytes.
     expect(eventsDump(db)).toEqual(eventsDump(calm));
     expect(cli(['verify', '--db', db]).code).toBe(0);
+    // Each batch hashed only its new bytes (the hash kept from the last batch): the stored hash is the file's.
+    const sha = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    expect(cli(['query', '--db', db, '--csv', 'SELECT bytes, sha256 FROM sources']).stdout).toBe(`bytes,sha256\n${fs.statSync(file).size},${sha}\n`);
   }, 240_000);
 
   it('after kill -9 and a restart: nothing raised twice, nothing lost', async () => {
@@ -172,6 +176,48 @@ describe('evtrail watch <file>', () => {
     const want = auditKeys(calmDb);
     expect(want.filter((k) => k.startsWith('saga-incomplete '))).toHaveLength(1);
     expect(alertKeys(run.stdout)).toEqual(want);
+  }, 240_000);
+
+  it('decides which packs are in force on the store as it grows: a first batch of other events does not turn the trading rules off', async () => {
+    const file = path.join(dir, 'packs.ndjson');
+    const other = [1, 2, 3].map((i) => JSON.stringify({ id: `hb-${i}`, type: 'Heartbeat', stream: 'heartbeat', ts: `2025-08-26T09:00:0${i}Z`, data: {} }));
+    fs.writeFileSync(file, other.join('\n') + '\n');
+    const db = path.join(dir, 'packs.duckdb');
+    const run = await watchWhile([file, '--db', db, '--json', '--interval', '50ms', '--health-every', '0s', '--stop-after', '3s'], async (child) => {
+      // The heartbeats are in (one batch), then the trading log comes.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 20_000);
+        child.stderr!.on('data', (d) => {
+          if (/"health"/.test(String(d))) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await appendInParts(file, 2, 300);
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const raised = alertKeys(run.stdout);
+    // The trading pack's findings among them: the audit of the whole store has the pack in force.
+    expect(raised.length).toBeGreaterThan(5);
+    expect(raised).toEqual(auditKeys(db));
+  }, 240_000);
+
+  it('with no event arriving at all, a stuck saga is raised once its timeout passes (--clock live, the default), not with --clock log', async () => {
+    const events = LINES.map((l) => JSON.parse(l) as { stream: string });
+    const silent = events.filter((e) => e.stream === 'order-ord-00000001').slice(0, 2); // placed, risk-checked: then nothing
+    const run = async (clock: string[]) => {
+      const file = path.join(dir, `quiet-${clock.join('') || 'default'}.ndjson`);
+      fs.writeFileSync(file, silent.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const db = path.join(dir, `quiet-${clock.join('') || 'default'}.duckdb`);
+      const r = await watchWhile([file, '--db', db, '--json', '--interval', '50ms', '--param', 'saga-incomplete.timeout=2s', '--stop-after', '5s', ...clock], async () => undefined);
+      expect(r.code, r.stderr).toBe(0);
+      return { keys: alertKeys(r.stdout).filter((k) => k.startsWith('saga-incomplete ')) };
+    };
+    const [live, log] = await Promise.all([run([]), run(['--clock', 'log'])]);
+    // The file never grew: the one batch came at the start, and the saga was raised as the clock passed 2 s.
+    expect(live.keys).toEqual([`saga-incomplete ${(silent[1] as unknown as { id: string }).id}`]);
+    expect(log.keys).toEqual([]);
   }, 240_000);
 
   it('refuses what it cannot follow, in one line with a hint', { timeout: 120_000 }, () => {

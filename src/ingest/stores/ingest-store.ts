@@ -2,7 +2,6 @@ import type { EnvelopeField } from '../../core/envelope.js';
 import { UserError } from '../../core/errors.js';
 import { extendChain } from '../../integrity/chain-store.js';
 import { chainRejects } from '../../integrity/records-check.js';
-import { MACROS_SQL } from '../../store/macros.js';
 import type { Store } from '../../store/store.js';
 import { VERSION } from '../../version.js';
 import { markDuplicates, summarize, type IngestSummary, type SourceSummary } from '../ingest.js';
@@ -30,6 +29,8 @@ export interface StoreSource {
   resolveCausation?: boolean;
   /** Whether holes in the positions mean something (not with a subject filter: other subjects fill them). */
   reportGaps: boolean;
+  /** Ends what a followed source keeps between reads (watch: the JetStream consumer). */
+  close?(): Promise<void>;
 }
 
 /** Where a read starts: after the checkpoint, plus the gaps earlier reads left open. */
@@ -93,7 +94,7 @@ const OPEN_GAPS = 'evt_store_open_gaps';
  * that checkpoint, so no event is lost or doubled.
  */
 export async function ingestStore(store: Store, source: StoreSource, options: StoreIngestOptions = {}): Promise<IngestSummary> {
-  await store.run(MACROS_SQL);
+  await store.defineMacros();
   const existing = (await store.all(`SELECT source_id, kind, preset, mapping::VARCHAR AS mapping, checkpoint, units FROM sources WHERE uri = $uri`, { uri: source.uri }))[0];
   if (existing && existing.preset !== source.preset.name) {
     throw new UserError(

@@ -227,6 +227,20 @@ export class StageWriter {
   }
 }
 
+const decoder = new TextDecoder();
+
+/** Writes a message's stage line (see above); a promise only when the writer had to flush first. */
+export function stageMessage(out: StageWriter, m: JsMsg, cloudevents: boolean): Promise<void> | undefined {
+  const seq = m.info.streamSequence;
+  const tail = `\x1f${headersJson(m) ?? ''}\x1f${m.subject}\x1f${serverNanos(m)}\x1f`;
+  const binary = cloudevents ? binaryCloudEvent(m) : null;
+  return binary !== null
+    ? out.line(`${seq}\x1fr${tail}${binary.problem ?? ''}\x1f`, Buffer.from(binary.event))
+    : rawSafe(m.data)
+    ? out.line(`${seq}\x1fr${tail}\x1f`, m.data)
+    : out.line(`${seq}\x1fj${tail}\x1f${JSON.stringify(decoder.decode(m.data))}`);
+}
+
 export async function readRange(req: RangeRequest, progress?: (rows: number) => void): Promise<RangeResult> {
   const nc = await connect({ servers: req.servers, timeout: 5000, reconnect: false, name: 'evtrail' });
   const handle = await fs.promises.open(req.file, 'w');
@@ -243,20 +257,13 @@ export async function readRange(req: RangeRequest, progress?: (rows: number) => 
       ...start, name_prefix: req.namePrefix, inactive_threshold: CONSUMER_INACTIVE_MS, ...(req.subject ? { filter_subjects: req.subject } : {}),
     });
     if ((await consumer.info()).num_pending === 0) return { rows, last };
-    const decoder = new TextDecoder();
     const out = new StageWriter(handle);
     const messages = await consumer.consume({ max_messages: BATCH });
     for await (const m of messages) {
       const info = m.info;
       const seq = info.streamSequence;
       if (seq > req.end) break;
-      const tail = `\x1f${headersJson(m) ?? ''}\x1f${m.subject}\x1f${serverNanos(m)}\x1f`;
-      const binary = req.cloudevents ? binaryCloudEvent(m) : null;
-      const wait = binary !== null
-        ? out.line(`${seq}\x1fr${tail}${binary.problem ?? ''}\x1f`, Buffer.from(binary.event))
-        : rawSafe(m.data)
-        ? out.line(`${seq}\x1fr${tail}\x1f`, m.data)
-        : out.line(`${seq}\x1fj${tail}\x1f${JSON.stringify(decoder.decode(m.data))}`);
+      const wait = stageMessage(out, m, req.cloudevents ?? false);
       if (wait) await wait;
       rows++;
       last = seq;

@@ -180,6 +180,26 @@ export function natsPreset(base: Preset): Preset {
   };
 }
 
+/** The rows of a JetStream read as the store held them (StoreRead.rejectRaw). */
+export const REJECT_RAW = `SELECT pos, payload AS raw FROM ${RAW_VIEW}`;
+
+/** The stage (STAGE_TABLE) as views over the stage files a read wrote (nats-range.ts). */
+export async function stageViews(store: Store, files: readonly string[], preset: Preset, stream: string): Promise<void> {
+  await store.run(`CREATE OR REPLACE TEMP VIEW ${RAW_VIEW} AS
+    SELECT pos, CASE WHEN kind = 'j' THEN json_extract_string(payload, '$') ELSE payload END AS payload, nullif(headers, '') AS headers, subject,
+      time, nullif(problem, '') AS problem
+    FROM read_csv([${files.map((f) => sqlString(f)).join(', ')}], columns={'pos': 'BIGINT', 'kind': 'VARCHAR', 'headers': 'VARCHAR', 'subject': 'VARCHAR',
+        'time': 'BIGINT', 'problem': 'VARCHAR', 'payload': 'VARCHAR'},
+      header=false, delim=E'\\x1F', quote='', escape='', new_line='\\n', auto_detect=false, strict_mode=false,
+      max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES})`);
+  await store.run(`CREATE OR REPLACE TEMP VIEW ${STAGE_TABLE} AS ${natsRecordSql(preset.name, stream)}`);
+}
+
+/** Drops the view over the stage files (the stage itself is dropped by ingest-store.ts). */
+export async function dropStageViews(store: Store): Promise<void> {
+  await store.run(`DROP VIEW IF EXISTS ${RAW_VIEW}`);
+}
+
 /** Above this many messages to read, two worker threads read the two halves of the range. */
 const splitMessages = () => Number(process.env.EVTRAIL_NATS_SPLIT) || 100_000;
 
@@ -245,16 +265,9 @@ export async function readNats(
     })));
     const rows = results.reduce((n, r) => n + r.rows, 0);
     const last = results.reduce<number | null>((m, r) => (r.last !== null && (m === null || r.last > m) ? r.last : m), null);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${RAW_VIEW} AS
-      SELECT pos, CASE WHEN kind = 'j' THEN json_extract_string(payload, '$') ELSE payload END AS payload, nullif(headers, '') AS headers, subject,
-        time, nullif(problem, '') AS problem
-      FROM read_csv([${parts.map((p) => sqlString(p.file)).join(', ')}], columns={'pos': 'BIGINT', 'kind': 'VARCHAR', 'headers': 'VARCHAR', 'subject': 'VARCHAR',
-          'time': 'BIGINT', 'problem': 'VARCHAR', 'payload': 'VARCHAR'},
-        header=false, delim=E'\\x1F', quote='', escape='', new_line='\\n', auto_detect=false, strict_mode=false,
-        max_line_size=${MAX_LINE_BYTES}, buffer_size=${2 * MAX_LINE_BYTES})`);
-    await store.run(`CREATE OR REPLACE TEMP VIEW ${STAGE_TABLE} AS ${natsRecordSql(preset.name, target.stream)}`);
+    await stageViews(store, parts.map((p) => p.file), preset, target.stream);
     done = true;
-    return { rows, last: last === null ? null : String(last), cleanup, rejectRaw: `SELECT pos, payload AS raw FROM ${RAW_VIEW}` };
+    return { rows, last: last === null ? null : String(last), cleanup, rejectRaw: REJECT_RAW };
   } catch (error) {
     const e = error as { name?: unknown; code?: unknown };
     if (error instanceof UserError) throw error;
@@ -277,7 +290,7 @@ export async function readNats(
  * without it each would live on the server for its inactivity threshold, counting against the
  * stream's max_consumers. Best effort: a failure here must not hide what ended the read.
  */
-async function deleteConsumers(nc: NatsConnection, stream: string, prefix: string): Promise<void> {
+export async function deleteConsumers(nc: NatsConnection, stream: string, prefix: string): Promise<void> {
   try {
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     const names: string[] = [];

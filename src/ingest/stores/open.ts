@@ -15,6 +15,8 @@ export interface StoreSourceFlags {
   subject?: string;
   since?: string;
   map: Partial<Record<EnvelopeField, string>>;
+  /** Read again and again (watch): JetStream keeps one consumer for all the reads (nats-follow.ts). */
+  follow?: boolean;
 }
 
 /** The source behind a postgres:// or nats:// argument; checked before the store is opened. */
@@ -48,6 +50,16 @@ export async function openStoreSource(url: string, flags: StoreSourceFlags): Pro
     // The stream sequence is the position, whatever the payload says; the subject, the server's
     // time and the headers are kept (nats.ts).
     const preset = natsPreset(base);
+    if (flags.follow) {
+      const { NatsFollower } = await import('./nats-follow.js');
+      const follower = new NatsFollower(target, preset);
+      return {
+        kind: 'nats', uri: target.uri, displayName: target.uri, preset, map: flags.map,
+        settings: { stream: target.stream, subject: target.subject ?? null }, reportGaps: !target.subject && !target.since,
+        read: (store, from) => follower.read(store, from.checkpoint),
+        close: () => follower.close(),
+      };
+    }
     return {
       kind: 'nats', uri: target.uri, displayName: target.uri, preset, map: flags.map,
       settings: { stream: target.stream, subject: target.subject ?? null }, reportGaps: !target.subject && !target.since,
