@@ -61,8 +61,10 @@ export function buildMapSql(
   // in envelope order: one regular expression over its key list settles that nothing is left
   // over and no key repeats (list_has_all and list_distinct cost 0.5 s more per 1M lines). A
   // key holding the separator makes the count of separators differ, so it is looked at fully
-  // (each key is followed by one: an empty key cannot hide either).
-  const ordered = [...new Set(takenKeys(candidates).map((keys) => keys[0]!))];
+  // (each key is followed by one: an empty key cannot hide either). The keys the preset takes
+  // besides (takesKeys: the members a JetStream reader puts in front of the payload's) come
+  // first: without them no JetStream record was plain (0.6 CPU-s per 200k messages).
+  const ordered = [...new Set(takenKeys(candidates, preset.takesKeys).map((keys) => keys[0]!))];
   const plainKeys = readsKeys
     ? `(regexp_full_match(key_text, '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
         AND strlen(key_text) - strlen(replace(key_text, chr(31), '')) = len(keys))`
