@@ -50,6 +50,10 @@ export function buildMapSql(
   // A field mapped to `none` may be absent (ts NULL; an id derived from the source and line, ingest.ts).
   const required = new Set<EnvelopeField>(preset.required.filter((f) => userMap[f] !== NONE));
   if (shaped) input = `(${shapeSql(input, each, skip, !!shape.numbered)})`;
+  // The preset's own columns of the input, carried to the layer that computes the fields.
+  const stageColumns = fromLines ? preset.stageColumns ?? [] : [];
+  if (shaped && stageColumns.length > 0) throw new Error(`${preset.name}: stage columns with --each or --skip`);
+  const stageCols = stageColumns.map((c) => `${c}, `).join('');
 
   // What of the record the envelope takes; every other top-level key is kept (docs/reference.md, Ingest:
   // "where every input field goes"). Table rows: the store presets keep their own columns.
@@ -61,10 +65,8 @@ export function buildMapSql(
   // in envelope order: one regular expression over its key list settles that nothing is left
   // over and no key repeats (list_has_all and list_distinct cost 0.5 s more per 1M lines). A
   // key holding the separator makes the count of separators differ, so it is looked at fully
-  // (each key is followed by one: an empty key cannot hide either). The keys the preset takes
-  // besides (takesKeys: the members a JetStream reader puts in front of the payload's) come
-  // first: without them no JetStream record was plain (0.6 CPU-s per 200k messages).
-  const ordered = [...new Set(takenKeys(candidates, preset.takesKeys).map((keys) => keys[0]!))];
+  // (each key is followed by one: an empty key cannot hide either).
+  const ordered = [...new Set(takenKeys(candidates).map((keys) => keys[0]!))];
   const plainKeys = readsKeys
     ? `(regexp_full_match(key_text, '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
         AND strlen(key_text) - strlen(replace(key_text, chr(31), '')) = len(keys))`
@@ -116,7 +118,7 @@ export function buildMapSql(
   // JSON text to build or parse) and keep the row (src) for the rejects' raw text.
   const parsed = columns
     ? `SELECT pos, s AS src, false AS blank, ${access.fromColumns(columns, 's')} AS r FROM ${input} s`
-    : `SELECT pos, line, blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
+    : `SELECT pos, line, ${stageCols}blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
       CASE WHEN valid THEN ${each ? `coalesce(${access.transform('pline')}, ${access.transform("'{}'")})` : access.transform('pline')} END AS r,
@@ -124,7 +126,7 @@ export function buildMapSql(
       CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
     FROM (
       SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline, array_to_string(keys, chr(31)) || chr(31) AS key_text FROM (
-        SELECT pos, line, ${shaped ? `${SHAPE_COLS}, ` : ''}CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+        SELECT pos, line, ${stageCols}${shaped ? `${SHAPE_COLS}, ` : ''}CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
           json_valid(line) AS valid,
           -- A record that may need protecting, or measuring (exact-json.ts); the others, nearly
           -- all, are read as they are.
