@@ -208,7 +208,8 @@ function keptSql(arrays: boolean): string {
         WHEN raw_meta IS NULL THEN (${mark} || '}')::JSON
         WHEN json_type(raw_meta) = 'OBJECT' AND raw_meta::VARCHAR <> '{}' THEN (${mark} || ',' || substr(raw_meta::VARCHAR, 2))::JSON
         ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
-      remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
+      -- CASE, not AND: DuckDB evaluates every side of an AND on every row (two parses of meta each).
+      CASE WHEN remainder IS NULL THEN false WHEN json_type(raw_meta) = 'OBJECT' THEN json_exists(raw_meta, '$.evtrail_unmapped') ELSE false END AS unmapped_clash
     FROM (
       SELECT *, CASE ${arrays ? `WHEN CASE WHEN unparsable OR len(keys) > 0 THEN false WHEN starts_with(ltrim(pline), '{') THEN false ELSE raw_data::VARCHAR IS DISTINCT FROM pline END THEN pline ` : ''}WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder
