@@ -50,6 +50,10 @@ export function buildMapSql(
   // A field mapped to `none` may be absent (ts NULL; an id derived from the source and line, ingest.ts).
   const required = new Set<EnvelopeField>(preset.required.filter((f) => userMap[f] !== NONE));
   if (shaped) input = `(${shapeSql(input, each, skip, !!shape.numbered)})`;
+  // The preset's own columns of the input, carried to the layer that computes the fields.
+  const stageColumns = fromLines ? preset.stageColumns ?? [] : [];
+  if (shaped && stageColumns.length > 0) throw new Error(`${preset.name}: stage columns with --each or --skip`);
+  const stageCols = stageColumns.map((c) => `${c}, `).join('');
 
   // What of the record the envelope takes; every other top-level key is kept (docs/reference.md, Ingest:
   // "where every input field goes"). Table rows: the store presets keep their own columns.
@@ -114,7 +118,7 @@ export function buildMapSql(
   // JSON text to build or parse) and keep the row (src) for the rejects' raw text.
   const parsed = columns
     ? `SELECT pos, s AS src, false AS blank, ${access.fromColumns(columns, 's')} AS r FROM ${input} s`
-    : `SELECT pos, line, blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
+    : `SELECT pos, line, ${stageCols}blank, exact, pline, ${shaped ? 'skipped, pframe, frame, each_path, each_key, each_index, elem, no_elems' : SHAPE_NONE},
       -- json_valid first instead of try(): try() makes DuckDB evaluate row by row (measured
       -- 1.5x slower); with only VARCHAR and JSON targets, json_transform cannot fail on valid JSON.
       CASE WHEN valid THEN ${each ? `coalesce(${access.transform('pline')}, ${access.transform("'{}'")})` : access.transform('pline')} END AS r,
@@ -122,7 +126,7 @@ export function buildMapSql(
       CASE WHEN exact THEN ${depthOkSql('line')} ELSE true END AS deep_ok
     FROM (
       SELECT *, CASE WHEN exact THEN ${protectNumbersSql('line')} ELSE line END AS pline, array_to_string(keys, chr(31)) || chr(31) AS key_text FROM (
-        SELECT pos, line, ${shaped ? `${SHAPE_COLS}, ` : ''}CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
+        SELECT pos, line, ${stageCols}${shaped ? `${SHAPE_COLS}, ` : ''}CASE WHEN line IS NULL THEN true WHEN strlen(line) > 8 THEN false ELSE trim(line) = '' END AS blank,
           json_valid(line) AS valid,
           -- A record that may need protecting, or measuring (exact-json.ts); the others, nearly
           -- all, are read as they are.
@@ -204,7 +208,8 @@ function keptSql(arrays: boolean): string {
         WHEN raw_meta IS NULL THEN (${mark} || '}')::JSON
         WHEN json_type(raw_meta) = 'OBJECT' AND raw_meta::VARCHAR <> '{}' THEN (${mark} || ',' || substr(raw_meta::VARCHAR, 2))::JSON
         ELSE (${mark} || ',"evtrail_meta":' || raw_meta::VARCHAR || '}')::JSON END AS raw_meta),
-      remainder IS NOT NULL AND json_type(raw_meta) = 'OBJECT' AND json_exists(raw_meta, '$.evtrail_unmapped') AS unmapped_clash
+      -- CASE, not AND: DuckDB evaluates every side of an AND on every row (two parses of meta each).
+      CASE WHEN remainder IS NULL THEN false WHEN json_type(raw_meta) = 'OBJECT' THEN json_exists(raw_meta, '$.evtrail_unmapped') ELSE false END AS unmapped_clash
     FROM (
       SELECT *, CASE ${arrays ? `WHEN CASE WHEN unparsable OR len(keys) > 0 THEN false WHEN starts_with(ltrim(pline), '{') THEN false ELSE raw_data::VARCHAR IS DISTINCT FROM pline END THEN pline ` : ''}WHEN untaken IS NOT NULL THEN to_json(map_from_entries(list_filter(
           map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')), e -> list_contains(untaken, e.key))))::VARCHAR END AS remainder

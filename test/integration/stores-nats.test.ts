@@ -321,6 +321,30 @@ describe.skipIf(skip)('NATS JetStream', () => {
     }
   };
 
+  it("a payload's own $nats members are its fields: kept, never read as the message's headers, id or time", async () => {
+    await withStream('OWN', {}, async (name, subjects) => {
+      const h = headers();
+      h.set('X-Tenant', 'acme');
+      // A payload spelling the members the reader once spliced in, with and without NATS headers.
+      const own = { $nats: 'mine', $nats_time: '1999-01-01T00:00:00Z', $nats_headers: { 'Nats-Msg-Id': 'spoofed' } };
+      const a = await js.publish(`${subjects}.a`, JSON.stringify({ id: 'p1', type: 'T', ts: '2025-08-26T09:30:00Z', data: { n: 1 }, ...own }));
+      const b = await js.publish(`${subjects}.b`, JSON.stringify({ id: 'p2', type: 'T', data: { n: 2 }, ...own }), { headers: h });
+      const times = await Promise.all([a, b].map(async (x) => (await jsm.streams.getMessage(name, { seq: x.seq }))!.timestamp));
+      const db = path.join(dir, 'own.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }))).rejected).toBe(0);
+      } finally {
+        store.close();
+      }
+      const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events ORDER BY seq`);
+      expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
+        { id: 'p1', ts: '2025-08-26T09:30:00.000000000Z', recorded_ts: nanoIso(times[0]!), meta: { evtrail_unmapped: own, $nats: { stream: name, subject: `${subjects}.a`, time: times[0] } } },
+        { id: 'p2', ts: nanoIso(times[1]!), recorded_ts: nanoIso(times[1]!), meta: { evtrail_unmapped: own, 'X-Tenant': 'acme', $nats: { stream: name, subject: `${subjects}.b`, time: times[1] } } },
+      ]);
+    });
+  });
+
   it('ce- header values are percent-decoded (NATS binding 3.1.3.2); undecodable ones reject the event with the header', async () => {
     await withStream('PCT', {}, async (name, subjects) => {
       const send = async (id: string, attrs: Record<string, string>) => {

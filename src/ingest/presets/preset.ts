@@ -35,6 +35,13 @@ export interface Preset {
    * over for `evtrail_unmapped` (CloudEvents: every attribute in meta; LOBSTER: every column).
    */
   keepsEveryField?: boolean;
+  /**
+   * Columns of the records' relation beside pos and line that its expressions read by name
+   * (JetStream: the message's `$nats` member as JSON text, its server time, its headers): what
+   * the transport knows travels beside the record instead of being spliced into its text and
+   * parsed again with it. JSON lines only, not shaped (--each, --skip).
+   */
+  stageColumns?: readonly string[];
   /** Top-level keys its expressions take whole besides its candidates' (never kept as unmapped). */
   takesKeys?: readonly string[];
   /** SQL overrides per field, built from the record accessor. */

@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { isFileSystemError, makeTempDir } from '../../store/temp-dir.js';
 import type { Preset } from '../presets/preset.js';
-import { candidatesExpr, type RecordAccess } from '../mapping.js';
+import { candidatesExpr } from '../mapping.js';
 import { cloudeventsPresetFor } from '../presets/cloudevents.js';
 import { sqlString } from '../../store/sql.js';
 import { MAX_LINE_BYTES } from '../readers.js';
@@ -80,42 +80,57 @@ export function natsError(error: unknown, target: NatsTarget): UserError {
 const RAW_VIEW = 'evt_store_nats';
 
 /**
- * The members spliced into each staged record (none is a CloudEvents attribute name, which is
- * lower-case letters and digits): NATS_KEY, what the envelope has no place for, kept in meta as
- * it is (`{"stream", "subject", "time"}`, and for CloudEvents `"headers"`); TIME_KEY, the
- * server's time again at the top, where the record's one parse reads it for ts and recorded_ts;
- * HEADERS_KEY, the headers the canonical preset merges into meta; PROBLEM_KEY, why a
- * binary-mode CloudEvent cannot be read.
+ * The members spliced into each staged CloudEvents record (none is a CloudEvents attribute
+ * name, which is lower-case letters and digits): NATS_KEY, what the envelope has no place for,
+ * kept in meta as it is (`{"stream", "subject", "time", "headers"}`); TIME_KEY, the server's
+ * time again at the top, where the record's one parse reads it for ts and recorded_ts;
+ * PROBLEM_KEY, why a binary-mode CloudEvent cannot be read.
  */
 export const NATS_KEY = '$nats';
 export const NATS_TIME_KEY = '$nats_time';
-export const NATS_HEADERS_KEY = '$nats_headers';
 export const NATS_PROBLEM_KEY = '$nats_problem';
 
 /**
- * The record for each message, built in SQL over the raw messages (text concatenation: the
- * payload is not parsed twice): the payload with `"$nats": {"stream", "subject", "time"}` (the
- * server's timestamp, RFC 3339 UTC to the nanosecond, trailing zeros cut as the server writes
- * it) and `"$nats_time"` added, and the headers, when the message has any: for the canonical
- * preset as `"$nats_headers"` (natsPreset merges them into meta and takes Nats-Msg-Id as the
- * id), for CloudEvents inside `$nats` (attributes and headers do not mix). CloudEvents in
- * structured mode (the attributes in the body) are staged as they are, in binary mode (the
- * attributes in ce- headers) as the structured event the reader built (nats-range.ts). A
- * payload that is not a JSON object stays as it is, and the mapping rejects it with its stream
- * sequence (its rejects row keeps the payload alone: StoreRead.rejectRaw).
+ * The stage columns beside each canonical record (Preset.stageColumns): NATS_META, the text of
+ * `{"stream", "subject", "time"}` for meta's `$nats`; NATS_TIME, the server's time (RFC 3339);
+ * NATS_HEADERS, the headers' JSON object text, NULL when the message has none.
+ */
+const NATS_META = 'nats_meta';
+const NATS_TIME = 'nats_time';
+const NATS_HEADERS = 'nats_headers';
+
+/**
+ * The record for each message, built in SQL over the raw messages, with what the message is
+ * besides its payload: the server's timestamp, RFC 3339 UTC to the nanosecond, trailing zeros
+ * cut as the server writes it, the subject, the stream and the headers. Canonical (and any
+ * other preset but CloudEvents): the payload as it is, and those in stage columns beside it
+ * (natsPreset reads them): splicing them into the payload's text made every record longer for
+ * each of the mapping's passes over it (validity, keys, the one parse), and their parse, 0.8
+ * CPU-s per 200k messages. CloudEvents, whose preset reads the record's members, gets them
+ * spliced in (text concatenation: the payload is not parsed twice): `"$nats": {"stream",
+ * "subject", "time", "headers"}` and `"$nats_time"`, and `"$nats_problem"` for a binary-mode
+ * event that cannot be read; in structured mode (the attributes in the body) the payload is
+ * the event, in binary mode (the attributes in ce- headers) the structured event the reader
+ * built (nats-range.ts). A payload that is not a JSON object stays as it is, and the mapping
+ * rejects it with its stream sequence (its rejects row keeps the payload alone:
+ * StoreRead.rejectRaw).
  */
 export function natsRecordSql(preset: string, stream: string): string {
-  const cloudevents = preset === 'cloudevents';
+  // The cast writes 'YYYY-MM-DD hh:mm:ss[.fraction]' (no trailing zeros); strftime costs 4x.
+  const iso = `replace(make_timestamp_ns(time)::VARCHAR, ' ', 'T') || 'Z'`;
+  const natsMeta = (headers: boolean) => [
+    `'{"stream":'`, sqlString(JSON.stringify(stream)), `',"subject":'`, 'to_json(subject)::VARCHAR', `',"time":"'`, 'iso', `'"'`,
+    ...(headers ? [`CASE WHEN headers IS NULL THEN '' ELSE concat(',"headers":', headers) END`] : []), `'}'`,
+  ].join(', ');
+  if (preset !== 'cloudevents') {
+    return `SELECT pos, payload AS line, concat(${natsMeta(false)}) AS ${NATS_META}, iso AS ${NATS_TIME}, headers AS ${NATS_HEADERS}
+      FROM (SELECT pos, payload, headers, subject, ${iso} AS iso FROM ${RAW_VIEW})`;
+  }
   // One concat() per line: a chain of || copies the growing line (the payload) at every step.
   const members = [
-    `'"${NATS_KEY}":{"stream":'`, sqlString(JSON.stringify(stream)), `',"subject":'`, 'to_json(subject)::VARCHAR', `',"time":"'`, 'iso', `'"'`,
-    ...(cloudevents ? [`CASE WHEN headers IS NULL THEN '' ELSE concat(',"headers":', headers) END`] : []),
-    `'},"${NATS_TIME_KEY}":"'`, 'iso', `'"'`,
-    cloudevents
-      ? `CASE WHEN problem IS NULL THEN '' ELSE concat(',"${NATS_PROBLEM_KEY}":', to_json(problem)::VARCHAR) END`
-      : `CASE WHEN headers IS NULL THEN '' ELSE concat(',"${NATS_HEADERS_KEY}":', headers) END`,
+    `'"${NATS_KEY}":'`, natsMeta(true), `',"${NATS_TIME_KEY}":"'`, 'iso', `'"'`,
+    `CASE WHEN problem IS NULL THEN '' ELSE concat(',"${NATS_PROBLEM_KEY}":', to_json(problem)::VARCHAR) END`,
   ].join(', ');
-  // The cast writes 'YYYY-MM-DD hh:mm:ss[.fraction]' (no trailing zeros); strftime costs 4x.
   // Most payloads start '{"': the blank-skipping checks (an empty object) only run for the others.
   const p = `CASE WHEN starts_with(payload, '{') THEN payload ELSE ltrim(payload) END`;
   return `SELECT pos, CASE
@@ -124,57 +139,52 @@ export function natsRecordSql(preset: string, stream: string): string {
       WHEN starts_with(ltrim(substr(p, 2)), '}') THEN concat('{', ${members}, '}')
       ELSE concat('{', ${members}, ',', substr(p, 2))
     END AS line
-    FROM (SELECT pos, payload, ${p} AS p, headers, subject, problem, replace(make_timestamp_ns(time)::VARCHAR, ' ', 'T') || 'Z' AS iso FROM ${RAW_VIEW})`;
+    FROM (SELECT pos, payload, ${p} AS p, headers, subject, problem, ${iso} AS iso FROM ${RAW_VIEW})`;
 }
-
-/** SQL: the server's timestamp of a staged message (RFC 3339 text). */
-export const natsServerTime = (access: RecordAccess) => access.text(`["${NATS_TIME_KEY}"]`);
 
 /**
  * The preset for JetStream: the stream sequence as position, the server's timestamp as
  * recorded_ts (unless the message carries its own recording time) and as ts when the message has
  * no time of its own. Canonical: the headers (when the message has any) merged over the
- * payload's own meta, Nats-Msg-Id as the id when present, `$nats` added to meta. CloudEvents:
- * `$nats` is in meta with the attributes (cloudeventsPresetFor).
+ * payload's own meta, Nats-Msg-Id as the id when present, `$nats` added to meta, all read from
+ * the stage columns (natsRecordSql). CloudEvents: `$nats` is in meta with the attributes
+ * (cloudeventsPresetFor).
  */
 export function natsPreset(base: Preset): Preset {
   if (base.name === 'cloudevents') {
     const ce = cloudeventsPresetFor({
-      serverTime: natsServerTime, keptMembers: [NATS_KEY], hiddenMembers: [NATS_TIME_KEY, NATS_PROBLEM_KEY], problemMember: NATS_PROBLEM_KEY,
+      serverTime: (access) => access.text(`["${NATS_TIME_KEY}"]`), keptMembers: [NATS_KEY], hiddenMembers: [NATS_TIME_KEY, NATS_PROBLEM_KEY], problemMember: NATS_PROBLEM_KEY,
     });
     return { ...ce, expressions: (access, ctx) => ({ ...(ce.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
   }
-  // The members the reader adds are the transport's, not the payload's: never kept as unmapped.
-  const transportKeys = [NATS_KEY, NATS_TIME_KEY, NATS_HEADERS_KEY, NATS_PROBLEM_KEY];
+  const stageColumns = [NATS_META, NATS_TIME, NATS_HEADERS];
   if (base.name !== 'canonical') {
-    return { ...base, takesKeys: [...(base.takesKeys ?? []), ...transportKeys], expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
+    return { ...base, stageColumns, expressions: (access, ctx) => ({ ...(base.expressions?.(access, ctx) ?? {}), position: 'pos::VARCHAR' }) };
   }
   return {
     ...base,
-    takesKeys: [...(base.takesKeys ?? []), ...transportKeys],
+    stageColumns,
     expressions: (access, ctx) => {
-      const headers = access.json(`["${NATS_HEADERS_KEY}"]`);
-      const nats = access.json(`["${NATS_KEY}"]`);
       const meta = candidatesExpr(access, 'meta', base.candidates.meta ?? []);
       const id = candidatesExpr(access, 'id', base.candidates.id ?? []);
       const ts = candidatesExpr(access, 'ts', base.candidates.ts ?? []);
       const recorded = candidatesExpr(access, 'recorded_ts', base.candidates.recorded_ts ?? []);
-      const withNats = `'{"${NATS_KEY}":' || ${nats}`;
+      const withNats = `'{"${NATS_KEY}":' || ${NATS_META}`;
       return {
         ...(base.expressions?.(access, ctx) ?? {}),
         position: 'pos::VARCHAR',
-        ts: `coalesce(${ts}, ${natsServerTime(access)})`,
-        recorded_ts: `coalesce(${recorded}, ${natsServerTime(access)})`,
+        ts: `coalesce(${ts}, ${NATS_TIME})`,
+        recorded_ts: `coalesce(${recorded}, ${NATS_TIME})`,
         // Without headers (most messages), $nats goes in front of the payload's meta as text
         // (its JSON is minified: '{}' or '{"…'); json_merge_patch costs three times as much.
         // A meta that is no object (an array, a string) is kept as it is, without $nats.
         meta: `CASE
-          WHEN ${headers} IS NOT NULL THEN json_merge_patch(coalesce(${meta}, '{}'::JSON), ${headers}, (${withNats} || '}')::JSON)
+          WHEN ${NATS_HEADERS} IS NOT NULL THEN json_merge_patch(coalesce(${meta}, '{}'::JSON), ${NATS_HEADERS}::JSON, (${withNats} || '}')::JSON)
           WHEN ${meta} IS NULL OR ${meta}::VARCHAR = '{}' THEN ${withNats} || '}'
           WHEN starts_with(${meta}::VARCHAR, '{') THEN ${withNats} || ',' || substr(${meta}::VARCHAR, 2)
           ELSE ${meta}
         END`,
-        id: `coalesce(json_extract_string(${headers}, '$."Nats-Msg-Id"'), ${id})`,
+        id: `coalesce(CASE WHEN ${NATS_HEADERS} IS NOT NULL THEN json_extract_string(${NATS_HEADERS}, '$."Nats-Msg-Id"') END, ${id})`,
       };
     },
   };
