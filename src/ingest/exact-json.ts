@@ -16,22 +16,20 @@
 export const NUMBER_MARK = `chr(1) || 'N:'`;
 
 /**
- * Numbers whose text yyjson would write differently (true for some that it would not, and
- * for some text inside strings: those records just take the exact path): an exponent, a
- * fraction of two or more digits ending in 0, sixteen or more digits (a dot between them
- * allowed), four zeros after a dot, or -0.
+ * Numbers whose text yyjson would write differently (true for some that it would not): an
+ * exponent, a fraction of two or more digits ending in 0, sixteen or more digits (a dot
+ * between them allowed), four zeros after a dot, or -0.
  *
- * Written as several expressions that each start with one literal character, not as one
- * alternation: RE2 then skips with memchr to the next `.`, `-`, `:`, `,` or `[` instead of
- * stepping its automaton through every byte (0.30 → 0.12 CPU-s on 200k lines of the bench log,
- * one thread). A number starts the text or follows `:` (a member), `,` or `[` (an element),
- * each perhaps followed by whitespace: an exponent or a long digit run is looked for there.
+ * A number starts the text or follows `:` (a member), `,` or `[` (an element), perhaps after
+ * whitespace: one expression per such start, each beginning with its one literal character,
+ * rather than one expression that may match anywhere. RE2 then skips with memchr from one
+ * `:` (`,`, `[`) to the next instead of stepping its automaton through every byte: 0.30 →
+ * 0.12 CPU-s over 200k lines of the bench log, one thread (BENCHMARKS.md, issue 15's mapping
+ * speed). Text inside strings is not looked at (it is never a number).
  */
-const RESPELLED_PARTS = [
-  String.raw`\.(?:[0-9]*[0-9]0[,}\]\s]|0000)`,
-  String.raw`-0[,}\]\s]`,
-  ...[':', ',', String.raw`\[`, '^'].map((start) => String.raw`${start}\s*-?(?:[0-9][0-9.]*[eE]|(?:[0-9]\.?){15}[0-9])`),
-];
+const END = String.raw`(?:[,}\]\s]|$)`;
+const RESPELLED_AT = String.raw`\s*(?:-0${END}|-?(?:[0-9][0-9.]*[eE]|(?:[0-9]\.?){15}[0-9]|[0-9]*\.(?:[0-9]*[0-9]0${END}|0000)))`;
+const RESPELLED_PARTS = [':', ',', String.raw`\[`, '^'].map((start) => start + RESPELLED_AT);
 
 /** SQL: whether the JSON text `text` may hold a number that DuckDB would write differently. */
 export function mayRespellSql(text: string): string {
