@@ -29,11 +29,13 @@ export const NUMBER_MARK = `chr(1) || 'N:'`;
  */
 const END = String.raw`(?:[,}\]\s]|$)`;
 const RESPELLED_AT = String.raw`\s*(?:-0${END}|-?(?:[0-9][0-9.]*[eE]|(?:[0-9]\.?){15}[0-9]|[0-9]*\.(?:[0-9]*[0-9]0${END}|0000)))`;
-const RESPELLED_PARTS = [':', ',', String.raw`\[`, '^'].map((start) => start + RESPELLED_AT);
 
 /** SQL: whether the JSON text `text` may hold a number that DuckDB would write differently. */
 export function mayRespellSql(text: string): string {
-  return `(${RESPELLED_PARTS.map((re) => `regexp_matches(${text}, '${re}')`).join(' OR ')})`;
+  const at = (start: string) => `regexp_matches(${text}, '${start}${RESPELLED_AT}')`;
+  // After `,` or `[` a number is an array's element: text without `[` has none (most records;
+  // CASE, not AND: DuckDB evaluates both sides of an AND on every row).
+  return `(${at(':')} OR ${at('^')} OR CASE WHEN contains(${text}, '[') THEN ${at(',')} OR ${at(String.raw`\[`)} ELSE false END)`;
 }
 
 /**
