@@ -23,8 +23,8 @@ export const NUMBER_MARK = `chr(1) || 'N:'`;
  * A number starts the text or follows `:` (a member), `,` or `[` (an element), perhaps after
  * whitespace: one expression per such start, each beginning with its one literal character,
  * rather than one expression that may match anywhere. RE2 then skips with memchr from one
- * `:` (`,`, `[`) to the next instead of stepping its automaton through every byte: 0.30 →
- * 0.12 CPU-s over 200k lines of the bench log, one thread (BENCHMARKS.md, issue 15's mapping
+ * `:` (`,`, `[`) to the next instead of stepping its automaton through every byte: 0.32 →
+ * 0.15 CPU-s over 200k lines of the bench log, one thread (BENCHMARKS.md, issue 15's mapping
  * speed). Text inside strings is not looked at (it is never a number).
  */
 const END = String.raw`(?:[,}\]\s]|$)`;
