@@ -156,14 +156,22 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
     }
     await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
     try {
+      // An event is matched by its line and its rank among that line's events (seq order): a
+      // line exploded into several events (--each) pairs them element by element, not each with each.
       const diff = (await store.all(`
-        WITH a AS (SELECT e.source_pos AS pos, e.seq, e.id, h.hash FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}${upToSeq === undefined ? '' : ` AND e.seq <= ${upToSeq}`}),
-        b AS (SELECT e.source_pos AS pos, e.id, h.hash FROM evt_check.events e JOIN evt_check.event_hashes h ON h.seq = e.seq)
-        SELECT coalesce(a.pos, b.pos) AS pos, a.seq, a.id AS was_id, b.id AS now_id, a.pos IS NULL AS new_event, b.pos IS NULL AS lost_event
-        FROM a FULL JOIN b ON a.pos = b.pos WHERE a.hash IS DISTINCT FROM b.hash ORDER BY 1 LIMIT 1`))[0];
+        WITH a AS (SELECT e.source_pos AS pos, row_number() OVER (PARTITION BY e.source_pos ORDER BY e.seq) AS k, e.seq, e.id, h.hash
+          FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}${upToSeq === undefined ? '' : ` AND e.seq <= ${upToSeq}`}),
+        b AS (SELECT e.source_pos AS pos, row_number() OVER (PARTITION BY e.source_pos ORDER BY e.seq) AS k, e.id, h.hash
+          FROM evt_check.events e JOIN evt_check.event_hashes h ON h.seq = e.seq)
+        SELECT coalesce(a.pos, b.pos) AS pos, coalesce(a.k, b.k) AS k, a.seq, a.id AS was_id, b.id AS now_id, a.pos IS NULL AS new_event, b.pos IS NULL AS lost_event
+        FROM a FULL JOIN b ON a.pos = b.pos AND a.k = b.k WHERE a.hash IS DISTINCT FROM b.hash ORDER BY coalesce(a.pos, b.pos), coalesce(a.k, b.k) LIMIT 1`))[0];
       if (!diff) return { text: 'every line that was an event still gives the same event (the change is in a line that was not one: a reject or blank line)' };
       const line = Number(diff.pos);
-      if (diff.new_event) return { text: `first difference at line ${line}: it is now an event (id ${diff.now_id}) but was not one when ingested` };
+      if (diff.new_event) {
+        return Number(diff.k) > 1
+          ? { text: `first difference at line ${line}: it now gives more events than when ingested (id ${diff.now_id} is one more)` }
+          : { text: `first difference at line ${line}: it is now an event (id ${diff.now_id}) but was not one when ingested` };
+      }
       const seq = Number(diff.seq);
       const id = String(diff.was_id);
       if (diff.lost_event) return { seq, id, text: `first difference at line ${line} (seq ${seq}, id ${id}): no longer an event` };

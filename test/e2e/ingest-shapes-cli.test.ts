@@ -151,6 +151,21 @@ describe('records without ids or times, several events per record, records skipp
     expect(audit.stdout).toMatch(/timestamp-regression\s+warning\s+skipped/);
   });
 
+  it('verify --source names the line that changed, its events matched element by element (it named the first line of several events)', () => {
+    const file = path.join(dir, 'l2-verify.ndjson');
+    fs.writeFileSync(file, L2.join('\n') + '\n');
+    const db = path.join(dir, 'l2-verify.duckdb');
+    expect(cliJson(['ingest', file, '--db', db, ...L2_ARGS, '--json']).ingested).toBe(4);
+    // Line 3 (one event, seq 4) changes; line 2 (three events) does not.
+    fs.writeFileSync(file, [L2[0], L2[1], L2[2]!.replace('["100.5","0"]', '["100.5","1"]')].join('\n') + '\n');
+    const r = cli(['verify', '--db', db, '--source', '--json']);
+    expect(r.code).toBe(1);
+    const problem = (JSON.parse(r.stdout) as { problems: { kind: string; seq?: number; message: string }[] }).problems[0]!;
+    expect(problem.kind).toBe('source-changed');
+    expect(problem.seq).toBe(4);
+    expect(problem.message).toMatch(/first difference at line 3 \(seq 4, id [0-9a-f]{12}:3:0\): it now gives another event/);
+  });
+
   it('a frame with no element is a reject naming the paths; an element that does not map is a reject naming its index', () => {
     const file = path.join(dir, 'l2-bad.ndjson');
     fs.writeFileSync(file, [
