@@ -10,12 +10,10 @@
  *    does not return event_id, stream and message stops here;
  * 4. the shared views are materialized, then the rules run.
  */
-import { exactJsonConverter } from '../output/json-values.js';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
-import { timed, type Row, type Store } from '../store/store.js';
+import type { Row, Store, StoreConnection } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
@@ -162,7 +160,7 @@ export function seqRangesSql(seqs: readonly number[]): string[] {
 }
 
 class Runner {
-  private readonly conn: DuckDBConnection;
+  private readonly conn: StoreConnection;
   private since: string | null = null;
   private until: string | null = null;
 
@@ -171,21 +169,20 @@ class Runner {
     private readonly catalog: Catalog,
     private readonly plan: AuditPlan,
     private readonly scope?: AuditScope,
-    conn?: DuckDBConnection,
+    conn?: StoreConnection,
     /** A scoped auditor's connection has the macros and the store's type counts already. */
     private readonly session?: { macros: boolean; storeTypes?: Map<string, number> },
   ) {
-    this.conn = conn ?? store.conn;
+    this.conn = conn ?? store;
   }
 
   /** A statement of the audit's own, timed under EVTRAIL_SQL_TIMINGS=1 like the store's. */
   private async exec(sql: string): Promise<void> {
-    await timed(sql, () => this.conn.run(sql));
+    await this.conn.run(sql);
   }
 
   private async all(sql: string): Promise<Row[]> {
-    if (this.conn === this.store.conn) return this.store.all(sql);
-    return timed(sql, async () => (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[]);
+    return this.conn.all(sql);
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -557,8 +554,7 @@ class Runner {
   private async bindRule(planned: PlannedRule): Promise<void> {
     const { rule } = planned;
     const columns = await this.fileSql(rule.file, rule.sqlLine, 'SQL', async () => {
-      const prepared = await this.conn.prepare(this.ruleSql(planned));
-      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      return this.conn.columns(this.ruleSql(planned));
     });
     const missing = ['event_id', 'stream', 'message'].filter((c) => !columns.includes(c));
     if (missing.length) {
@@ -600,7 +596,7 @@ class Runner {
         .join(', ');
       const limit = this.plan.limit > 0 ? ` LIMIT ${this.plan.limit}` : '';
       // Evidence leaves in --json and reports: its values as every --json writes them (exact numbers, RFC 3339 times).
-      const rows = count === 0 ? [] : ((await this.conn.runAndReadAll(`SELECT * FROM ${table} ORDER BY ${order}${limit}`)).convertRowObjects(exactJsonConverter) as Row[]);
+      const rows = count === 0 ? [] : await this.conn.allExact(`SELECT * FROM ${table} ORDER BY ${order}${limit}`);
       await this.exec(`DROP TABLE ${table}`);
       return { count, rows };
     });
@@ -617,7 +613,7 @@ export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan):
  * store.openConnection()): its temp tables and the shadowing view never meet the store's main
  * connection, where the explorer may run a full audit at the same time.
  */
-export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: DuckDBConnection): Promise<AuditResult> {
+export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: StoreConnection): Promise<AuditResult> {
   return new Runner(store, catalog, plan, scope, conn).run();
 }
 
@@ -626,7 +622,7 @@ export async function runScopedAudit(store: Store, catalog: Catalog, plan: Audit
  * traces): the macros and the store's type counts are made once.
  */
 export class ScopedAuditor {
-  private conn: DuckDBConnection | undefined;
+  private conn: StoreConnection | undefined;
   private readonly session: { macros: boolean; storeTypes?: Map<string, number> } = { macros: false };
 
   constructor(
@@ -640,7 +636,7 @@ export class ScopedAuditor {
   }
 
   close(): void {
-    this.conn?.closeSync();
+    this.conn?.close();
     this.conn = undefined;
   }
 }

@@ -34,7 +34,7 @@ export async function runExportCommand(flags: ExportCommandFlags): Promise<void>
   if (flags.out === undefined || flags.out.trim() === '') throw new UserError('--out is required', 'name the folder to write, e.g. --out archive/');
 
   let store: Store | undefined;
-  const interrupt = interruptStatements(() => store?.conn);
+  const interrupt = interruptStatements(() => store);
   let result: ExportResult;
   try {
     store = await Store.open(flags.db, { readOnly: true });

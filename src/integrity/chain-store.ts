@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreConnection } from '../store/store.js';
 import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql } from './canonical.js';
 import { BlockReader, hashFile } from './block-records.js';
@@ -128,7 +127,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
   // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
   // two more waiting for the block reader.
   const dir = makeTempDir('evtrail-chain-', 'the hash chain');
-  const extra: DuckDBConnection[] = [];
+  const extra: StoreConnection[] = [];
   const reader = new BlockReader(path.join(dir, 'event-hashes.csv'), events);
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
@@ -184,7 +183,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
     throw error;
   } finally {
     await reader.close();
-    for (const conn of extra) conn.closeSync();
+    for (const conn of extra) conn.close();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) {
       await store.run(`SET threads = ${threads}`).catch((error: unknown) => {

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OutputMode } from '../output/mode.js';
 import { writeJsonObjects } from '../output/json-rows.js';
-import { exactIntegerText, exactJsonConverter } from '../output/json-values.js';
+import { exactIntegerText } from '../output/json-values.js';
 import { printTables, toCsv, type Cell, type TableData } from '../output/table.js';
 import { writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
@@ -309,7 +309,7 @@ export async function bookAnswer(store: Store, flags: Omit<BookFlags, 'limit' | 
       ? bookFromSnapshotSql(snap, cut, flags.symbol, top)
       : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
   // Values as every --json writes them (priceTicks a number, as `query` gives it: ../output/json-values.ts).
-  const rows = ((await store.conn.runAndReadAll(rowsSql)).convertRowObjects(exactJsonConverter) as Record<string, Cell>[]).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
+  const rows = ((await store.allExact(rowsSql)) as Record<string, Cell>[]).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
   const symbol = seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {};
   if (!seed) return { ...atFields(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
 

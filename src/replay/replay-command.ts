@@ -246,7 +246,7 @@ export async function storeBounds(store: Store): Promise<StoreBounds> {
  * of ours, not the user's.
  */
 export async function streamSql(store: Store, sql: string): Promise<RowSet> {
-  const result = await store.conn.stream(sql);
+  const result = await store.stream(sql);
   return {
     columns: result.deduplicatedColumnNames(),
     jsonColumns: result.columnTypes().map((t) => t.alias === 'JSON'),

@@ -210,8 +210,7 @@ function jsonOf(value: unknown, name: string): string {
 }
 
 async function insertRows(store: Store, id: number, rows: [string | null, string | null][]): Promise<void> {
-  const appender = await store.conn.createAppender('snapshot_rows');
-  try {
+  await store.append('snapshot_rows', (appender) => {
     for (const [key, state] of rows) {
       appender.appendInteger(id);
       if (key === null) appender.appendNull();
@@ -220,10 +219,7 @@ async function insertRows(store: Store, id: number, rows: [string | null, string
       else appender.appendVarchar(state);
       appender.endRow();
     }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  });
 }
 
 /** The table of a built-in's snapshot. */

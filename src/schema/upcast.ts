@@ -69,7 +69,7 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
       const to = newest?.version ?? targetVersion(steps);
       const validate = newest ? compileSchema(newest.file, newest.schema) : null;
       const stats = new Map<number, (typeof rows)[number]>();
-      const result = await store.conn.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = ${sqlString(type)} AND schema_version < ${to} ORDER BY seq`);
+      const result = await store.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = ${sqlString(type)} AND schema_version < ${to} ORDER BY seq`);
       for await (const batch of result.yieldRowObjectJson()) {
         for (const r of batch) {
           const version = Number(r.schema_version);

@@ -144,7 +144,7 @@ export async function validateEvents(store: Store, targets: Target[], options: {
   const counts = await store.all(`SELECT type, schema_version, count(*) AS n FROM ${source} WHERE type IN (${types.map(sqlString).join(', ')}) GROUP BY ALL`);
 
   const violating = new Map<Target, Map<number, number>>();
-  const stream = await store.conn.stream(`SELECT seq, id, stream, type, schema_version, data FROM evt_schema_suspects ORDER BY seq`);
+  const stream = await store.stream(`SELECT seq, id, stream, type, schema_version, data FROM evt_schema_suspects ORDER BY seq`);
   try {
     for await (const rows of stream.yieldRowObjectJson()) {
       for (const row of rows) {

@@ -1,0 +1,114 @@
+import type { DuckDBAppender, DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
+import { exactJsonConverter } from '../output/json-values.js';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * A statement's bound values: positional (`?`, in order: what a Fragment carries, ./sql.ts) or
+ * named (`$name`). One statement only: with values DuckDB prepares the text, and a text of
+ * several statements is refused.
+ */
+export type Params = readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>>;
+
+/**
+ * EVTRAIL_SQL_TIMINGS=1: each statement that took 50 ms or more goes to stderr with its wall
+ * and CPU time (this process's, all threads), for finding where a command spends its time.
+ * Every statement of every command passes here: DuckDB is reached only through a
+ * StoreConnection (a Store is one), whose connection nobody else holds.
+ */
+const SQL_TIMINGS = process.env.EVTRAIL_SQL_TIMINGS === '1';
+
+async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
+  if (!SQL_TIMINGS) return work();
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  try {
+    return await work();
+  } finally {
+    const wall = performance.now() - start;
+    if (wall >= 50) {
+      const used = process.cpuUsage(cpu);
+      process.stderr.write(`[sql ${wall.toFixed(0)} ms, cpu ${((used.user + used.system) / 1000).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
+    }
+  }
+}
+
+/** node-api's parameter types are mutable; ours are not (it does not change them). */
+const values = (params: Params | undefined) => params as DuckDBValue[] | Record<string, DuckDBValue> | undefined;
+
+/**
+ * One DuckDB connection behind the store's door: every statement is timed (above), values are
+ * bound rather than spliced (./sql.ts), and the raw connection stays inside.
+ */
+export class StoreConnection {
+  readonly #conn: DuckDBConnection;
+
+  constructor(conn: DuckDBConnection) {
+    this.#conn = conn;
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await timed(sql, () => this.#conn.run(sql, values(params)));
+  }
+
+  /** Rows as JSON-safe objects: BIGINT and timestamps as exact strings (no float rounding). */
+  async all(sql: string, params?: Params): Promise<Row[]> {
+    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values(params)));
+    return reader.getRowObjectsJson() as Row[];
+  }
+
+  /**
+   * Rows as every --json writes them (src/output/json-values.ts: numbers when exact, RFC 3339
+   * instants), for rows that leave as evidence or as a command's output.
+   */
+  async allExact(sql: string, params?: Params): Promise<Row[]> {
+    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values(params)));
+    return reader.convertRowObjects(exactJsonConverter) as Row[];
+  }
+
+  /**
+   * A result read chunk by chunk (its yield* methods, or src/output/json-rows.ts exactRows), so
+   * a large one never sits whole in memory. The time is the statement's until its first chunk
+   * is ready (a sort or an aggregate has run whole by then); the reading is the caller's.
+   */
+  stream(sql: string, params?: Params): Promise<DuckDBResult> {
+    return timed(sql, () => this.#conn.stream(sql, values(params)));
+  }
+
+  /** The columns a query would return, from binding it without running it (a SQL error throws). */
+  async columns(sql: string): Promise<string[]> {
+    const prepared = await timed(sql, () => this.#conn.prepare(sql));
+    return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+  }
+
+  /**
+   * Rows appended to a table with DuckDB's appender (no SQL text, typed values): `fill` appends
+   * them, then they are flushed and the appender closed.
+   */
+  async append(table: string, fill: (appender: DuckDBAppender) => void): Promise<void> {
+    await timed(`APPEND INTO ${table}`, async () => {
+      const appender = await this.#conn.createAppender(table);
+      try {
+        fill(appender);
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    });
+  }
+
+  /** Stops the statement running now (DuckDB's "INTERRUPT Error"); no-op between statements. */
+  interrupt(): void {
+    this.#conn.interrupt();
+  }
+
+  /** DuckDB's estimate of the running statement: percentage (-1 when unknown) and rows so far. */
+  get progress(): { percentage: number; rows: number } {
+    const p = this.#conn.progress;
+    return { percentage: p.percentage, rows: Number(p.rows_processed) };
+  }
+
+  close(): void {
+    this.#conn.closeSync();
+  }
+}
