@@ -64,7 +64,7 @@ export function buildMapSql(
   // (each key is followed by one: an empty key cannot hide either).
   const ordered = [...new Set(takenKeys(candidates).map((keys) => keys[0]!))];
   const plainKeys = readsKeys
-    ? `(regexp_full_match(key_text, '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
+    ? `(regexp_full_match(key_text, ${sqlString(ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join(''))})
         AND strlen(key_text) - strlen(replace(key_text, chr(31), '')) = len(keys))`
     : 'false';
 
@@ -212,7 +212,7 @@ function keptSql(arrays: boolean): string {
 }
 
 function regexQuote(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replaceAll("'", "''");
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
 function convert(field: EnvelopeField, rawCol: string, fromLines = false): string {

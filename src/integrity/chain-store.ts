@@ -6,6 +6,7 @@ import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql } from './canonical.js';
 import { BlockReader, hashFile } from './block-records.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
+import { sqlString } from '../store/sql.js';
 
 /**
  * The chain in the store: event_hashes (seq, hash) and chain_blocks (one row per block and
@@ -152,7 +153,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO ${sqlString(file)} (${RECORDS_CSV})`);
         if (done) {
           // The file as it is; a block that matches what verify expects is done, the others
           // are walked (their order, their event hashes).
@@ -174,7 +175,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
     for (const [job, digest] of reader.inSeqOrder) out[job] = digest;
     if (reader.hashed) {
       if (threads > 1) await store.run(`SET threads = ${threads}`);
-      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${reader.out.replaceAll("'", "''")}',
+      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv(${sqlString(reader.out)},
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
     return out;
@@ -257,6 +258,6 @@ export async function insertBlocks(store: Store, blocks: readonly ScopedBlock[])
   for (let i = 0; i < blocks.length; i += 500) {
     const part = blocks.slice(i, i + 500);
     await store.run(`INSERT INTO chain_blocks VALUES ${part.map((b) =>
-      `(${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, '${b.digest.replaceAll("'", "''")}', '${b.link}')`).join(', ')}`);
+      `(${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, ${sqlString(b.digest)}, ${sqlString(b.link)})`).join(', ')}`);
   }
 }

@@ -10,6 +10,7 @@ import type { IntegrityProblem } from './verify.js';
 // In source-check.ts, which store-source-check.ts (loaded lazily from here) imports too: no circle.
 export type { SourceCheck } from './source-check.js';
 import type { SourceCheck } from './source-check.js';
+import { sqlString } from '../store/sql.js';
 
 interface SourceRow {
   source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;
@@ -154,7 +155,7 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
     } finally {
       other.close();
     }
-    await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
+    await store.run(`ATTACH ${sqlString(db)} AS evt_check (READ_ONLY)`);
     try {
       const diff = (await store.all(`
         WITH a AS (SELECT e.source_pos AS pos, e.seq, e.id, h.hash FROM events e JOIN event_hashes h ON h.seq = e.seq WHERE e.source_id = ${row.source_id}${upToSeq === undefined ? '' : ` AND e.seq <= ${upToSeq}`}),

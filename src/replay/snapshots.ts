@@ -22,6 +22,7 @@ import { atCondition, type At } from '../core/time.js';
 import { moduleGraphHash } from './module-graph.js';
 import type { BuiltinProjection } from './builtins.js';
 import { emptyCustomState, foldCustom, type CustomProjection, type CustomState } from './custom.js';
+import { sqlString } from '../store/sql.js';
 
 export type AnyProjection = { kind: 'builtin'; def: BuiltinProjection } | { kind: 'custom'; def: CustomProjection };
 
@@ -112,7 +113,7 @@ ${s.rows('merged')}`;
   if (key === undefined) return sql;
   // A key that does not name streams: the rows are filtered on the key column.
   const order = def.keyColumns.map((c) => `"${c}"`).join(', ');
-  return `SELECT * FROM (${sql}) WHERE "${def.keyColumn}" = '${key.replaceAll("'", "''")}' ORDER BY ${order}`;
+  return `SELECT * FROM (${sql}) WHERE "${def.keyColumn}" = ${sqlString(key)} ORDER BY ${order}`;
 }
 
 /** A custom projection's state as of a snapshot. */
@@ -148,20 +149,20 @@ export async function makeSnapshots(store: Store, p: AnyProjection, every: bigin
   const hash = codeHash(p);
   const name = p.def.name;
   const results: SnapshotResult[] = [];
-  for (const old of await store.all(`SELECT snapshot_id::INTEGER AS id FROM snapshots WHERE projection = ${lit(name)}`)) {
+  for (const old of await store.all(`SELECT snapshot_id::INTEGER AS id FROM snapshots WHERE projection = $name`, { name })) {
     await store.run(`DROP TABLE IF EXISTS ${dataTable(Number(old.id))}`);
   }
-  await store.run(`DELETE FROM snapshot_rows WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE projection = ${lit(name)})`);
-  await store.run(`DELETE FROM snapshots WHERE projection = ${lit(name)}`);
+  await store.run(`DELETE FROM snapshot_rows WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE projection = $name)`, { name });
+  await store.run(`DELETE FROM snapshots WHERE projection = $name`, { name });
   const [idRow] = await store.all(`SELECT coalesce(max(snapshot_id), 0)::INTEGER AS n FROM snapshots`);
   let nextId = Number(idRow?.n ?? 0) + 1;
 
   const header = async (id: number, seq: bigint, entities: string) => {
     const [n] = await store.all(`INSERT INTO snapshots
-      SELECT ${id}, ${lit(name)}, ${lit(hash)}, ${seq}, count(*), max(ts), count(*) FILTER (WHERE ts IS NULL),
+      SELECT ${id}, $name, $hash, ${seq}, count(*), max(ts), count(*) FILTER (WHERE ts IS NULL),
         (SELECT count(*) FROM ${entities}), now()::TIMESTAMP
       FROM events WHERE seq <= ${seq}
-      RETURNING entities::INTEGER AS n`);
+      RETURNING entities::INTEGER AS n`, { name, hash });
     results.push({ seq: String(seq), entities: Number(n?.n ?? 0) });
   };
 
@@ -225,8 +226,4 @@ async function insertRows(store: Store, id: number, rows: [string | null, string
 /** The table of a built-in's snapshot. */
 export function dataTable(id: number): string {
   return `snapshot_data_${id}`;
-}
-
-function lit(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }

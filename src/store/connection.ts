@@ -1,11 +1,12 @@
 import type { DuckDBAppender, DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import { exactJsonConverter } from '../output/json-values.js';
+import { Fragment } from './sql.js';
 
 export type Row = Record<string, unknown>;
 
 /**
- * A statement's bound values: positional (`?`, in order: what a Fragment carries, ./sql.ts) or
- * named (`$name`). One statement only: with values DuckDB prepares the text, and a text of
+ * A statement's bound values: positional (`?`, in order) or named (`$name`; a Fragment's,
+ * ./sql.ts, are named). One statement only: with values DuckDB prepares the text, and a text of
  * several statements is refused.
  */
 export type Params = readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>>;
@@ -33,8 +34,17 @@ async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** node-api's parameter types are mutable; ours are not (it does not change them). */
-const values = (params: Params | undefined) => params as DuckDBValue[] | Record<string, DuckDBValue> | undefined;
+/** A statement: SQL text with its values beside it (`params`), or a Fragment that carries them. */
+export type Statement = string | Fragment;
+
+/** The text and values of a statement (node-api's parameter types are mutable; it does not change them). */
+function parts(statement: Statement, params: Params | undefined): [string, DuckDBValue[] | Record<string, DuckDBValue> | undefined] {
+  if (!(statement instanceof Fragment)) return [statement, params as DuckDBValue[] | Record<string, DuckDBValue> | undefined];
+  if (Array.isArray(params)) throw new Error('a Fragment\'s values are named: pass more of them by name');
+  const values = { ...statement.params, ...(params as Record<string, DuckDBValue> | undefined) };
+  // Without values, the text runs as it is (it may hold several statements).
+  return [statement.sql, Object.keys(values).length ? values : undefined];
+}
 
 /**
  * One DuckDB connection behind the store's door: every statement is timed (above), values are
@@ -47,13 +57,15 @@ export class StoreConnection {
     this.#conn = conn;
   }
 
-  async run(sql: string, params?: Params): Promise<void> {
-    await timed(sql, () => this.#conn.run(sql, values(params)));
+  async run(statement: Statement, params?: Params): Promise<void> {
+    const [sql, values] = parts(statement, params);
+    await timed(sql, () => this.#conn.run(sql, values));
   }
 
   /** Rows as JSON-safe objects: BIGINT and timestamps as exact strings (no float rounding). */
-  async all(sql: string, params?: Params): Promise<Row[]> {
-    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values(params)));
+  async all(statement: Statement, params?: Params): Promise<Row[]> {
+    const [sql, values] = parts(statement, params);
+    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values));
     return reader.getRowObjectsJson() as Row[];
   }
 
@@ -61,8 +73,9 @@ export class StoreConnection {
    * Rows as every --json writes them (src/output/json-values.ts: numbers when exact, RFC 3339
    * instants), for rows that leave as evidence or as a command's output.
    */
-  async allExact(sql: string, params?: Params): Promise<Row[]> {
-    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values(params)));
+  async allExact(statement: Statement, params?: Params): Promise<Row[]> {
+    const [sql, values] = parts(statement, params);
+    const reader = await timed(sql, () => this.#conn.runAndReadAll(sql, values));
     return reader.convertRowObjects(exactJsonConverter) as Row[];
   }
 
@@ -71,8 +84,9 @@ export class StoreConnection {
    * a large one never sits whole in memory. The time is the statement's until its first chunk
    * is ready (a sort or an aggregate has run whole by then); the reading is the caller's.
    */
-  stream(sql: string, params?: Params): Promise<DuckDBResult> {
-    return timed(sql, () => this.#conn.stream(sql, values(params)));
+  stream(statement: Statement, params?: Params): Promise<DuckDBResult> {
+    const [sql, values] = parts(statement, params);
+    return timed(sql, () => this.#conn.stream(sql, values));
   }
 
   /** The columns a query would return, from binding it without running it (a SQL error throws). */

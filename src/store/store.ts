@@ -5,7 +5,7 @@ import { UserError, firstLine } from '../core/errors.js';
 import { StoreConnection } from './connection.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type { Params, Row, StoreConnection } from './connection.js';
+export type { Params, Row, Statement, StoreConnection } from './connection.js';
 
 export interface OpenOptions {
   /** Analysis commands open read-only: they never change the store. */
