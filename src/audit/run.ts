@@ -13,7 +13,7 @@
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
-import type { Row, Store, StoreConnection } from '../store/store.js';
+import type { Params, Row, Store, StoreConnection } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
@@ -181,8 +181,8 @@ class Runner {
     await this.conn.run(sql);
   }
 
-  private async all(sql: string): Promise<Row[]> {
-    return this.conn.all(sql);
+  private async all(sql: string, params?: Params): Promise<Row[]> {
+    return this.conn.all(sql, params);
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -386,7 +386,7 @@ class Runner {
       }
       text = `${days.d0}T${spec.text}Z`;
     }
-    const rows = await this.all(`SELECT evt_iso(evt_ts(${sqlString(text)})) AS t`);
+    const rows = await this.all(`SELECT evt_iso(evt_ts($text)) AS t`, { text });
     const t = rows[0]?.t;
     if (t === null || t === undefined) {
       throw new UserError(`${flag} ${spec.text}: not a time`, 'e.g. 10:00, 10:00:30.5, 2025-08-26T10:00:00Z, or epoch seconds / milliseconds');

@@ -276,7 +276,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
         : []),
     ].join('\n') || undefined,
   };
-  await printTables(mode === 'csv' ? 'plain' : mode, [table]);
+  await printTables(mode, [table]);
   if (!flags.quiet && summary.ingested + summary.rejected > 0) {
     const db = dbArg(flags.db);
     printNextSteps([

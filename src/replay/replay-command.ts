@@ -18,12 +18,12 @@ import { terminalSafe, writeOut as write } from '../output/terminal.js';
 import { UserError } from '../core/errors.js';
 import { applyLens } from '../store/lens.js';
 import { MACROS_SQL } from '../store/macros.js';
-import { Store } from '../store/store.js';
+import { Store, type Statement } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { afterLastEvent, atCondition, atFields, atLabel, parseAt, type At, type StoreBounds } from '../core/time.js';
 import { exactInteger } from '../output/json-values.js';
 import { BUILTINS, builtin, builtinSql, type BuiltinProjection } from './builtins.js';
-import { sqlString } from '../store/sql.js';
+import { raw, sql, sqlString, type Fragment } from '../store/sql.js';
 import { defineField, isCustomProjectionPath, loadCustomProjection, replayCustom, type CustomProjection } from './custom.js';
 import { builtinFromSnapshotSql, customStateOf, findSnapshot, type SnapshotInfo } from './snapshots.js';
 import { loadUpcasters, type LoadedUpcasters } from './upcasters.js';
@@ -182,10 +182,10 @@ async function checkKeyKnown(store: Store, p: Projection, key: string, bounds: S
   if (p.kind === 'builtin') {
     const namesSql = p.def.keyNames;
     if (!namesSql) return;
-    const [hit] = await store.all(`SELECT 1 AS hit FROM (${namesSql}) WHERE name = ${sqlString(key)} LIMIT 1`);
+    const [hit] = await store.all(`SELECT 1 AS hit FROM (${namesSql}) WHERE name = $key LIMIT 1`, { key });
     if (hit) return;
     names = (await store.all(`SELECT name FROM (SELECT DISTINCT name FROM (${namesSql}) WHERE name IS NOT NULL)
-      ORDER BY levenshtein(lower(name), ${sqlString(key.toLowerCase())}), levenshtein(name, ${sqlString(key)}), name LIMIT 5`)).map((r) => String(r.name));
+      ORDER BY levenshtein(lower(name), $lower), levenshtein(name, $key), name LIMIT 5`, { key, lower: key.toLowerCase() })).map((r) => String(r.name));
   } else {
     // A custom projection's keys are what its keyOf returns: known only by replaying the log.
     if (!p.def.keyOf || bounds.lastSeq === null) return;
@@ -245,7 +245,7 @@ export async function storeBounds(store: Store): Promise<StoreBounds> {
  * instants, JSON columns as RawJson, which tables show as their text); an error in it is a bug
  * of ours, not the user's.
  */
-export async function streamSql(store: Store, sql: string): Promise<RowSet> {
+export async function streamSql(store: Store, sql: Statement): Promise<RowSet> {
   const result = await store.stream(sql);
   return {
     columns: result.deduplicatedColumnNames(),
@@ -266,9 +266,9 @@ async function customAt(store: Store, def: CustomProjection, at: At, key: string
 }
 
 /** A built-in's SQL for a cut within a key range: a snapshot's rows continued by the events after it, or a replay from the first event. */
-function cutSql(def: BuiltinProjection, cut: string, range: string, key: string | undefined, snap: SnapshotInfo | null): string {
+function cutSql(def: BuiltinProjection, cut: string, range: string, key: string | undefined, snap: SnapshotInfo | null): Fragment {
   if (!snap || !def.snapshot) return builtinSql(def, `(${cut}) AND ${range}`, key);
-  if (key !== undefined && def.keyEvents) return builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`);
+  if (key !== undefined && def.keyEvents) return builtinFromSnapshotSql(def, snap, cut, def.keyEvents(key).map((k) => `(${range}) AND ${k}`));
   return builtinFromSnapshotSql(def, snap, cut, range, key);
 }
 
@@ -438,13 +438,13 @@ function diffStates(a: Record<string, unknown>[], b: Record<string, unknown>[], 
 /** A built-in's entities that differ between two cuts, in key order; in parts when the cuts are large. */
 export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number, snaps: SnapshotPair = { from: null, to: null }): Promise<DiffRow[]> {
   const keys = def.keyColumns.map((c) => `"${c}"`);
-  const side = (cut: string, range: string, snap: SnapshotInfo | null) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${cutSql(def, cut, range, key, snap)}) x`;
-  const diffSql = (range: string) => `
+  const side = (cut: string, range: string, snap: SnapshotInfo | null) => cutSql(def, cut, range, key, snap).map((s) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${s}) x`);
+  const diffSql = (range: string) => sql`
     WITH a AS (${side(from, range, snaps.from)}), b AS (${side(to, range, snaps.to)})
     SELECT a.j AS before, b.j AS after
-    FROM a FULL JOIN b ON ${keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND ')}
+    FROM a FULL JOIN b ON ${raw(keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND '))}
     WHERE a.j IS DISTINCT FROM b.j
-    ORDER BY ${keys.map((k) => `coalesce(a.${k}, b.${k})`).join(', ')}`;
+    ORDER BY ${raw(keys.map((k) => `coalesce(a.${k}, b.${k})`).join(', '))}`;
   const out: DiffRow[] = [];
   for (const range of await keyRanges(store, def, [from, to], key, eventsPerPart)) {
     for (const r of await store.all(diffSql(range))) {

@@ -20,9 +20,9 @@ import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { atCondition, type At } from '../core/time.js';
 import { moduleGraphHash } from './module-graph.js';
-import type { BuiltinProjection } from './builtins.js';
+import { keyedRows, type BuiltinProjection } from './builtins.js';
 import { emptyCustomState, foldCustom, type CustomProjection, type CustomState } from './custom.js';
-import { sqlString } from '../store/sql.js';
+import { raw, type Fragment } from '../store/sql.js';
 
 export type AnyProjection = { kind: 'builtin'; def: BuiltinProjection } | { kind: 'custom'; def: CustomProjection };
 
@@ -105,15 +105,13 @@ export async function findSnapshot(store: Store, p: AnyProjection, at: At, note:
  * A built-in's rows as of `cut` from a snapshot: its rows continued by the events after its seq
  * in the cut. `where` narrows both to some streams (a --key, a key range), written on `stream`.
  */
-export function builtinFromSnapshotSql(def: BuiltinProjection, snap: SnapshotInfo, cut: string, where = 'true', key?: string): string {
+export function builtinFromSnapshotSql(def: BuiltinProjection, snap: SnapshotInfo, cut: string, where: string | Fragment = 'true', key?: string): Fragment {
   const s = def.snapshot!;
-  const base = `(SELECT * FROM ${dataTable(snap.id)} WHERE ${where})`;
-  const sql = `WITH merged AS (${s.merge(base, s.fold(`seq > ${snap.seq} AND (${cut}) AND (${where})`))})
-${s.rows('merged')}`;
-  if (key === undefined) return sql;
+  const rows = (typeof where === 'string' ? raw(where) : where).map((w) => `WITH merged AS (${s.merge(`(SELECT * FROM ${dataTable(snap.id)} WHERE ${w})`, s.fold(`seq > ${snap.seq} AND (${cut}) AND (${w})`))})
+${s.rows('merged')}`);
+  if (key === undefined) return rows;
   // A key that does not name streams: the rows are filtered on the key column.
-  const order = def.keyColumns.map((c) => `"${c}"`).join(', ');
-  return `SELECT * FROM (${sql}) WHERE "${def.keyColumn}" = ${sqlString(key)} ORDER BY ${order}`;
+  return keyedRows(def, rows, key);
 }
 
 /** A custom projection's state as of a snapshot. */

@@ -72,9 +72,29 @@ export function sql(strings: TemplateStringsArray, ...values: (Fragment | DuckDB
   return new Fragment(text, params);
 }
 
+/** One value, bound: `$pN`. */
+export function param(value: DuckDBValue): Fragment {
+  return sql`${value}`;
+}
+
+/** Values, each bound, separated by commas (for IN (…) and VALUES). */
+export function list(values: readonly DuckDBValue[]): Fragment {
+  return join(values.map(param), ', ');
+}
+
+/** Fragments one after another with `separator` (trusted text: ', ', ' UNION ALL ') between them. */
+export function join(fragments: readonly Fragment[], separator: string): Fragment {
+  return combine(fragments, (...texts) => texts.join(separator));
+}
+
 /** Trusted SQL text (ours, not the user's) as a Fragment without values. */
 export function raw(text: string): Fragment {
   return new Fragment(text);
+}
+
+/** SQL built from several Fragments' texts (`build` gets them in order), with all their values. */
+export function combine(fragments: readonly Fragment[], build: (...texts: string[]) => string): Fragment {
+  return new Fragment(build(...fragments.map((f) => f.sql)), Object.assign({}, ...fragments.map((f) => f.params)) as Values);
 }
 
 /** Conditions joined with AND, each in parentheses; the ones left out (undefined, false) skipped; none is TRUE. */

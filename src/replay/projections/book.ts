@@ -29,7 +29,7 @@
  *   disagreeing rows started. Such rows are reported, not repaired: the replay keeps following
  *   the messages, and the caller claims no level they bear on.
  */
-import { sqlString } from '../../store/sql.js';
+import { sql, sqlString, type Fragment } from '../../store/sql.js';
 
 /** Ticks per dollar: LOBSTER prices are dollars × 10000. */
 const TICKS = 10000;
@@ -131,8 +131,8 @@ export function bookRowsSql(states: string, topLevels?: number): string {
 }
 
 /** --symbol / --key: only this symbol's rows. */
-export function bookKeyCondition(symbol: string): string {
-  return `(data->>'symbol') = ${sqlString(symbol)}`;
+export function bookKeyCondition(symbol: string): Fragment {
+  return sql`(data->>'symbol') = ${symbol}`;
 }
 
 /** A seed: the levels of one orderbook-file row, as of one message of one source. */
