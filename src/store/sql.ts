@@ -54,6 +54,8 @@ let named = 0;
 /**
  * SQL with values bound: sql`stream = ${key}` is `stream = $p7` with { p7: key } beside it; a
  * Fragment interpolated keeps its own text and values (raw() for trusted text: a column name).
+ * A value's type is node-api's guess from it: text VARCHAR, a whole number INTEGER or BIGINT, a
+ * bigint HUGEINT (compared with a BIGINT column that would cast the column: pass a number).
  */
 export function sql(strings: TemplateStringsArray, ...values: (Fragment | DuckDBValue)[]): Fragment {
   let text = strings[0]!;
