@@ -1,5 +1,5 @@
 import { TRADING_EVENT_TYPES } from '../../packs/trading/vocabulary.js';
-import { sql, type Fragment } from '../../store/sql.js';
+import { sql, sqlString, type Fragment } from '../../store/sql.js';
 /**
  * The `orders` projection of the trading pack (docs/architecture.md §4) as one set-based DuckDB query: a
  * GROUP BY stream over the events up to the cut, with aggregates that are the fold of the
@@ -55,7 +55,7 @@ export const ORDER_COLUMNS = [
   'avgPrice', 'venue', 'lastEventType', 'lastEventAt', 'events', 'conflicts',
 ] as const;
 
-const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+const list = (xs: readonly string[]) => xs.map(sqlString).join(', ');
 
 /**
  * The orders as of a cut. `where` is a condition on the events table (the cut, and a stream
