@@ -9,8 +9,8 @@
  * (A join `seq IN (SELECT seq FROM trace_… )` in one query looks simpler but scans all of
  * events when the index finds nothing: DuckDB's join filter only prunes a non-empty build side.)
  */
-import { join, list, raw, sql, sqlString, type Fragment } from '../store/sql.js';
-import type { Row, Statement, Store } from '../store/store.js';
+import { sqlString } from '../store/sql.js';
+import type { Row, Store } from '../store/store.js';
 import type { StreamRevision, TraceEvent } from './graph.js';
 import { indexStatus, keyValueSql, type IndexStatus, type KeyPath } from './trace-index.js';
 import { nsToIso } from '../core/time.js';
@@ -115,7 +115,7 @@ export class EventSource {
     return this.indexed && this.status.keyPaths.includes(key.path);
   }
 
-  private async all(sql: Statement): Promise<Row[]> {
+  private async all(sql: string): Promise<Row[]> {
     this.queries++;
     return this.store.all(sql);
   }
@@ -126,34 +126,34 @@ export class EventSource {
   async lookup(probes: readonly Probe[], keys: readonly KeyPath[] = [], maxRows = Infinity): Promise<TaggedEvents | null> {
     const out: TaggedEvents = new Map(probes.map((p) => [p.tag, []]));
     const wanted = new Map<number, Set<string>>(); // seq → tags that may match it
-    // The values (ids, streams, keys: the user's and the events') are bound, not spliced.
-    const indexParts: Fragment[] = [];
-    const scanParts: Fragment[] = [];
+    const indexParts: string[] = [];
+    const scanParts: string[] = [];
     const keyList = [...keys];
     for (const probe of probes) {
       const isKey = typeof probe.kind !== 'string';
       if (isKey && !keyList.some((k) => k.path === (probe.kind as KeyPath).path)) keyList.push(probe.kind as KeyPath);
       for (let i = 0; i < probe.values.length; i += BATCH) {
         const batch = probe.values.slice(i, i + BATCH);
-        const tag = raw(sqlString(probe.tag));
+        const list = batch.map(sqlString).join(', ');
+        const tag = sqlString(probe.tag);
         const indexed = isKey ? this.keyIndexed(probe.kind as KeyPath) : this.indexed;
         const valueSql = isKey ? keyValueSql(probe.kind as KeyPath) : LOOKUPS[probe.kind as LookupKind].column;
         if (indexed && this.status.watermark > 0) {
           const table = isKey ? 'trace_keys' : LOOKUPS[probe.kind as LookupKind].table;
-          const hashes = batch.map((v) => (isKey ? sql`hash(${(probe.kind as KeyPath).path}, ${v})` : sql`hash(${v})`));
+          const hashes = batch.map((v) => (isKey ? `hash(${sqlString((probe.kind as KeyPath).path)}, ${sqlString(v)})` : `hash(${sqlString(v)})`));
           // DuckDB prunes row groups for each value of a short IN list only by its min and max,
           // which for random hashes is the whole table; one equality per value prunes each.
           const small = !isKey && LOOKUPS[probe.kind as LookupKind].small === true;
-          if (hashes.length <= EQUALITY_LOOKUPS && !small) for (const h of hashes) indexParts.push(sql`SELECT ${tag} AS tag, seq FROM ${raw(table)} WHERE h = ${h}`);
-          else indexParts.push(sql`SELECT ${tag} AS tag, seq FROM ${raw(table)} WHERE h IN (${join(hashes, ', ')})`);
+          if (hashes.length <= EQUALITY_LOOKUPS && !small) for (const h of hashes) indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h = ${h}`);
+          else indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h IN (${hashes.join(', ')})`);
         }
         const from = indexed ? this.status.watermark : 0;
-        if (!indexed || this.status.tail > 0) scanParts.push(sql`SELECT ${tag} AS tag, seq FROM events WHERE seq > ${raw(String(from))} AND ${raw(valueSql)} IN (${list(batch)})`);
+        if (!indexed || this.status.tail > 0) scanParts.push(`SELECT ${tag} AS tag, seq FROM events WHERE seq > ${from} AND ${valueSql} IN (${list})`);
       }
     }
     const parts = [...indexParts, ...scanParts];
     if (parts.length > 0) {
-      for (const row of await this.all(join(parts, '\nUNION ALL\n'))) {
+      for (const row of await this.all(parts.join('\nUNION ALL\n'))) {
         const seq = Number(row.seq);
         const tags = wanted.get(seq);
         if (tags) tags.add(String(row.tag));
