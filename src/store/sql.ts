@@ -5,7 +5,7 @@
  * map) keeping their values. Spliced text (sqlString, sqlIdent) is for what DuckDB cannot
  * bind: names, file paths in table functions and COPY, statements that define views or macros.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
 
 /**
  * A string as a DuckDB literal: quotes doubled (DuckDB's literals know no backslash escapes, so a
@@ -82,6 +82,14 @@ export function param(value: DuckDBValue): Fragment {
 /** Values, each bound, separated by commas (for IN (…) and VALUES). */
 export function list(values: readonly DuckDBValue[]): Fragment {
   return join(values.map(param), ', ');
+}
+
+/**
+ * Many values as one bound LIST (`unnest($pN)` reads them as rows): one parameter however
+ * many values, where a `$p` each would make DuckDB bind and plan thousands.
+ */
+export function array(values: readonly DuckDBValue[]): Fragment {
+  return param(listValue([...values]));
 }
 
 /** Fragments one after another with `separator` (trusted text: ', ', ' UNION ALL ') between them. */

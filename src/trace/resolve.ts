@@ -5,7 +5,7 @@
  * (neighbours in sort order — which covers prefixes — ranked by edit distance, in SQL).
  */
 import { UserError } from '../core/errors.js';
-import { combine, join, param, raw, sql, sqlString, type Fragment } from '../store/sql.js';
+import { array, combine, join, param, raw, sql, type Fragment } from '../store/sql.js';
 import type { TraceEvent } from './graph.js';
 import type { EventSource, Probe } from './source.js';
 import type { KeyPath } from './trace-index.js';
@@ -155,8 +155,8 @@ export async function closestMatches(source: EventSource, input: string, keys: r
     const indexedKeys = keys.filter((k) => source.keyIndexed(k));
     const kinds = ['stream', 'correlation', ...indexedKeys.map((k) => `key:${k.path}`)];
     for (const kind of kinds) parts.push(...around('kind', 'name', 'trace_names', sql`AND kind = ${kind}`));
-    // Up to 4000 variants: spliced, quoted (bound, they cost more than the lookup: ~2x its CPU).
-    variants = raw(`, v(name) AS (VALUES ${editVariants(input).map((x) => `(${sqlString(x)})`).join(', ')})`);
+    // Up to 4000 variants: one bound list (a parameter each costs more than the lookup).
+    variants = sql`, v(name) AS (SELECT unnest(${array(editVariants(input))}))`;
     parts.push(
       raw(`(SELECT 'event id', v.name FROM v JOIN trace_ids t ON t.h = hash(v.name))`),
       raw(`(SELECT 'stream', v.name FROM v JOIN trace_streams t ON t.h = hash(v.name))`),

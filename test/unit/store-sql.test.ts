@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConnection } from '../../src/store/connection.js';
-import { Fragment, and, raw, sql, sqlIdent, sqlString } from '../../src/store/sql.js';
+import { Fragment, and, array, raw, sql, sqlIdent, sqlString } from '../../src/store/sql.js';
 
 // The helpers are checked against DuckDB itself: what it reads back is what went in.
 let instance: DuckDBInstance;
@@ -64,6 +64,7 @@ describe('Fragment', () => {
       expect(await db.all(sql`SELECT n FROM t WHERE s = ${"a'b"} OR s = ${"' OR TRUE --"}`)).toEqual([{ n: 1 }]);
       expect(await db.all(sql`SELECT n FROM t WHERE s = ${'nul\u0000'}`)).toEqual([{ n: 2 }]);
       expect(and().sql).toBe('TRUE');
+      expect(await db.all(sql`SELECT unnest(${array(["a'b", 'nul\u0000', "' OR TRUE --"])}) AS v`)).toEqual([{ v: "a'b" }, { v: 'nul\u0000' }, { v: "' OR TRUE --" }]);
       const twice = key.map((k) => `SELECT n FROM t WHERE ${k} AND n IN (SELECT n FROM t WHERE ${k} AND n > 1)`);
       expect(await db.all(twice)).toEqual([{ n: 3 }]);
       expect(await db.all(sql`SELECT ${key.map((k) => `count(*) FILTER (WHERE ${k})`)}::INTEGER AS x, ${sql`${'y'}`} AS y FROM t`)).toEqual([{ x: 2, y: 'y' }]);
