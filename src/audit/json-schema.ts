@@ -11,6 +11,7 @@
  * silently ignored. Which event a schema is for: `x-evtrail-type` and `x-evtrail-version`.
  */
 import { z } from 'zod';
+import { sqlString } from '../store/sql.js';
 
 const JSON_TYPES = ['string', 'integer', 'number', 'boolean', 'object', 'array', 'null'] as const;
 type JsonType = (typeof JSON_TYPES)[number];
@@ -88,11 +89,9 @@ export function parseEventSchema(file: string, json: unknown): EventSchema {
   return { type: s['x-evtrail-type'], version: s['x-evtrail-version'], file, json: s };
 }
 
-const q = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-
 /** JSON path of a top-level property, quoted so any name works. */
 function jsonPath(name: string): string {
-  return q(`$."${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+  return sqlString(`$."${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
 }
 
 /** SQL: is the raw JSON text `r` (never SQL NULL here) of this JSON type? */
@@ -121,21 +120,21 @@ function typeTest(r: string, type: JsonType): string {
  */
 function propertyCheck(name: string, p: PropertyJson, required: boolean, r: string): string {
   const shown = `evt_json_shown(${r})`;
-  const is = q(`${name} is `);
+  const is = sqlString(`${name} is `);
   const branches: string[] = [];
-  branches.push(`WHEN ${r} IS NULL THEN ${required ? q(`missing required field ${name}`) : 'NULL'}`);
+  branches.push(`WHEN ${r} IS NULL THEN ${required ? sqlString(`missing required field ${name}`) : 'NULL'}`);
   const types = p.type === undefined ? [] : Array.isArray(p.type) ? p.type : [p.type];
   if (types.length) {
-    branches.push(`WHEN NOT (${types.map((t) => typeTest(r, t)).join(' OR ')}) THEN ${is} || ${shown} || ${q(`, expected ${types.join(' or ')}`)}`);
+    branches.push(`WHEN NOT (${types.map((t) => typeTest(r, t)).join(' OR ')}) THEN ${is} || ${shown} || ${sqlString(`, expected ${types.join(' or ')}`)}`);
   }
   const allowed = p.const !== undefined ? [p.const] : p.enum;
   if (allowed) {
     // Text, booleans and null compare as the JSON text json_extract writes (compact); numbers by value.
-    const texts = allowed.filter((v) => typeof v !== 'number').map((v) => `${r} = ${q(JSON.stringify(v))}`);
+    const texts = allowed.filter((v) => typeof v !== 'number').map((v) => `${r} = ${sqlString(JSON.stringify(v))}`);
     const numbers = allowed.filter((v): v is number => typeof v === 'number').map((v) => `TRY_CAST(${r} AS DOUBLE) = ${v}`);
     const tests = [...texts, ...numbers];
     const list = allowed.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
-    branches.push(`WHEN NOT (${tests.join(' OR ')}) THEN ${is} || ${shown} || ${q(allowed.length === 1 ? `, expected ${list}` : `, expected one of ${list}`)}`);
+    branches.push(`WHEN NOT (${tests.join(' OR ')}) THEN ${is} || ${shown} || ${sqlString(allowed.length === 1 ? `, expected ${list}` : `, expected one of ${list}`)}`);
   }
   const num = `TRY_CAST(${r} AS DOUBLE)`;
   const bounds: [number | undefined, string, string][] = [
@@ -146,21 +145,21 @@ function propertyCheck(name: string, p: PropertyJson, required: boolean, r: stri
   ];
   for (const [bound, op, words] of bounds) {
     if (bound === undefined) continue;
-    branches.push(`WHEN evt_json_is_number(${r}) AND ${num} ${op} ${bound} THEN ${is} || ${r} || ${q(`, expected ${words} ${bound}`)}`);
+    branches.push(`WHEN evt_json_is_number(${r}) AND ${num} ${op} ${bound} THEN ${is} || ${r} || ${sqlString(`, expected ${words} ${bound}`)}`);
   }
   const str = `(${r}->>'$')`;
   // The raw text of a string is never shorter than its value (escapes only add characters), so
   // the value is decoded only when the raw length cannot decide.
   if (p.minLength !== undefined) {
     const n = p.minLength;
-    branches.push(`WHEN left(${r}, 1) = '"' AND (length(${r}) - 2 < ${n} OR (strpos(${r}, '\\') > 0 AND length(${str}) < ${n})) THEN ${is} || ${shown} || ${q(`, expected at least ${n} character${n === 1 ? '' : 's'}`)}`);
+    branches.push(`WHEN left(${r}, 1) = '"' AND (length(${r}) - 2 < ${n} OR (strpos(${r}, '\\') > 0 AND length(${str}) < ${n})) THEN ${is} || ${shown} || ${sqlString(`, expected at least ${n} character${n === 1 ? '' : 's'}`)}`);
   }
   if (p.maxLength !== undefined) {
     const n = p.maxLength;
-    branches.push(`WHEN left(${r}, 1) = '"' AND length(${r}) - 2 > ${n} AND length(${str}) > ${n} THEN ${is} || ${shown} || ${q(`, expected at most ${n} characters`)}`);
+    branches.push(`WHEN left(${r}, 1) = '"' AND length(${r}) - 2 > ${n} AND length(${str}) > ${n} THEN ${is} || ${shown} || ${sqlString(`, expected at most ${n} characters`)}`);
   }
   if (p.pattern !== undefined) {
-    branches.push(`WHEN left(${r}, 1) = '"' AND NOT regexp_matches(${str}, ${q(p.pattern)}) THEN ${is} || ${shown} || ${q(`, expected to match ${p.pattern}`)}`);
+    branches.push(`WHEN left(${r}, 1) = '"' AND NOT regexp_matches(${str}, ${sqlString(p.pattern)}) THEN ${is} || ${shown} || ${sqlString(`, expected to match ${p.pattern}`)}`);
   }
   return `CASE ${branches.join(' ')} END`;
 }
@@ -207,7 +206,7 @@ function propertyOk(p: PropertyJson, required: boolean, r: string): string {
   const allowed = p.const !== undefined ? [p.const] : p.enum;
   if (allowed) {
     // Equality chains, not IN: DuckDB plans a long IN list as a join over every row.
-    if (allowed.every((v) => typeof v === 'string')) tests.push(`(${allowed.map((v) => `${r} = ${q(JSON.stringify(v))}`).join(' OR ')})`);
+    if (allowed.every((v) => typeof v === 'string')) tests.push(`(${allowed.map((v) => `${r} = ${sqlString(JSON.stringify(v))}`).join(' OR ')})`);
     else tests.push('FALSE');
   }
   if (!boundsDone) {
@@ -220,7 +219,7 @@ function propertyOk(p: PropertyJson, required: boolean, r: string): string {
   const plain = `NOT contains(${r}, '\\')`;
   if (p.minLength !== undefined) tests.push(p.minLength === 1 ? `${r} <> '""'` : `(${plain} AND length(${r}) - 2 >= ${p.minLength})`);
   if (p.maxLength !== undefined) tests.push(`length(${r}) - 2 <= ${p.maxLength}`);
-  if (p.pattern !== undefined) tests.push(`(${plain} AND regexp_matches(substr(${r}, 2, length(${r}) - 2), ${q(p.pattern)}))`);
+  if (p.pattern !== undefined) tests.push(`(${plain} AND regexp_matches(substr(${r}, 2, length(${r}) - 2), ${sqlString(p.pattern)}))`);
   const when = tests.length ? tests.join(' AND ') : 'TRUE';
   return required ? `(${r} IS NOT NULL AND ${when})` : `(${r} IS NULL OR (${when}))`;
 }
@@ -328,10 +327,8 @@ export function checkSql(schema: EventSchema, data = 'data'): string {
     ELSE array_to_string(${perValue(schema, data, (name, p, req, v) => propertyCheck(name, p, req, v))}, '; ') END`;
 }
 
-const sqlText = (t: string): string => `'${t.replaceAll("'", "''")}'`;
-
 function branches(schemas: EventSchema[], f: (s: EventSchema) => string): string {
-  return schemas.map((s) => `WHEN type = ${sqlText(s.type)} AND schema_version = ${s.version} THEN ${f(s)}`).join('\n    ');
+  return schemas.map((s) => `WHEN type = ${sqlString(s.type)} AND schema_version = ${s.version} THEN ${f(s)}`).join('\n    ');
 }
 
 /**
@@ -343,10 +340,10 @@ function branches(schemas: EventSchema[], f: (s: EventSchema) => string): string
 export function schemaSuspectsSql(schemas: EventSchema[], source = 'audit_events', fast: ReadonlySet<EventSchema> = new Set()): string {
   if (schemas.length === 0) return `SELECT seq, id, stream, ts, type, schema_version, data FROM ${source} WHERE FALSE`;
   const types = [...new Set(schemas.map((s) => s.type))];
-  const test = (s: EventSchema) => (fast.has(s) ? `regexp_full_match(data, ${sqlText(fastPathRegex(s)!)})` : okSql(s, 'data'));
+  const test = (s: EventSchema) => (fast.has(s) ? `regexp_full_match(data, ${sqlString(fastPathRegex(s)!)})` : okSql(s, 'data'));
   return `SELECT seq, id, stream, ts, type, schema_version, data
     FROM ${source}
-    WHERE type IN (${types.map(sqlText).join(', ')})
+    WHERE type IN (${types.map(sqlString).join(', ')})
       AND NOT coalesce(CASE ${branches(schemas, test)} END, FALSE)`;
 }
 
@@ -355,7 +352,7 @@ export function fastPathSampleSql(schemas: EventSchema[], sample: string): strin
   const withRe = schemas.filter((s) => fastPathRegex(s) !== null);
   if (withRe.length === 0) return `SELECT NULL AS type, NULL AS schema_version, 0 AS n, 0 AS hit WHERE FALSE`;
   return `SELECT type, schema_version, count(*) AS n,
-      count(*) FILTER (WHERE coalesce(CASE ${branches(withRe, (s) => `regexp_full_match(data, ${sqlText(fastPathRegex(s)!)})`)} END, FALSE)) AS hit
+      count(*) FILTER (WHERE coalesce(CASE ${branches(withRe, (s) => `regexp_full_match(data, ${sqlString(fastPathRegex(s)!)})`)} END, FALSE)) AS hit
     FROM ${sample} GROUP BY ALL`;
 }
 
@@ -370,7 +367,7 @@ export function schemaProblemsSql(schemas: EventSchema[], suspects: string): str
   const unknownVersion = types
     .map((t) => {
       const versions = schemas.filter((s) => s.type === t).map((s) => s.version).sort((a, b) => a - b);
-      return `WHEN type = ${sqlText(t)} THEN ${sqlText(`no schema is registered for this version (registered: ${versions.map((v) => `v${v}`).join(', ')})`)}`;
+      return `WHEN type = ${sqlString(t)} THEN ${sqlString(`no schema is registered for this version (registered: ${versions.map((v) => `v${v}`).join(', ')})`)}`;
     })
     .join('\n    ');
   return `SELECT seq, id, stream, ts, type, schema_version, problems FROM (

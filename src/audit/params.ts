@@ -8,6 +8,7 @@
  */
 
 import { parseDuration } from '../core/time.js';
+import { sqlString } from '../store/sql.js';
 
 export const PARAM_TYPES = ['duration', 'number', 'integer', 'string', 'boolean'] as const;
 export type ParamType = (typeof PARAM_TYPES)[number];
@@ -55,7 +56,7 @@ export function parseParamValue(type: ParamType, raw: string): ParamValue | { er
       if (text !== 'true' && text !== 'false') return { error: `expected ${PARAM_EXPECTED.boolean}, got "${raw}"` };
       return { text, sql: text.toUpperCase() };
     case 'string':
-      return { text: raw, sql: `'${raw.replaceAll("'", "''")}'` };
+      return { text: raw, sql: sqlString(raw) };
   }
 }
 

@@ -10,13 +10,12 @@
  *    does not return event_id, stream and message stops here;
  * 4. the shared views are materialized, then the rules run.
  */
-import { exactJsonConverter } from '../output/json-values.js';
 import { rowObject } from '../output/json-rows.js';
-import type { DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
+import { exactJsonConverter } from '../output/json-values.js';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlIdent, sqlString } from '../store/sql.js';
-import { timed, type Row, type Store } from '../store/store.js';
+import type { Params, PreparedStatement, Row, Store, StoreConnection } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { DURATION_SQL_MACROS, parseAt } from '../core/time.js';
 import { GENERATED_VIEWS, viewOrder, type Catalog } from './catalog.js';
@@ -69,7 +68,7 @@ interface Kept {
   raw: string;
   views: Set<string>;
   knownTypes?: string;
-  prepared: Map<string, DuckDBPreparedStatement>;
+  prepared: Map<string, PreparedStatement>;
   /** The store's type counts (which packs are in force), kept up to date by counting the events after this seq. */
   typesTo: number;
 }
@@ -81,7 +80,7 @@ interface Session {
 }
 
 class Runner {
-  private readonly conn: DuckDBConnection;
+  private readonly conn: StoreConnection;
   private since: string | null = null;
   private until: string | null = null;
 
@@ -90,22 +89,21 @@ class Runner {
     private readonly catalog: Catalog,
     private readonly plan: AuditPlan,
     private readonly scope?: AuditScope,
-    conn?: DuckDBConnection,
+    conn?: StoreConnection,
     /** A scoped auditor's connection has the macros and the store's type counts already. */
     private readonly session?: Session,
     private readonly sink?: ViolationSink,
   ) {
-    this.conn = conn ?? store.conn;
+    this.conn = conn ?? store;
   }
 
   /** A statement of the audit's own, timed under EVTRAIL_SQL_TIMINGS=1 like the store's. */
   private async exec(sql: string): Promise<void> {
-    await timed(sql, () => this.conn.run(sql));
+    await this.conn.run(sql);
   }
 
-  private async all(sql: string): Promise<Row[]> {
-    if (this.conn === this.store.conn) return this.store.all(sql);
-    return timed(sql, async () => (await this.conn.runAndReadAll(sql)).getRowObjectsJson() as Row[]);
+  private async all(sql: string, params?: Params): Promise<Row[]> {
+    return this.conn.all(sql, params);
   }
 
   /** Runs SQL from a rule or view file; an error names the file (a user's file: exit 2; ours: a bug). */
@@ -181,18 +179,16 @@ class Runner {
   /** A statement of a kept session: prepared once, run again with the tables' new rows. */
   private async keptRun(sql: string, read: boolean): Promise<Row[]> {
     const kept = this.kept!;
-    return timed(sql, async () => {
-      let prepared = kept.prepared.get(sql);
-      if (!prepared) {
-        prepared = await this.conn.prepare(sql);
-        kept.prepared.set(sql, prepared);
-      }
-      if (!read) {
-        await prepared.run();
-        return [];
-      }
-      return (await prepared.runAndReadAll()).getRowObjectsJson() as Row[];
-    });
+    let prepared = kept.prepared.get(sql);
+    if (!prepared) {
+      prepared = await this.conn.prepare(sql);
+      kept.prepared.set(sql, prepared);
+    }
+    if (!read) {
+      await prepared.run();
+      return [];
+    }
+    return prepared.all();
   }
 
   /** The scoped audit of a kept session: the tables made once (runScoped says what each is), refilled now. */
@@ -433,7 +429,7 @@ class Runner {
       }
       text = `${days.d0}T${spec.text}Z`;
     }
-    const rows = await this.all(`SELECT evt_iso(evt_ts(${sqlString(text)})) AS t`);
+    const rows = await this.all(`SELECT evt_iso(evt_ts($text)) AS t`, { text });
     const t = rows[0]?.t;
     if (t === null || t === undefined) {
       throw new UserError(`${flag} ${spec.text}: not a time`, 'e.g. 10:00, 10:00:30.5, 2025-08-26T10:00:00Z, or epoch seconds / milliseconds');
@@ -559,8 +555,7 @@ class Runner {
   private async bindRule(planned: PlannedRule): Promise<void> {
     const { rule } = planned;
     const columns = await this.fileSql(rule.file, rule.sqlLine, 'SQL', async () => {
-      const prepared = await this.conn.prepare(this.ruleSql(planned));
-      return Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      return this.conn.columns(this.ruleSql(planned));
     });
     const missing = ['event_id', 'stream', 'message'].filter((c) => !columns.includes(c));
     if (missing.length) {
@@ -622,7 +617,7 @@ class Runner {
         return { count, rows: examples, listed };
       }
       // Evidence leaves in --json and reports: its values as every --json writes them (exact numbers, RFC 3339 times).
-      const rows = count === 0 ? [] : ((await this.conn.runAndReadAll(listSql)).convertRowObjects(exactJsonConverter) as Row[]);
+      const rows = count === 0 ? [] : await this.conn.allExact(listSql);
       await this.exec(`DROP TABLE ${table}`);
       return { count, rows, listed: rows.length };
     });
@@ -639,7 +634,7 @@ export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan, 
  * store.openConnection()): its temp tables and the shadowing view never meet the store's main
  * connection, where the explorer may run a full audit at the same time.
  */
-export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: DuckDBConnection): Promise<AuditResult> {
+export async function runScopedAudit(store: Store, catalog: Catalog, plan: AuditPlan, scope: AuditScope, conn: StoreConnection): Promise<AuditResult> {
   return new Runner(store, catalog, plan, scope, conn).run();
 }
 
@@ -648,7 +643,7 @@ export async function runScopedAudit(store: Store, catalog: Catalog, plan: Audit
  * traces): the macros and the store's type counts are made once.
  */
 export class ScopedAuditor {
-  private conn: DuckDBConnection | undefined;
+  private conn: StoreConnection | undefined;
   private readonly session: Session = { macros: false };
 
   constructor(
@@ -666,9 +661,9 @@ export class ScopedAuditor {
   }
 
   close(): void {
-    for (const prepared of this.session.kept?.prepared.values() ?? []) prepared.destroySync();
+    for (const prepared of this.session.kept?.prepared.values() ?? []) prepared.close();
     this.session.kept?.prepared.clear();
-    this.conn?.closeSync();
+    this.conn?.close();
     this.conn = undefined;
   }
 }

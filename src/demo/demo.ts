@@ -84,7 +84,7 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
         rows: findings.map((r) => [r.id, r.severity, r.violations, r.examples[0] ?? '']),
       },
     ];
-    await printTables(mode === 'csv' ? 'plain' : mode, tables);
+    await printTables(mode, tables);
     const example = audit.violations.find((v) => v.stream?.startsWith('order-'))?.stream?.replace(/^order-/, '');
     const db_ = dbArg(db);
     printNextSteps([

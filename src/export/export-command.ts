@@ -34,7 +34,7 @@ export async function runExportCommand(flags: ExportCommandFlags): Promise<void>
   if (flags.out === undefined || flags.out.trim() === '') throw new UserError('--out is required', 'name the folder to write, e.g. --out archive/');
 
   let store: Store | undefined;
-  const interrupt = interruptStatements(() => store?.conn);
+  const interrupt = interruptStatements(() => store);
   let result: ExportResult;
   try {
     store = await Store.open(flags.db, { readOnly: true });
@@ -65,7 +65,7 @@ export async function runExportCommand(flags: ExportCommandFlags): Promise<void>
     printJson({ out: result.out, files: result.files, events: result.events, bytes: result.bytes, manifest: result.manifest,
       partitioning: result.partitioning, firstSeq: result.firstSeq, lastSeq: result.lastSeq, chainHead: result.chainHead, chainOk: result.chainOk });
   } else {
-    await printTables(flags.mode === 'csv' ? 'plain' : flags.mode, [{
+    await printTables(flags.mode, [{
       title: `exported ${result.events} events (seq ${result.firstSeq} to ${result.lastSeq}) as ${format} to ${result.out}`,
       columns: ['files', 'bytes', 'partitioned by', 'manifest', 'chain head'],
       rows: [[result.files, result.bytes, result.partitioning?.join(', ') ?? '-', result.manifest, result.chainHead ?? '-']],

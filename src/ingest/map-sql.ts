@@ -75,7 +75,7 @@ export function buildMapSql(
   const plainKeys = readsKeys
     ? `CASE WHEN keys IS NULL THEN false
         WHEN len(keys) = ${ordered.length ? ordered.map((k) => `${access.present(k)}::INTEGER`).join(' + ') : '0'} THEN true
-        ELSE regexp_full_match(array_to_string(keys, chr(31)) || chr(31), '${ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join('')}')
+        ELSE regexp_full_match(array_to_string(keys, chr(31)) || chr(31), ${sqlString(ordered.map((k) => `(?:${regexQuote(k)}\\x1f)?`).join(''))})
           AND NOT contains(line, '\\u001') END`
     : 'false';
 
@@ -224,7 +224,7 @@ function keptSql(arrays: boolean): string {
 }
 
 function regexQuote(text: string): string {
-  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&').replaceAll("'", "''");
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
 function convert(field: EnvelopeField, rawCol: string, fromLines = false): string {

@@ -30,9 +30,7 @@ export async function runRejects(flags: { db: string; source?: string; limit: st
     const columns = ['source', 'line', 'reason', 'raw'];
     // --ndjson and --csv stream from DuckDB: a source with millions of rejects is never held whole.
     if (flags.mode === 'ndjson' || flags.mode === 'csv') {
-      const prepared = await store.conn.prepare(REJECTS_SQL);
-      prepared.bind({ f: flags.source ?? null });
-      const result = await prepared.stream();
+      const result = await store.stream(REJECTS_SQL, { f: flags.source ?? null });
       if (flags.mode === 'ndjson') {
         await writeJsonRows('ndjson', result.deduplicatedColumnNames(), exactRows(result));
         return;

@@ -208,7 +208,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
   // Ctrl-C: stop the running DuckDB statement, or the ingest at its next step; the
   // transaction is rolled back and the store is as it was.
   let store: Store | undefined;
-  const interrupt = interruptStatements(() => store?.conn);
+  const interrupt = interruptStatements(() => store);
   const existed = storeExists(flags.db);
   let created = false;
   let ok = false;
@@ -283,7 +283,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
         : []),
     ].join('\n') || undefined,
   };
-  await printTables(mode === 'csv' ? 'plain' : mode, [table]);
+  await printTables(mode, [table]);
   if (!flags.quiet && summary.ingested + summary.rejected > 0) {
     const db = dbArg(flags.db);
     printNextSteps([

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreConnection } from '../store/store.js';
 import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql } from './canonical.js';
 import { BlockReader, hashFile } from './block-records.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
+import { sqlString } from '../store/sql.js';
 
 /**
  * The chain in the store: event_hashes (seq, hash) and chain_blocks (one row per block and
@@ -128,7 +128,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
   // two blocks' records per worker (≈ 19 MB each for the generated trading events), and up to
   // two more waiting for the block reader.
   const dir = makeTempDir('evtrail-chain-', 'the hash chain');
-  const extra: DuckDBConnection[] = [];
+  const extra: StoreConnection[] = [];
   const reader = new BlockReader(path.join(dir, 'event-hashes.csv'), events);
   // Each block's query on one DuckDB thread: with more, DuckDB spreads each small COPY over them
   // for nothing (measured per 1M events: verify 2.3–2.8 s of CPU against 1.5–1.6 s; the COPYs
@@ -153,7 +153,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO '${file.replaceAll("'", "''")}' (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO ${sqlString(file)} (${RECORDS_CSV})`);
         if (done) {
           // The file as it is; a block that matches what verify expects is done, the others
           // are walked (their order, their event hashes).
@@ -175,7 +175,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
     for (const [job, digest] of reader.inSeqOrder) out[job] = digest;
     if (reader.hashed) {
       if (threads > 1) await store.run(`SET threads = ${threads}`);
-      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv('${reader.out.replaceAll("'", "''")}',
+      await store.run(`INSERT INTO event_hashes SELECT seq, hash FROM read_csv(${sqlString(reader.out)},
         columns={'seq': 'BIGINT', 'hash': 'VARCHAR'}, header=false, auto_detect=false, delim=',', quote='', escape='')`);
     }
     return out;
@@ -184,7 +184,7 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
     throw error;
   } finally {
     await reader.close();
-    for (const conn of extra) conn.closeSync();
+    for (const conn of extra) conn.close();
     fs.rmSync(dir, { recursive: true, force: true });
     if (threads > 1) {
       await store.run(`SET threads = ${threads}`).catch((error: unknown) => {
@@ -258,6 +258,6 @@ export async function insertBlocks(store: Store, blocks: readonly ScopedBlock[])
   for (let i = 0; i < blocks.length; i += 500) {
     const part = blocks.slice(i, i + 500);
     await store.run(`INSERT INTO chain_blocks VALUES ${part.map((b) =>
-      `(${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, '${b.digest.replaceAll("'", "''")}', '${b.link}')`).join(', ')}`);
+      `(${b.scope}, ${b.block}, ${b.firstSeq}, ${b.lastSeq}, ${b.events}, ${sqlString(b.digest)}, ${sqlString(b.link)})`).join(', ')}`);
   }
 }

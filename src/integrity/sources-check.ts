@@ -10,6 +10,7 @@ import type { IntegrityProblem } from './verify.js';
 // In source-check.ts, which store-source-check.ts (loaded lazily from here) imports too: no circle.
 export type { SourceCheck } from './source-check.js';
 import type { SourceCheck } from './source-check.js';
+import { sqlString } from '../store/sql.js';
 
 interface SourceRow {
   source_id: number; uri: string; kind: string; format: string; mapping: string | null; bytes: string; sha256: string | null;
@@ -154,7 +155,7 @@ async function firstDifferingLine(store: Store, row: SourceRow, file: string, by
     } finally {
       other.close();
     }
-    await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
+    await store.run(`ATTACH ${sqlString(db)} AS evt_check (READ_ONLY)`);
     try {
       // An event is matched by its line and its rank among that line's events (seq order): a
       // line exploded into several events (--each) pairs them element by element, not each with each.

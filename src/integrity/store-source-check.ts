@@ -19,6 +19,7 @@ import { makeTmpDir } from '../ingest/sources.js';
 import { Store } from '../store/store.js';
 import type { IntegrityProblem } from './verify.js';
 import type { SourceCheck } from './source-check.js';
+import { sqlString } from '../store/sql.js';
 
 export interface StoreSourceRow {
   source_id: number;
@@ -81,7 +82,7 @@ export async function checkStoreSource(store: Store, row: StoreSourceRow, args: 
     return { check: { uri: row.uri, kind: row.kind, status: 'not-read', message }, problems: [{ kind: 'source-unreadable', source: row.uri, message }] };
   }
   try {
-    await store.run(`ATTACH '${db.replaceAll("'", "''")}' AS evt_check (READ_ONLY)`);
+    await store.run(`ATTACH ${sqlString(db)} AS evt_check (READ_ONLY)`);
     try {
       const checkpoint = row.checkpoint !== null && /^\d+$/.test(row.checkpoint) ? row.checkpoint : 'NULL';
       const diffs = await store.all(`

@@ -13,7 +13,12 @@ export function printNextSteps(steps: [command: string, what: string][], always 
   process.stderr.write(terminalSafe(lines.join('\n')) + '\n');
 }
 
+/** A shell word: left bare when safe, else single-quoted (the one shell quoting: steps, reports). */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 /** ` --db FILE` when the store is not the default one (so a step can be pasted as it is). */
 export function dbArg(db: string): string {
-  return db === 'evtrail.duckdb' || db === process.env.EVTRAIL_DB ? '' : ` --db ${/^[\w./-]+$/.test(db) ? db : `'${db.replaceAll("'", "'\\''")}'`}`;
+  return db === 'evtrail.duckdb' || db === process.env.EVTRAIL_DB ? '' : ` --db ${shellWord(db)}`;
 }

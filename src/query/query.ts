@@ -24,7 +24,7 @@ export async function runQuery(store: Store, sql: string, options: { exact?: boo
   }
   await store.run(MACROS_SQL);
   try {
-    const result = await store.conn.stream(sql);
+    const result = await store.stream(sql);
     const types = result.columnTypes();
     return {
       columns: result.deduplicatedColumnNames(),

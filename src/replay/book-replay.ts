@@ -9,11 +9,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { exactJsonConverter } from '../output/json-values.js';
 import type { Cell } from '../output/table.js';
 import { UserError } from '../core/errors.js';
 import { wholeNumber } from '../core/flags.js';
-import { sqlString } from '../store/sql.js';
+import { and, combine, raw, sql, sqlString, type Fragment } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { atCondition, atFields, type At } from '../core/time.js';
 import { builtin } from './builtins.js';
@@ -176,11 +175,11 @@ async function bookSnapshot(store: Store, flags: BookFlags, at: At): Promise<Sna
  * The book as of `cut` from a snapshot: its per-order states continued by the messages after
  * its seq in the cut, narrowed to one symbol on both sides when given; the same rows as bookSql.
  */
-export function bookFromSnapshotSql(snap: SnapshotInfo, cut: string, symbol: string | undefined, topLevels?: number): string {
-  const base = symbol === undefined ? dataTable(snap.id) : `(SELECT * FROM ${dataTable(snap.id)} WHERE symbol = ${sqlString(symbol)})`;
-  const later = `seq > ${snap.seq} AND (${cut})${symbol === undefined ? '' : ` AND ${bookKeyCondition(symbol)}`}`;
-  return `WITH merged AS (${bookMergeSql(base, bookFoldSql(later))})
-${bookRowsSql('merged', topLevels)}`;
+export function bookFromSnapshotSql(snap: SnapshotInfo, cut: string, symbol: string | undefined, topLevels?: number): Fragment {
+  const base = symbol === undefined ? raw(dataTable(snap.id)) : sql`(SELECT * FROM ${raw(dataTable(snap.id))} WHERE symbol = ${symbol})`;
+  const later = and(`seq > ${snap.seq} AND (${cut})`, symbol !== undefined && bookKeyCondition(symbol));
+  return combine([base, later], (b, l) => `WITH merged AS (${bookMergeSql(b, bookFoldSql(l))})
+${bookRowsSql('merged', topLevels)}`);
 }
 
 export type Side = 'ask' | 'bid';
@@ -282,7 +281,7 @@ export async function bookAnswer(store: Store, flags: BookFlags, at: At): Promis
     throw new UserError(`--symbol ${flags.symbol}: the seed ${path.basename(seed.file)} is a book of ${seed.symbol}`, `drop --symbol, or give --symbol ${seed.symbol}`);
   }
   if (!seed && flags.symbol !== undefined) {
-    const [known] = await store.all(`SELECT count(*)::INTEGER AS n FROM events WHERE source = 'lobster' AND ${bookKeyCondition(flags.symbol)} LIMIT 1`);
+    const [known] = await store.all(sql`SELECT count(*)::INTEGER AS n FROM events WHERE source = 'lobster' AND ${bookKeyCondition(flags.symbol)} LIMIT 1`);
     if (!known?.n) throw new UserError(`--symbol ${flags.symbol}: no LOBSTER messages of that symbol in the store`, 'evtrail query "select distinct data->>\'symbol\' from events where source = \'lobster\'" lists them');
   }
   if (seed && flags.snapshots !== false) {
@@ -300,9 +299,9 @@ export async function bookAnswer(store: Store, flags: BookFlags, at: At): Promis
     ? bookSeededSql(seed, cut, top)
     : snap
       ? bookFromSnapshotSql(snap, cut, flags.symbol, top)
-      : bookSql(flags.symbol === undefined ? cut : `(${cut}) AND ${bookKeyCondition(flags.symbol)}`, top);
+      : flags.symbol === undefined ? bookSql(cut, top) : bookKeyCondition(flags.symbol).map((k) => bookSql(`(${cut}) AND ${k}`, top));
   // Values as every --json writes them (priceTicks a number, as `query` gives it: ../output/json-values.ts).
-  const rows = ((await store.conn.runAndReadAll(rowsSql)).convertRowObjects(exactJsonConverter) as Record<string, Cell>[]).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
+  const rows = ((await store.allExact(rowsSql)) as Record<string, Cell>[]).map((r) => Object.fromEntries(BOOK_COLUMNS.map((c) => [c, r[c] ?? null]))) as BookRow[];
   const symbol = seed ? { symbol: seed.symbol } : flags.symbol !== undefined ? { symbol: flags.symbol } : {};
   if (!seed) return { ...atFields(at), projection: 'book', ...symbol, complete: false, seed: null, rows, counts: null, contradictions: [] };
 

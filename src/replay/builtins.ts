@@ -6,7 +6,7 @@ import { ORDER_COLUMNS, ordersFinalSql, ordersFoldSql, ordersKeyCondition, order
 import { POSITION_COLUMNS, POSITIONS_EMPTY, positionsFoldSql, positionsMergeSql, positionsRowsSql, positionsSnapshotBlocked, positionsSql } from './projections/positions.js';
 import { STREAM_COLUMNS, streamsFoldSql, streamsKeyCondition, streamsMergeSql, streamsRowsSql, streamsSql, STREAMS_EMPTY } from './projections/streams.js';
 import { BOOK_COLUMNS, bookFoldSql, bookMergeSql, bookRowsSql, bookSql } from './projections/book.js';
-import { sqlString } from '../store/sql.js';
+import { sql, raw, type Fragment } from '../store/sql.js';
 
 export interface BuiltinProjection {
   name: string;
@@ -17,7 +17,7 @@ export interface BuiltinProjection {
   /** The rows as of a cut; `where` is a condition on the events table. */
   sql(where: string): string;
   /** --key: a condition that narrows the events read, if the key allows (else only the rows are filtered). */
-  keyEvents?(key: string): string;
+  keyEvents?(key: string): Fragment;
   /** --key: the column the key is matched against. */
   keyColumn: string;
   /**
@@ -122,11 +122,16 @@ export function builtin(name: string): BuiltinProjection | undefined {
 /**
  * The rows of a built-in as of `cut` (a condition on events), narrowed to `key` when given,
  * in key order. A projection whose key names its streams reads only those; the others are
- * filtered on their key column.
+ * filtered on their key column. The key is bound, not spliced.
  */
-export function builtinSql(p: BuiltinProjection, cut: string, key?: string): string {
-  if (key === undefined) return p.sql(cut);
-  if (p.keyEvents) return p.sql(`(${cut}) AND ${p.keyEvents(key)}`);
+export function builtinSql(p: BuiltinProjection, cut: string, key?: string): Fragment {
+  if (key === undefined) return raw(p.sql(cut));
+  if (p.keyEvents) return p.keyEvents(key).map((k) => p.sql(`(${cut}) AND ${k}`));
+  return keyedRows(p, raw(p.sql(cut)), key);
+}
+
+/** A built-in's rows narrowed to the entity `key` names, in key order. */
+export function keyedRows(p: BuiltinProjection, rows: Fragment, key: string): Fragment {
   const order = p.keyColumns.map((c) => `"${c}"`).join(', ');
-  return `SELECT * FROM (${p.sql(cut)}) WHERE "${p.keyColumn}" = ${sqlString(key)} ORDER BY ${order}`;
+  return sql`SELECT * FROM (${rows}) WHERE ${raw(`"${p.keyColumn}"`)} = ${key} ORDER BY ${raw(order)}`;
 }

@@ -5,8 +5,8 @@
  */
 import { exactRows } from '../output/json-rows.js';
 import type { StoreBounds } from '../core/time.js';
-import { sqlString } from '../store/sql.js';
-import type { Store } from '../store/store.js';
+import { raw, sql, sqlString, type Fragment } from '../store/sql.js';
+import type { Statement, Store } from '../store/store.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { builtinSql, type BuiltinProjection } from './builtins.js';
 import { diffOne, type DiffRow } from './diff.js';
@@ -56,8 +56,8 @@ export async function storeBounds(store: Store): Promise<StoreBounds> {
  * instants, JSON columns as RawJson, which tables show as their text); an error in it is a bug
  * of ours, not the user's.
  */
-export async function streamSql(store: Store, sql: string): Promise<RowSet> {
-  const result = await store.conn.stream(sql);
+export async function streamSql(store: Store, sql: Statement): Promise<RowSet> {
+  const result = await store.stream(sql);
   return {
     columns: result.deduplicatedColumnNames(),
     jsonColumns: result.columnTypes().map((t) => t.alias === 'JSON'),
@@ -66,9 +66,9 @@ export async function streamSql(store: Store, sql: string): Promise<RowSet> {
 }
 
 /** A built-in's SQL for a cut within a key range: a snapshot's rows continued by the events after it, or a replay from the first event. */
-function cutSql(def: BuiltinProjection, cut: string, range: string, key: string | undefined, snap: SnapshotInfo | null): string {
+function cutSql(def: BuiltinProjection, cut: string, range: string, key: string | undefined, snap: SnapshotInfo | null): Fragment {
   if (!snap || !def.snapshot) return builtinSql(def, `(${cut}) AND ${range}`, key);
-  if (key !== undefined && def.keyEvents) return builtinFromSnapshotSql(def, snap, cut, `(${range}) AND ${def.keyEvents(key)}`);
+  if (key !== undefined && def.keyEvents) return builtinFromSnapshotSql(def, snap, cut, def.keyEvents(key).map((k) => `(${range}) AND ${k}`));
   return builtinFromSnapshotSql(def, snap, cut, range, key);
 }
 
@@ -139,13 +139,13 @@ export type SnapshotPair = { from: SnapshotInfo | null; to: SnapshotInfo | null 
 /** A built-in's entities that differ between two cuts, in key order; in parts when the cuts are large. */
 export async function builtinDiff(store: Store, def: BuiltinProjection, from: string, to: string, key?: string, eventsPerPart?: number, snaps: SnapshotPair = { from: null, to: null }): Promise<DiffRow[]> {
   const keys = def.keyColumns.map((c) => `"${c}"`);
-  const side = (cut: string, range: string, snap: SnapshotInfo | null) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${cutSql(def, cut, range, key, snap)}) x`;
-  const diffSql = (range: string) => `
+  const side = (cut: string, range: string, snap: SnapshotInfo | null) => cutSql(def, cut, range, key, snap).map((s) => `SELECT ${keys.join(', ')}, to_json(x)::VARCHAR AS j FROM (${s}) x`);
+  const diffSql = (range: string) => sql`
     WITH a AS (${side(from, range, snaps.from)}), b AS (${side(to, range, snaps.to)})
     SELECT a.j AS before, b.j AS after
-    FROM a FULL JOIN b ON ${keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND ')}
+    FROM a FULL JOIN b ON ${raw(keys.map((k) => `a.${k} IS NOT DISTINCT FROM b.${k}`).join(' AND '))}
     WHERE a.j IS DISTINCT FROM b.j
-    ORDER BY ${keys.map((k) => `coalesce(a.${k}, b.${k})`).join(', ')}`;
+    ORDER BY ${raw(keys.map((k) => `coalesce(a.${k}, b.${k})`).join(', '))}`;
   const out: DiffRow[] = [];
   for (const range of await keyRanges(store, def, [from, to], key, eventsPerPart)) {
     for (const r of await store.all(diffSql(range))) {

@@ -182,10 +182,10 @@ async function checkKeyKnown(store: Store, p: Projection, key: string, bounds: S
   if (p.kind === 'builtin') {
     const namesSql = p.def.keyNames;
     if (!namesSql) return;
-    const [hit] = await store.all(`SELECT 1 AS hit FROM (${namesSql}) WHERE name = ${sqlString(key)} LIMIT 1`);
+    const [hit] = await store.all(`SELECT 1 AS hit FROM (${namesSql}) WHERE name = $key LIMIT 1`, { key });
     if (hit) return;
     names = (await store.all(`SELECT name FROM (SELECT DISTINCT name FROM (${namesSql}) WHERE name IS NOT NULL)
-      ORDER BY levenshtein(lower(name), ${sqlString(key.toLowerCase())}), levenshtein(name, ${sqlString(key)}), name LIMIT 5`)).map((r) => String(r.name));
+      ORDER BY levenshtein(lower(name), $lower), levenshtein(name, $key), name LIMIT 5`, { key, lower: key.toLowerCase() })).map((r) => String(r.name));
   } else {
     // A custom projection's keys are what its keyOf returns: known only by replaying the log.
     if (!p.def.keyOf || bounds.lastSeq === null) return;

@@ -20,8 +20,9 @@ import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { atCondition, type At } from '../core/time.js';
 import { moduleGraphHash } from './module-graph.js';
-import type { BuiltinProjection } from './builtins.js';
+import { keyedRows, type BuiltinProjection } from './builtins.js';
 import { emptyCustomState, foldCustom, type CustomProjection, type CustomState } from './custom.js';
+import { raw, type Fragment } from '../store/sql.js';
 
 export type AnyProjection = { kind: 'builtin'; def: BuiltinProjection } | { kind: 'custom'; def: CustomProjection };
 
@@ -104,15 +105,13 @@ export async function findSnapshot(store: Store, p: AnyProjection, at: At, note:
  * A built-in's rows as of `cut` from a snapshot: its rows continued by the events after its seq
  * in the cut. `where` narrows both to some streams (a --key, a key range), written on `stream`.
  */
-export function builtinFromSnapshotSql(def: BuiltinProjection, snap: SnapshotInfo, cut: string, where = 'true', key?: string): string {
+export function builtinFromSnapshotSql(def: BuiltinProjection, snap: SnapshotInfo, cut: string, where: string | Fragment = 'true', key?: string): Fragment {
   const s = def.snapshot!;
-  const base = `(SELECT * FROM ${dataTable(snap.id)} WHERE ${where})`;
-  const sql = `WITH merged AS (${s.merge(base, s.fold(`seq > ${snap.seq} AND (${cut}) AND (${where})`))})
-${s.rows('merged')}`;
-  if (key === undefined) return sql;
+  const rows = (typeof where === 'string' ? raw(where) : where).map((w) => `WITH merged AS (${s.merge(`(SELECT * FROM ${dataTable(snap.id)} WHERE ${w})`, s.fold(`seq > ${snap.seq} AND (${cut}) AND (${w})`))})
+${s.rows('merged')}`);
+  if (key === undefined) return rows;
   // A key that does not name streams: the rows are filtered on the key column.
-  const order = def.keyColumns.map((c) => `"${c}"`).join(', ');
-  return `SELECT * FROM (${sql}) WHERE "${def.keyColumn}" = '${key.replaceAll("'", "''")}' ORDER BY ${order}`;
+  return keyedRows(def, rows, key);
 }
 
 /** A custom projection's state as of a snapshot. */
@@ -148,20 +147,20 @@ export async function makeSnapshots(store: Store, p: AnyProjection, every: bigin
   const hash = codeHash(p);
   const name = p.def.name;
   const results: SnapshotResult[] = [];
-  for (const old of await store.all(`SELECT snapshot_id::INTEGER AS id FROM snapshots WHERE projection = ${lit(name)}`)) {
+  for (const old of await store.all(`SELECT snapshot_id::INTEGER AS id FROM snapshots WHERE projection = $name`, { name })) {
     await store.run(`DROP TABLE IF EXISTS ${dataTable(Number(old.id))}`);
   }
-  await store.run(`DELETE FROM snapshot_rows WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE projection = ${lit(name)})`);
-  await store.run(`DELETE FROM snapshots WHERE projection = ${lit(name)}`);
+  await store.run(`DELETE FROM snapshot_rows WHERE snapshot_id IN (SELECT snapshot_id FROM snapshots WHERE projection = $name)`, { name });
+  await store.run(`DELETE FROM snapshots WHERE projection = $name`, { name });
   const [idRow] = await store.all(`SELECT coalesce(max(snapshot_id), 0)::INTEGER AS n FROM snapshots`);
   let nextId = Number(idRow?.n ?? 0) + 1;
 
   const header = async (id: number, seq: bigint, entities: string) => {
     const [n] = await store.all(`INSERT INTO snapshots
-      SELECT ${id}, ${lit(name)}, ${lit(hash)}, ${seq}, count(*), max(ts), count(*) FILTER (WHERE ts IS NULL),
+      SELECT ${id}, $name, $hash, ${seq}, count(*), max(ts), count(*) FILTER (WHERE ts IS NULL),
         (SELECT count(*) FROM ${entities}), now()::TIMESTAMP
       FROM events WHERE seq <= ${seq}
-      RETURNING entities::INTEGER AS n`);
+      RETURNING entities::INTEGER AS n`, { name, hash });
     results.push({ seq: String(seq), entities: Number(n?.n ?? 0) });
   };
 
@@ -210,8 +209,7 @@ function jsonOf(value: unknown, name: string): string {
 }
 
 async function insertRows(store: Store, id: number, rows: [string | null, string | null][]): Promise<void> {
-  const appender = await store.conn.createAppender('snapshot_rows');
-  try {
+  await store.append('snapshot_rows', (appender) => {
     for (const [key, state] of rows) {
       appender.appendInteger(id);
       if (key === null) appender.appendNull();
@@ -220,17 +218,10 @@ async function insertRows(store: Store, id: number, rows: [string | null, string
       else appender.appendVarchar(state);
       appender.endRow();
     }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
+  });
 }
 
 /** The table of a built-in's snapshot. */
 export function dataTable(id: number): string {
   return `snapshot_data_${id}`;
-}
-
-function lit(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
 }

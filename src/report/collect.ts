@@ -11,7 +11,7 @@ import { runAudit } from '../audit/run.js';
 import type { AuditResult } from '../audit/result.js';
 import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
-import { sqlString } from '../store/sql.js';
+import { and, raw, sql, type Fragment } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { defaultSettings, traceReport } from '../trace/trace-command.js';
 import { EventSource } from '../trace/source.js';
@@ -184,11 +184,8 @@ function auditSection(result: AuditResult, samples: number, catalog: Catalog): A
 }
 
 /** SQL condition: ts inside the audit's resolved window (true without one). */
-function windowSql(window: { since: string | null; until: string | null }, column = 'ts'): string {
-  const parts = ['true'];
-  if (window.since) parts.push(`${column} >= evt_ts(${sqlString(window.since)})`);
-  if (window.until) parts.push(`${column} < evt_ts(${sqlString(window.until)})`);
-  return parts.join(' AND ');
+function windowSql(window: { since: string | null; until: string | null }): Fragment {
+  return and(window.since && sql`ts >= evt_ts(${window.since})`, window.until && sql`ts < evt_ts(${window.until})`);
 }
 
 /**
@@ -203,7 +200,7 @@ async function schemaSection(store: Store, result: AuditResult, catalog: Catalog
   const types = await store.all(`SELECT type, schema_version AS v, events FROM audit_types ORDER BY type, schema_version`);
   const problems = new Map<string, number>();
   if (checked) {
-    const rows = await store.all(`SELECT type, schema_version AS v, count(*) AS n FROM audit_schema_problems WHERE ${windowSql(result.window)} GROUP BY ALL`);
+    const rows = await store.all(sql`SELECT type, schema_version AS v, count(*) AS n FROM audit_schema_problems WHERE ${windowSql(result.window)} GROUP BY ALL`);
     for (const r of rows) problems.set(`${r.type}\u0000${r.v}`, Number(r.n));
   }
   const registered = new Set(catalog.schemas.map((s) => `${s.type}\u0000${s.version}`));
@@ -216,11 +213,11 @@ async function schemaSection(store: Store, result: AuditResult, catalog: Catalog
 
 async function chartSection(store: Store, window: { since: string | null; until: string | null }): Promise<ChartSection> {
   const where = windowSql(window);
-  const range = (await store.all(`SELECT epoch_ms(min(ts))::BIGINT AS t0, epoch_ms(max(ts))::BIGINT AS t1 FROM events WHERE ts IS NOT NULL AND ${where}`))[0];
+  const range = (await store.all(sql`SELECT epoch_ms(min(ts))::BIGINT AS t0, epoch_ms(max(ts))::BIGINT AS t1 FROM events WHERE ts IS NOT NULL AND ${where}`))[0];
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   const plan = chartBuckets(num(range?.t0), num(range?.t1));
   if (!plan) return { bucketSeconds: 60, events: [] };
-  const rows = await store.all(`SELECT ((epoch_ms(ts) - ${plan.startMs}) // ${plan.bucketSeconds * 1000})::INTEGER AS b, count(*) AS n
+  const rows = await store.all(sql`SELECT ((epoch_ms(ts) - ${raw(String(plan.startMs))}) // ${raw(String(plan.bucketSeconds * 1000))})::INTEGER AS b, count(*) AS n
     FROM events WHERE ts IS NOT NULL AND ${where} GROUP BY b`);
   return { bucketSeconds: plan.bucketSeconds, events: fillBuckets(plan, new Map(rows.map((r) => [Number(r.b), Number(r.n)]))) };
 }

@@ -6,6 +6,7 @@
  */
 
 import type { Waterfall } from '../trace/waterfall.js';
+import { shellWord } from '../output/next-steps.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -150,10 +151,8 @@ export interface ReportModel {
 // ---------------------------------------------------------------------------------------------
 // Pure helpers the collector uses (tested without a store).
 
-/** A shell word: left bare when safe, else single-quoted. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
+/** A shell word (src/output/next-steps.ts, the one shell quoting). */
+export { shellWord };
 
 export interface ReportRequest {
   out: string;

@@ -22,7 +22,6 @@ import { printJson } from '../output/json.js';
 import { plainTable, printTables, type TableData } from '../output/table.js';
 import type { OutputMode } from '../output/mode.js';
 import { loadUpcasters, targetVersion, upcastData } from '../replay/upcasters.js';
-import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
 import { parseLimit, resolveRegistry, versionCounts } from './check-command.js';
 import { compileSchema } from './registry.js';
@@ -69,7 +68,7 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
       const to = newest?.version ?? targetVersion(steps);
       const validate = newest ? compileSchema(newest.file, newest.schema) : null;
       const stats = new Map<number, (typeof rows)[number]>();
-      const result = await store.conn.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = ${sqlString(type)} AND schema_version < ${to} ORDER BY seq`);
+      const result = await store.stream(`SELECT seq, id, stream, schema_version, data::VARCHAR AS data FROM events WHERE type = $type AND schema_version < $to ORDER BY seq`, { type, to });
       for await (const batch of result.yieldRowObjectJson()) {
         for (const r of batch) {
           const version = Number(r.schema_version);

@@ -15,7 +15,7 @@
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { fastPathRegex, okSql, parseEventSchema, type EventSchema } from '../audit/json-schema.js';
-import { sqlString } from '../store/sql.js';
+import { combine, join, list, sql, sqlString, type Fragment } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { JsonSchema } from './compat.js';
 import { compileSchema } from './registry.js';
@@ -105,7 +105,8 @@ export function sqlSubset(target: Target): EventSchema | null {
 /** Events sampled from the start of the log to choose the regex fast path (as the audit does). */
 const FAST_PATH_SAMPLE = 20000;
 
-const whereOf = (t: Target) => `type = ${sqlString(t.type)}${t.version === null ? '' : ` AND schema_version = ${t.version}`}`;
+/** The events a target covers; its type (a file's or --type's) bound. */
+const whereOf = (t: Target): Fragment => sql`type = ${t.type}`.map((w) => (t.version === null ? w : `${w} AND schema_version = ${t.version}`));
 
 /**
  * Validates every event of `source` (a table or view with the events table's columns) that a
@@ -125,8 +126,8 @@ export async function validateEvents(store: Store, targets: Target[], options: {
   // log (a producer writing its fields in another order would only add a failed match).
   const regexed = compiled.filter((c) => c.subset !== null && fastPathRegex(c.subset) !== null);
   if (regexed.length) {
-    const cols = regexed.map((c, i) => `count(*) FILTER (WHERE ${whereOf(c.target)}) AS n${i}, count(*) FILTER (WHERE ${whereOf(c.target)} AND regexp_full_match(data, ${sqlString(fastPathRegex(c.subset!)!)})) AS hit${i}`);
-    const row = (await store.all(`SELECT ${cols.join(', ')} FROM (SELECT type, schema_version, data::VARCHAR AS data FROM ${source} LIMIT ${FAST_PATH_SAMPLE})`))[0] ?? {};
+    const cols = regexed.map((c, i) => whereOf(c.target).map((w) => `count(*) FILTER (WHERE ${w}) AS n${i}, count(*) FILTER (WHERE ${w} AND regexp_full_match(data, ${sqlString(fastPathRegex(c.subset!)!)})) AS hit${i}`));
+    const row = (await store.all(join(cols, ', ').map((c) => `SELECT ${c} FROM (SELECT type, schema_version, data::VARCHAR AS data FROM ${source} LIMIT ${FAST_PATH_SAMPLE})`)))[0] ?? {};
     regexed.forEach((c, i) => {
       const n = Number(row[`n${i}`] ?? 0);
       if (n === 0 || Number(row[`hit${i}`] ?? 0) >= 0.9 * n) fast.add(c.subset!);
@@ -134,17 +135,17 @@ export async function validateEvents(store: Store, targets: Target[], options: {
   }
   const test = (c: (typeof compiled)[number]): string =>
     c.subset === null ? 'FALSE' : fast.has(c.subset) ? `regexp_full_match(data, ${sqlString(fastPathRegex(c.subset)!)})` : okSql(c.subset, 'data');
-  const cases = compiled.map((c) => `WHEN ${whereOf(c.target)} THEN ${test(c)}`).join('\n      ');
-  const types = [...new Set(targets.map((t) => t.type))];
-  await store.run(`CREATE OR REPLACE TEMP TABLE evt_schema_suspects AS
+  const cases = join(compiled.map((c) => whereOf(c.target).map((w) => `WHEN ${w} THEN ${test(c)}`)), '\n      ');
+  const types = list([...new Set(targets.map((t) => t.type))]);
+  await store.run(combine([types, join(targets.map((t) => whereOf(t).map((w) => `(${w})`)), ' OR '), cases], (typeList, covered, whens) => `CREATE OR REPLACE TEMP TABLE evt_schema_suspects AS
     SELECT seq, id, stream, type, schema_version, data::VARCHAR AS data FROM ${source}
-    WHERE type IN (${types.map(sqlString).join(', ')})
-      AND (${targets.map((t) => `(${whereOf(t)})`).join(' OR ')})
-      AND NOT coalesce(CASE ${cases} END, FALSE)`);
-  const counts = await store.all(`SELECT type, schema_version, count(*) AS n FROM ${source} WHERE type IN (${types.map(sqlString).join(', ')}) GROUP BY ALL`);
+    WHERE type IN (${typeList})
+      AND (${covered})
+      AND NOT coalesce(CASE ${whens} END, FALSE)`));
+  const counts = await store.all(types.map((typeList) => `SELECT type, schema_version, count(*) AS n FROM ${source} WHERE type IN (${typeList}) GROUP BY ALL`));
 
   const violating = new Map<Target, Map<number, number>>();
-  const stream = await store.conn.stream(`SELECT seq, id, stream, type, schema_version, data FROM evt_schema_suspects ORDER BY seq`);
+  const stream = await store.stream(`SELECT seq, id, stream, type, schema_version, data FROM evt_schema_suspects ORDER BY seq`);
   try {
     for await (const rows of stream.yieldRowObjectJson()) {
       for (const row of rows) {

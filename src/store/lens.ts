@@ -13,7 +13,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { VOCABULARY_META_KEY, isEmptyVocabulary, parseStoredVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
-import { sqlString } from './sql.js';
+import { sqlIdent, sqlString } from './sql.js';
 import type { Store } from './store.js';
 
 export interface LensOptions {
@@ -106,17 +106,13 @@ export async function applyLens(store: Store, options: LensOptions = {}): Promis
   }
   const lens: Lens = { vocabulary, tenant };
   const db = String((await store.all('SELECT current_database() AS d'))[0]!.d);
-  const raw = `${quoteIdent(db)}.main.events`;
+  const raw = `${sqlIdent(db)}.main.events`;
   const sql = lensViewSql(raw, lens);
   if (sql !== null) {
     await store.run(sql);
     store.setLens(sql, raw, lens.vocabulary ? lensFingerprint(lens.vocabulary) : '');
   }
   return lens;
-}
-
-function quoteIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
 }
 
 /** What identifies a vocabulary, for derived data built through it (the trace index). */

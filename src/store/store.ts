@@ -1,32 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from './macros.js';
+import { StoreConnection } from './connection.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
-export type Row = Record<string, unknown>;
-
-/**
- * EVTRAIL_SQL_TIMINGS=1: each statement that took 50 ms or more goes to stderr with its wall
- * and CPU time (this process's, all threads), for finding where an ingest spends its time.
- */
-const SQL_TIMINGS = process.env.EVTRAIL_SQL_TIMINGS === '1';
-
-export async function timed<T>(sql: string, work: () => Promise<T>): Promise<T> {
-  if (!SQL_TIMINGS) return work();
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  try {
-    return await work();
-  } finally {
-    const wall = performance.now() - start;
-    if (wall >= 50) {
-      const used = process.cpuUsage(cpu);
-      process.stderr.write(`[sql ${wall.toFixed(0)} ms, cpu ${((used.user + used.system) / 1000).toFixed(0)} ms] ${sql.replace(/\s+/g, ' ').slice(0, 160)}\n`);
-    }
-  }
-}
+export type { Params, PreparedStatement, Row, Statement, StoreConnection } from './connection.js';
 
 export interface OpenOptions {
   /** Analysis commands open read-only: they never change the store. */
@@ -39,9 +19,10 @@ export interface OpenOptions {
 
 /**
  * One DuckDB instance per store (docs/architecture.md §6). Everything goes through one connection so a
- * transaction covers all of an ingest.
+ * transaction covers all of an ingest. The store is the only door to DuckDB: its statements
+ * (run, all, stream, …) are StoreConnection's, timed, and the raw connection is private.
  */
-export class Store {
+export class Store extends StoreConnection {
   /** See remember(). */
   private readonly remembered = new Map<string, Promise<unknown>>();
 
@@ -49,8 +30,10 @@ export class Store {
     readonly path: string,
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
-    readonly conn: DuckDBConnection,
-  ) {}
+    conn: DuckDBConnection,
+  ) {
+    super(conn);
+  }
 
   /**
    * A read-only store's answer to a question about its contents (the log's end, its time
@@ -165,10 +148,10 @@ export class Store {
     await this.transaction(async () => {
       for (const migration of MIGRATIONS) {
         if (migration.version <= from) continue;
-        await this.conn.run(migration.sql);
+        await this.run(migration.sql);
         await migration.run?.(this, from);
       }
-      await this.conn.run(
+      await this.run(
         `INSERT OR REPLACE INTO evtrail_meta VALUES ('schema_version', $v)`,
         { v: String(SCHEMA_VERSION) },
       );
@@ -177,13 +160,13 @@ export class Store {
 
   /** Runs fn inside BEGIN … COMMIT; any error rolls everything back. */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    await this.conn.run('BEGIN TRANSACTION');
+    await this.run('BEGIN TRANSACTION');
     try {
       const result = await fn();
-      await timed('COMMIT', () => this.conn.run('COMMIT'));
+      await this.run('COMMIT');
       return result;
     } catch (error) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
+      await this.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -201,22 +184,12 @@ export class Store {
     this.macrosDefined = true;
   }
 
-  async run(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
-    await timed(sql, () => this.conn.run(sql, params));
-  }
-
-  /** Rows as JSON-safe objects: BIGINT and timestamps as exact strings (no float rounding). */
-  async all(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]> {
-    const reader = await timed(sql, () => this.conn.runAndReadAll(sql, params));
-    return reader.getRowObjectsJson() as Row[];
-  }
-
   /**
    * Another connection to the same database, for work run side by side with this one's (it does
    * not see this connection's open transaction). The caller closes it.
    */
-  async openConnection(): Promise<DuckDBConnection> {
-    const conn = await this.instance.connect();
+  async openConnection(): Promise<StoreConnection> {
+    const conn = new StoreConnection(await this.instance.connect());
     if (this.lensSql) await conn.run(this.lensSql);
     return conn;
   }
@@ -237,17 +210,17 @@ export class Store {
   }
 
   /** Puts the lens back on a connection whose temp view `events` was replaced (a scoped audit). */
-  async restoreLens(conn: DuckDBConnection): Promise<void> {
+  async restoreLens(conn: StoreConnection): Promise<void> {
     await conn.run(this.lensSql ?? 'DROP VIEW IF EXISTS temp.events');
   }
 
   private closed = false;
 
-  close(): void {
+  override close(): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.conn.closeSync();
+      super.close();
     } finally {
       this.instance.closeSync();
     }

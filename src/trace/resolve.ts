@@ -5,7 +5,7 @@
  * (neighbours in sort order — which covers prefixes — ranked by edit distance, in SQL).
  */
 import { UserError } from '../core/errors.js';
-import { sqlString } from '../store/sql.js';
+import { array, combine, join, param, raw, sql, type Fragment } from '../store/sql.js';
 import type { TraceEvent } from './graph.js';
 import type { EventSource, Probe } from './source.js';
 import type { KeyPath } from './trace-index.js';
@@ -141,36 +141,38 @@ export function editVariants(input: string, max = 4000): string[] {
  * order (which covers an id typed only in part).
  */
 export async function closestMatches(source: EventSource, input: string, keys: readonly KeyPath[], limit = 5): Promise<NearMatch[]> {
+  // What the user typed is bound, not spliced (it is anything: quotes, a NUL).
   const probes = [...new Set([input, input.toLowerCase()])];
-  const around = (kindSql: string, nameSql: string, from: string, extraWhere = '') =>
+  const around = (kindSql: string, nameSql: string, from: string, extraWhere = raw('')) =>
     probes.flatMap((p) => [
-      `(SELECT ${kindSql} AS kind, ${nameSql} AS name FROM ${from} WHERE ${nameSql} >= ${sqlString(p)} ${extraWhere} ORDER BY ${nameSql} LIMIT 3)`,
-      `(SELECT ${kindSql} AS kind, ${nameSql} AS name FROM ${from} WHERE ${nameSql} < ${sqlString(p)} ${extraWhere} ORDER BY ${nameSql} DESC LIMIT 3)`,
+      combine([param(p), extraWhere], (v, extra) => `(SELECT ${kindSql} AS kind, ${nameSql} AS name FROM ${from} WHERE ${nameSql} >= ${v} ${extra} ORDER BY ${nameSql} LIMIT 3)`),
+      combine([param(p), extraWhere], (v, extra) => `(SELECT ${kindSql} AS kind, ${nameSql} AS name FROM ${from} WHERE ${nameSql} < ${v} ${extra} ORDER BY ${nameSql} DESC LIMIT 3)`),
     ]);
-  const parts = [...around(`'event id'`, 'id', 'events')];
-  let variants = '';
+  const parts: Fragment[] = [...around(`'event id'`, 'id', 'events')];
+  let variants = raw('');
   if (source.indexed) {
     // trace_names: distinct streams, correlation ids and keys, far fewer rows than events.
     const indexedKeys = keys.filter((k) => source.keyIndexed(k));
     const kinds = ['stream', 'correlation', ...indexedKeys.map((k) => `key:${k.path}`)];
-    for (const kind of kinds) parts.push(...around('kind', 'name', 'trace_names', `AND kind = ${sqlString(kind)}`));
-    variants = `, v(name) AS (VALUES ${editVariants(input).map((x) => `(${sqlString(x)})`).join(', ')})`;
+    for (const kind of kinds) parts.push(...around('kind', 'name', 'trace_names', sql`AND kind = ${kind}`));
+    // Up to 4000 variants: one bound list (a parameter each costs more than the lookup).
+    variants = sql`, v(name) AS (SELECT unnest(${array(editVariants(input))}))`;
     parts.push(
-      `(SELECT 'event id', v.name FROM v JOIN trace_ids t ON t.h = hash(v.name))`,
-      `(SELECT 'stream', v.name FROM v JOIN trace_streams t ON t.h = hash(v.name))`,
-      `(SELECT 'correlation', v.name FROM v JOIN trace_corrs t ON t.h = hash(v.name))`,
-      ...indexedKeys.map((k) => `(SELECT ${sqlString(`key:${k.path}`)}, v.name FROM v JOIN trace_keys t ON t.h = hash(${sqlString(k.path)}, v.name))`),
+      raw(`(SELECT 'event id', v.name FROM v JOIN trace_ids t ON t.h = hash(v.name))`),
+      raw(`(SELECT 'stream', v.name FROM v JOIN trace_streams t ON t.h = hash(v.name))`),
+      raw(`(SELECT 'correlation', v.name FROM v JOIN trace_corrs t ON t.h = hash(v.name))`),
+      ...indexedKeys.map((k) => sql`(SELECT ${`key:${k.path}`}, v.name FROM v JOIN trace_keys t ON t.h = hash(${k.path}, v.name))`),
     );
   } else {
     parts.push(...around(`'stream'`, 'stream', 'events'), ...around(`'correlation'`, 'correlation_id', 'events'));
   }
-  const rows = await source.store.all(`
+  const rows = await source.store.all(sql`
     WITH dummy AS (SELECT 1)${variants}
-    SELECT DISTINCT kind, name, levenshtein(lower(name), ${sqlString(input.toLowerCase())}) AS distance,
-      levenshtein(name, ${sqlString(input)}) AS exact_distance
-    FROM (${parts.join('\nUNION ALL\n')}) AS candidates(kind, name)
+    SELECT DISTINCT kind, name, levenshtein(lower(name), ${input.toLowerCase()}) AS distance,
+      levenshtein(name, ${input}) AS exact_distance
+    FROM (${join(parts, '\nUNION ALL\n')}) AS candidates(kind, name)
     WHERE name IS NOT NULL
-    ORDER BY distance, exact_distance, name, kind LIMIT ${limit}`);
+    ORDER BY distance, exact_distance, name, kind LIMIT ${raw(String(limit))}`);
   return rows.map((r) => {
     const kind = String(r.kind);
     const label = kind === 'correlation' ? 'correlation id' : kind.startsWith('key:') ? `key ${kind.slice(4)}` : kind;

@@ -40,7 +40,7 @@ async function secondTraceStatements(readOnly: boolean): Promise<{ statements: s
     const statements: string[] = [];
     const all = store.all.bind(store);
     store.all = async (sql, params) => {
-      statements.push(sql);
+      statements.push(typeof sql === 'string' ? sql : sql.sql);
       return all(sql, params);
     };
     const settings = defaultSettings({ audit: false });

@@ -24,13 +24,13 @@ export function registerInfo(program: Command): void {
       else if (mode === 'csv') process.stdout.write(infoTables(info).map((t) => toCsv(t.columns, t.rows)).join('\n'));
       else {
         await printTables(mode, infoTables(info));
-        const { dbArg, printNextSteps } = await import('../../output/next-steps.js');
+        const { dbArg, printNextSteps, shellWord } = await import('../../output/next-steps.js');
         const db = dbArg(flags.db);
         const stream = info.topStreams[0]?.stream;
         if (info.events > 0) {
           printNextSteps([
             [`evtrail replay --at end-1m${db}`, 'the state a minute before the last event'],
-            ...(stream ? [[`evtrail trace ${/^[\w.:@/-]+$/.test(stream) ? stream : `'${stream.replaceAll("'", "'\\''")}'`}${db}`, 'why its busiest stream did what it did'] as [string, string]] : []),
+            ...(stream ? [[`evtrail trace ${shellWord(stream)}${db}`, 'why its busiest stream did what it did'] as [string, string]] : []),
             [`evtrail audit${db}`, 'what broke the rules'],
             [`evtrail ui${db}`, 'explore it in the terminal'],
           ]);

@@ -3,10 +3,7 @@ import { dbOption, outputOptions } from '../options.js';
 import { outputMode } from '../../output/mode.js';
 
 /** The schema commands print tables or JSON; --csv is not offered, a pipe gets plain text. */
-const output = (flags: { json?: boolean }) => {
-  const mode = outputMode(flags);
-  return mode === 'csv' ? 'plain' : mode;
-};
+const output = (flags: { json?: boolean }) => outputMode(flags);
 
 /** Every schema command ends with --json (no --csv) and --db. */
 const withOutput = (command: Command): Command => dbOption(outputOptions(command, false));

@@ -1,6 +1,7 @@
 import { NUMBER_MARK } from '../exact-json.js';
 import type { RecordAccess } from '../mapping.js';
 import type { Preset } from './preset.js';
+import { sqlString } from '../../store/sql.js';
 
 /** RFC 3339 date-time: seconds required, optional fraction, Z or a ±hh:mm offset (hh ≤ 23). */
 const RFC3339 = `[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])`;
@@ -26,7 +27,7 @@ const MEMBERS = `try(map_entries(json_transform(pline, '"MAP(VARCHAR, JSON)"')))
 /** json_type, with a number kept as a marked string (exact-json.ts) typed as the number it is. */
 const jsonType = (v: string) => `CASE WHEN json_type(${v}) = 'VARCHAR' AND starts_with(${v}->>'$', ${NUMBER_MARK}) THEN 'DOUBLE' ELSE json_type(${v}) END`;
 
-const sqlList = (items: readonly string[]) => items.map((k) => `'${k}'`).join(', ');
+const sqlList = (items: readonly string[]) => items.map(sqlString).join(', ');
 
 /**
  * CloudEvents 1.0, JSON format: single events, batches (a JSON array) and NDJSON of events,

@@ -140,7 +140,7 @@ export const lobsterPreset: Preset = {
         ${(day?.clock.skipped ?? []).map((gap) => `WHEN TRY_CAST(split_part(${time}, '.', 1) AS INTEGER) >= ${gap.from} AND TRY_CAST(split_part(${time}, '.', 1) AS INTEGER) < ${gap.to}
           THEN 'time: ' || ${time} || ' is a reading of the ${day!.zone} clock that does not exist on ${day!.date} (clocks jumped from ${clockText(gap.from)} to ${clockText(gap.to)})'`).join('\n        ')}
       END`,
-      `CASE WHEN ${type} IS NULL OR ${type} NOT IN (${Object.keys(LOBSTER_TYPES).map((k) => `'${k}'`).join(', ')})
+      `CASE WHEN ${type} IS NULL OR ${type} NOT IN (${Object.keys(LOBSTER_TYPES).map(sqlString).join(', ')})
         THEN 'type: expected 1 to 7, got ' || coalesce(left(${type}, 40), 'nothing') END`,
       // A pattern, not TRY_CAST: DuckDB's cast would take 12.5 (as 13), 1e3, 0x10 or 1_000.
       ...Object.entries(INTEGERS).map(
@@ -149,7 +149,7 @@ export const lobsterPreset: Preset = {
       ),
       `CASE WHEN ${direction} IS NULL OR ${direction} NOT IN ('1', '-1')
         THEN 'direction: expected 1 (buy) or -1 (sell), got ' || coalesce(left(${direction}, 40), 'nothing') END`,
-      `CASE WHEN ${type} = '7' AND ${access.text('price')} NOT IN (${Object.keys(HALT_STATES).map((k) => `'${k}'`).join(', ')})
+      `CASE WHEN ${type} = '7' AND ${access.text('price')} NOT IN (${Object.keys(HALT_STATES).map(sqlString).join(', ')})
         THEN 'price: a trading halt (type 7) has -1, 0 or 1 there, got ' || left(${access.text('price')}, 40) END`,
     ];
     return `nullif(concat_ws('; ', ${checks.join(', ')}), '')`;

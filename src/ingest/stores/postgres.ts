@@ -6,7 +6,8 @@ import { UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 import { isFileSystemError, makeTempDir } from '../../store/temp-dir.js';
 import type { PgLayout } from './layouts.js';
-import { sqlString } from '../../store/sql.js';
+// PostgreSQL (standard_conforming_strings, on since 9.1) quotes names and strings as DuckDB does.
+import { sqlIdent, sqlString } from '../../store/sql.js';
 import { MAX_LINE_BYTES } from '../readers.js';
 import type { RecordColumn } from '../mapping.js';
 import type { ReadFrom, StoreRead } from './ingest-store.js';
@@ -55,9 +56,6 @@ function safeOsUser(): string | undefined {
   }
 }
 
-const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
-const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
-
 /** One line for what went wrong talking to the server: host, what failed, a hint. */
 export function pgError(error: unknown, target: PgTarget, layout?: PgLayout): UserError {
   if (error instanceof UserError) return error;
@@ -101,7 +99,7 @@ const STRING_TYPES = new Set(['text', 'character varying', 'character', 'uuid', 
  * decimal, json/jsonb as they are, anything else (booleans, arrays, composites) through to_json.
  */
 export function pgColumn(name: string, dataType: string, udtName = ''): { sql: string; column: Omit<RecordColumn, 'stage'> } {
-  const col = `t.${quoteIdent(name)}`;
+  const col = `t.${sqlIdent(name)}`;
   if (dataType === 'json' || dataType === 'jsonb') return { sql: `${col}::text`, column: { name, kind: 'json' } };
   if (NUMBER_TYPES.has(dataType)) return { sql: `${col}::text`, column: { name, kind: 'number' } };
   if (STRING_TYPES.has(dataType) || (dataType === 'USER-DEFINED' && udtName === 'citext')) return { sql: `${col}::text`, column: { name, kind: 'string' } };
@@ -183,14 +181,14 @@ export async function readPostgres(
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`SET LOCAL TIME ZONE 'UTC'`);
     }
-    const pos = `t.${quoteIdent(layout.positionColumn)}`;
-    const table = `${quoteIdent(layout.schema)}.${quoteIdent(layout.table)} t`;
+    const pos = `t.${sqlIdent(layout.positionColumn)}`;
+    const table = `${sqlIdent(layout.schema)}.${sqlIdent(layout.table)} t`;
     const settledSql = layout.settled && have.has(layout.settled.column) ? layout.settled.sql : undefined;
     const settled = settledSql ? `AND ${settledSql}` : '';
     const skipSql = layout.skip?.sql(have);
-    const after = (value: string | null) => (value === null ? 'TRUE' : `${pos} > ${quoteLiteral(value)}`);
+    const after = (value: string | null) => (value === null ? 'TRUE' : `${pos} > ${sqlString(value)}`);
     // Positions found missing by earlier reads while transactions still ran: read again.
-    const inGaps = gaps.length === 0 ? 'FALSE' : `(${gaps.map((g) => `${pos} BETWEEN ${quoteLiteral(g.lo)} AND ${quoteLiteral(g.hi)}`).join(' OR ')})`;
+    const inGaps = gaps.length === 0 ? 'FALSE' : `(${gaps.map((g) => `${pos} BETWEEN ${sqlString(g.lo)} AND ${sqlString(g.hi)}`).join(' OR ')})`;
     // Rows the settled rule holds back (committed, but not yet safe to read past) are counted,
     // to be said; skipped rows (not events) are counted in the bounds and not copied.
     const isSettled = settledSql ?? 'TRUE';
@@ -215,9 +213,9 @@ export async function readPostgres(
         const hi = BigInt(bounds.hi);
         const mid = String(lo + (hi - lo) / 2n);
         if (Number(bounds.n) > 2 * splitRows()) {
-          parts.push(`((${after(checkpoint)} AND ${pos} <= ${quoteLiteral(mid)}) OR ${inGaps})`, `(${after(mid)} AND ${pos} <= ${quoteLiteral(bounds.hi)})`);
+          parts.push(`((${after(checkpoint)} AND ${pos} <= ${sqlString(mid)}) OR ${inGaps})`, `(${after(mid)} AND ${pos} <= ${sqlString(bounds.hi)})`);
         } else {
-          parts.push(`((${after(checkpoint)} AND ${pos} <= ${quoteLiteral(bounds.hi)}) OR ${inGaps})`);
+          parts.push(`((${after(checkpoint)} AND ${pos} <= ${sqlString(bounds.hi)}) OR ${inGaps})`);
         }
         last = bounds.hi;
       } else {
@@ -249,7 +247,7 @@ export async function readPostgres(
         extra = second;
         await second.connect();
         await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        await second.query(`SET TRANSACTION SNAPSHOT ${quoteLiteral(snapshot)}`);
+        await second.query(`SET TRANSACTION SNAPSHOT ${sqlString(snapshot)}`);
         await second.query(`SET LOCAL TIME ZONE 'UTC'`);
         clients.push(second);
       }
@@ -274,7 +272,7 @@ export async function readPostgres(
       }
       if (copied) {
         // Few (one per sequence number of a failed append): their positions, so they are no gaps.
-        const where = `${pos} IS NOT NULL AND (${after(checkpoint)} OR ${inGaps}) ${settled} AND ${skipSql}${last !== null ? ` AND ${pos} <= ${quoteLiteral(last)}` : ''}`;
+        const where = `${pos} IS NOT NULL AND (${after(checkpoint)} OR ${inGaps}) ${settled} AND ${skipSql}${last !== null ? ` AND ${pos} <= ${sqlString(last)}` : ''}`;
         const found = await client.query<{ p: string }>(`SELECT ${pos}::bigint::text AS p FROM ${table} WHERE ${where} ORDER BY ${pos}`);
         skipped = { what: layout.skip!.what, positions: found.rows.map((r) => r.p) };
       }

@@ -29,6 +29,7 @@
  *   disagreeing rows started. Such rows are reported, not repaired: the replay keeps following
  *   the messages, and the caller claims no level they bear on.
  */
+import { sql, sqlString, type Fragment } from '../../store/sql.js';
 
 /** Ticks per dollar: LOBSTER prices are dollars × 10000. */
 const TICKS = 10000;
@@ -130,8 +131,8 @@ export function bookRowsSql(states: string, topLevels?: number): string {
 }
 
 /** --symbol / --key: only this symbol's rows. */
-export function bookKeyCondition(symbol: string): string {
-  return `(data->>'symbol') = '${symbol.replaceAll("'", "''")}'`;
+export function bookKeyCondition(symbol: string): Fragment {
+  return sql`(data->>'symbol') = ${symbol}`;
 }
 
 /** A seed: the levels of one orderbook-file row, as of one message of one source. */
@@ -267,7 +268,7 @@ seen AS (
   FROM (${ordersOfSql('msgs')}) WHERE submitted_seen AND remaining > 0 AND ${seedCondition(seed)}
   GROUP BY side, price),
 lv AS (
-  SELECT '${seed.symbol.replaceAll("'", "''")}' AS symbol, r.side, r.price, r.level_size AS size,
+  SELECT ${sqlString(seed.symbol)} AS symbol, r.side, r.price, r.level_size AS size,
     coalesce(s.orders, 0) AS orders, r.level_size - coalesce(s.seen_size, 0) AS unseen_size, true AS complete
   FROM running r JOIN known k ON k.side = r.side AND k.price = r.price AND k.lost_row IS NULL
   LEFT JOIN seen s ON s.side = r.side AND s.price = r.price

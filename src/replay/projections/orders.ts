@@ -1,4 +1,5 @@
 import { TRADING_EVENT_TYPES } from '../../packs/trading/vocabulary.js';
+import { sql, sqlString, type Fragment } from '../../store/sql.js';
 /**
  * The `orders` projection of the trading pack (docs/architecture.md §4) as one set-based DuckDB query: a
  * GROUP BY stream over the events up to the cut, with aggregates that are the fold of the
@@ -54,7 +55,7 @@ export const ORDER_COLUMNS = [
   'avgPrice', 'venue', 'lastEventType', 'lastEventAt', 'events', 'conflicts',
 ] as const;
 
-const list = (xs: readonly string[]) => xs.map((x) => `'${x}'`).join(', ');
+const list = (xs: readonly string[]) => xs.map(sqlString).join(', ');
 
 /**
  * The orders as of a cut. `where` is a condition on the events table (the cut, and a stream
@@ -168,8 +169,7 @@ ORDER BY orderId, stream`;
 }
 
 /** --key: the streams an order key names (the order's stream, or a stream given as is). */
-export function ordersKeyCondition(key: string): string {
-  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export function ordersKeyCondition(key: string): Fragment {
   // A tenant's stream is <tenant>/<stream> (Marten's conjoined tenancy): its order key too.
-  return `(stream IN (${q(`order-${key}`)}, ${q(key)}) OR suffix(stream, ${q(`/order-${key}`)}) OR suffix(stream, ${q(`/${key}`)}))`;
+  return sql`(stream IN (${`order-${key}`}, ${key}) OR suffix(stream, ${`/order-${key}`}) OR suffix(stream, ${`/${key}`}))`;
 }

@@ -10,6 +10,7 @@
  */
 
 import { mayRespellSql, protectNumbersSql, unprotectNumbersSql } from '../../ingest/exact-json.js';
+import { sql, type Fragment } from '../../store/sql.js';
 
 /**
  * Each patch as the fold reads it: json_merge_patch writes numbers back from doubles, so a data
@@ -49,8 +50,8 @@ GROUP BY stream
 ORDER BY stream`;
 }
 
-export function streamsKeyCondition(key: string): string {
-  return `stream = '${key.replaceAll("'", "''")}'`;
+export function streamsKeyCondition(key: string): Fragment {
+  return sql`stream = ${key}`;
 }
 
 const PATCH = `(state, patch) -> json_merge_patch(CASE WHEN json_type(patch) = 'OBJECT' AND json_type(state) <> 'OBJECT' THEN '{}'::JSON ELSE state END, patch)`;

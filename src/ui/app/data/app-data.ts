@@ -51,7 +51,7 @@ export class AppData {
   }
 
   static async open(store: Store): Promise<AppData> {
-    const runner = new QueryRunner(store.conn);
+    const runner = new QueryRunner(store);
     const { overview, bounds } = await runner.run('reading the store', () => readOverview(store));
     // The macros the other screens' SQL uses (replay, the SQL console), defined behind the
     // first screen's reads rather than before them.
