@@ -329,9 +329,17 @@ export function isoToNs(iso: string): bigint {
 /** ns since the epoch → ISO 8601 UTC with nine fractional digits (the store's evt_iso). */
 export const nsToIso = formatIsoNs;
 
-/** The clock's time as every instant evtrail prints: RFC 3339 UTC, nine digits, Z (the digits below the ms are 0). */
+/**
+ * A Date as every instant evtrail prints or saves: RFC 3339 UTC, nine digits, Z (the digits below
+ * the ms are 0). Not Date#toISOString, whose three digits would make one field two formats.
+ */
+export function dateIso(date: Date): string {
+  return formatIsoNs(BigInt(date.getTime()) * NS_PER_MS);
+}
+
+/** The clock's time in the one format (dateIso). */
 export function nowIso(): string {
-  return formatIsoNs(BigInt(Date.now()) * NS_PER_MS);
+  return dateIso(new Date());
 }
 
 function fixed(ns: bigint, unit: bigint, digits: number): string {

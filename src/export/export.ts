@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { CHAIN_FORMAT } from '../integrity/chain.js';
-import { parseAt, type At, type StoreBounds } from '../core/time.js';
+import { nowIso, parseAt, type At, type StoreBounds } from '../core/time.js';
 import { storeTimeZones } from '../store/time-zones.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
@@ -119,7 +119,7 @@ export async function exportStore(store: Store, request: ExportRequest): Promise
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT_ID,
       evtrail_version: VERSION,
-      created_at: new Date().toISOString(),
+      created_at: nowIso(),
       store: store.path,
       file_format: request.format,
       events,

@@ -35,6 +35,7 @@ export type ExportFile = z.infer<typeof fileSchema>;
 export const manifestSchema = z.object({
   format: z.literal(EXPORT_FORMAT_ID),
   evtrail_version: z.string(),
+  /** RFC 3339 UTC, nine digits (three in exports made before: read as any text, never parsed). */
   created_at: z.string(),
   /** The store it was exported from (absolute path). */
   store: z.string(),

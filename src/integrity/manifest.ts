@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type crypto from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { dateIso } from '../core/time.js';
 import { VERSION } from '../version.js';
 import { CANONICAL_VERSION } from './canonical.js';
 import { CHAIN_FORMAT, linkBlocks, type ChainBlock } from './chain.js';
@@ -24,6 +25,10 @@ export interface SealManifest {
   chain?: string;
   evtrailVersion: string;
   store: string;
+  /**
+   * When it was sealed, RFC 3339 UTC with nine digits (seals made before had three: the text is
+   * signed as written and never re-parsed, so they verify as they are).
+   */
   sealedAt: string;
   blockSize: number;
   events: number;
@@ -54,7 +59,7 @@ export function buildManifest(details: VerifyDetails, storePath: string, key: cr
     chain: CHAIN_FORMAT,
     evtrailVersion: VERSION,
     store: storePath,
-    sealedAt: now.toISOString(),
+    sealedAt: dateIso(now),
     blockSize: details.blockSize,
     events: details.events,
     lastSeq: details.lastSeq,

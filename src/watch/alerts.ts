@@ -11,6 +11,7 @@
  * sources of a watched store are exactly what `ingest` would have stored.
  */
 import type { Violation } from '../audit/result.js';
+import { nowIso } from '../core/time.js';
 import type { Store } from '../store/store.js';
 
 export const ALERTS_DDL = `
@@ -35,7 +36,7 @@ export interface Alert {
   stream: string | null;
   message: string;
   evidence: Record<string, unknown>;
-  /** When evtrail raised it (ISO UTC). */
+  /** When evtrail raised it (RFC 3339 UTC, nine digits: nowIso). */
   raisedAt: string;
 }
 
@@ -70,7 +71,7 @@ export async function raiseOnce(store: Store, violations: readonly Violation[], 
       return true;
     });
     if (keyed.length > 0) {
-      const raisedAt = new Date().toISOString();
+      const raisedAt = nowIso();
       // The candidates in a temp table (bound, 500 rows a statement), then one INSERT of those
       // whose key is new: set-based, however many findings a batch brings.
       await store.run(`CREATE OR REPLACE TEMP TABLE watch_candidates (rule VARCHAR, about VARCHAR, severity VARCHAR,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson as canonicalJsonOf } from '../../src/integrity/manifest.js';
 import { cli, cliJson, event, ndjson, tmpDir } from '../helpers.js';
 
 /** keygen, seal and verify through the built CLI, on real files and stores. */
@@ -192,6 +193,18 @@ describe('seal and verify --manifest', () => {
     const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
     expect(seal).toMatchObject({ format: 'evtrail-seal/2', chain: 'evtrail-chain/2', events: 50, lastSeq: 50, head: v.head, key: { algorithm: 'ed25519' } });
     expect(seal.sources[0]).toMatchObject({ uri: p('log.ndjson'), events: 50, bytes: fs.statSync(p('log.ndjson')).size });
+    expect(seal.sealedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
+  });
+
+  it('a seal made when sealedAt had three digits still verifies, and shows its time as written', () => {
+    // What evtrail wrote before every saved instant had nine digits: Date#toISOString, signed as is.
+    const seal = JSON.parse(fs.readFileSync(p('seal.json'), 'utf8'));
+    const { signature: _signature, ...rest } = seal;
+    const old = { ...rest, sealedAt: '2026-11-30T12:00:00.123Z' };
+    const signature = crypto.sign(null, Buffer.from(canonicalJsonOf(old)), crypto.createPrivateKey(fs.readFileSync(p('audit-key.pem')))).toString('base64');
+    fs.writeFileSync(p('seal-ms.json'), JSON.stringify({ ...old, signature }));
+    const v = cliJson(['verify', '--db', p('s.duckdb'), '--manifest', p('seal-ms.json'), '--pubkey', p('audit-key.pub')]);
+    expect(v).toMatchObject({ ok: true, seal: { signatureValid: true, sealedAt: '2026-11-30T12:00:00.123Z', problems: [] } });
   });
 
   it('a seal made before evtrail-chain/2 (evtrail-seal/1: digests over the event hashes) is still checked', async () => {
