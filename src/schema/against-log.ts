@@ -40,7 +40,7 @@ export function typeOfSchemaFile(file: string, schema: unknown, given?: string):
 }
 
 export async function runAgainstLogCommand(flags: AgainstLogFlags): Promise<void> {
-  if (flags.new === undefined) throw new UserError('--against-log needs --new FILE', 'evtrail schema compat --new OrderPlaced.v3.json --against-log');
+  if (flags.new === undefined) throw new UserError('--against-log needs --new FILE', 'evtrail schema compat --new my-schemas/OrderPlaced.v3.json --against-log');
   if (flags.old !== undefined || flags.registry !== undefined) throw new UserError('--against-log checks --new against the stored events; it cannot be combined with --old or --registry', 'drop --old/--registry');
   let version: number | null = null;
   if (flags.version !== undefined) {

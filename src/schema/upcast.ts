@@ -52,7 +52,7 @@ export interface UpcastFlags {
 }
 
 export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
-  if (flags.upcasters === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./upcasters.mjs --dry-run');
+  if (flags.upcasters === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./my-upcasters.mjs --dry-run');
   if (!flags.dryRun) throw new UserError('schema upcast only runs as --dry-run (the store keeps every event as it was written)', 'add --dry-run');
   const limit = parseLimit(flags.limit);
   const { steps: upcasters } = await loadUpcasters(flags.upcasters);
