@@ -15,6 +15,11 @@ export interface TableData {
    */
   belowColumn?: string;
   /**
+   * Columns whose values, cut to fit a terminal, lose their end rather than their middle: names
+   * read from the start (event types), which one word of letters would otherwise pass for an id.
+   */
+  keepStart?: string[];
+  /**
    * Colours in a terminal (ink's colour names, `gray` for dim): per column name, one per row
    * (a `belowColumn`'s colour is its lines'). Applied to the cells after fitting, so a shortened
    * table keeps them; text and CSV have none, and NO_COLOR turns them off with the rest.

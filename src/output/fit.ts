@@ -46,13 +46,15 @@ const TIME = /^(\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d/;
 /**
  * A value cut to `width` columns with one ellipsis. Where the end tells values apart (ids,
  * streams, names: one word, e.g. `order-ord-00000042` → `order-ord-0…0042`) the middle goes;
- * text, times and numbers keep their start.
+ * text, times and numbers keep their start. `keepStart`: the caller knows the column holds
+ * words read from the start, however id-like they look (event types: `OrderPartiallyFi…`, not
+ * `OrderPartia…lled`), so the end goes.
  */
-export function shorten(text: string, width: number): string {
+export function shorten(text: string, width: number, keepStart = false): string {
   const chars = [...text];
   if (chars.length <= width) return text;
   if (width <= 1) return '…'.slice(0, width);
-  const idLike = /^[\p{L}\p{N}_.:/@#$-]+$/u.test(text) && !/^[\d\s:.+-]+$/.test(text) && !/^\d{4}-\d\d-\d\d/.test(text);
+  const idLike = !keepStart && /^[\p{L}\p{N}_.:/@#$-]+$/u.test(text) && !/^[\d\s:.+-]+$/.test(text) && !/^\d{4}-\d\d-\d\d/.test(text);
   if (!idLike || width < 6) return chars.slice(0, width - 1).join('') + '…';
   const tail = Math.max(3, Math.floor((width - 1) * 0.3));
   return chars.slice(0, width - 1 - tail).join('') + '…' + chars.slice(chars.length - tail).join('');
@@ -76,8 +78,9 @@ export interface FittedTable {
  * Fits a table in `width` columns the way the duckdb CLI does: when the whole table does not
  * fit, columns are shortened from the right (never below MIN_COLUMN or their header), and when
  * even that is too wide, columns are left out from the right (never the first). No width: as it is.
+ * `keepStart`: the columns whose values are cut at their end (shorten's keepStart).
  */
-export function fitTable(columns: string[], text: string[][], width?: number): FittedTable {
+export function fitTable(columns: string[], text: string[][], width?: number, keepStart: readonly string[] = []): FittedTable {
   const natural = columns.map((c, i) => Math.max(textWidth(c), ...text.map((r) => textWidth(r[i] ?? ''))));
   let shown = columns.map((_, i) => i);
   const total = (ws: number[]) => ws.reduce((a, w) => a + w, 0) + SEPARATOR * Math.max(0, ws.length - 1);
@@ -101,7 +104,7 @@ export function fitTable(columns: string[], text: string[][], width?: number): F
     shown,
     widths,
     header: shown.map((i, k) => shorten(columns[i]!, widths[k]!)),
-    cells: text.map((r) => shown.map((i, k) => shorten(r[i] ?? '', widths[k]!))),
+    cells: text.map((r) => shown.map((i, k) => shorten(r[i] ?? '', widths[k]!, keepStart.includes(columns[i]!)))),
     dropped: columns.filter((_, i) => !shown.includes(i)),
     shortened: shown.filter((i, k) => widths[k]! < natural[i]!).map((i) => columns[i]!),
   };
@@ -135,7 +138,7 @@ export function layoutTable(table: TableData, width?: number): { fitted: FittedT
     text = text.map((r) => r.filter((_, i) => i !== at));
   }
   // columns: the ones fitted (fitted.shown indexes them), the below column taken out.
-  return { fitted: fitTable(columns, text, width), below, columns };
+  return { fitted: fitTable(columns, text, width, table.keepStart), below, columns };
 }
 
 /**

@@ -154,6 +154,8 @@ function fittedTrace(tree: TraceTree): TableData {
     columns: header,
     rows: cells,
     belowColumn: 'notes',
+    // Event types (after the tree's prefix) are read from the start: `OrderPartiallyFi…`.
+    keepStart: ['event'],
     note: fitLines(['', ...tree.footer].join('\n')),
   };
 }

@@ -94,6 +94,16 @@ describe.skipIf(!HAS_TMUX)('tables in an 80-column terminal', () => {
   });
 });
 
+describe.skipIf(!HAS_TMUX)('trace in an 80-column terminal', () => {
+  it('cuts event types at their end (OrderPartiallyF…), ids in their middle', async () => {
+    const lines = await inTerminal(['trace', 'ord-00000006', '--db', db]);
+    const rows = lines.filter((l) => /^\d\d:\d\d:\d\d\.\d{9} /.test(l));
+    expect(rows.filter((l) => / OrderPartiallyF?…  /.test(l)), lines.join('\n')).toHaveLength(2);
+    expect(rows.some((l) => /[A-Za-z]…[a-z]+ /.test(l)), lines.join('\n')).toBe(false);
+    expect(rows.some((l) => / evt-[0-9a-f]+…[0-9a-f]+ /.test(l)), lines.join('\n')).toBe(true);
+  });
+});
+
 describe.skipIf(!HAS_TMUX)('a table whose columns all fit but some only cut short', () => {
   it('schema compat names the column it shortened (why) and hints --wide; --wide shows it whole', async () => {
     const schemas = path.join(ROOT, 'src', 'packs', 'trading', 'schemas');

@@ -10,6 +10,12 @@ describe('shorten', () => {
     expect(shorten('2025-08-26T09:30:02.529212508Z', 22)).toBe('2025-08-26T09:30:02.5…');
     expect(shorten('1234567890123', 8)).toBe('1234567…');
   });
+
+  it('cuts a name read from the start (an event type) at its end when asked, however id-like it looks', () => {
+    expect(shorten('OrderPartiallyFilled', 16)).toBe('OrderPartia…lled');
+    expect(shorten('OrderPartiallyFilled', 16, true)).toBe('OrderPartiallyF…');
+    expect(shorten('OrderFilled', 16, true)).toBe('OrderFilled');
+  });
 });
 
 describe('fitTable', () => {
@@ -45,6 +51,12 @@ describe('fitTable', () => {
     expect(text).toMatch(/\nshortened: why \(--wide shows all\)\n$/);
     expect(text.split('\n').every((l) => [...l].length <= 80)).toBe(true);
     expect(plainTable({ columns: why, rows: cut })).not.toMatch(/shortened|not shown/);
+  });
+
+  it('keepStart columns lose their end, the others as before', () => {
+    const f = fitTable(['id', 'event'], [['evt-86d7a0c1b69', 'OrderPartiallyFilled']], 31, ['event']);
+    expect(f.cells[0]).toEqual(['evt-86d7a0c1b69', 'OrderPartiall…']);
+    expect(fitTable(['id', 'event'], [['evt-86d7a0c1b69', 'OrderPartiallyFilled']], 31).cells[0]![1]).toBe('OrderParti…led');
   });
 
   it('plainTable with a width says what it left out', () => {
