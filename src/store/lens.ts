@@ -1,5 +1,5 @@
 /**
- * The lens: what the analysis commands (replay, trace, audit, query, report) see as `events`. A temp
+ * The lens: what the analysis commands (replay, trace, audit, query, report, ui) see as `events`. A temp
  * view of that name shadows the store's table on the connection (DuckDB looks in the temp
  * catalog first), so every projection, rule and trace lookup runs its SQL unchanged through it:
  *
