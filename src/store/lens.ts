@@ -1,7 +1,8 @@
 /**
- * The lens: what the analysis commands (replay, trace, audit, query, report, ui) see as `events`. A temp
- * view of that name shadows the store's table on the connection (DuckDB looks in the temp
- * catalog first), so every projection, rule and trace lookup runs its SQL unchanged through it:
+ * The lens: what the analysis commands (replay, trace, audit, query, report, ui) see as
+ * `events`. A temp view of that name shadows the store's table on the connection (DuckDB looks
+ * in the temp catalog first), so every projection, rule and trace lookup runs its SQL unchanged
+ * through it:
  *
  * - the store's vocabulary mapping (src/packs/vocabulary-map.ts), when it has one: types and
  *   data field names translated to the packs' own;
