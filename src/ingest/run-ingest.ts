@@ -279,7 +279,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     note: [
       ...summary.sources.flatMap((s) => gapNotes(s)),
       ...(summary.vocabulary && (Object.keys(summary.vocabulary.types).length || Object.keys(summary.vocabulary.fields).length)
-        ? [`vocabulary (kept in the store; replay, trace and audit read through it): ${describeVocabulary({ ...summary.vocabulary, declared: {} }).join(', ')}`]
+        ? [`vocabulary (kept in the store; replay, trace, audit and report read through it): ${describeVocabulary(summary.vocabulary).join(', ')}`]
         : []),
     ].join('\n') || undefined,
   };

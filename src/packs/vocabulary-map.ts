@@ -143,7 +143,7 @@ export function parseStoredVocabulary(text: unknown): Vocabulary | null {
 }
 
 /** One line per mapped name, for info and audit: "OrderId → orderId (auto)". */
-export function describeVocabulary(v: Vocabulary): string[] {
+export function describeVocabulary(v: Pick<Vocabulary, 'types' | 'fields' | 'automatic'>): string[] {
   const auto = (list: string[], name: string) => (list.includes(name) ? ' (auto)' : '');
   return [
     ...Object.entries(v.types).map(([from, to]) => `type ${from} → ${to}${auto(v.automatic.types, from)}`),

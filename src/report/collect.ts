@@ -12,6 +12,7 @@ import type { AuditResult } from '../audit/result.js';
 import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
 import { and, raw, sql, type Fragment } from '../store/sql.js';
+import { applyLens, checkTenant } from '../store/lens.js';
 import type { Store } from '../store/store.js';
 import { defaultSettings, traceReport } from '../trace/trace-command.js';
 import { EventSource } from '../trace/source.js';
@@ -43,10 +44,17 @@ export interface CollectOptions {
 
 export async function collectReport(store: Store, options: CollectOptions): Promise<ReportModel> {
   const { request, catalog, plan } = options;
-  // Integrity first: it reads the store as stored, before the audit adds its temp tables.
+  // A --tenant with no events fails now, not after the integrity check's full read.
+  if (request.tenant !== undefined) await checkTenant(store, request.tenant);
+  // Integrity first: it reads the store as stored, before the audit adds its temp tables and
+  // before the lens (which would hand it the renamed, one-tenant view to hash). The totals and
+  // the sources are the whole store's too.
   const integrity = request.verify ? await checkIntegrity(store) : { checked: false as const, reason: 'not asked (--no-verify)' };
   const info = await storeTotals(store);
   const sources = await sourceRows(store);
+  // From here on, as audit, replay and trace read it: through the store's vocabulary mapping
+  // and --tenant.
+  const lens = await applyLens(store, request.tenant === undefined ? {} : { tenant: request.tenant });
   const result = await runAudit(store, catalog, plan);
   const audit = auditSection(result, request.samples, catalog);
   const schema = await schemaSection(store, result, catalog);
@@ -93,6 +101,8 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
       only: request.only ? plan.rules.map((p) => p.rule.id) : null,
       packs: result.packs.map((p) => ({ id: p.id, active: p.active, share: Math.round(p.share * 10000) / 10000, forced: p.forced })),
       failOn: result.failOn,
+      ...(lens.tenant !== null ? { tenant: lens.tenant } : {}),
+      ...(lens.vocabulary ? { vocabulary: { types: lens.vocabulary.types, fields: lens.vocabulary.fields, automatic: lens.vocabulary.automatic } } : {}),
     },
     integrity,
     audit,

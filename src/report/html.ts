@@ -7,7 +7,7 @@ import { bucketLabel, type ReportModel, type RuleSection } from './model.js';
 import type { SealFields } from './seal.js';
 import { eventsChart, violationsChart } from './svg.js';
 import { waterfallSvg } from '../trace/waterfall.js';
-import { bytes, int, integrityLine, packText, plural, schemaLine, shortRange, timeRange, verdict, windowText } from './text.js';
+import { bytes, int, integrityLine, lensRows, packText, plural, schemaLine, shortRange, timeRange, verdict, windowText } from './text.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
@@ -180,6 +180,7 @@ export function renderHtml(m: ReportModel, seal: SealFields): string {
         ['events', `${e(int(s.events))} in ${e(plural(s.streams, 'stream'))}; ${e(int(s.redelivered))} redelivered, ${e(int(s.conflicts))} conflicting copies, ${e(int(s.rejects))} rejected lines`],
         ['time range', e(timeRange(s.firstTs, s.lastTs))],
         ['audit window', `${e(windowText(s.window))}: ${e(plural(s.auditedEvents, 'event'))} audited`],
+        ...lensRows(s).map(([what, text]) => [what, e(text)]),
         ['evtrail', e(m.evtrailVersion)],
         ['rule catalog', `SHA-256 <span class="mono">${e(s.catalog.sha256)}</span> (${e(plural(s.catalog.files, 'file'))}: ${e(plural(s.catalog.rules, 'rule'))} and the views they read${s.catalog.userRules ? '; includes --rules' : ''})`],
         ['rules', s.only ? `only ${e(s.only.join(', '))}` : 'all of the catalog'],

@@ -8,7 +8,7 @@
  */
 import type { ReportModel } from './model.js';
 import type { SealFields } from './seal.js';
-import { int, integrityLine, plural, timeRange, windowText } from './text.js';
+import { int, integrityLine, lensRows, plural, timeRange, windowText } from './text.js';
 
 export function escapeXml(text: string): string {
   // Characters XML 1.0 cannot hold at all are replaced, the markup ones escaped.
@@ -44,6 +44,7 @@ export function renderJunit(m: ReportModel, seal: SealFields): string {
   prop('evtrail.streams', String(s.streams));
   prop('evtrail.timeRange', timeRange(s.firstTs, s.lastTs));
   prop('evtrail.window', windowText(s.window));
+  for (const [what, text] of lensRows(s)) prop(`evtrail.${what}`, text);
   prop('evtrail.catalog.sha256', s.catalog.sha256);
   prop('evtrail.failOn', s.failOn);
   prop('evtrail.integrity', integrityLine(m.integrity));

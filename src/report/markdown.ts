@@ -5,7 +5,7 @@
  */
 import type { ReportModel } from './model.js';
 import type { SealFields } from './seal.js';
-import { bytes, int, integrityLine, packText, plural, schemaLine, timeRange, verdict, windowText } from './text.js';
+import { bytes, int, integrityLine, lensRows, packText, plural, schemaLine, timeRange, verdict, windowText } from './text.js';
 
 /** Text safe in a Markdown paragraph or table cell: no markup, no HTML, one line. */
 export function mdText(text: string): string {
@@ -56,6 +56,7 @@ export function renderMarkdown(m: ReportModel, seal: SealFields): string {
         ['events', mdText(`${int(s.events)} in ${plural(s.streams, 'stream')}; ${int(s.redelivered)} redelivered, ${int(s.conflicts)} conflicting copies, ${int(s.rejects)} rejected lines`)],
         ['time range (UTC)', mdText(timeRange(s.firstTs, s.lastTs))],
         ['audit window', mdText(`${windowText(s.window)}: ${plural(s.auditedEvents, 'event')} audited`)],
+        ...lensRows(s).map(([what, text]) => [what, mdText(text)]),
         ['evtrail', mdText(m.evtrailVersion)],
         ['rule catalog', `SHA-256 ${code(s.catalog.sha256)} (${mdText(`${plural(s.catalog.files, 'file')}, ${plural(s.catalog.rules, 'rule')}${s.catalog.userRules ? ', includes --rules' : ''}`)})`],
         ['rules', s.only ? mdText(`only ${s.only.join(', ')}`) : 'all of the catalog'],

@@ -5,6 +5,7 @@
  * same store with the same flags differ only there (and in the hash that covers it).
  */
 
+import type { Vocabulary } from '../packs/vocabulary-map.js';
 import type { Waterfall } from '../trace/waterfall.js';
 import { shellWord } from '../output/next-steps.js';
 
@@ -49,6 +50,16 @@ export interface Scope {
   only: string[] | null;
   packs: { id: string; active: boolean; share: number; forced: boolean }[];
   failOn: string;
+  /**
+   * --tenant: the audit, schemas, chart and traces saw only this tenant's events (the totals
+   * above, the sources and the integrity check are the whole store's). Absent without it.
+   */
+  tenant?: string;
+  /**
+   * The store's vocabulary mapping the audit read through (src/packs/vocabulary-map.ts), with
+   * what `auto` matched. Absent when the store has none.
+   */
+  vocabulary?: Pick<Vocabulary, 'types' | 'fields' | 'automatic'>;
 }
 
 /** The result of src/integrity/verify.ts verifyStore, as the report shows it; or why it was not checked. */
@@ -167,6 +178,8 @@ export interface ReportRequest {
   samples: number;
   key?: string;
   verify: boolean;
+  /** --tenant: only this tenant's events (src/store/lens.ts). */
+  tenant?: string;
 }
 
 /** The commands that re-create the report, from its sources up. */
@@ -190,9 +203,11 @@ export function recreateCommands(req: ReportRequest, sources: SourceSection[]): 
   for (const p of req.params ?? []) auditFlags.push('--param', q(p));
   if (req.since !== undefined) auditFlags.push('--since', q(req.since));
   if (req.until !== undefined) auditFlags.push('--until', q(req.until));
+  const tenant = req.tenant !== undefined ? ['--tenant', q(req.tenant)] : [];
+  auditFlags.push(...tenant);
   if (req.verify) out.push(`evtrail verify ${db.join(' ')}`);
   out.push(['evtrail audit', ...db, ...auditFlags, '--details'].join(' '));
-  for (const t of req.traces) out.push(`evtrail trace ${q(t)} ${db.join(' ')}`);
+  for (const t of req.traces) out.push(['evtrail trace', q(t), ...db, ...tenant].join(' '));
   const reportFlags = [...auditFlags, ...req.traces.flatMap((t) => ['--trace', q(t)])];
   if (req.samples !== DEFAULT_SAMPLES) reportFlags.push('--samples', String(req.samples));
   if (!req.verify) reportFlags.push('--no-verify');

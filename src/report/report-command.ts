@@ -33,6 +33,8 @@ export interface ReportCommandFlags extends AuditFlags {
   /** --no-verify: leave the integrity check out. */
   verify: boolean;
   mode: OutputMode;
+  /** --tenant: only this tenant's events (src/store/lens.ts). */
+  tenant?: string;
 }
 
 export async function runReportCommand(flags: ReportCommandFlags): Promise<void> {
@@ -61,6 +63,7 @@ export async function runReportCommand(flags: ReportCommandFlags): Promise<void>
     samples,
     key: flags.key,
     verify: flags.verify,
+    ...(flags.tenant !== undefined ? { tenant: flags.tenant } : {}),
   };
 
   const store = await Store.open(flags.db, { readOnly: true });

@@ -1,5 +1,6 @@
 /** Small text helpers the renderers share (pure, locale-independent: the report is deterministic). */
-import type { IntegritySection, ReportModel, RuleSection, SchemaSection } from './model.js';
+import { describeVocabulary } from '../packs/vocabulary-map.js';
+import type { IntegritySection, ReportModel, RuleSection, SchemaSection, Scope } from './model.js';
 
 export function int(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
@@ -63,4 +64,15 @@ export function schemaLine(s: SchemaSection): string {
   if (!s.checked) return 'The schema check (schema-violation) did not run.';
   const n = s.violations ?? 0;
   return n === 0 ? 'Every event matches its schema.' : `${plural(n, 'event')} ${n === 1 ? 'breaks its' : 'break their'} schema.`;
+}
+
+/**
+ * The scope's lens rows (the same words in every format): which tenant was reported, and the
+ * vocabulary mapping read through. None without --tenant or a mapping.
+ */
+export function lensRows(s: Scope): [string, string][] {
+  const rows: [string, string][] = [];
+  if (s.tenant !== undefined) rows.push(['tenant', `${s.tenant}: the audit, schemas, chart and traces cover only its events (${plural(s.auditedEvents, 'event')} audited); the totals, sources and integrity check, the whole store`]);
+  if (s.vocabulary) rows.push(['vocabulary', `read through the store's mapping: ${describeVocabulary(s.vocabulary).join(', ')}`]);
+  return rows;
 }

@@ -1,7 +1,8 @@
 /**
- * The lens: what the analysis commands (replay, trace, audit, query) see as `events`. A temp
- * view of that name shadows the store's table on the connection (DuckDB looks in the temp
- * catalog first), so every projection, rule and trace lookup runs its SQL unchanged through it:
+ * The lens: what the analysis commands (replay, trace, audit, query, report, ui) see as
+ * `events`. A temp view of that name shadows the store's table on the connection (DuckDB looks
+ * in the temp catalog first), so every projection, rule and trace lookup runs its SQL unchanged
+ * through it:
  *
  * - the store's vocabulary mapping (src/packs/vocabulary-map.ts), when it has one: types and
  *   data field names translated to the packs' own;
@@ -87,23 +88,30 @@ export function lensViewSql(raw: string, lens: Lens): string | null {
 }
 
 /**
+ * An empty tenant, or one with no events in the store, is a UserError naming the tenants there
+ * are. applyLens checks it; a command with long work to do before it puts the lens on (report's
+ * integrity check, which must read the table itself) checks it first, to fail at once.
+ */
+export async function checkTenant(store: Store, tenant: string): Promise<void> {
+  if (tenant.trim() === '') throw new UserError('--tenant needs a value', "e.g. --tenant acme (Marten's tenant_id; *DEFAULT* is Marten's default tenant)");
+  const rows = await store.all(`SELECT t, count(*) AS n FROM (SELECT ${TENANT_SQL} AS t FROM events) GROUP BY t ORDER BY n DESC, t LIMIT 20`);
+  if (!rows.some((r) => r.t === tenant)) {
+    const known = rows.filter((r) => r.t !== null).map((r) => `${String(r.t)} (${String(r.n)})`);
+    throw new UserError(
+      `no events of tenant ${JSON.stringify(tenant)} in the store`,
+      known.length ? `tenants in the store: ${known.join(', ')}` : "the store's events carry no tenant (Marten's tenant_id, or tenant / tenantId in meta)",
+    );
+  }
+}
+
+/**
  * Puts the lens on the store's connection (and on every connection it opens later). An unknown
  * tenant is a UserError naming the tenants there are.
  */
 export async function applyLens(store: Store, options: LensOptions = {}): Promise<Lens> {
   const vocabulary = options.vocabulary === false ? null : await storedVocabulary(store);
   const tenant = options.tenant ?? null;
-  if (tenant !== null) {
-    if (tenant.trim() === '') throw new UserError('--tenant needs a value', "e.g. --tenant acme (Marten's tenant_id; *DEFAULT* is Marten's default tenant)");
-    const rows = await store.all(`SELECT t, count(*) AS n FROM (SELECT ${TENANT_SQL} AS t FROM events) GROUP BY t ORDER BY n DESC, t LIMIT 20`);
-    if (!rows.some((r) => r.t === tenant)) {
-      const known = rows.filter((r) => r.t !== null).map((r) => `${String(r.t)} (${String(r.n)})`);
-      throw new UserError(
-        `no events of tenant ${JSON.stringify(tenant)} in the store`,
-        known.length ? `tenants in the store: ${known.join(', ')}` : "the store's events carry no tenant (Marten's tenant_id, or tenant / tenantId in meta)",
-      );
-    }
-  }
+  if (tenant !== null) await checkTenant(store, tenant);
   const lens: Lens = { vocabulary, tenant };
   const db = String((await store.all('SELECT current_database() AS d'))[0]!.d);
   const raw = `${sqlIdent(db)}.main.events`;

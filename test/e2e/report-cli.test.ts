@@ -125,3 +125,79 @@ describe('evtrail report', () => {
     expect(r.stdout).toMatch(/\nsha256 [0-9a-f]{64} \(evtrail verify --report plain\.html\)\n$/);
   });
 });
+
+/**
+ * The report through the lens, as audit reads it (issue 17: the tenant is something every
+ * command can filter by; the store's vocabulary applies everywhere): the sample log split in two
+ * tenants (meta.tenant) and its OrderPlaced spelled order_placed, with a vocabulary mapping kept
+ * at ingest. The integrity check still reads the store as stored (it passes, over every event).
+ */
+describe('evtrail report --tenant, through the vocabulary mapping', () => {
+  let tdir: string;
+  let tdb: string;
+  const trun = (args: string[]) => cli([...args, '--db', tdb], { cwd: tdir });
+  let acmeEvents = 0;
+  let total = 0;
+
+  beforeAll(() => {
+    tdir = tmpDir('evtrail-report-tenant-');
+    const lines = fs.readFileSync(FIXTURE, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; data: { orderId?: string }; meta: Record<string, unknown> });
+    for (const e of lines) {
+      // Orders 1–20 are acme's, the rest globex's (every event of the sample names its order).
+      const n = Number(/ord-(\d+)/.exec(e.data.orderId ?? '')?.[1] ?? 99);
+      e.meta = { ...e.meta, tenant: n <= 20 ? 'acme' : 'globex' };
+      if (e.meta.tenant === 'acme') acmeEvents++;
+      if (e.type === 'OrderPlaced') e.type = 'order_placed';
+    }
+    total = lines.length;
+    const file = path.join(tdir, 'tenants.ndjson');
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const config = path.join(tdir, 'evtrail.config.json');
+    fs.writeFileSync(config, JSON.stringify({ vocabulary: { types: { order_placed: 'OrderPlaced' } } }));
+    tdb = path.join(tdir, 'tenants.duckdb');
+    const r = cli(['ingest', file, '--config', config, '--db', tdb]);
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(() => fs.rmSync(tdir, { recursive: true, force: true }));
+
+  it("audits only the tenant's events, read through the mapping, as audit --tenant does; integrity over the whole store", () => {
+    expect(acmeEvents).toBeGreaterThan(0);
+    expect(acmeEvents).toBeLessThan(total);
+    const r = trun(['report', '--out', 'acme.json', '--tenant', 'acme']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(fs.readFileSync(path.join(tdir, 'acme.json'), 'utf8'));
+    expect(doc.scope.tenant).toBe('acme');
+    expect(doc.scope.vocabulary.types).toEqual({ order_placed: 'OrderPlaced' });
+    expect(doc.scope.events).toBe(total);
+    expect(doc.scope.auditedEvents).toBeLessThanOrEqual(acmeEvents);
+    expect(doc.integrity).toMatchObject({ checked: true, ok: true, events: total });
+    // The same findings as audit --tenant acme: nothing of globex's, no unknown order_placed.
+    const audit = JSON.parse(trun(['audit', '--tenant', 'acme', '--fail-on', 'none', '--json']).stdout);
+    const counts = (rules: { id: string; violations: number }[]) => Object.fromEntries(rules.map((x) => [x.id, x.violations]));
+    expect(counts(doc.audit.rules)).toEqual(counts(audit.rules));
+    expect(doc.scope.auditedEvents).toBe(audit.events);
+    expect(doc.audit.violations).toBeLessThan(14);
+    expect(counts(doc.audit.rules)['unknown-event-type']).toBe(0);
+    expect(doc.commands).toContain(`evtrail audit --db ${tdb} --tenant acme --details`);
+
+    // Without --tenant: every event, still through the mapping.
+    expect(trun(['report', '--out', 'all.json']).code).toBe(0);
+    const all = JSON.parse(fs.readFileSync(path.join(tdir, 'all.json'), 'utf8'));
+    expect(all.scope.tenant).toBeUndefined();
+    expect(all.scope.auditedEvents).toBeGreaterThan(doc.scope.auditedEvents);
+    expect(all.audit.violations).toBe(14);
+
+    // The human formats say it in the scope.
+    expect(trun(['report', '--out', 'acme.md', '--tenant', 'acme']).code).toBe(0);
+    const md = fs.readFileSync(path.join(tdir, 'acme.md'), 'utf8');
+    expect(md).toMatch(/\| tenant \| acme: the audit, schemas, chart and traces cover only its events \(\d+ events audited\)/);
+    expect(md).toMatch(/\| vocabulary \| read through the store's mapping: type order\\_placed → OrderPlaced \|/);
+  });
+
+  it('an unknown tenant stops it before anything is written, naming the tenants there are', () => {
+    const r = trun(['report', '--out', 'x.html', '--tenant', 'initech']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: no events of tenant "initech" in the store\nhint: tenants in the store: (acme|globex) \(\d+\), (acme|globex) \(\d+\)\n$/);
+    expect(fs.existsSync(path.join(tdir, 'x.html'))).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 // The explorer's screens with ink-testing-library over a real store (a generated trading log
 // with injected anomalies, ingested by the built CLI), frames ANSI-stripped.
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { render } from 'ink-testing-library';
 import stripAnsi from 'strip-ansi';
@@ -10,7 +11,8 @@ import { App } from '../../src/ui/app/app.js';
 import { AppData } from '../../src/ui/app/data/app-data.js';
 import { Cancelled } from '../../src/ui/app/data/runner.js';
 import { pageAfter, pageBefore, parseFilter } from '../../src/ui/app/data/events.js';
-import { ROOT, cli, tmpDir } from '../helpers.js';
+import { ROOT, cli, event, ndjson, tmpDir } from '../helpers.js';
+import { startSession } from '../../src/ui/app/boot.js';
 
 let store: Store;
 let data: AppData;
@@ -242,5 +244,50 @@ describe('cancel', () => {
     const f = parseFilter('', data.bounds);
     expect(await pageBefore(store, f, 1, 10)).toEqual([]);
     expect(await pageAfter(store, f, Number(data.bounds.lastSeq), 10)).toEqual([]);
+  });
+});
+
+// issue 17: the tenant is something every command can filter by, and the store's vocabulary
+// applies everywhere: `evtrail ui --tenant` opens the session through the lens, and the overview
+// says what is shown.
+describe('the explorer through the lens (--tenant, the vocabulary mapping)', () => {
+  let db: string;
+  beforeAll(() => {
+    const dir = tmpDir('evtrail-ui-lens-');
+    const at = (i: number) => `2025-08-26T09:30:0${i}.000000000Z`;
+    const events = [
+      ...[1, 2, 3].map((i) => event({ id: `a-${i}`, stream: `order-a${i}`, type: 'order_placed', ts: at(i), data: { orderId: `a${i}`, qty: 1 }, meta: { tenant: 'acme' } })),
+      ...[4, 5].map((i) => event({ id: `g-${i}`, stream: `order-g${i}`, type: 'order_placed', ts: at(i), data: { orderId: `g${i}`, qty: 1 }, meta: { tenant: 'globex' } })),
+    ];
+    fs.writeFileSync(path.join(dir, 'log.ndjson'), ndjson(events));
+    fs.writeFileSync(path.join(dir, 'evtrail.config.json'), JSON.stringify({ vocabulary: { types: { order_placed: 'OrderPlaced' } } }));
+    db = path.join(dir, 'lens.duckdb');
+    const r = cli(['ingest', path.join(dir, 'log.ndjson'), '--config', path.join(dir, 'evtrail.config.json'), '--db', db]);
+    if (r.code !== 0) throw new Error(r.stderr);
+  });
+
+  it("shows only the tenant's events, in the packs' names, and says so on the overview", async () => {
+    const session = startSession(db, { tenant: 'acme' });
+    const lensData = await session.data;
+    try {
+      expect(lensData.lens.tenant).toBe('acme');
+      view = render(<App data={lensData} />);
+      const f = await sees(/OrderPlaced\s+3 v1/);
+      expect(f).toContain('3 events');
+      expect(f).toMatch(/Showing tenant acme only, read through the store's vocabulary mapping: type order_placed → OrderPla/);
+      expect(f).not.toContain('order_placed   ');
+    } finally {
+      view?.unmount();
+      view = undefined;
+      lensData.runner.cancel(true);
+      await lensData.runner.idle();
+      (await session.store).close();
+    }
+  });
+
+  it('an unknown tenant ends the session before anything is drawn, naming the tenants there are', async () => {
+    const session = startSession(db, { tenant: 'initech' });
+    await expect(session.data).rejects.toThrow(/no events of tenant "initech" in the store/);
+    (await session.store).close();
   });
 });

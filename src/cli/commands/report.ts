@@ -16,6 +16,7 @@ export function registerReport(program: Command): void {
       .option('--key <file>', 'sign the report with this Ed25519 private key (PEM); evtrail verify --report --pubkey checks it'),
   )
     .addOption(new Option('--fail-on <severity>', 'exit 1 (after writing) when rules at or above this severity found violations; without it the findings never fail report').choices(['error', 'warning', 'info', 'none']))
+    .option('--tenant <id>', "report only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta); the integrity check covers the whole store")
     .option('--samples <n>', 'violations shown per rule as evidence (the counts are always exact)', '5')
     .option('--no-verify', 'leave out the integrity check of the store')
     .option('--json', 'print what was written as one JSON document');

@@ -6,8 +6,9 @@ export function registerUi(program: Command): void {
   const command = program
     .command('ui')
     .description('the interactive explorer: overview, timeline, replay, trace, audit, SQL and schemas (in a terminal; also `evtrail` alone)')
-    .addOption(new Option('--screen <name>', 'the screen to open on').choices(['overview', 'timeline', 'replay', 'trace', 'audit', 'sql', 'schemas']));
-  dbOption(command).action(async (flags: { db: string; screen?: 'overview' | 'timeline' | 'replay' | 'trace' | 'audit' | 'sql' | 'schemas' }) => {
+    .addOption(new Option('--screen <name>', 'the screen to open on').choices(['overview', 'timeline', 'replay', 'trace', 'audit', 'sql', 'schemas']))
+    .option('--tenant <id>', "show only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)");
+  dbOption(command).action(async (flags: { db: string; screen?: 'overview' | 'timeline' | 'replay' | 'trace' | 'audit' | 'sql' | 'schemas'; tenant?: string }) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UserError('evtrail ui needs a terminal (its input and output are not both a TTY)', 'run it in a terminal; scripts get the same answers from evtrail info / query / audit / trace --json');
     }
@@ -23,7 +24,7 @@ export function registerUi(program: Command): void {
     // DuckDB first: the store opens and the overview's reads run on DuckDB's threads while ink
     // and the app load on this one.
     const { startSession } = await import('../../ui/app/boot.js');
-    const session = startSession(flags.db);
+    const session = startSession(flags.db, flags.tenant === undefined ? {} : { tenant: flags.tenant });
     const { runUi } = await import('../../ui/app/run.js');
     await runUi(session, flags.db, flags.screen);
   });

@@ -12,10 +12,17 @@ export interface Session {
   data: Promise<AppData>;
 }
 
-export function startSession(db: string): Session {
+export function startSession(db: string, options: { tenant?: string } = {}): Session {
   mark('duckdb-loaded', sinceStart());
   const store = Store.open(db, { readOnly: true });
-  const data = store.then((s) => AppData.open(s));
+  // Every screen reads through the lens, as replay, trace and audit do: the store's vocabulary
+  // mapping and --tenant (an unknown tenant fails here, reported as any command's error). Its
+  // module (zod with it) loads while DuckDB opens the store.
+  const lensModule = import('../../store/lens.js');
+  const data = store.then(async (s) => {
+    const { applyLens } = await lensModule;
+    return AppData.open(s, await applyLens(s, options.tenant === undefined ? {} : { tenant: options.tenant }));
+  });
   data.then(() => mark('store-read', sinceStart()), () => undefined);
   // Both are awaited by runUi; this only keeps an early failure from being "unhandled".
   data.catch(() => undefined);

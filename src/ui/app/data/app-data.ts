@@ -10,6 +10,7 @@
 import type { AuditResult } from '../../../audit/result.js';
 import { firstLine } from '../../../core/errors.js';
 import type { StoreBounds } from '../../../core/time.js';
+import type { Lens } from '../../../store/lens.js';
 import type { Store } from '../../../store/store.js';
 import { readOverview, type Overview, type OverviewDetails } from './overview.js';
 import { Cancelled, QueryRunner } from './runner.js';
@@ -44,19 +45,22 @@ export class AppData {
     readonly runner: QueryRunner,
     readonly bounds: StoreBounds,
     overview: Overview,
+    /** What the screens read through (src/store/lens.ts): the overview says it. */
+    readonly lens: Lens,
   ) {
     this.trace = new TraceService(store);
     this.firstOverview = overview;
     this.eventCount = overview.info.events;
   }
 
-  static async open(store: Store): Promise<AppData> {
+  /** Over a store whose lens (if any) is already on: `lens` says what it is. */
+  static async open(store: Store, lens: Lens = { vocabulary: null, tenant: null }): Promise<AppData> {
     const runner = new QueryRunner(store);
     const { overview, bounds } = await runner.run('reading the store', () => readOverview(store));
     // The macros the other screens' SQL uses (replay, the SQL console), defined behind the
     // first screen's reads rather than before them.
     runner.run('preparing', async () => store.run((await import('../../../store/macros.js')).MACROS_SQL)).catch(() => undefined);
-    return new AppData(store, runner, bounds, overview);
+    return new AppData(store, runner, bounds, overview, lens);
   }
 
   /** The overview read at open (once: the screen reads again after that). */

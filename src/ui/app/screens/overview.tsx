@@ -2,6 +2,8 @@
 import { Box, Text } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { RuleResult } from '../../../audit/result.js';
+import { describeVocabulary } from '../../../packs/vocabulary-map.js';
+import type { Lens } from '../../../store/lens.js';
 import type { ScreenProps } from '../context.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
@@ -52,11 +54,25 @@ export function OverviewScreen({ active }: ScreenProps) {
   if (state.error) return <Text color="red">{state.error}</Text>;
   if (!state.data) return <Text dimColor>reading the store…</Text>;
   const details = { ...types.data, ...(streams.data !== undefined ? { streams: streams.data } : {}) };
-  return <OverviewView overview={{ ...state.data, details, ...(buckets.data ? { buckets: buckets.data } : {}) }} audit={audit} width={width} height={height} />;
+  return <OverviewView overview={{ ...state.data, details, ...(buckets.data ? { buckets: buckets.data } : {}) }} audit={audit} width={width} height={height} lens={data.lens} />;
 }
 
-export function OverviewView({ overview: o, audit, width, height }: { overview: Overview; audit: AuditState; width: number; height: number }) {
+/**
+ * What the explorer shows, when it is not the store as stored: one tenant's events, read
+ * through the store's vocabulary mapping. The sources and the ingests' counts (rejects,
+ * redelivered, conflicts) stay the whole store's.
+ */
+export function lensLine(lens: Lens | undefined): string | null {
+  if (!lens || (lens.tenant === null && !lens.vocabulary)) return null;
+  const parts: string[] = [];
+  if (lens.tenant !== null) parts.push(`tenant ${lens.tenant} only`);
+  if (lens.vocabulary) parts.push(`read through the store's vocabulary mapping: ${describeVocabulary(lens.vocabulary).join(', ')}`);
+  return `Showing ${parts.join(', ')}`;
+}
+
+export function OverviewView({ overview: o, audit, width, height, lens }: { overview: Overview; audit: AuditState; width: number; height: number; lens?: Lens }) {
   const { info } = o;
+  const shown = lensLine(lens);
   const more = o.details ?? {};
   // A count not read yet: a placeholder of its own width, so the line does not jump much.
   const later = (n: number | undefined) => (n === undefined ? '…' : count(n));
@@ -67,7 +83,7 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
   const last = info.lastTs ?? '';
   const oneDay = first.slice(0, 10) === last.slice(0, 10);
   const short = (t: string) => (oneDay ? t.slice(11, 19) : t.slice(0, 19).replace('T', ' '));
-  const rest = Math.max(3, height - 8 - Math.min(3, info.sources.length));
+  const rest = Math.max(3, height - 8 - Math.min(3, info.sources.length) - (shown ? 1 : 0));
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
@@ -75,6 +91,11 @@ export function OverviewView({ overview: o, audit, width, height }: { overview: 
         <Text color={info.rejects ? 'yellow' : undefined}>{count(info.rejects)}</Text> · redelivered {count(info.redelivered)} · conflicts{' '}
         <Text color={info.conflicts ? 'red' : undefined}>{count(info.conflicts)}</Text>
       </Text>
+      {shown ? (
+        <Text wrap="truncate" color="magenta">
+          {shown}
+        </Text>
+      ) : null}
       <Text wrap="truncate" dimColor>
         {first ? `${first} → ${last}${oneDay ? ` (${first.slice(0, 10)})` : ''}` : 'no event times'}
       </Text>
