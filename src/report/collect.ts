@@ -13,7 +13,7 @@ import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
 import { and, raw, sql, type Fragment } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import { defaultSettings, traceReport } from '../trace/trace-command.js';
+import { defaultSettings, traceReport } from '../trace/trace.js';
 import { EventSource } from '../trace/source.js';
 import { plainTrace, traceTree } from '../trace/view.js';
 import { traceWaterfall } from '../trace/waterfall.js';
