@@ -85,7 +85,7 @@ async function traceP50(db, orders) {
   const dist = (p) => import(pathToFileURL(path.join(ROOT, 'dist', p)).href);
   const { Store } = await dist('store/store.js');
   const { EventSource } = await dist('trace/source.js');
-  const { traceReport, defaultSettings } = await dist('trace/trace-command.js');
+  const { traceReport, defaultSettings } = await dist('trace/trace.js');
   const { traceJson } = await dist('trace/view.js');
   const { Rng } = await dist('fixtures/trading-generator.js');
   const g = new Rng(4);

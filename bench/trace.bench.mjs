@@ -24,7 +24,7 @@ function rng(seed) {
 export async function run({ args }) {
   const { Store } = await dist('store/store.js');
   const { EventSource } = await dist('trace/source.js');
-  const { traceReport, defaultSettings } = await dist('trace/trace-command.js');
+  const { traceReport, defaultSettings } = await dist('trace/trace.js');
   const { traceJson } = await dist('trace/view.js');
   const { hopStats } = await dist('trace/stats.js');
   const { refreshTraceIndex, indexStatus } = await dist('trace/trace-index.js');

@@ -53,7 +53,6 @@ export const ALLOWED_UPWARD = [
   { from: 'src/store/macros.ts', to: 'src/replay/macros.ts', why: 'the projections\' SQL macros (orders_at …), kept beside the projections they mirror, are defined on every connection so `evtrail query` can call them' },
   { from: 'src/store/migrations.ts', to: 'src/integrity/chain-migrate.ts', why: 'a one-time migration of an older store\'s chain, loaded only when a store needs it' },
   { from: 'src/store/migrations.ts', to: 'src/integrity/records-check.ts', why: 'a one-time migration (the rejects\' chain), loaded only when a store needs it' },
-  { from: 'src/trace/trace-command.ts', to: 'src/ui/trace-tree.tsx', why: '`trace` in a terminal draws its tree with the explorer\'s ink component (loaded lazily)' },
 ];
 
 /**

@@ -5,8 +5,8 @@
  *
  * Plain functions, no schema library: features that still read their own flags import these,
  * and so do the zod schemas of the command line (src/cli/flags.ts), so the wording cannot drift.
- * (zod costs a process about 70 ms of CPU to load; a feature that does not otherwise need it,
- * like `rejects`, should not pay that for a number.)
+ * (zod costs a process about 70 ms of CPU to load; a feature reading a number itself, e.g. a
+ * rule parameter, need not pay that.)
  */
 import { UserError } from './errors.js';
 import { parseDuration } from './time.js';

@@ -1,9 +1,10 @@
-import type { OutputMode } from '../output/mode.js';
-import { printJson } from '../output/json.js';
-import { printTables, toCsv, type Cell } from '../output/table.js';
-import { exactRows, writeJsonRows } from '../output/json-rows.js';
-import { terminalSafe, writeOut } from '../output/terminal.js';
-import { wholeNumber } from '../core/flags.js';
+/**
+ * The dead-letter rows (`evtrail rejects`): what ingest could not read, with its source, line and
+ * reason. `runRejects` returns data, handed to `show` while the store is open (with `streamed`
+ * the rows stream from DuckDB); src/cli/commands/rejects.ts reads the flags and shows the data
+ * with ./rejects-render.ts.
+ */
+import type { DuckDBResult } from '@duckdb/node-api';
 import { Store } from '../store/store.js';
 
 export interface RejectRow {
@@ -12,6 +13,19 @@ export interface RejectRow {
   reason: string;
   raw: string | null;
 }
+
+export interface RejectsOptions {
+  db: string;
+  /** Only sources whose path contains this text. */
+  source?: string;
+  /** Stream every row from DuckDB (--ndjson, --csv): a source with millions of rejects is never held whole. */
+  streamed: boolean;
+}
+
+/** The rejects as a list, or (`streamed`) DuckDB's result to read chunk by chunk. */
+export type RejectsResult =
+  | { kind: 'list'; source?: string; rows: RejectRow[] }
+  | { kind: 'stream'; result: DuckDBResult };
 
 const REJECTS_SQL = `SELECT s.uri AS source, r.source_pos AS line, r.reason, r.raw
      FROM rejects r JOIN sources s USING (source_id)
@@ -23,42 +37,12 @@ export async function listRejects(store: Store, sourceFilter?: string): Promise<
   return rows.map((r) => ({ source: String(r.source), line: Number(r.line), reason: String(r.reason), raw: (r.raw as string | null) ?? null }));
 }
 
-export async function runRejects(flags: { db: string; source?: string; limit: string; mode: OutputMode }): Promise<void> {
-  const limit = wholeNumber('--limit', flags.limit, { hint: 'e.g. --limit 50' });
-  const store = await Store.open(flags.db, { readOnly: true });
+/** Reads the rejects as `options` say and hands them to `show` before the store closes. */
+export async function runRejects(options: RejectsOptions, show: (result: RejectsResult) => Promise<void>): Promise<void> {
+  const store = await Store.open(options.db, { readOnly: true });
   try {
-    const columns = ['source', 'line', 'reason', 'raw'];
-    // --ndjson and --csv stream from DuckDB: a source with millions of rejects is never held whole.
-    if (flags.mode === 'ndjson' || flags.mode === 'csv') {
-      const result = await store.stream(REJECTS_SQL, { f: flags.source ?? null });
-      if (flags.mode === 'ndjson') {
-        await writeJsonRows('ndjson', result.deduplicatedColumnNames(), exactRows(result));
-        return;
-      }
-      let header = true;
-      for await (const chunk of result.yieldRowsJson()) {
-        const text = toCsv(columns, chunk as Cell[][]);
-        await writeOut(header ? text : text.slice(text.indexOf('\n') + 1));
-        header = false;
-      }
-      if (header) await writeOut(toCsv(columns, []));
-      return;
-    }
-    const rows = await listRejects(store, flags.source);
-    if (flags.mode === 'json') return printJson(rows);
-    // Nothing to list: one line, not a table with a header and no rows (--csv keeps its header,
-    // --json / --ndjson stay an empty array / no line, for scripts).
-    if (rows.length === 0) {
-      await writeOut(flags.source === undefined ? 'no rejects: every record was read\n' : `no rejects from a source matching ${terminalSafe(flags.source)}\n`);
-      return;
-    }
-    const cells: Cell[][] = rows.map((r) => [r.source, r.line, r.reason, r.raw]);
-    const shown = cells.slice(0, limit);
-    await printTables(flags.mode, [{
-      title: `${rows.length} rejected record${rows.length === 1 ? '' : 's'}`,
-      columns, rows: shown,
-      note: rows.length > shown.length ? `… ${rows.length - shown.length} more (--csv or --json for all)` : undefined,
-    }]);
+    if (options.streamed) await show({ kind: 'stream', result: await store.stream(REJECTS_SQL, { f: options.source ?? null }) });
+    else await show({ kind: 'list', source: options.source, rows: await listRejects(store, options.source) });
   } finally {
     store.close();
   }

@@ -18,7 +18,7 @@ const HINT = 'the store has the tables events, sources, rejects and ingests and 
  * RFC 3339 instants); else BIGINT, HUGEINT and timestamps as DuckDB's text. An error in
  * the SQL, found before the first row or while rows stream, is the user's (exit 2).
  */
-export async function runQuery(store: Store, sql: string, options: { exact?: boolean } = {}): Promise<QueryResult> {
+export async function streamQuery(store: Store, sql: string, options: { exact?: boolean } = {}): Promise<QueryResult> {
   if (sql.trim().replace(/;+$/, '').trim() === '') {
     throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all"');
   }

@@ -14,7 +14,7 @@ import { sha256Hex } from '../integrity/keys.js';
 import { and, raw, sql, type Fragment } from '../store/sql.js';
 import { applyLens, checkTenant } from '../store/lens.js';
 import type { Store } from '../store/store.js';
-import { defaultSettings, traceReport } from '../trace/trace-command.js';
+import { defaultSettings, traceReport } from '../trace/trace.js';
 import { EventSource } from '../trace/source.js';
 import { plainTrace, traceTree } from '../trace/view.js';
 import { traceWaterfall } from '../trace/waterfall.js';

@@ -11,7 +11,7 @@ import { loadCatalog } from '../../src/audit/catalog.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { EventSource } from '../../src/trace/source.js';
-import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
+import { defaultSettings, traceReport } from '../../src/trace/trace.js';
 import { auditBench, cleanLog, edit, findings, iso } from '../audit-fixtures.js';
 import { tmpDir } from '../helpers.js';
 

@@ -15,7 +15,7 @@ import { storeInfo } from '../../src/info/info.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { EventSource } from '../../src/trace/source.js';
-import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
+import { defaultSettings, traceReport } from '../../src/trace/trace.js';
 import { plainTrace, traceTree } from '../../src/trace/view.js';
 import { SHARED, tmpDir } from '../helpers.js';
 

@@ -17,7 +17,7 @@ import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { toDot, toMermaid } from '../../src/trace/render-graph.js';
 import { EventSource } from '../../src/trace/source.js';
-import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
+import { defaultSettings, traceReport } from '../../src/trace/trace.js';
 import { refreshTraceIndex } from '../../src/trace/trace-index.js';
 import { plainTrace, traceJson, traceTree } from '../../src/trace/view.js';
 import { tmpDir } from '../helpers.js';

@@ -8,7 +8,7 @@ import { EventSource } from '../../src/trace/source.js';
 import { hopStats, type HopStat } from '../../src/trace/stats.js';
 import { isoToNs } from '../../src/core/time.js';
 import { refreshTraceIndex } from '../../src/trace/trace-index.js';
-import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
+import { defaultSettings, traceReport } from '../../src/trace/trace.js';
 import { tmpDir } from '../helpers.js';
 
 /**

@@ -11,7 +11,7 @@ import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/tr
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
 import { EventSource } from '../../src/trace/source.js';
-import { defaultSettings, traceReport } from '../../src/trace/trace-command.js';
+import { defaultSettings, traceReport } from '../../src/trace/trace.js';
 import { traceJson } from '../../src/trace/view.js';
 import { refreshTraceIndex } from '../../src/trace/trace-index.js';
 import { tmpDir } from '../helpers.js';

@@ -8,7 +8,7 @@ import { dotString, mermaidText, toDot, toMermaid } from '../../src/trace/render
 import { TRADING_SAGA, sagaViews } from '../../src/trace/saga.js';
 import { isoToNs } from '../../src/core/time.js';
 import { plainTrace, traceJson, traceTree, type TraceReport } from '../../src/trace/view.js';
-import { TraceTreeView } from '../../src/ui/trace-tree.js';
+import { TraceTreeView } from '../../src/trace/tree-view.js';
 import { ROOT } from '../helpers.js';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden');

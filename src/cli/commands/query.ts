@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import type { QueryOptions } from '../../query/run.js';
 import { dbOption } from '../options.js';
-import { outputMode } from '../../output/mode.js';
+import { outputMode, type OutputFlags } from '../../output/mode.js';
 
-interface QueryFlags {
-  db: string;
-  json?: boolean;
-  ndjson?: boolean;
-  csv?: boolean;
-  limit: string;
-  tenant?: string;
-  file?: string;
-  out?: string;
-  force?: boolean;
-}
+/** The flags as commander gives them (a type-only import loads nothing). */
+type QueryFlags = Omit<QueryOptions, 'sql' | 'mode'> & OutputFlags & { limit: string; file?: string };
 
 export function registerQuery(program: Command): void {
   const command = program
@@ -29,9 +21,15 @@ export function registerQuery(program: Command): void {
     .option('--force', 'with --out: replace an existing file')
     .option('--limit <n>', 'rows shown in a terminal or as text (--json, --ndjson and --csv print all)', '1000')
   dbOption(command).action(async (sql: string | undefined, flags: QueryFlags) => {
-    const { runQueryCommand, querySql } = await import('../../query/query-command.js');
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, wholeNumberFlag }, { runQuery, querySql }, { renderQuery }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../query/run.js'), import('../../query/render.js'),
+    ]);
+    // The SQL first, then the flags: a missing or doubled SQL is the first thing to say.
     const text = querySql(sql, flags.file, () => fs.readFileSync(0, 'utf8'));
-    await runQueryCommand(text, { ...flags, mode: outputMode(flags) });
+    const mode = outputMode(flags);
+    const { limit } = parseFlags(z.object({ limit: wholeNumberFlag('--limit', { hint: 'e.g. --limit 50' }) }), flags);
+    await runQuery({ db: flags.db, sql: text, mode, out: flags.out, force: flags.force, tenant: flags.tenant }, (answer) => renderQuery(mode, answer, limit));
   });
 }
 

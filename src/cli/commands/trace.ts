@@ -1,7 +1,37 @@
 import { Option, type Command } from 'commander';
-import type { TraceFlags } from '../../trace/trace-command.js';
+import type { TraceOptions } from '../../trace/trace.js';
+import type { IdKind } from '../../trace/resolve.js';
 import { collect, dbOption } from '../options.js';
-import { outputMode } from '../../output/mode.js';
+import { outputMode, type OutputFlags } from '../../output/mode.js';
+import { UserError } from '../../core/errors.js';
+
+/** The flags as commander gives them (a type-only import loads nothing). */
+type TraceFlags = Pick<TraceOptions, 'db' | 'saga' | 'index' | 'tenant'> & OutputFlags & {
+  dot?: boolean;
+  mermaid?: boolean;
+  svg?: boolean;
+  /** Write the picture (--svg, --dot, --mermaid) to this file instead of stdout. */
+  out?: string;
+  stats?: boolean;
+  as?: string;
+  key?: string[];
+  skewTolerance?: string;
+  stuckAfter?: string;
+  maxEvents: string;
+  /** --no-audit leaves out the audit's findings. */
+  audit?: boolean;
+};
+
+/** The flags that cannot go together, and --as, refused before any value is read. */
+function checkCombinations(flags: TraceFlags, idKinds: readonly string[]): void {
+  const formats = [flags.json && '--json', flags.dot && '--dot', flags.mermaid && '--mermaid', flags.svg && '--svg'].filter(Boolean);
+  if (formats.length > 1) throw new UserError(`${formats.join(' and ')} cannot be combined`, 'pick one output format');
+  if (flags.stats && (flags.dot || flags.mermaid || flags.svg)) throw new UserError('--stats prints a table (or --json), not a graph', 'drop --dot / --mermaid / --svg');
+  if (flags.out !== undefined && !(flags.dot || flags.mermaid || flags.svg)) {
+    throw new UserError('--out writes a picture of the trace', 'add --svg (a waterfall), --dot or --mermaid, e.g. evtrail trace ord-00000042 --svg --out trace.svg');
+  }
+  if (flags.as !== undefined && !idKinds.includes(flags.as)) throw new UserError(`--as ${flags.as}: not a kind of id`, `use one of ${idKinds.join(', ')}`);
+}
 
 
 export function registerTrace(program: Command): void {
@@ -26,7 +56,33 @@ export function registerTrace(program: Command): void {
     .option('--tenant <id>', "only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     .option('--no-index', 'do not build or update the trace index (read-only; slower on large stores)');
   dbOption(command).action(async (id: string | undefined, flags: TraceFlags) => {
-    const { runTraceCommand } = await import('../../trace/trace-command.js');
-    await runTraceCommand(id, flags, outputMode(flags));
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, durationFlag, wholeNumberFlag }, { runTrace }, { renderTrace }, { ID_KINDS }, { DEFAULT_KEY_PATHS, parseKeyPath }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../trace/trace.js'), import('../../trace/render.js'), import('../../trace/resolve.js'), import('../../trace/trace-index.js'),
+    ]);
+    const mode = outputMode(flags);
+    checkCombinations(flags, ID_KINDS);
+    const values = parseFlags(z.object({
+      skewTolerance: durationFlag('--skew-tolerance', 'e.g. --skew-tolerance 500ms, 1s or 0').optional(),
+      stuckAfter: durationFlag('--stuck-after', 'e.g. --stuck-after 60s or 5m').optional(),
+      maxEvents: wholeNumberFlag('--max-events', { min: 1, hint: 'e.g. --max-events 50000' }),
+    }), flags);
+    const keyPaths = flags.key && flags.key.length > 0 ? flags.key : DEFAULT_KEY_PATHS;
+    const keys = keyPaths.map(parseKeyPath);
+    if (flags.stats && id !== undefined) throw new UserError('--stats covers the whole log: leave out the id', 'evtrail trace --stats, or evtrail trace <id>');
+    if (!flags.stats && id === undefined) {
+      throw new UserError('trace needs an id (or --stats)', 'e.g. evtrail trace ord-00000042: an event id, stream, order id or correlation id');
+    }
+    const settings = {
+      ...(flags.as ? { as: flags.as as IdKind } : {}),
+      keys,
+      ...(values.skewTolerance !== undefined ? { skewToleranceNs: values.skewTolerance } : {}),
+      ...(values.stuckAfter !== undefined ? { stuckAfterNs: values.stuckAfter } : {}),
+      maxEvents: values.maxEvents,
+      audit: flags.audit !== false,
+    };
+    const picture = flags.dot ? 'dot' : flags.mermaid ? 'mermaid' : flags.svg ? 'svg' : undefined;
+    await runTrace({ db: flags.db, id, stats: flags.stats === true, settings, saga: flags.saga, index: flags.index, tenant: flags.tenant },
+      (result) => renderTrace(mode, result, { picture, out: flags.out }));
   });
 }

@@ -1,5 +1,5 @@
 /** The SQL console: a statement through `evtrail query`'s runner, the first rows kept. */
-import { runQuery } from '../../../query/query.js';
+import { streamQuery } from '../../../query/query.js';
 import type { Store } from '../../../store/store.js';
 
 export interface SqlResult {
@@ -14,7 +14,7 @@ export const SQL_ROWS = 1000;
 
 export async function runSql(store: Store, sql: string): Promise<SqlResult> {
   const t0 = performance.now();
-  const result = await runQuery(store, sql);
+  const result = await streamQuery(store, sql);
   const rows: unknown[][] = [];
   let more = false;
   for await (const chunk of result.rows) {

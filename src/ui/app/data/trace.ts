@@ -15,7 +15,7 @@ export class TraceService {
   async tree(id: string): Promise<TraceTree> {
     const [{ EventSource }, { defaultSettings, traceReport }, { traceTree }] = await Promise.all([
       import('../../../trace/source.js'),
-      import('../../../trace/trace-command.js'),
+      import('../../../trace/trace.js'),
       import('../../../trace/view.js'),
     ]);
     this.source ??= await EventSource.open(this.store);

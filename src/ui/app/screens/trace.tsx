@@ -6,7 +6,7 @@
 import { Box, Text, type Key } from 'ink';
 import { useEffect, useState } from 'react';
 import type { TraceTree } from '../../../trace/view.js';
-import { TraceTreeView } from '../../trace-tree.js';
+import { TraceTreeView } from '../../../trace/tree-view.js';
 import type { ScreenProps } from '../context.js';
 import { EventDetailView } from '../components/event-detail.js';
 import { LineEditor, editLine } from '../components/line-editor.js';

@@ -1,20 +1,23 @@
+/**
+ * `evtrail query`: the user's SQL over the store, its rows streamed, or written to a Parquet file
+ * (--out). `runQuery` returns data, handed to `show` while the store is open (the rows stream
+ * from it); src/cli/commands/query.ts reads the flags and shows the data with ./render.ts.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { isJsonMode, type OutputMode } from '../output/mode.js';
-import { writeJsonRows } from '../output/json-rows.js';
-import { printTables, toCsv, type Cell } from '../output/table.js';
-import { writeOut as write } from '../output/terminal.js';
 import { UserError, firstLine } from '../core/errors.js';
-import { wholeNumber } from '../core/flags.js';
 import { MACROS_SQL } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
 import { applyLens } from '../store/lens.js';
-import { runQuery } from './query.js';
+import { streamQuery, type QueryResult } from './query.js';
 
-export interface QueryCommandFlags {
+/** What the command line hands over (src/cli/commands/query.ts): the SQL and the flags, read. */
+export interface QueryOptions {
   db: string;
-  limit: string;
+  sql: string;
+  /** How the answer will be shown: --json / --ndjson get exact values; --out goes with none of them. */
   mode: OutputMode;
   /** Write the result to this Parquet file instead of stdout. */
   out?: string;
@@ -22,6 +25,11 @@ export interface QueryCommandFlags {
   /** `events` is only this tenant's events. */
   tenant?: string;
 }
+
+/** The rows, streamed from the open store, or (--out) the Parquet file written and its row count. */
+export type QueryAnswer =
+  | { kind: 'rows'; result: QueryResult }
+  | { kind: 'parquet'; out: string; rows: string };
 
 /**
  * The SQL to run: the argument, `-` for stdin, or --file. Exactly one of them (a script that
@@ -41,40 +49,15 @@ export function querySql(arg: string | undefined, file: string | undefined, read
   return arg;
 }
 
-export async function runQueryCommand(sql: string, flags: QueryCommandFlags): Promise<void> {
-  const limit = wholeNumber('--limit', flags.limit, { hint: 'e.g. --limit 50' });
-  if (flags.out !== undefined) return writeParquet(sql, flags);
-  const store = await Store.open(flags.db, { readOnly: true });
+/** Runs the SQL as `options` say and hands the answer to `show` before the store closes. */
+export async function runQuery(options: QueryOptions, show: (answer: QueryAnswer) => Promise<void>): Promise<void> {
+  if (options.out !== undefined) return writeParquet(options, show);
+  const store = await Store.open(options.db, { readOnly: true });
   try {
     // --tenant: `events` is that tenant's events. The vocabulary mapping is not applied: query
     // shows the events as the source wrote them.
-    if (flags.tenant !== undefined) await applyLens(store, { vocabulary: false, tenant: flags.tenant });
-    const { mode } = flags;
-    const result = await runQuery(store, sql, { exact: isJsonMode(mode) });
-    if (isJsonMode(mode)) {
-      await writeJsonRows(mode, result.columns, result.rows);
-      return;
-    }
-    if (mode === 'csv') {
-      let header = true;
-      for await (const chunk of result.rows) {
-        const text = toCsv(result.columns, chunk as Cell[][]);
-        await write(header ? text : text.slice(text.indexOf('\n') + 1));
-        header = false;
-      }
-      if (header) await write(toCsv(result.columns, []));
-      return;
-    }
-    const rows: Cell[][] = [];
-    let total = 0;
-    for await (const chunk of result.rows) {
-      for (const row of chunk) {
-        if (rows.length < limit) rows.push(row as Cell[]);
-        total++;
-      }
-    }
-    const note = total > rows.length ? `… ${total - rows.length} more rows (--limit, or --csv / --json for all)` : `${total} row${total === 1 ? '' : 's'}`;
-    await printTables(mode, [{ columns: result.columns, rows, note }]);
+    if (options.tenant !== undefined) await applyLens(store, { vocabulary: false, tenant: options.tenant });
+    await show({ kind: 'rows', result: await streamQuery(store, options.sql, { exact: isJsonMode(options.mode) }) });
   } finally {
     store.close();
   }
@@ -85,16 +68,16 @@ export async function runQueryCommand(sql: string, flags: QueryCommandFlags): Pr
  * file is kept unless --force; a folder that does not exist or cannot be written is the user's
  * (exit 2). Written aside and renamed into place, so a failed query leaves no half file.
  */
-async function writeParquet(sql: string, flags: QueryCommandFlags): Promise<void> {
-  const out = flags.out!;
+async function writeParquet(options: QueryOptions, show: (answer: QueryAnswer) => Promise<void>): Promise<void> {
+  const { sql, out = '' } = options;
   if (!/\.parquet$/i.test(out)) throw new UserError(`--out ${out}: only Parquet is written (a .parquet file)`, 'e.g. --out result.parquet; for CSV or JSON use --csv / --json / --ndjson > file');
-  if (isJsonMode(flags.mode) || flags.mode === 'csv') throw new UserError('--out writes a file: it goes without --json, --ndjson and --csv', 'e.g. evtrail query "select …" --out result.parquet');
+  if (isJsonMode(options.mode) || options.mode === 'csv') throw new UserError('--out writes a file: it goes without --json, --ndjson and --csv', 'e.g. evtrail query "select …" --out result.parquet');
   const target = path.resolve(out);
   const dir = path.dirname(target);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--out ${out}: the folder ${dir} does not exist`, 'create it first, or give a path in an existing folder');
   if (fs.existsSync(target)) {
     if (fs.statSync(target).isDirectory()) throw new UserError(`--out ${out}: is a folder`, 'give a file name, e.g. --out result.parquet');
-    if (!flags.force) throw new UserError(`--out ${out}: the file exists`, 'add --force to replace it, or choose another name');
+    if (!options.force) throw new UserError(`--out ${out}: the file exists`, 'add --force to replace it, or choose another name');
   }
   try {
     fs.accessSync(dir, fs.constants.W_OK);
@@ -104,7 +87,7 @@ async function writeParquet(sql: string, flags: QueryCommandFlags): Promise<void
   const body = sql.trim().replace(/;+\s*$/, '').trim();
   if (body === '') throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all" --out types.parquet');
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
-  const store = await Store.open(flags.db, { readOnly: true });
+  const store = await Store.open(options.db, { readOnly: true });
   try {
     await store.run(MACROS_SQL);
     try {
@@ -114,7 +97,7 @@ async function writeParquet(sql: string, flags: QueryCommandFlags): Promise<void
     }
     fs.renameSync(temp, target);
     const [row] = await store.all(`SELECT count(*)::VARCHAR AS n FROM read_parquet(${sqlString(target)})`);
-    process.stderr.write(`wrote ${row?.n ?? '?'} rows to ${out}\n`);
+    await show({ kind: 'parquet', out, rows: String(row?.n ?? '?') });
   } finally {
     fs.rmSync(temp, { force: true });
     store.close();

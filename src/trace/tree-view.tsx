@@ -1,6 +1,6 @@
 import { Box, Text, render } from 'ink';
-import type { Mark, TraceTree } from '../trace/view.js';
-import { treeColumns } from '../trace/view.js';
+import type { Mark, TraceTree } from './view.js';
+import { treeColumns } from './view.js';
 import { terminalSafeDeep } from '../output/terminal.js';
 
 const MARK_COLOR: Record<Mark['kind'], string> = {
