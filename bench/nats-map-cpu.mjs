@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { storesBenchEvent } from './lib.mjs';
 
 const [nArg, roundsArg, ...specs] = process.argv.slice(2);
 const n = Number(nArg);
@@ -19,13 +20,7 @@ const stage = path.join(dir, 'stage.txt');
 const lines = [];
 const t0 = 1765000000000000000n;
 for (let i = 1; i <= n; i++) {
-  const order = String(i % (n / 10)).padStart(8, '0');
-  const e = {
-    id: `evt-${i}`, stream: `order-ord-${order}`, rev: Math.floor(i / (n / 10)) + 1, type: 'OrderPartiallyFilled',
-    ts: `2025-08-26T09:30:00.${String(i).padStart(9, '0')}Z`, correlation_id: `corr-${order}`, causation_id: i > n / 10 ? `evt-${i - n / 10}` : null,
-    source: 'venue-gw', data: { orderId: `ord-${order}`, fillQty: 100, fillPrice: 50.14, cumQty: i % 1000, leavesQty: 100, tradeId: `t-${i}` },
-    meta: { user: 'svc-venue', host: 'gw-1' },
-  };
+  const e = storesBenchEvent(i, n);
   // seq US kind US headers US subject US time (ns) US problem US payload
   lines.push(`${i}\x1fr\x1f\x1fevt_bench.orders\x1f${t0 + BigInt(i) * 1234567n}\x1f\x1f${JSON.stringify(e)}\n`);
 }

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OUT, ROOT, bareDuckdb, evtrail, fmt, measure, rmStore } from './lib.mjs';
+import { OUT, ROOT, bareDuckdb, evtrail, fmt, measure, rmStore, storesBenchEvent } from './lib.mjs';
 
 const PG_URL = process.env.EVTRAIL_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 const NATS_URL = process.env.EVTRAIL_BENCH_NATS ?? 'nats://127.0.0.1:4222';
@@ -51,13 +51,7 @@ async function seedNats(stream, n) {
   const js = jetstream(nc);
   const pending = [];
   for (let i = 1; i <= n; i++) {
-    const order = String(i % (n / 10)).padStart(8, '0');
-    const e = {
-      id: `evt-${i}`, stream: `order-ord-${order}`, rev: Math.floor(i / (n / 10)) + 1, type: 'OrderPartiallyFilled',
-      ts: `2025-08-26T09:30:00.${String(i).padStart(9, '0')}Z`, correlation_id: `corr-${order}`, causation_id: i > n / 10 ? `evt-${i - n / 10}` : null,
-      source: 'venue-gw', data: { orderId: `ord-${order}`, fillQty: 100, fillPrice: 50.14, cumQty: i % 1000, leavesQty: 100, tradeId: `t-${i}` },
-      meta: { user: 'svc-venue', host: 'gw-1' },
-    };
+    const e = storesBenchEvent(i, n);
     pending.push(js.publish(`${stream.toLowerCase()}.orders`, JSON.stringify(e)));
     if (pending.length >= 5000) await Promise.all(pending.splice(0));
   }
