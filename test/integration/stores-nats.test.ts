@@ -321,6 +321,19 @@ describe.skipIf(skip)('NATS JetStream', () => {
     }
   };
 
+  /** The stream ingested (canonical, no rejects) into a new store: each event's id, ts, recorded_ts and meta. */
+  const timesAndMeta = async (stream: string, file: string) => {
+    const db = path.join(dir, file);
+    const store = await Store.open(db, { create: true });
+    try {
+      expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream, map: {} }))).rejected).toBe(0);
+    } finally {
+      store.close();
+    }
+    const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events ORDER BY seq`);
+    return rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }));
+  };
+
   it("a payload's own $nats members are its fields: kept, never read as the message's headers, id or time", async () => {
     await withStream('OWN', {}, async (name, subjects) => {
       const h = headers();
@@ -330,15 +343,7 @@ describe.skipIf(skip)('NATS JetStream', () => {
       const a = await js.publish(`${subjects}.a`, JSON.stringify({ id: 'p1', type: 'T', ts: '2025-08-26T09:30:00Z', data: { n: 1 }, ...own }));
       const b = await js.publish(`${subjects}.b`, JSON.stringify({ id: 'p2', type: 'T', data: { n: 2 }, ...own }), { headers: h });
       const times = await Promise.all([a, b].map(async (x) => (await jsm.streams.getMessage(name, { seq: x.seq }))!.timestamp));
-      const db = path.join(dir, 'own.duckdb');
-      const store = await Store.open(db, { create: true });
-      try {
-        expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }))).rejected).toBe(0);
-      } finally {
-        store.close();
-      }
-      const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events ORDER BY seq`);
-      expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
+      expect(await timesAndMeta(name, 'own.duckdb')).toEqual([
         { id: 'p1', ts: '2025-08-26T09:30:00.000000000Z', recorded_ts: nanoIso(times[0]!), meta: { evtrail_unmapped: own, $nats: { stream: name, subject: `${subjects}.a`, time: times[0] } } },
         { id: 'p2', ts: nanoIso(times[1]!), recorded_ts: nanoIso(times[1]!), meta: { evtrail_unmapped: own, 'X-Tenant': 'acme', $nats: { stream: name, subject: `${subjects}.b`, time: times[1] } } },
       ]);
@@ -391,15 +396,7 @@ describe.skipIf(skip)('NATS JetStream', () => {
       ];
       // As the server writes them (meta), and with nine digits (evt_iso of ts and recorded_ts).
       const times = await Promise.all(acks.map(async (a) => (await jsm.streams.getMessage(name, { seq: a.seq }))!.timestamp));
-      const db = path.join(dir, 'srv.duckdb');
-      const store = await Store.open(db, { create: true });
-      try {
-        expect((await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }))).rejected).toBe(0);
-      } finally {
-        store.close();
-      }
-      const rows = await readStore(db, `SELECT id, evt_iso(ts) AS ts, evt_iso(recorded_ts) AS recorded_ts, meta::VARCHAR AS meta FROM events ORDER BY seq`);
-      expect(rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }))).toEqual([
+      expect(await timesAndMeta(name, 'srv.duckdb')).toEqual([
         { id: 'c1', ts: nanoIso(times[0]!), recorded_ts: nanoIso(times[0]!), meta: { 'X-Tenant': 'acme', $nats: { stream: name, subject: `${subjects}.a`, time: times[0] } } },
         { id: 'c2', ts: '2025-08-26T09:30:00.000000000Z', recorded_ts: '2025-08-26T09:30:01.000000000Z', meta: { $nats: { stream: name, subject: `${subjects}.b`, time: times[1] } } },
       ]);
