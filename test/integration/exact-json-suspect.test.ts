@@ -61,4 +61,21 @@ describe('the exact-path test', () => {
     const flagged = await store.all(`SELECT line FROM ${values(plain)} WHERE ${suspectSql('line')}`);
     expect(flagged.map((r) => r.line)).toEqual([]);
   });
+
+  it('looks outside strings only: a number after an escaped quote is found, the same text inside a string is not', async () => {
+    const outside = [
+      '{"n":0.00001}', '{"n":1.10}', '{"a":"q","n":1e5}', '{"n":[-0]}', '{"n":12345678.123456789}',
+      // Escaped quotes and an escaped backslash at a string's end do not hide what follows.
+      '{"s":"a\\"b","n":1.10}', '{"s":"x\\\\","n":100.50}',
+    ];
+    // Times to the nanosecond, .NET times and long ids: each once sent every such record down the exact path.
+    const inside = [
+      '{"ts":"2025-08-26T09:30:00.000000001Z"}', '{"ts":"2025-08-26T09:30:00.0000000Z"}', '{"id":"1234567890123456789"}',
+      '{"s":"\\"1.10 "}', '{"s":"1e5 ","t":"x\\\\"}', '{"k":1.5,"price":"100.50 USD"}',
+    ];
+    const read = async (texts: string[]) =>
+      (await store.all(`SELECT ${suspectSql('line')} AS s, ${mayRespellSql('line')} AS r FROM ${values(texts)}`)).map((x) => [x.s, x.r]);
+    expect(await read(outside)).toEqual(outside.map(() => [true, true]));
+    expect(await read(inside)).toEqual(inside.map(() => [false, false]));
+  });
 });
