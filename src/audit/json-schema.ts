@@ -11,7 +11,7 @@
  * silently ignored. Which event a schema is for: `x-evtrail-type` and `x-evtrail-version`.
  */
 import { z } from 'zod';
-import { sqlString } from '../store/sql.js';
+import { jsonPath, sqlString } from '../store/sql.js';
 
 const JSON_TYPES = ['string', 'integer', 'number', 'boolean', 'object', 'array', 'null'] as const;
 type JsonType = (typeof JSON_TYPES)[number];
@@ -89,9 +89,9 @@ export function parseEventSchema(file: string, json: unknown): EventSchema {
   return { type: s['x-evtrail-type'], version: s['x-evtrail-version'], file, json: s };
 }
 
-/** JSON path of a top-level property, quoted so any name works. */
-function jsonPath(name: string): string {
-  return sqlString(`$."${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
+/** JSON path of a top-level property as an SQL literal (store/sql.ts jsonPath quotes any name). */
+function propertyPath(name: string): string {
+  return sqlString(jsonPath([name]));
 }
 
 /** SQL: is the raw JSON text `r` (never SQL NULL here) of this JSON type? */
@@ -318,7 +318,7 @@ export function schemaPaths(schema: EventSchema): string[] {
 
 /** SQL: the list of raw JSON texts of the schema's properties, from `data` (one parse). */
 export function extractSql(schema: EventSchema, data = 'data'): string {
-  return `json_extract(${data}, [${schemaPaths(schema).map(jsonPath).join(', ')}])::VARCHAR[]`;
+  return `json_extract(${data}, [${schemaPaths(schema).map(propertyPath).join(', ')}])::VARCHAR[]`;
 }
 
 /** SQL: the problems of an event against the schema, as one text ("; "-separated), '' when there are none. */

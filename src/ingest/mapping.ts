@@ -1,5 +1,5 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
-import { sqlIdent, sqlString } from '../store/sql.js';
+import { jsonPath, sqlIdent, sqlString } from '../store/sql.js';
 import { unprotectTextSql } from './exact-json.js';
 
 /**
@@ -239,10 +239,6 @@ export function takenKeys(candidates: FieldCandidates, extra: readonly string[] 
     if (keys.length > 0) out.push(keys);
   }
   return out;
-}
-
-function jsonPath(keys: readonly (string | number)[]): string {
-  return '$' + keys.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k.replaceAll('"', '\\"')}"`)).join('');
 }
 
 /** A field's mapping that is no path: `none` (the field is absent) or `sql:EXPR` (computed). */

@@ -23,6 +23,18 @@ export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/**
+ * A JSON path for DuckDB's JSON functions (`$."key"[0]."inner"`): every key quoted, so a key
+ * holding a dot, a bracket or a `$` is one key. Inside the quotes DuckDB reads `\"` as a quote
+ * and `\\` as a backslash, so both are escaped (a backslash left alone would swallow the quote
+ * after it: `a\` or `a\"b` would be a path error, and `a\\b` would read the key `a\b`). The path
+ * is text: a statement takes it as a value (sqlString, or bound). DuckDB's paths cannot name an
+ * empty key (`$.""` is an error).
+ */
+export function jsonPath(keys: readonly (string | number)[]): string {
+  return '$' + keys.map((k) => (typeof k === 'number' ? `[${k}]` : `."${k.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)).join('');
+}
+
 /** A Fragment's values by name: `$p1` in its SQL is `p1` here. */
 export type Values = Readonly<Record<string, DuckDBValue>>;
 

@@ -22,7 +22,7 @@
  * to the end of the log: ingest can call it after appending, and trace calls it when the
  * part not covered is large.
  */
-import { sqlString } from '../store/sql.js';
+import { jsonPath, sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import { UserError } from '../core/errors.js';
 
@@ -75,7 +75,7 @@ export function parseKeyPath(path: string): KeyPath {
     throw new UserError(`--key ${path}: not a key path`, 'a key path is data.<field> or meta.<field>, nested with dots, e.g. --key data.orderId');
   }
   const segments = m[2]!.slice(1).split('.');
-  return { path: path.trim(), column: m[1] as 'data' | 'meta', jsonPath: '$' + segments.map((s) => `."${s}"`).join('') };
+  return { path: path.trim(), column: m[1] as 'data' | 'meta', jsonPath: jsonPath(segments) };
 }
 
 /** SQL for the text value of a key path on an events row (alias e. optional). */
