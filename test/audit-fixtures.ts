@@ -7,7 +7,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { loadCatalog, type Catalog } from '../src/audit/catalog.js';
 import { planAudit, type AuditRequest } from '../src/audit/plan.js';
-import { runAudit } from '../src/audit/run.js';
+import { runPlannedAudit } from '../src/audit/run.js';
 import type { AuditResult } from '../src/audit/result.js';
 import { ingestFiles } from '../src/ingest/ingest.js';
 import { Store } from '../src/store/store.js';
@@ -122,7 +122,7 @@ export function auditBench(): { audit: (lines: (object | string)[], request?: Au
       try {
         const ingest = await ingestFiles(store, { sources: [file] });
         expect(ingest.rejected).toBe(0);
-        return await runAudit(store, catalog, planAudit(catalog, request));
+        return await runPlannedAudit(store, catalog, planAudit(catalog, request));
       } finally {
         store.close();
       }

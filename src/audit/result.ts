@@ -1,5 +1,5 @@
 /**
- * What an audit returns (runAudit, runScopedAudit, ScopedAuditor in ./run.ts) and what a scoped
+ * What an audit returns (runPlannedAudit, runScopedAudit, ScopedAuditor in ./run.ts) and what a scoped
  * audit is given: data only, for the command's printing, the report, the explorer and watch.
  */
 import type { FailOn } from './plan.js';

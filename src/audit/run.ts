@@ -625,7 +625,7 @@ class Runner {
 }
 
 /** Runs a planned audit on an open store (read-only is enough: all it makes is TEMP). */
-export async function runAudit(store: Store, catalog: Catalog, plan: AuditPlan, sink?: ViolationSink): Promise<AuditResult> {
+export async function runPlannedAudit(store: Store, catalog: Catalog, plan: AuditPlan, sink?: ViolationSink): Promise<AuditResult> {
   return new Runner(store, catalog, plan, undefined, undefined, undefined, sink).run();
 }
 

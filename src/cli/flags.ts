@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { duration, wholeNumber, type WholeNumberRule } from '../core/flags.js';
 
-/** A flag's text read by `read`; its UserError becomes the schema's issue, its hint kept. */
-function textFlag<T>(read: (text: string) => T) {
-  return z.string().transform((text, ctx): T => {
+/** `read(text)`, its UserError made the schema's issue (the hint kept). */
+function readWith<I, T>(read: (text: I) => T) {
+  return (text: I, ctx: z.RefinementCtx): T => {
     try {
       return read(text);
     } catch (error) {
@@ -21,7 +21,20 @@ function textFlag<T>(read: (text: string) => T) {
       ctx.addIssue({ code: 'custom', message: error.message, params: { hint: error.hint } });
       return z.NEVER;
     }
-  });
+  };
+}
+
+/** A flag's text read by `read`. */
+function textFlag<T>(read: (text: string) => T) {
+  return z.string().transform(readWith(read));
+}
+
+/**
+ * A flag a feature reads itself, its message and hint its own (`report --out`: the extension
+ * names the format, the folder must exist); `read` gets undefined when the flag is absent.
+ */
+export function featureFlag<T>(read: (text: string | undefined) => T) {
+  return z.string().optional().transform(readWith(read));
 }
 
 /** `--flag N`: digits only, a safe integer, within the rule's range. */

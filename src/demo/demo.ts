@@ -7,7 +7,7 @@ import { printTables, type TableData } from '../output/table.js';
 import { dbArg, printNextSteps } from '../output/next-steps.js';
 import { loadCatalog } from '../audit/catalog.js';
 import { planAudit } from '../audit/plan.js';
-import { runAudit } from '../audit/run.js';
+import { runPlannedAudit } from '../audit/run.js';
 import { storeInfo } from '../info/info.js';
 import { infoTables } from '../info/info-view.js';
 import { ingestFiles } from '../ingest/ingest.js';
@@ -49,7 +49,7 @@ export async function runDemo(db: string, mode: OutputMode): Promise<void> {
     const statuses = await store.all(`SELECT status, count(*)::INTEGER AS orders FROM orders_at_seq(${lastSeq}) GROUP BY status ORDER BY orders DESC, status`);
     // Audit: the built-in rule catalog.
     const catalog = loadCatalog();
-    const audit = await runAudit(store, catalog, planAudit(catalog, { failOn: 'error', limit: 3 }));
+    const audit = await runPlannedAudit(store, catalog, planAudit(catalog, { failOn: 'error', limit: 3 }));
     const findings = audit.rules.filter((r) => r.violations > 0);
     if (mode === 'json') {
       printJson({ ingest: summary, info, rejects, duplicates, orders: statuses, audit: { rules: audit.rules, violations: audit.violations } });

@@ -1,13 +1,13 @@
 /**
  * Fills the report model from the store: the audit (the same loadCatalog / planAudit /
- * runAudit as `evtrail audit`, keeping a few violations per rule as evidence), storeTotals, the
+ * runPlannedAudit as `evtrail audit`, keeping a few violations per rule as evidence), storeTotals, the
  * sources' hashes, the integrity check, the schema summary, the events chart and the traces.
  * All the heavy work is set-based SQL; JavaScript only sees small results.
  */
 import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
 import { fails, type AuditPlan } from '../audit/plan.js';
-import { runAudit } from '../audit/run.js';
+import { runPlannedAudit } from '../audit/run.js';
 import type { AuditResult } from '../audit/result.js';
 import { storeTotals } from '../info/info.js';
 import { sha256Hex } from '../integrity/keys.js';
@@ -55,7 +55,7 @@ export async function collectReport(store: Store, options: CollectOptions): Prom
   // From here on, as audit, replay and trace read it: through the store's vocabulary mapping
   // and --tenant.
   const lens = await applyLens(store, request.tenant === undefined ? {} : { tenant: request.tenant });
-  const result = await runAudit(store, catalog, plan);
+  const result = await runPlannedAudit(store, catalog, plan);
   const audit = auditSection(result, request.samples, catalog);
   const schema = await schemaSection(store, result, catalog);
   const charts = await chartSection(store, result.window);

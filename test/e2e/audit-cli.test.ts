@@ -172,6 +172,10 @@ describe('evtrail audit', () => {
       [['--since', 'yesterday'], /--since yesterday: not a time/, /e\.g\. 10:00/],
       [['--since', '10:00', '--until', '09:00'], /is not before --until/, /since must come first/],
       [['--pack', 'payments'], /--pack payments: no such pack/, /packs: core, market, trading/],
+      [['--limit', '1e3'], /^evtrail: --limit 1e3: expected a whole number$/, /^hint: e\.g\. --limit 100, or 0 for all$/],
+      // Every flag is read before anything runs, --list and --explain too (a bad --limit was ignored there).
+      [['--list', '--limit', 'lots'], /^evtrail: --limit lots: expected a whole number$/, /^hint: e\.g\. --limit 100, or 0 for all$/],
+      [['--explain', 'saga-incomplete', '--limit', '-1'], /^evtrail: --limit -1: expected a whole number$/, /^hint: /],
     ];
     for (const [args, message, hint] of cases) {
       const r = cli(['audit', '--db', db, ...args]);

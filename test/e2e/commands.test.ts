@@ -85,6 +85,8 @@ function modulesLoaded(args: string[], nodeArgs: string[] = [BIN]): { code: numb
 }
 
 const loadsDuckDB = (modules: string[]) => modules.some((m) => /@duckdb\//.test(m));
+/** zod costs a process about 70 ms of CPU: commands load it when they run (src/cli/flags.ts), --help never. */
+const loadsZod = (modules: string[]) => modules.some((m) => /node_modules\/zod\//.test(m) || m === 'cjs zod');
 const loadsInk = (modules: string[]) =>
   modules.some((m) => /node_modules\/(ink|react|react-reconciler|yoga-layout)\//.test(m) || /^cjs (ink|react|react-reconciler)$/.test(m));
 
@@ -190,9 +192,9 @@ describe('evtrail commands (built CLI)', () => {
 
   // Their speed is measured by `npm run bench` (Start-up), not here: a wall-clock limit in a test
   // only measures the machine's load. What keeps them fast is what they do not load.
-  it('--version and --help load neither DuckDB nor ink', () => {
+  it('--version and --help load neither DuckDB, ink nor zod', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    for (const args of [['--version'], ['-V'], ['--help'], ['ingest', '--help'], ['query', '--help'], ['help']]) {
+    for (const args of [['--version'], ['-V'], ['--help'], ['ingest', '--help'], ['query', '--help'], ['audit', '--help'], ['report', '--help'], ['help']]) {
       const result = cli(args);
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0);
       if (args[0] === '--version' || args[0] === '-V') expect(result.stdout).toBe(`${pkg.version}\n`);
@@ -204,6 +206,7 @@ describe('evtrail commands (built CLI)', () => {
       expect(modules.filter((m) => /@duckdb\/|\/(ink|react)\//.test(m))).toEqual([]);
       expect(loadsDuckDB(modules)).toBe(false);
       expect(loadsInk(modules)).toBe(false);
+      expect(loadsZod(modules), args.join(' ')).toBe(false);
     }
     const help = cli(['--help']).stdout;
     for (const command of ['ingest', 'info', 'query', 'rejects', 'demo']) expect(help).toMatch(new RegExp(`\\n  ${command} `));
@@ -223,11 +226,16 @@ describe('evtrail commands (built CLI)', () => {
       ['rejects', '--db', db, '--json'],
       ['info', '--db', db],
       ['query', 'select * from events', '--db', db, '--csv'],
+      ['audit', '--db', db, '--fail-on', 'none', '--json'],
+      ['audit', '--db', db, '--fail-on', 'none'],
+      ['report', '--out', path.join(dir, 'lazy.md'), '--db', db, '--json'],
     ]) {
       const { code, modules } = modulesLoaded(args);
       expect(code, args.join(' ')).toBe(0);
       expect(loadsDuckDB(modules), args.join(' ')).toBe(true);
       expect(loadsInk(modules), args.join(' ')).toBe(false);
+      // The control for loadsZod: a command that reads its flags with zod (audit, report) loads it.
+      if (args[0] === 'audit' || args[0] === 'report') expect(loadsZod(modules), args.join(' ')).toBe(true);
     }
   });
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../src/audit/catalog.js';
 import { planAudit } from '../../src/audit/plan.js';
-import { runAudit } from '../../src/audit/run.js';
+import { runPlannedAudit } from '../../src/audit/run.js';
 import type { AuditResult } from '../../src/audit/result.js';
 import { generateTradingLog, serializeTradingEvent, type AnomalyKind, type AnomalyRecord, type Spelling } from '../../src/fixtures/trading-generator.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -39,7 +39,7 @@ async function auditGenerated(seed: number, spelling: Spelling, orders: number, 
   try {
     const ingest = await ingestFiles(store, { sources: [file] });
     expect(ingest.rejected).toBe(0);
-    const result = await runAudit(store, catalog, planAudit(catalog, { limit: 0 }));
+    const result = await runPlannedAudit(store, catalog, planAudit(catalog, { limit: 0 }));
     return { truth: [...log.truth], result };
   } finally {
     store.close();

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog, type Catalog } from '../../src/audit/catalog.js';
 import { planAudit } from '../../src/audit/plan.js';
-import { runAudit } from '../../src/audit/run.js';
+import { runPlannedAudit } from '../../src/audit/run.js';
 import type { AuditResult } from '../../src/audit/result.js';
 import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
@@ -49,8 +49,8 @@ function answers(result: AuditResult): { counts: Record<string, string>; violati
 
 describe('the audit answers as before the speed work', () => {
   it('full catalog and a window: every violation, message and evidence column equal', async () => {
-    const full = answers(await runAudit(store, catalog, planAudit(catalog, { limit: 0 })));
-    const window = answers(await runAudit(store, catalog, planAudit(catalog, { limit: 0, since: '2025-08-26T10:05:00Z', until: '2025-08-26T10:20:00Z' })));
+    const full = answers(await runPlannedAudit(store, catalog, planAudit(catalog, { limit: 0 })));
+    const window = answers(await runPlannedAudit(store, catalog, planAudit(catalog, { limit: 0, since: '2025-08-26T10:05:00Z', until: '2025-08-26T10:20:00Z' })));
     const got = { full, window };
     if (process.env.EVTRAIL_UPDATE_GOLDEN === '1') fs.writeFileSync(GOLDEN, JSON.stringify(got, null, 1) + '\n');
     const want = JSON.parse(fs.readFileSync(GOLDEN, 'utf8'));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/audit/catalog.js';
 import { planAudit } from '../../src/audit/plan.js';
-import { runAudit } from '../../src/audit/run.js';
+import { runPlannedAudit } from '../../src/audit/run.js';
 import { storeInfo } from '../../src/info/info.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { Store } from '../../src/store/store.js';
@@ -107,7 +107,7 @@ describe('market data: a small LOBSTER file', () => {
   it('the audit says the trading saga rules do not apply to market data', async () => {
     await withStore(db, async (store) => {
       const catalog = loadCatalog();
-      const result = await runAudit(store, catalog, planAudit(catalog, { limit: 0 }));
+      const result = await runPlannedAudit(store, catalog, planAudit(catalog, { limit: 0 }));
       expect(result.packs.filter((p) => p.active).map((p) => p.id)).toEqual(['core', 'market']);
       const trading = result.rules.filter((r) => r.pack === 'trading');
       expect(trading.length).toBeGreaterThan(0);
@@ -141,7 +141,7 @@ describe.skipIf(!haveAmzn && !CI)('market data: the AMZN 2012-06-21 level-1 samp
       expect(report.graph.anomalies.map((a) => a.kind)).toEqual(['not-submitted-in-file']);
       expect(report.audit!.findings).toEqual([]);
       const catalog = loadCatalog();
-      const result = await runAudit(store, catalog, planAudit(catalog, {}));
+      const result = await runPlannedAudit(store, catalog, planAudit(catalog, {}));
       expect(result.rules.filter((r) => r.pack === 'trading' && r.status === 'ran')).toEqual([]);
       expect(result.violations.filter((v) => result.rules.find((r) => r.id === v.rule)?.pack === 'trading')).toEqual([]);
     });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/audit/catalog.js';
 import { planAudit } from '../../src/audit/plan.js';
-import { runAudit } from '../../src/audit/run.js';
+import { runPlannedAudit } from '../../src/audit/run.js';
 import { generateTradingLog, serializeTradingEvent, type AnomalyRecord, type CanonicalTradingEvent } from '../../src/fixtures/trading-generator.js';
 import { ingestFiles } from '../../src/ingest/ingest.js';
 import { resolveRegistry, versionCounts } from '../../src/schema/check-command.js';
@@ -80,7 +80,7 @@ describe('schema check on generated logs', () => {
         expect(result.targets.find((t) => t.type === 'OrderPlaced' && t.version === 2)!.events).toBe(g.events.filter((e) => e.type === 'OrderPlaced' && e.schema_version === 2).length);
 
         const catalog = loadCatalog();
-        const audit = await runAudit(g.store, catalog, planAudit(catalog, { only: ['schema-violation'], limit: 0 }));
+        const audit = await runPlannedAudit(g.store, catalog, planAudit(catalog, { only: ['schema-violation'], limit: 0 }));
         const auditIds = [...new Set(audit.violations.map((v) => v.eventId))].sort();
         expect(auditIds).toEqual(found);
       } finally {

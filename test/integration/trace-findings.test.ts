@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/audit/catalog.js';
 import { planAudit } from '../../src/audit/plan.js';
-import { runAudit } from '../../src/audit/run.js';
+import { runPlannedAudit } from '../../src/audit/run.js';
 import type { Violation } from '../../src/audit/result.js';
 import { ALSO_FIRES, RULE_OF_ANOMALY } from '../../src/fixtures/anomaly-rules.js';
 import { generateTradingLog, serializeTradingEvent, type AnomalyRecord } from '../../src/fixtures/trading-generator.js';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     try {
       await ingestFiles(store, { sources: [file] });
       await refreshTraceIndex(store);
-      const result = await runAudit(store, catalog, planAudit(catalog, { limit: 0 }));
+      const result = await runPlannedAudit(store, catalog, planAudit(catalog, { limit: 0 }));
       const orders = [...new Set([...log].map((e) => String((e.data as { orderId?: string }).orderId)))];
       stores.set(seed, { db, truth: [...log.truth], violations: result.violations, orders });
     } finally {

@@ -1,10 +1,15 @@
 import { Option, type Command } from 'commander';
-import type { AuditCommandFlags } from '../../audit/audit-command.js';
+import type { AuditOptions } from '../../audit/audit.js';
 import { auditOptions, dbOption } from '../options.js';
-import { outputMode } from '../../output/mode.js';
+import { outputMode, type OutputFlags } from '../../output/mode.js';
 
-// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
-export type AuditFlags = Omit<AuditCommandFlags, 'mode'> & { json?: boolean; ndjson?: boolean; csv?: boolean };
+/** The flags as commander gives them (a type-only import loads nothing). */
+type AuditFlags = Omit<AuditOptions, 'limit' | 'sink'> & OutputFlags & {
+  limit: string;
+  details?: boolean;
+  explain?: string;
+  list?: boolean;
+};
 
 export function registerAudit(program: Command): void {
   const command = auditOptions(
@@ -20,7 +25,17 @@ export function registerAudit(program: Command): void {
     .option('--ndjson', 'print the violations, one JSON object per line (--limit per rule applies)')
     .option('--csv', 'print the summary as CSV; with --details, every violation');
   dbOption(command).action(async (flags: AuditFlags) => {
-    const { runAuditCommand } = await import('../../audit/audit-command.js');
-    await runAuditCommand({ ...flags, mode: outputMode(flags) });
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, wholeNumberFlag }, { runAudit, listRules, explainRule }, render, { LIMIT_HINT }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../audit/audit.js'), import('../../audit/render.js'), import('../../audit/plan.js'),
+    ]);
+    const mode = outputMode(flags);
+    const { limit } = parseFlags(z.object({ limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }) }), flags);
+    if (flags.list) return render.renderRuleList(mode, listRules(flags));
+    if (flags.explain !== undefined) return render.renderExplanation(mode, explainRule({ ...flags, id: flags.explain, params: flags.param ?? [] }));
+    const run = await runAudit({ ...flags, limit, sink: render.violationSink(mode) });
+    await render.renderAudit(mode, run, flags.details ?? false);
+    const failure = render.auditFailure(mode, run.result);
+    if (failure) throw failure;
   });
 }

@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
-import type { ReportCommandFlags } from '../../report/report-command.js';
+import type { ReportOptions } from '../../report/report.js';
 import { auditOptions, collect, dbOption } from '../options.js';
 import { outputMode } from '../../output/mode.js';
 
-// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
-export type ReportFlags = Omit<ReportCommandFlags, 'mode'> & { json?: boolean };
+/** The flags as commander gives them (a type-only import loads nothing). */
+type ReportFlags = Omit<ReportOptions, 'target' | 'samples'> & { out?: string; samples: string; json?: boolean };
 
 export function registerReport(program: Command): void {
   const command = auditOptions(
@@ -21,7 +21,18 @@ export function registerReport(program: Command): void {
     .option('--no-verify', 'leave out the integrity check of the store')
     .option('--json', 'print what was written as one JSON document');
   dbOption(command).action(async (flags: ReportFlags) => {
-    const { runReportCommand } = await import('../../report/report-command.js');
-    await runReportCommand({ ...flags, mode: outputMode(flags) });
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, featureFlag, wholeNumberFlag }, { runReport, reportTarget }, { renderReportSummary, reportFailure }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../report/report.js'), import('../../report/summary-render.js'),
+    ]);
+    const mode = outputMode(flags);
+    const { out: target, samples } = parseFlags(z.object({
+      out: featureFlag(reportTarget),
+      samples: wholeNumberFlag('--samples', { min: 1, max: 1000, hint: 'violations shown per rule as evidence, e.g. --samples 5' }),
+    }), flags);
+    const written = await runReport({ ...flags, target, samples });
+    renderReportSummary(mode, written);
+    const failure = reportFailure(mode, written);
+    if (failure) throw failure;
   });
 }

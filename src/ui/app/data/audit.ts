@@ -1,7 +1,7 @@
 /** The audit screen's work: the built-in catalog run as `evtrail audit` runs it (defaults). */
 import { loadCatalog } from '../../../audit/catalog.js';
 import { planAudit } from '../../../audit/plan.js';
-import { runAudit } from '../../../audit/run.js';
+import { runPlannedAudit } from '../../../audit/run.js';
 import type { AuditResult } from '../../../audit/result.js';
 import type { Store } from '../../../store/store.js';
 
@@ -11,5 +11,5 @@ export const VIOLATIONS_PER_RULE = 1000;
 export async function auditStore(store: Store): Promise<AuditResult> {
   const catalog = loadCatalog();
   const plan = planAudit(catalog, { failOn: 'error', limit: VIOLATIONS_PER_RULE });
-  return runAudit(store, catalog, plan);
+  return runPlannedAudit(store, catalog, plan);
 }

@@ -1,7 +1,9 @@
 /**
- * `evtrail audit`: read the catalog and the flags (every mistake stops here, before the store
- * is opened), run the audit, render it (summary table, --details, --json, --explain, --list)
- * and fail with exit 1 when a rule at or above --fail-on found violations.
+ * How an audit is shown, and only that, from the data ./audit.ts returns, through the output
+ * layer: --json one document, --ndjson the violations one per line (written by `violationSink`
+ * while the audit runs), --csv the summary (with --details every violation), a table in a
+ * terminal or as text (with --details every violation in full); --list and --explain likewise.
+ * `auditFailure` is the one line that says why the run fails (exit 1).
  */
 import type { OutputMode } from '../output/mode.js';
 import { printJson } from '../output/json.js';
@@ -9,72 +11,44 @@ import { writeJsonObjects } from '../output/json-rows.js';
 import { fitLines, fitWidth, printTables, textWidth, toCsv, wrapText, type Cell, type TableData } from '../output/table.js';
 import { terminalSafe, writeOut } from '../output/terminal.js';
 import { CheckFailed } from '../core/errors.js';
-import { wholeNumber } from '../core/flags.js';
-import { Store } from '../store/store.js';
-import { applyLens, type Lens } from '../store/lens.js';
+import type { Lens } from '../store/lens.js';
 import { describeVocabulary } from '../packs/vocabulary-map.js';
-import { GENERATED_VIEWS, loadCatalog, type Catalog } from './catalog.js';
-import { LIMIT_HINT, auditRequest, fails, findRule, planAudit, type AuditFlags, type AuditPlan } from './plan.js';
-import { runAudit } from './run.js';
-import type { AuditResult, Violation } from './result.js';
+import type { AuditRun, ListedRule, RuleExplanation } from './audit.js';
+import { fails, type AuditPlan } from './plan.js';
+import type { AuditResult, Violation, ViolationSink } from './result.js';
 
-export interface AuditCommandFlags extends AuditFlags {
-  db: string;
-  mode: OutputMode;
-  details?: boolean;
-  rules?: string;
-  failOn: string;
-  explain?: string;
-  list?: boolean;
-  limit: string;
-  /** --tenant: only this tenant's events (src/store/lens.ts). */
-  tenant?: string;
+/** --ndjson: each rule's violations written as they are read; other modes print at the end. */
+export function violationSink(mode: OutputMode): ViolationSink | undefined {
+  return mode === 'ndjson' ? async (violations: Violation[]) => void (await writeJsonObjects('ndjson', [violations])) : undefined;
 }
 
-export async function runAuditCommand(flags: AuditCommandFlags): Promise<void> {
-  const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
-  if (flags.list) return printList(catalog, flags.mode);
-  if (flags.explain !== undefined) return printExplain(catalog, flags.explain, flags.param ?? [], flags.mode);
-  const limit = wholeNumber('--limit', flags.limit, { hint: LIMIT_HINT });
-  const plan = planAudit(catalog, auditRequest(flags, flags.failOn, limit));
-  const store = await Store.open(flags.db, { readOnly: true });
-  let result: AuditResult;
-  let lens: Lens;
-  try {
-    // Read through the store's vocabulary mapping and --tenant (the audit's views and rules see
-    // the packs' names and the tenant's events only).
-    lens = await applyLens(store, flags.tenant === undefined ? {} : { tenant: flags.tenant });
-    // --ndjson: the violations, one per line, written as each rule's are read (as query --ndjson
-    // streams its rows), never all held; the counts per rule are in --json.
-    const sink = flags.mode === 'ndjson' ? async (violations: Violation[]) => void (await writeJsonObjects('ndjson', [violations])) : undefined;
-    result = await runAudit(store, catalog, plan, sink);
-  } finally {
-    store.close();
-  }
-  if (flags.mode === 'json') printJson({ ...(toJson(result) as object), ...lensJson(lens) });
-  else if (flags.mode === 'ndjson') {
-    // written while the audit ran (the sink above)
-  } else if (flags.mode === 'csv') {
+export async function renderAudit(mode: OutputMode, run: AuditRun, details: boolean): Promise<void> {
+  const { result, plan, lens } = run;
+  if (mode === 'json') printJson({ ...(toJson(result) as object), ...lensJson(lens) });
+  else if (mode === 'ndjson') {
+    // written while the audit ran (violationSink)
+  } else if (mode === 'csv') {
     // --csv: the summary table, or with --details every violation (evidence as a JSON cell).
-    if (flags.details) {
+    if (details) {
       await writeOut(toCsv(['rule', 'severity', 'eventId', 'stream', 'message', 'evidence'], result.violations.map((v) => [v.rule, v.severity, v.eventId, v.stream, v.message, v.evidence])));
     } else {
       await writeOut(toCsv(['rule', 'severity', 'status', 'violations', 'examples', 'ms'], result.rules.map((r) => [r.id, r.severity, r.status, r.violations, r.examples.join(' '), r.ms])));
     }
   } else {
-    await printTables(flags.mode, [summaryTable(result, flags.details ?? false)]);
+    await printTables(mode, [summaryTable(result, details)]);
     process.stdout.write(fitLines(terminalSafe(lensText(lens))));
     process.stdout.write(fitLines(terminalSafe(skippedText(result))));
     // Every violation in full, one per line (a table would cut the messages).
-    if (flags.details) process.stdout.write(fitLines(terminalSafe(detailsText(result, plan))));
+    if (details) process.stdout.write(fitLines(terminalSafe(detailsText(result, plan))));
   }
-  if (result.failed) {
-    const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));
-    const n = failing.reduce((s, r) => s + r.violations, 0);
-    throw new CheckFailed(
-      flags.mode === 'json' || flags.mode === 'ndjson' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`,
-    );
-  }
+}
+
+/** Exit 1 when a rule at or above --fail-on found violations (the line on stderr; none with --json / --ndjson). */
+export function auditFailure(mode: OutputMode, result: AuditResult): CheckFailed | undefined {
+  if (!result.failed) return undefined;
+  const failing = result.rules.filter((r) => r.violations > 0 && fails(r.severity, result.failOn));
+  const n = failing.reduce((s, r) => s + r.violations, 0);
+  return new CheckFailed(mode === 'json' || mode === 'ndjson' ? '' : `${n} violation${n === 1 ? '' : 's'} at or above ${result.failOn} (--fail-on ${result.failOn})`);
 }
 
 /** What the audit read through: the tenant, the vocabulary mapping (with what `auto` matched). */
@@ -166,44 +140,16 @@ function detailsText(result: AuditResult, plan: AuditPlan): string {
   return out.length ? out.join('\n') + '\n' : '';
 }
 
-async function printList(catalog: Catalog, mode: OutputMode): Promise<void> {
-  const rules = catalog.rules.map((r) => ({ id: r.id, severity: r.severity, pack: r.pack ?? 'core', title: r.title, file: r.file }));
+/** --list: the catalog's rules. */
+export async function renderRuleList(mode: OutputMode, rules: ListedRule[]): Promise<void> {
   if (mode === 'json') return printJson({ rules });
   await printTables(mode, [
     { title: `${rules.length} rules`, columns: ['rule', 'severity', 'pack', 'title'], rows: rules.map((r) => [r.id, r.severity, r.pack, r.title]) },
   ]);
 }
 
-async function printExplain(catalog: Catalog, id: string, given: string[], mode: OutputMode): Promise<void> {
-  const rule = findRule(catalog, id, '--explain');
-  // The values that would run, --param checked the same way as for a run.
-  const planned = planAudit(catalog, { only: [id], params: given }).rules[0]!;
-  const values = planned.values;
-  const uses: { id: string; description: string; materialized: boolean; sql: string | null }[] = [];
-  const add = (v: string) => {
-    if (uses.some((u) => u.id === v)) return;
-    const view = catalog.views.get(v);
-    view?.uses.forEach(add);
-    uses.push(
-      view
-        ? { id: v, description: view.description, materialized: view.materialize, sql: view.sql }
-        : { id: v, description: GENERATED_VIEWS[v] ?? '', materialized: v === 'audit_schema_problems', sql: null },
-    );
-  };
-  rule.uses.forEach(add);
-  const doc = {
-    id: rule.id,
-    title: rule.title,
-    severity: rule.severity,
-    pack: rule.pack ?? 'core',
-    file: rule.file,
-    description: rule.description,
-    rationale: rule.rationale,
-    requires: rule.requires,
-    params: rule.params.map((p) => ({ name: p.name, type: p.type, default: p.default.text, value: values[p.name]!.text, description: p.description })),
-    uses,
-    sql: planned.sql,
-  };
+/** --explain: one rule, as prose a terminal's width wide (in a pipe one line a paragraph), and its SQL as written. */
+export function renderExplanation(mode: OutputMode, doc: RuleExplanation): void {
   if (mode === 'json') return printJson(doc);
   const lines: string[] = [];
   const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
@@ -225,9 +171,9 @@ async function printExplain(catalog: Catalog, id: string, given: string[], mode:
     for (const p of doc.params) lines.push(prose(`${p.name} (${p.type}) = ${p.value}${p.value !== p.default ? ` (default ${p.default})` : ''}: ${p.description}`, '  ', '    '));
   }
   lines.push('', 'SQL', indent(doc.sql));
-  if (uses.length) {
+  if (doc.uses.length) {
     lines.push('', 'Shared views it reads');
-    for (const u of uses) {
+    for (const u of doc.uses) {
       lines.push(prose(`${u.id}${u.materialized ? ' (computed once per audit)' : ''}: ${u.description.replaceAll('\n', ' ')}`, '  ', '    '));
       if (u.sql) lines.push(indent(indent(u.sql)));
     }
