@@ -128,6 +128,8 @@ export function planAudit(catalog: Catalog, request: AuditRequest): AuditPlan {
   const failOn = (request.failOn ?? 'error') as FailOn;
   if (!FAIL_ON.includes(failOn)) throw new UserError(`--fail-on ${request.failOn}: expected ${FAIL_ON.join(', ')}`, 'error (default): only errors fail the run; warning: warnings too; none: never');
   const packs = (request.packs ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  // As --only: given, it names something (`--pack ''` was taken as no --pack at all).
+  if (request.packs !== undefined && packs.length === 0) throw new UserError('--pack needs pack ids', `packs: ${catalog.packs.map((x) => x.id).join(', ')}`);
   for (const p of packs) {
     if (!catalog.packs.some((x) => x.id === p)) {
       throw new UserError(`--pack ${p}: no such pack`, `packs: ${catalog.packs.map((x) => x.id).join(', ')}`);

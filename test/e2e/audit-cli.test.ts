@@ -172,6 +172,9 @@ describe('evtrail audit', () => {
       [['--since', 'yesterday'], /--since yesterday: not a time/, /e\.g\. 10:00/],
       [['--since', '10:00', '--until', '09:00'], /is not before --until/, /since must come first/],
       [['--pack', 'payments'], /--pack payments: no such pack/, /packs: core, market, trading/],
+      // Given empty, --pack was taken as absent (as --only is not).
+      [['--pack', ' , '], /^evtrail: --pack needs pack ids$/, /^hint: packs: core, market, trading$/],
+      [['--explain', ''], /^evtrail: --explain needs a value$/, /^hint: e\.g\. --explain saga-incomplete/],
       [['--limit', '1e3'], /^evtrail: --limit 1e3: expected a whole number$/, /^hint: e\.g\. --limit 100, or 0 for all$/],
       // Every flag is read before anything runs, --list and --explain too (a bad --limit was ignored there).
       [['--list', '--limit', 'lots'], /^evtrail: --limit lots: expected a whole number$/, /^hint: e\.g\. --limit 100, or 0 for all$/],

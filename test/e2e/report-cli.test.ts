@@ -99,6 +99,9 @@ describe('evtrail report', () => {
       [['report', '--out', 'x.html', '--samples', '0'], /--samples 0/],
       [['report', '--out', 'x.html', '--key', 'missing.pem'], /cannot read private key/],
       [['report', '--out', 'x.html', '--trace', 'no-such-id'], /no-such-id/],
+      // The flag named, not the trace command ("trace needs an id" before).
+      [['report', '--out', 'x.html', '--trace', 'ord-00000042', '--trace', ' '], /^evtrail: --trace needs a value\nhint: e\.g\. --trace ord-00000042/],
+      [['report', '--out', 'x.html', '--pack', ''], /^evtrail: --pack needs pack ids\nhint: packs: core, market, trading\n$/],
     ];
     for (const [args, message] of cases) {
       const r = run(args);

@@ -26,13 +26,16 @@ export function registerAudit(program: Command): void {
     .option('--csv', 'print the summary as CSV; with --details, every violation');
   dbOption(command).action(async (flags: AuditFlags) => {
     // Loaded when the command runs, so --help loads neither zod nor DuckDB.
-    const [{ z }, { parseFlags, wholeNumberFlag }, { runAudit, listRules, explainRule }, render, { LIMIT_HINT }] = await Promise.all([
+    const [{ z }, { parseFlags, valueFlag, wholeNumberFlag }, { runAudit, listRules, explainRule }, render, { LIMIT_HINT }] = await Promise.all([
       import('zod'), import('../flags.js'), import('../../audit/audit.js'), import('../../audit/render.js'), import('../../audit/plan.js'),
     ]);
     const mode = outputMode(flags);
-    const { limit } = parseFlags(z.object({ limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }) }), flags);
+    const { limit, explain } = parseFlags(z.object({
+      limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }),
+      explain: valueFlag('--explain', 'e.g. --explain saga-incomplete (evtrail audit --list shows the rules)').optional(),
+    }), flags);
     if (flags.list) return render.renderRuleList(mode, listRules(flags));
-    if (flags.explain !== undefined) return render.renderExplanation(mode, explainRule({ ...flags, id: flags.explain, params: flags.param ?? [] }));
+    if (explain !== undefined) return render.renderExplanation(mode, explainRule({ ...flags, id: explain, params: flags.param ?? [] }));
     const run = await runAudit({ ...flags, limit, sink: render.violationSink(mode) });
     await render.renderAudit(mode, run, flags.details ?? false);
     const failure = render.auditFailure(mode, run.result);

@@ -22,15 +22,16 @@ export function registerReport(program: Command): void {
     .option('--json', 'print what was written as one JSON document');
   dbOption(command).action(async (flags: ReportFlags) => {
     // Loaded when the command runs, so --help loads neither zod nor DuckDB.
-    const [{ z }, { parseFlags, featureFlag, wholeNumberFlag }, { runReport, reportTarget }, { renderReportSummary, reportFailure }] = await Promise.all([
+    const [{ z }, { parseFlags, featureFlag, valueFlag, wholeNumberFlag }, { runReport, reportTarget }, { renderReportSummary, reportFailure }] = await Promise.all([
       import('zod'), import('../flags.js'), import('../../report/report.js'), import('../../report/summary-render.js'),
     ]);
     const mode = outputMode(flags);
-    const { out: target, samples } = parseFlags(z.object({
+    const { out: target, samples, trace } = parseFlags(z.object({
       out: featureFlag(reportTarget),
       samples: wholeNumberFlag('--samples', { min: 1, max: 1000, hint: 'violations shown per rule as evidence, e.g. --samples 5' }),
+      trace: z.array(valueFlag('--trace', 'e.g. --trace ord-00000042 (an event id, stream, order id or correlation id)')).optional(),
     }), flags);
-    const written = await runReport({ ...flags, target, samples });
+    const written = await runReport({ ...flags, target, samples, ...(trace === undefined ? {} : { trace }) });
     renderReportSummary(mode, written);
     const failure = reportFailure(mode, written);
     if (failure) throw failure;
