@@ -5,6 +5,7 @@
  * is in (see Boot); a store that cannot be opened is reported as any command's error.
  */
 import { render } from 'ink';
+import { UserError } from '../../core/errors.js';
 import { onInterrupt } from '../../core/interrupt.js';
 import { Boot } from './app.js';
 import type { Session } from './boot.js';
@@ -49,6 +50,10 @@ export async function runUi(session: Session, db: string, screen: ScreenId = 'ov
     }
   } finally {
     if (entered) process.stdout.write(LEAVE_ALT_SCREEN);
+    // ui --watch: the watcher is asked to stop first, so that its batch in flight finishes
+    // while the reads below are stopped.
+    session.live?.feed.stopping();
+    session.live?.watch.stop();
     const data = await session.data.catch(() => undefined);
     if (data) {
       data.runner.cancel(true);
@@ -56,6 +61,36 @@ export async function runUi(session: Session, db: string, screen: ScreenId = 'ov
     }
     (await session.store.catch(() => undefined))?.close();
   }
-  // Opening failed: the error goes to the one-line report.
-  await session.data;
+  // Opening failed: the error goes to the one-line report (the watcher stopped first).
+  const opened = session.data.then(() => undefined);
+  opened.catch(() => undefined);
+  if (session.live) await endWatch(session.live);
+  await opened;
+}
+
+/**
+ * The watcher's end, said on stderr (the terminal's own screen is back): how many batches this
+ * run committed, or why it failed (exit 2, one line: its batch in flight was rolled back).
+ */
+async function endWatch(live: NonNullable<Session['live']>): Promise<void> {
+  let waiting: ReturnType<typeof setTimeout> | undefined;
+  // A large batch may take a while: the wait is said.
+  waiting = setTimeout(() => process.stderr.write('stopping the watcher after the batch in flight…\n'), 300);
+  let end;
+  try {
+    end = await live.end;
+  } finally {
+    clearTimeout(waiting);
+    waiting = undefined;
+    live.feed.dispose();
+    await live.watch.close();
+  }
+  if (end.kind === 'failed') {
+    throw new UserError(
+      `the watcher failed: ${end.message}; its batch in flight was not committed (every batch before it was)`,
+      end.hint ?? 'fix the cause, then run the same command again: it goes on from the last committed batch',
+    );
+  }
+  const r = end.result;
+  process.stderr.write(`watch stopped: ${r.batches} batch(es), ${r.events} event(s), ${r.alerts} alert(s) this run; every batch was committed\n`);
 }

@@ -31,6 +31,18 @@ export function OverviewScreen({ active }: ScreenProps) {
     if (!buckets.data) runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => void (d.buckets = b));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+  // A live store (ui --watch): everything read again after each refresh (AppData.followLive has
+  // read the counts and bounds already; the scans follow, in the background, one at a time).
+  const liveVersion = useSyncExternalStore(data.subscribeLive, data.liveVersion);
+  useEffect(() => {
+    if (liveVersion === 0) return;
+    const bg = { background: true };
+    run('following the log', () => data.latestOverview(), undefined, bg);
+    runTypes('counting types', () => readTypes(data.store), (t) => Object.assign(d, t), bg);
+    runStreams('counting streams', () => readStreams(data.store), (n) => void (d.streams = n), bg);
+    runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => void (d.buckets = b), bg);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveVersion]);
   // A resize: the sparkline is re-binned to the new width at once (same span, see resample) and
   // its exact counts read again once the size has settled.
   const bucketWidth = Math.max(8, width - 2);
@@ -138,12 +150,14 @@ export function OverviewView({ overview: o, audit, width, height, lens }: { over
 
 function AuditSummary({ audit, width, rows }: { audit: AuditState; width: number; rows: number }) {
   if (audit.status === 'idle') return <Text dimColor>  not run yet: a runs it (or 5)</Text>;
-  if (audit.status === 'running') return <Text dimColor>{audit.background ? '  running in the background… (esc cancels)' : '  running…'}</Text>;
+  if (audit.status === 'running' && !audit.previous) return <Text dimColor>{audit.background ? '  running in the background… (esc cancels)' : '  running…'}</Text>;
   if (audit.status === 'cancelled') return <Text dimColor>  cancelled: a runs it again</Text>;
   if (audit.status === 'error') return <Text color="red">  {fit(audit.message, width - 2)}</Text>;
+  // A live store's audit run again shows the result before meanwhile.
+  const result = audit.status === 'running' ? audit.previous! : audit.result;
   // Rules that found something first, then the clean ones, then the skipped.
   const order = (r: RuleResult) => (r.status === 'skipped' ? 2 : r.violations > 0 ? 0 : 1);
-  const rules = [...audit.result.rules].sort((a, b) => order(a) - order(b));
+  const rules = [...result.rules].sort((a, b) => order(a) - order(b));
   return (
     <>
       {rules.slice(0, rows).map((r) => (
