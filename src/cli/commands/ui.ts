@@ -32,12 +32,7 @@ export function registerUi(program: Command): void {
     .option('--pack <ids>', '--watch: run these packs\' rules even when the log does not speak their vocabulary', collect)
     .option('--param <rule.key=value>', '--watch: set a rule parameter (repeatable)', collect)
     .option('--interval <duration>', '--watch: how often to look for new events when there were none', '250ms')
-    .option('--clock <clock>', '--watch: what a timeout is measured against (live, log, wall; see evtrail watch --help)', 'live')
-    .addHelpText('after', `
-Examples:
-  evtrail ui --db audit.duckdb
-  evtrail ui --watch logs/orders.ndjson --db live.duckdb
-  evtrail ui --watch nats://127.0.0.1:4222 --stream ORDERS --db live.duckdb`);
+    .option('--clock <clock>', '--watch: what a timeout is measured against (live, log, wall; see evtrail watch --help)', 'live');
   dbOption(command).action(async (flags: UiFlags) => {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new UserError('evtrail ui needs a terminal (its input and output are not both a TTY)', flags.watch ? 'run it in a terminal; scripts follow a log with evtrail watch --json' : 'run it in a terminal; scripts get the same answers from evtrail info / query / audit / trace --json');

@@ -132,7 +132,7 @@ function liveColour(s: LiveState): string {
 /** The live line's words (pure): the feed's state, the events in the store, the time now. */
 export function liveText(s: LiveState, stored: number, now: number): string {
   const counts = `${count(stored)} events (+${count(s.events)}) · ${count(s.alertCount)} alert${s.alertCount === 1 ? '' : 's'}`;
-  if (s.status === 'failed') return `● watcher failed: ${s.error ?? 'no reason given'} · ${counts} · q quits`;
+  if (s.status === 'failed') return `● watcher failed (q quits; the store stays open to explore): ${s.error ?? 'no reason given'}`;
   if (s.status === 'stopping') return `● stopping the watcher after the batch in flight… · ${counts}`;
   if (s.status === 'stopped') return `● watcher stopped · ${counts}`;
   const lag = s.lagMs === null ? '' : ` · lag ${seconds(s.lagMs)}`;
