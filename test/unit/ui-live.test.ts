@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/watch/alerts.js';
 import type { BatchReport } from '../../src/watch/watcher.js';
 import { liveText } from '../../src/ui/app/components/chrome.js';
-import { KEPT_PER_RULE, LiveFeed } from '../../src/ui/app/data/live.js';
+import { KEPT_PER_RULE, LiveFeed, REFRESH_MS, SCAN_SPACING, scanDelay } from '../../src/ui/app/data/live.js';
 
 const RULES = [
   { id: 'duplicate-event-id', title: 'An event was delivered more than once', severity: 'warning' as const, pack: '' },
@@ -63,6 +63,16 @@ describe('LiveFeed', () => {
     expect(result.violations.filter((v) => v.rule === 'duplicate-event-id')).toHaveLength(KEPT_PER_RULE);
     expect(result.rules.at(-1)).toMatchObject({ id: 'my-rule', violations: 1 });
     feed.dispose();
+  });
+});
+
+describe('scanDelay', () => {
+  it('spaces the overview\'s scans by their cost (a quarter of the time at most), never closer than a refresh', () => {
+    expect(scanDelay(0, Infinity)).toBeLessThanOrEqual(0);
+    expect(scanDelay(10, 0)).toBe(REFRESH_MS);
+    expect(scanDelay(500, 0)).toBe(SCAN_SPACING * 500);
+    expect(scanDelay(500, 1_500)).toBe(SCAN_SPACING * 500 - 1_500);
+    expect(scanDelay(500, 2_500)).toBeLessThanOrEqual(0);
   });
 });
 

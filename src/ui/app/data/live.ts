@@ -23,6 +23,19 @@ export const RECENT_KEPT = 200;
 /** Alerts kept per rule for the drill-down (the counts stay exact; the store keeps them all: watch_alerts). */
 export const KEPT_PER_RULE = 1000;
 
+/**
+ * The overview's scans of the events (per type, streams, the sparkline) cost with the store's
+ * size (~0.5 s each at 10M events): read again while batches come, they would keep DuckDB busy
+ * beside the watcher. So they take at most a quarter of the time: after scans that took `costMs`,
+ * the next start SCAN_SPACING × costMs after the last began (never sooner than REFRESH_MS).
+ */
+export const SCAN_SPACING = 4;
+
+/** How long to wait before the next scans (≤ 0: now), given the last ones' cost and how long ago they began. */
+export function scanDelay(costMs: number, sinceStartMs: number): number {
+  return Math.max(REFRESH_MS, SCAN_SPACING * costMs) - sinceStartMs;
+}
+
 export interface LiveState {
   /** running: following; stopping: asked to stop, the batch in flight finishing; then how it ended. */
   status: 'running' | 'stopping' | 'stopped' | 'failed';
