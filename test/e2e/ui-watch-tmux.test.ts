@@ -1,19 +1,24 @@
 // `evtrail ui --watch` in a real terminal (tmux, 80×24): the explorer follows a growing file
 // (the overview's counts move, the timeline shows the new events), an injected anomaly shows on
-// the audit screen as the watcher raises it, q stops the watcher and says how; a watcher that
+// the audit screen as the watcher raises it, q stops the watcher and says how; a JetStream
+// stream followed as a publisher writes, no consumer left behind; a watcher that
 // fails (its PostgreSQL table dropped) is said on screen and in the exit code, in one line.
 // Every wait is bounded.
 import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, cliJson, tmpDir } from '../helpers.js';
-import { PG_URL, skipWithout } from '../servers.js';
+import { NATS_URL, PG_URL, skipWithout } from '../servers.js';
 import { SAMPLE_LINES } from '../watch.js';
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
 const NO_POSTGRES = await skipWithout('postgres', 'ui --watch: a failing watcher');
+const NO_NATS = await skipWithout('nats', 'ui --watch nats://');
 const SOCKET = `evtrail-ui-watch-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 let session: string | undefined;
@@ -94,6 +99,35 @@ describe.skipIf(!HAS_TMUX)('evtrail ui --watch in a terminal', () => {
     // The store the watcher left is whole: the anomaly is in it as audit finds it.
     const found = cliJson<{ violations: { rule: string; eventId: string | null }[] }>(['audit', '--db', db, '--fail-on', 'none', '--limit', '0']).violations;
     expect(found.some((v) => v.rule === 'conflicting-event-id' && v.eventId === 'evt-uiwatch-injected')).toBe(true);
+  }, 240_000);
+
+  it.skipIf(NO_NATS)('follows a JetStream stream as a publisher writes, and leaves no consumer behind on q', async () => {
+    const tag = crypto.randomBytes(4).toString('hex');
+    const stream = `UIWATCH22_${tag}`;
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    await jsm.streams.add({ name: stream, subjects: [`uiwatch${tag}.>`] });
+    const publish = async (lines: readonly string[]) => {
+      for (const line of lines) await js.publish(`uiwatch${tag}.${(JSON.parse(line) as { stream: string }).stream}`, line);
+    };
+    try {
+      await publish(SAMPLE_LINES.slice(0, 200));
+      start(['ui', '--watch', NATS_URL, '--stream', stream, '--db', path.join(dir, 'nats.duckdb'), '--interval', '100ms']);
+      await sees(/^200 events · /m);
+      await publish(SAMPLE_LINES.slice(200));
+      const all = await sees(new RegExp(`^${SAMPLE_LINES.length} events · `, 'm'));
+      expect(all).toMatch(new RegExp(`● live · ${SAMPLE_LINES.length} events \\(\\+${SAMPLE_LINES.length}\\) · \\d+ alerts`));
+      await key('q');
+      await sees(/EXIT=\d+/);
+      expect(screen(true)).toMatch(new RegExp(`watch stopped: \\d+ batch\\(es\\), ${SAMPLE_LINES.length} event\\(s\\), \\d+ alert\\(s\\) this run; every batch was committed\\s+EXIT=0`));
+      const consumers = [];
+      for await (const c of jsm.consumers.list(stream)) consumers.push(c.name);
+      expect(consumers).toEqual([]);
+    } finally {
+      await jsm.streams.delete(stream).catch(() => undefined);
+      await nc.close();
+    }
   }, 240_000);
 
   it.skipIf(NO_POSTGRES)('a watcher that fails (its PostgreSQL table dropped) is said on screen and in the exit code, in one line', async () => {
