@@ -12,7 +12,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BIN, cliJson, tmpDir } from '../helpers.js';
+import { BIN, cli, cliJson, tmpDir } from '../helpers.js';
 import { NATS_URL, PG_URL, skipWithout } from '../servers.js';
 import { SAMPLE_LINES } from '../watch.js';
 
@@ -99,7 +99,32 @@ describe.skipIf(!HAS_TMUX)('evtrail ui --watch in a terminal', () => {
     // The store the watcher left is whole: the anomaly is in it as audit finds it.
     const found = cliJson<{ violations: { rule: string; eventId: string | null }[] }>(['audit', '--db', db, '--fail-on', 'none', '--limit', '0']).violations;
     expect(found.some((v) => v.rule === 'conflicting-event-id' && v.eventId === 'evt-uiwatch-injected')).toBe(true);
+
+    // Again over the same file and store: nothing read twice, the earlier run's alerts listed
+    // (watch_alerts), and a SIGTERM ends it as it ends watch (the line, exit 143).
+    start(['ui', '--watch', file, '--db', db, '--interval', '100ms', '--screen', 'audit']);
+    const again = await sees(/conflicting-event-id +evt-uiwatch-injected/);
+    expect(again).toMatch(new RegExp(`● live · ${total} events \\(\\+0\\)`));
+    const pid = Number(execFileSync('pgrep', ['-P', tmux('display', '-p', '-t', session!, '#{pane_pid}').trim()], { encoding: 'utf8' }).trim().split('\n')[0]);
+    process.kill(pid, 'SIGTERM');
+    await sees(/EXIT=\d+/);
+    const stopped = screen(true);
+    expect(stopped).toMatch(/^evtrail: watch stopped: 0 batch\(es\), 0 event\(s\), \d+ alert\(s\) this run; every batch was committed \(SIGTERM\)/m);
+    expect(stopped).toMatch(/EXIT=143/);
   }, 240_000);
+
+  it('flags for the watch without --watch, and a bad watch flag: one line and a hint, exit 2, nothing drawn', async () => {
+    const r = cli(['ui', '--stream', 'ORDERS', '--db', path.join(dir, 'none.duckdb')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^evtrail: --stream is for --watch\nhint: evtrail ui --watch SOURCE/);
+    start(['ui', '--watch', path.join(dir, 'x.ndjson'), '--db', path.join(dir, 'x.duckdb'), '--clock', 'sundial']);
+    await sees(/EXIT=\d+/);
+    const end = screen(true);
+    expect(end).toMatch(/^evtrail: --clock sundial: not a clock\nhint: one of live, log, wall/m);
+    expect(end).toMatch(/EXIT=2/);
+    expect(end).not.toMatch(/Overview/);
+    expect(fs.existsSync(path.join(dir, 'x.duckdb'))).toBe(false);
+  }, 60_000);
 
   it.skipIf(NO_NATS)('follows a JetStream stream as a publisher writes, and leaves no consumer behind on q', async () => {
     const tag = crypto.randomBytes(4).toString('hex');

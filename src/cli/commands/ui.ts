@@ -34,12 +34,12 @@ export function registerUi(program: Command): void {
     .option('--interval <duration>', '--watch: how often to look for new events when there were none', '250ms')
     .option('--clock <clock>', '--watch: what a timeout is measured against (live, log, wall; see evtrail watch --help)', 'live');
   dbOption(command).action(async (flags: UiFlags) => {
-    if (!process.stdin.isTTY || !process.stdout.isTTY) {
-      throw new UserError('evtrail ui needs a terminal (its input and output are not both a TTY)', flags.watch ? 'run it in a terminal; scripts follow a log with evtrail watch --json' : 'run it in a terminal; scripts get the same answers from evtrail info / query / audit / trace --json');
-    }
     if (!flags.watch) {
       const watchOnly = (['preset', 'format', 'config', 'schema', 'table', 'stream', 'subject', 'only', 'rules', 'pack', 'param'] as const).find((k) => flags[k] !== undefined);
       if (watchOnly || flags.map?.length) throw new UserError(`--${watchOnly ?? 'map'} is for --watch`, 'evtrail ui --watch SOURCE --db FILE (the explorer over a store another command wrote takes only --db, --screen, --tenant)');
+    }
+    if (!process.stdin.isTTY || !process.stdout.isTTY) {
+      throw new UserError('evtrail ui needs a terminal (its input and output are not both a TTY)', flags.watch ? 'run it in a terminal; scripts follow a log with evtrail watch --json' : 'run it in a terminal; scripts get the same answers from evtrail info / query / audit / trace --json');
     }
     // chalk reads the colour level once, when ink loads it: NO_COLOR must be seen before.
     if (process.env.NO_COLOR && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = '0';

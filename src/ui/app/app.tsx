@@ -165,7 +165,7 @@ export function App({ data, initial = 'overview', onFirstScreen }: AppProps) {
             );
           })}
         </Box>
-        {data.live ? <LiveLine live={data.live} stored={data.storedEvents} width={width} /> : null}
+        {data.live ? <LiveLine live={data.live} stored={data.storedEvents} subscribeStored={data.subscribeLive} width={width} /> : null}
         <StatusLine runner={data.runner} message={message} store={data.store.path} width={width} />
       </Box>
     </AppContext.Provider>

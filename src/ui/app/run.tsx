@@ -6,7 +6,7 @@
  */
 import { render } from 'ink';
 import { UserError } from '../../core/errors.js';
-import { onInterrupt } from '../../core/interrupt.js';
+import { INTERRUPT_EXIT, onInterrupt } from '../../core/interrupt.js';
 import { Boot } from './app.js';
 import type { Session } from './boot.js';
 import type { ScreenId } from './keys.js';
@@ -19,6 +19,8 @@ const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 export async function runUi(session: Session, db: string, screen: ScreenId = 'overview'): Promise<void> {
   mark('ink-loaded', sinceStart());
   let failed = false;
+  /** The signal that ended the app (a --watch then exits as `watch` does: 130 / 143). */
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
   const settled = session.data.then(
     () => undefined,
     () => void (failed = true),
@@ -42,7 +44,10 @@ export async function runUi(session: Session, db: string, screen: ScreenId = 'ov
     // A failure after the shell is drawn ends the app; it is reported below.
     session.data.catch(() => app.unmount());
     // SIGTERM (or a Ctrl-C that reaches us as a signal) ends the app the same way as q.
-    const release = onInterrupt(() => app.unmount());
+    const release = onInterrupt((s) => {
+      signal = s;
+      app.unmount();
+    });
     try {
       await app.waitUntilExit();
     } finally {
@@ -64,15 +69,16 @@ export async function runUi(session: Session, db: string, screen: ScreenId = 'ov
   // Opening failed: the error goes to the one-line report (the watcher stopped first).
   const opened = session.data.then(() => undefined);
   opened.catch(() => undefined);
-  if (session.live) await endWatch(session.live);
+  if (session.live) await endWatch(session.live, signal);
   await opened;
 }
 
 /**
  * The watcher's end, said on stderr (the terminal's own screen is back): how many batches this
- * run committed, or why it failed (exit 2, one line: its batch in flight was rolled back).
+ * run committed (after a signal as the one-line report, exit 130 / 143, as `watch` does), or
+ * why it failed (exit 2, one line: its batch in flight was not committed).
  */
-async function endWatch(live: NonNullable<Session['live']>): Promise<void> {
+async function endWatch(live: NonNullable<Session['live']>, signal: 'SIGINT' | 'SIGTERM' | undefined): Promise<void> {
   let waiting: ReturnType<typeof setTimeout> | undefined;
   // A large batch may take a while: the wait is said.
   waiting = setTimeout(() => process.stderr.write('stopping the watcher after the batch in flight…\n'), 300);
@@ -92,5 +98,8 @@ async function endWatch(live: NonNullable<Session['live']>): Promise<void> {
     );
   }
   const r = end.result;
-  process.stderr.write(`watch stopped: ${r.batches} batch(es), ${r.events} event(s), ${r.alerts} alert(s) this run; every batch was committed\n`);
+  const line = `watch stopped: ${r.batches} batch(es), ${r.events} event(s), ${r.alerts} alert(s) this run; every batch was committed`;
+  // Stopped by a signal (a service manager's SIGTERM): said as watch says it, with its exit code.
+  if (signal) throw new UserError(`${line} (${signal})`, 'run the same command again to go on from here: nothing is read or raised twice', INTERRUPT_EXIT[signal]);
+  process.stderr.write(`${line}\n`);
 }

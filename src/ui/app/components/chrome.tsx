@@ -114,15 +114,17 @@ export function wrapWords(text: string, width: number): string[] {
  * ui --watch: a line saying the explorer is live (events stored by this run, lag, the last
  * batch, alerts), or that the watcher stopped, and why, in red when it failed.
  */
-export function LiveLine({ live, stored, width }: { live: LiveFeed; stored: () => number; width: number }) {
+export function LiveLine({ live, stored, subscribeStored, width }: { live: LiveFeed; stored: () => number; subscribeStored: (l: () => void) => () => void; width: number }) {
   const s = useSyncExternalStore(live.subscribe, live.snapshot);
+  // The store's count moves when the app has read it again (after the feed's news).
+  const events = useSyncExternalStore(subscribeStored, stored);
   // The "ago" moves on while nothing comes.
   const [, tick] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => tick((n) => n + 1), 1000);
     return () => clearInterval(timer);
   }, []);
-  return <Text wrap="truncate" color={liveColour(s)}>{fit(liveText(s, stored(), Date.now()), width)}</Text>;
+  return <Text wrap="truncate" color={liveColour(s)}>{fit(liveText(s, events, Date.now()), width)}</Text>;
 }
 
 function liveColour(s: LiveState): string {

@@ -91,19 +91,32 @@ export function TimelineScreen({ active, params }: ScreenProps) {
   }, [pageSize]);
 
   // A live store (ui --watch): a page that shows the log's end (short, or ending at the last
-  // seq before this refresh) is read again, so new events come in below, scrolling a full page
-  // up under the cursor; a page further back stays as it is.
+  // seq of the previous refresh) is read again, so new events come in below, scrolling a full
+  // page up under the cursor; a page further back stays as it is. A refresh that comes while a
+  // page is being read is looked at once that page is in (it may be the end: G).
   const liveVersion = useSyncExternalStore(data.subscribeLive, data.liveVersion);
   const endSeen = useRef(Number(data.bounds.lastSeq ?? 0));
-  useEffect(() => {
+  const followPending = useRef(false);
+  const follow = () => {
     const before = endSeen.current;
     endSeen.current = Number(data.bounds.lastSeq ?? 0);
-    if (liveVersion === 0 || mode === 'filter' || mode === 'jump' || page.loading) return;
+    if (mode === 'filter' || mode === 'jump') return;
     const last = rows.at(-1);
     if (rows.length < pageSize) load('following the log', () => pageAfter(store, filter, rows[0] ? rows[0].seq - 1 : 0, pageSize), cursor, false, undefined, true);
     else if (last && last.seq >= before) load('following the log', () => pageBefore(store, filter, Number.MAX_SAFE_INTEGER, pageSize), cursor, false, undefined, true);
+  };
+  useEffect(() => {
+    if (liveVersion === 0) return;
+    if (page.loading) followPending.current = true;
+    else follow();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [liveVersion]);
+  useEffect(() => {
+    if (!followPending.current || page.loading) return;
+    followPending.current = false;
+    follow();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [page.data, page.loading]);
 
   const selected = rows[cursor];
   const openDetail = (row: EventRow) => {
