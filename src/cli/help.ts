@@ -24,7 +24,12 @@ export const GROUPS: [heading: string, commands: string[]][] = [
 /** Examples per command path (`schema compat`); replay, snapshot and watch carry their own. */
 const EXAMPLES: Record<string, string[]> = {
   demo: ['evtrail demo                                   # the bundled trading sample into evtrail-demo.duckdb', 'evtrail demo --json | jq .audit.rules'],
-  ui: ['evtrail ui --db evtrail-demo.duckdb', 'evtrail ui --screen audit --db evtrail-demo.duckdb', 'evtrail                                        # alone in a terminal: the explorer'],
+  ui: [
+    'evtrail ui --db evtrail-demo.duckdb',
+    'evtrail ui --screen audit --db evtrail-demo.duckdb',
+    'evtrail ui --watch my-logs/orders.ndjson --db live.duckdb   # follow a growing log while exploring it',
+    'evtrail                                        # alone in a terminal: the explorer',
+  ],
   ingest: [
     'evtrail ingest fixtures/trading-sample.ndjson --db audit.duckdb   # the bundled sample',
     'evtrail ingest my-logs/*.ndjson.gz --db audit.duckdb               # files, folders, globs, .gz',

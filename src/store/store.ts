@@ -31,8 +31,22 @@ export class Store extends StoreConnection {
     readonly readOnly: boolean,
     private readonly instance: DuckDBInstance,
     conn: DuckDBConnection,
+    /** A reader() over another Store's instance: closing it closes only its connection. */
+    private readonly borrowed = false,
   ) {
     super(conn);
+  }
+
+  /**
+   * Another Store over this one's DuckDB instance, for reading beside this one's writes in the
+   * same process (`ui --watch`: DuckDB lets one process hold a file read-write, and no other
+   * process open it meanwhile, docs/architecture.md §5). Its own connection, so its own temp
+   * views (the lens), macros and interrupts; each statement sees what was committed when it
+   * began. It is not read-only for remember(): the store grows under it, so nothing is kept.
+   * It must only read: a write would race the writer's transactions. Closed before this one.
+   */
+  async reader(): Promise<Store> {
+    return new Store(this.path, false, this.instance, await this.instance.connect(), true);
   }
 
   /**
@@ -222,7 +236,7 @@ export class Store extends StoreConnection {
     try {
       super.close();
     } finally {
-      this.instance.closeSync();
+      if (!this.borrowed) this.instance.closeSync();
     }
   }
 }

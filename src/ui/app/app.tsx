@@ -8,7 +8,7 @@ import { Box, Text, useApp as useInkApp, useInput } from 'ink';
 import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
 import { firstLine } from '../../core/errors.js';
 import { AppContext, type AppContextValue, type KeyHandler, type ScreenParams, type ScreenProps } from './context.js';
-import { HelpOverlay, StatusLine, TabBar } from './components/chrome.js';
+import { HelpOverlay, LiveLine, StatusLine, TabBar } from './components/chrome.js';
 import type { AppData } from './data/app-data.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { nextScreen, screenOfKey, type ScreenId } from './keys.js';
@@ -108,7 +108,8 @@ export function App({ data, initial = 'overview', onFirstScreen }: AppProps) {
 
   // One row for the tab bar, one for the status line, and the last row left free so that ink
   // redraws in place instead of clearing a screen it has filled.
-  const height = Math.max(4, rows - 3);
+  // ui --watch takes one more row, for the live line.
+  const height = Math.max(4, rows - 3 - (data.live ? 1 : 0));
   const width = Math.max(20, columns);
   // After the first frame, once the keys have paused: loading the other screens and starting the
   // background work hold this thread for a moment, and keys typed meanwhile would arrive as one
@@ -164,6 +165,7 @@ export function App({ data, initial = 'overview', onFirstScreen }: AppProps) {
             );
           })}
         </Box>
+        {data.live ? <LiveLine live={data.live} stored={data.storedEvents} subscribeStored={data.subscribeLive} width={width} /> : null}
         <StatusLine runner={data.runner} message={message} store={data.store.path} width={width} />
       </Box>
     </AppContext.Provider>

@@ -1,7 +1,9 @@
 /** The app's frame: the tab bar, the status line (spinner while a query runs) and the help overlay. */
 import { Box, Text } from 'ink';
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { LiveFeed, LiveState } from '../data/live.js';
 import type { QueryRunner } from '../data/runner.js';
+import { count, fit } from '../format.js';
 import { GLOBAL_KEYS, SCREENS, SCREEN_KEYS, type ScreenId } from '../keys.js';
 
 export function TabBar({ current, width }: { current: ScreenId; width: number }) {
@@ -106,4 +108,43 @@ export function wrapWords(text: string, width: number): string[] {
   }
   if (line || out.length === 0) out.push(line);
   return out;
+}
+
+/**
+ * ui --watch: a line saying the explorer is live (events stored by this run, lag, the last
+ * batch, alerts), or that the watcher stopped, and why, in red when it failed.
+ */
+export function LiveLine({ live, stored, subscribeStored, width }: { live: LiveFeed; stored: () => number; subscribeStored: (l: () => void) => () => void; width: number }) {
+  const s = useSyncExternalStore(live.subscribe, live.snapshot);
+  // The store's count moves when the app has read it again (after the feed's news).
+  const events = useSyncExternalStore(subscribeStored, stored);
+  // The "ago" moves on while nothing comes.
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return <Text wrap="truncate" color={liveColour(s)}>{fit(liveText(s, events, Date.now()), width)}</Text>;
+}
+
+function liveColour(s: LiveState): string {
+  return s.status === 'failed' ? 'red' : s.status === 'running' ? 'green' : 'yellow';
+}
+
+/** The live line's words (pure): the feed's state, the events in the store, the time now. */
+export function liveText(s: LiveState, stored: number, now: number): string {
+  const counts = `${count(stored)} events (+${count(s.events)}) · ${count(s.alertCount)} alert${s.alertCount === 1 ? '' : 's'}`;
+  if (s.status === 'failed') return `● watcher failed (q quits; the store stays open to explore): ${s.error ?? 'no reason given'}`;
+  if (s.status === 'stopping') return `● stopping the watcher after the batch in flight… · ${counts}`;
+  if (s.status === 'stopped') return `● watcher stopped · ${counts}`;
+  const lag = s.lagMs === null ? '' : ` · lag ${seconds(s.lagMs)}`;
+  const last = s.lastBatchAt === null ? ' · no batch yet' : ` · batch ${new Date(s.lastBatchAt).toISOString().slice(11, 19)}, ${seconds(now - s.lastBatchAt)} ago`;
+  return `● live · ${counts}${lag}${last}${s.notice ? ` · ${s.notice}` : ''}`;
+}
+
+function seconds(ms: number): string {
+  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return ms < 172_800_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 86_400_000)} d`;
 }

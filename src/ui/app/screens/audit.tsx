@@ -7,7 +7,8 @@ import { EventDetailView, detailLines } from '../components/event-detail.js';
 import { Grid } from '../components/grid.js';
 import { useApp, useScreenKeys } from '../context.js';
 import { eventById, eventBySeq, type EventDetail } from '../data/events.js';
-import { count } from '../format.js';
+import { count, fit } from '../format.js';
+import type { Alert } from '../../../watch/alerts.js';
 import { listMoveOf, useList } from '../hooks/use-list.js';
 import { useRequest } from '../hooks/use-request.js';
 
@@ -23,10 +24,14 @@ export function AuditScreen({ active }: ScreenProps) {
   const [detailTop, setDetailTop] = useState(0);
   // First column shown (← → scroll the columns; a narrow terminal cuts the titles and messages).
   const [left, setLeft] = useState(0);
-  const result = audit.status === 'done' ? audit.result : undefined;
+  // A live store's audit run again keeps showing the result before until the new one is in.
+  const result = audit.status === 'done' ? audit.result : audit.status === 'running' ? audit.previous : undefined;
+  // ui --watch: the watcher's alerts, newest first, above the rules (as many as fit a third).
+  const live = useSyncExternalStore(data.live?.subscribe ?? noFeed, data.live?.snapshot ?? noState);
+  const alertRows = live ? Math.min(live.recent.length, Math.max(1, Math.floor((height - 3) / 3))) + 1 : 0;
   const rules = result?.rules ?? [];
   const violations: Violation[] = result && rule ? result.violations.filter((v) => v.rule === rule) : [];
-  const listHeight = height - 3;
+  const listHeight = height - 3 - alertRows;
   const ruleList = useList(rules.length, listHeight);
   const violationList = useList(violations.length, listHeight);
 
@@ -83,18 +88,27 @@ export function AuditScreen({ active }: ScreenProps) {
     return false;
   });
 
-  if (audit.status === 'idle' || audit.status === 'running') return <Text dimColor>running the audit…</Text>;
-  if (audit.status === 'cancelled') return <Text dimColor>audit cancelled · a runs it again</Text>;
-  if (audit.status === 'error') return <Text color="red">{audit.message}</Text>;
+  const alertsPanel = live ? <LiveAlerts alerts={live.recent} count={live.alertsInStore} rows={alertRows - 1} width={width} /> : null;
+  if (!result && (audit.status === 'idle' || audit.status === 'running')) return <Box flexDirection="column">{alertsPanel}<Text dimColor>running the audit…</Text></Box>;
+  if (audit.status === 'cancelled') return <Box flexDirection="column">{alertsPanel}<Text dimColor>audit cancelled · a runs it again</Text></Box>;
+  if (audit.status === 'error') return <Box flexDirection="column">{alertsPanel}<Text color="red">{audit.message}</Text></Box>;
   const r = result!;
   if (level === 'rules') {
     const found = r.rules.reduce((s, x) => s + x.violations, 0);
     return (
       <Box flexDirection="column">
-        <Text wrap="truncate">
-          <Text bold>{`Audit of ${count(r.events)} events: ${count(found)} violations`}</Text>
-          <Text dimColor>{` · ${(r.totalMs / 1000).toFixed(1)} s · enter violations · ←→ · a again`}</Text>
-        </Text>
+        {alertsPanel}
+        {live ? (
+          <Text wrap="truncate">
+            <Text bold>{`By rule: ${count(found)} alerts over ${count(r.events)} events`}</Text>
+            <Text dimColor>{' · enter its alerts · ←→'}</Text>
+          </Text>
+        ) : (
+          <Text wrap="truncate">
+            <Text bold>{`Audit of ${count(r.events)} events: ${count(found)} violations`}</Text>
+            <Text dimColor>{` · ${(r.totalMs / 1000).toFixed(1)} s · enter violations · ←→ · a again`}</Text>
+          </Text>
+        )}
         <Grid
           columns={['rule', 'severity', 'violations', 'title']}
           rows={r.rules.map((x) => [x.id, x.severity, x.status === 'skipped' ? 'skipped' : count(x.violations), x.status === 'skipped' ? (x.reason ?? '') : x.title])}
@@ -137,5 +151,28 @@ export function AuditScreen({ active }: ScreenProps) {
       <Text dimColor wrap="truncate">enter/t its trace · r replay up to it · esc violations</Text>
       {detail.data ? <EventDetailView detail={detail.data} width={width} height={listHeight} top={detailTop} /> : <Text dimColor>{detail.error ?? (detail.loading ? 'reading…' : 'event not found')}</Text>}
     </Box>
+  );
+}
+
+const noFeed = () => () => undefined;
+const noState = () => undefined;
+
+/**
+ * The watcher's alerts as they come (ui --watch): when, severity, rule, what it is about. The
+ * rules below count them (the watcher's audit, data/live.ts liveAudit), with the drill-down.
+ */
+function LiveAlerts({ alerts, count: n, rows, width }: { alerts: readonly Alert[]; count: number; rows: number; width: number }) {
+  return (
+    <>
+      <Text wrap="truncate">
+        <Text bold>{`Live: ${count(n)} alert${n === 1 ? '' : 's'} raised`}</Text>
+        <Text dimColor>{n ? ' by the watcher, newest first (kept in the store: watch_alerts)' : ' by the watcher yet: they show here as they come'}</Text>
+      </Text>
+      {alerts.slice(0, rows).map((a, i) => (
+        <Text key={i} wrap="truncate" color={a.severity === 'error' ? 'red' : 'yellow'}>
+          {fit(`${a.raisedAt.slice(11, 19)} ${a.severity.padEnd(7)} ${a.rule}  ${a.eventId ?? (a.stream !== null ? `stream ${a.stream}` : '')}: ${a.message}`, width)}
+        </Text>
+      ))}
+    </>
   );
 }

@@ -1,12 +1,13 @@
 /** Overview: what the store holds, events over time as a sparkline, the audit's status per rule. */
 import { Box, Text } from 'ink';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { RuleResult } from '../../../audit/result.js';
 import { describeVocabulary } from '../../../packs/vocabulary-map.js';
 import type { Lens } from '../../../store/lens.js';
 import type { ScreenProps } from '../context.js';
 import { useApp, useScreenKeys } from '../context.js';
 import type { AuditState } from '../data/app-data.js';
+import { scanDelay } from '../data/live.js';
 import { eventBuckets, readOverview, readStreams, readTypes, type Overview } from '../data/overview.js';
 import { count, fit, resample, sparkline } from '../format.js';
 import { useRequest } from '../hooks/use-request.js';
@@ -31,6 +32,34 @@ export function OverviewScreen({ active }: ScreenProps) {
     if (!buckets.data) runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => void (d.buckets = b));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+  // A live store (ui --watch): read again after each refresh. The counts AppData.followLive
+  // has read already; the scans of the events follow in the background, spaced by their cost
+  // (scanDelay: at most a quarter of the time, a refresh coming sooner waits for them).
+  const liveVersion = useSyncExternalStore(data.subscribeLive, data.liveVersion);
+  const scans = useRef<{ startedAt: number; costMs: number; timer?: ReturnType<typeof setTimeout> }>({ startedAt: -Infinity, costMs: 0 });
+  useEffect(() => {
+    if (liveVersion === 0) return;
+    const bg = { background: true };
+    run('following the log', () => data.latestOverview(), undefined, bg);
+    const s = scans.current;
+    if (s.timer) return;
+    const scan = () => {
+      s.timer = undefined;
+      const t0 = performance.now();
+      s.startedAt = t0;
+      runTypes('counting types', () => readTypes(data.store), (t) => Object.assign(d, t), bg);
+      runStreams('counting streams', () => readStreams(data.store), (n) => void (d.streams = n), bg);
+      runBuckets('events over time', () => eventBuckets(data.store, Math.max(8, width - 2)), (b) => {
+        d.buckets = b;
+        s.costMs = performance.now() - t0;
+      }, bg);
+    };
+    const wait = scanDelay(s.costMs, performance.now() - s.startedAt);
+    if (wait <= 0) scan();
+    else s.timer = setTimeout(scan, wait);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveVersion]);
+  useEffect(() => () => clearTimeout(scans.current.timer), []);
   // A resize: the sparkline is re-binned to the new width at once (same span, see resample) and
   // its exact counts read again once the size has settled.
   const bucketWidth = Math.max(8, width - 2);
@@ -138,12 +167,14 @@ export function OverviewView({ overview: o, audit, width, height, lens }: { over
 
 function AuditSummary({ audit, width, rows }: { audit: AuditState; width: number; rows: number }) {
   if (audit.status === 'idle') return <Text dimColor>  not run yet: a runs it (or 5)</Text>;
-  if (audit.status === 'running') return <Text dimColor>{audit.background ? '  running in the background… (esc cancels)' : '  running…'}</Text>;
+  if (audit.status === 'running' && !audit.previous) return <Text dimColor>{audit.background ? '  running in the background… (esc cancels)' : '  running…'}</Text>;
   if (audit.status === 'cancelled') return <Text dimColor>  cancelled: a runs it again</Text>;
   if (audit.status === 'error') return <Text color="red">  {fit(audit.message, width - 2)}</Text>;
+  // A live store's audit run again shows the result before meanwhile.
+  const result = audit.status === 'running' ? audit.previous! : audit.result;
   // Rules that found something first, then the clean ones, then the skipped.
   const order = (r: RuleResult) => (r.status === 'skipped' ? 2 : r.violations > 0 ? 0 : 1);
-  const rules = [...audit.result.rules].sort((a, b) => order(a) - order(b));
+  const rules = [...result.rules].sort((a, b) => order(a) - order(b));
   return (
     <>
       {rules.slice(0, rows).map((r) => (

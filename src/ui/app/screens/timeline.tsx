@@ -3,7 +3,7 @@
  * ever read), filtered in SQL, with a jump to a time and the selected event in full.
  */
 import { Box, Text, type Key } from 'ink';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { UserError } from '../../../core/errors.js';
 import { parseAt } from '../../../core/time.js';
 import type { ScreenProps } from '../context.js';
@@ -42,14 +42,14 @@ export function TimelineScreen({ active, params }: ScreenProps) {
   const rows = page.data ?? [];
 
   /** Loads a page; `keep` keeps the current one when the new one is empty (the end of the log). */
-  const load = (label: string, fn: () => Promise<EventRow[]>, at: Place, keep = false, event?: string) => {
+  const load = (label: string, fn: () => Promise<EventRow[]>, at: Place, keep = false, event?: string, background = false) => {
     const current = rows;
     place.current = at;
     timing.current = event ? { event, t0: performance.now() } : undefined;
     loadPage(label, async () => {
       const found = await fn();
       return keep && found.length === 0 ? current : found;
-    });
+    }, undefined, { background });
   };
 
   useEffect(() => {
@@ -89,6 +89,34 @@ export function TimelineScreen({ active, params }: ScreenProps) {
     if (first) load('reading events', () => pageAfter(store, filter, first.seq - 1, pageSize), cursor);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [pageSize]);
+
+  // A live store (ui --watch): a page that shows the log's end (short, or ending at the last
+  // seq of the previous refresh) is read again, so new events come in below, scrolling a full
+  // page up under the cursor; a page further back stays as it is. A refresh that comes while a
+  // page is being read is looked at once that page is in (it may be the end: G).
+  const liveVersion = useSyncExternalStore(data.subscribeLive, data.liveVersion);
+  const endSeen = useRef(Number(data.bounds.lastSeq ?? 0));
+  const followPending = useRef(false);
+  const follow = () => {
+    const before = endSeen.current;
+    endSeen.current = Number(data.bounds.lastSeq ?? 0);
+    if (mode === 'filter' || mode === 'jump') return;
+    const last = rows.at(-1);
+    if (rows.length < pageSize) load('following the log', () => pageAfter(store, filter, rows[0] ? rows[0].seq - 1 : 0, pageSize), cursor, false, undefined, true);
+    else if (last && last.seq >= before) load('following the log', () => pageBefore(store, filter, Number.MAX_SAFE_INTEGER, pageSize), cursor, false, undefined, true);
+  };
+  useEffect(() => {
+    if (liveVersion === 0) return;
+    if (page.loading) followPending.current = true;
+    else follow();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [liveVersion]);
+  useEffect(() => {
+    if (!followPending.current || page.loading) return;
+    followPending.current = false;
+    follow();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [page.data, page.loading]);
 
   const selected = rows[cursor];
   const openDetail = (row: EventRow) => {
