@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isJsonMode, type OutputMode } from '../output/mode.js';
 import { UserError, firstLine } from '../core/errors.js';
-import { MACROS_SQL } from '../store/macros.js';
+import { macrosSqlFor } from '../store/macros.js';
 import { sqlString } from '../store/sql.js';
 import { Store } from '../store/store.js';
 import { applyLens } from '../store/lens.js';
@@ -89,7 +89,7 @@ async function writeParquet(options: QueryOptions, show: (answer: QueryAnswer) =
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.tmp`);
   const store = await Store.open(options.db, { readOnly: true });
   try {
-    await store.run(MACROS_SQL);
+    await store.run(macrosSqlFor(body));
     try {
       await store.run(`COPY (${body}) TO ${sqlString(temp)} (FORMAT parquet)`);
     } catch (error) {
