@@ -95,6 +95,9 @@ export function toTraceEvent(row: Row): TraceEvent {
   };
 }
 
+/** The tag of a queued stream's index hits (prefetchStreams), followed by the stream. */
+const PREFETCH = 'prefetch:stream:';
+
 /** trace_xcauses is read whole into memory (once per read-only store) when it has at most this many rows. */
 const XCAUSES_IN_MEMORY = 100_000;
 
@@ -108,8 +111,7 @@ export class EventSource {
    * those hits (candidate seqs): streamRevisions then needs no round trip of its own for them.
    */
   private readonly streamsQueued = new Set<string>();
-  private readonly streamsProbed = new Set<string>();
-  private readonly streamHits = new Set<number>();
+  private readonly streamHits = new Map<string, number[]>();
   /** Business-key values of cached events (key path → seq → value), read in SQL. */
   private readonly keyValues = new Map<string, Map<number, string | null>>();
   queries = 0;
@@ -142,7 +144,7 @@ export class EventSource {
    * with the next lookup's statement instead of a round trip of their own.
    */
   prefetchStreams(streams: Iterable<string>): void {
-    for (const s of streams) if (!this.streamsProbed.has(s)) this.streamsQueued.add(s);
+    for (const s of streams) if (!this.streamHits.has(s)) this.streamsQueued.add(s);
   }
 
   /** The SQL parts (index lookups, scans past the watermark) that find a probe's candidate seqs, tagged. */
@@ -228,20 +230,24 @@ export class EventSource {
       indexParts.push(...parts.index);
       scanParts.push(...parts.scan);
     }
-    // Streams queued for their revisions: their candidate seqs, kept apart (not read now).
+    // Streams queued for their revisions: their candidate seqs, kept apart per stream (not read
+    // now). Up to EQUALITY_LOOKUPS of them (one lookup each); more are left to streamRevisions.
     const queued = [...this.streamsQueued];
     this.streamsQueued.clear();
-    if (queued.length > 0) {
-      const parts = this.probeParts({ tag: 'prefetch:streams', kind: 'stream', values: queued });
-      indexParts.push(...parts.index);
-      scanParts.push(...parts.scan);
-      for (const s of queued) this.streamsProbed.add(s);
+    if (queued.length <= EQUALITY_LOOKUPS) {
+      for (const stream of queued) {
+        const parts = this.probeParts({ tag: `${PREFETCH}${stream}`, kind: 'stream', values: [stream] });
+        indexParts.push(...parts.index);
+        scanParts.push(...parts.scan);
+        this.streamHits.set(stream, []);
+      }
     }
     const parts = [...indexParts, ...scanParts];
     if (parts.length > 0) {
       for (const row of await this.all(parts.join('\nUNION ALL\n'))) {
-        if (row.tag === 'prefetch:streams') this.streamHits.add(Number(row.seq));
-        else want(Number(row.seq), String(row.tag));
+        const tag = String(row.tag);
+        if (tag.startsWith(PREFETCH)) this.streamHits.get(tag.slice(PREFETCH.length))?.push(Number(row.seq));
+        else want(Number(row.seq), tag);
       }
     }
     if (wanted.size > maxRows) return null;
@@ -314,14 +320,15 @@ export class EventSource {
    */
   async streamRevisions(streams: Iterable<string>, max: number): Promise<StreamRevision[] | null> {
     const all = [...new Set(streams)];
-    const rest = all.filter((s) => !this.streamsProbed.has(s));
+    for (const s of all) this.streamsQueued.delete(s);
+    const rest = all.filter((s) => !this.streamHits.has(s));
     let events: TaggedEvents | null;
-    if (this.streamHits.size === 0 && rest.length === all.length) {
+    if (rest.length === all.length) {
       events = await this.lookup([{ tag: 's', kind: 'stream', values: all }], [], max);
     } else {
       // Part of the candidates came with an earlier lookup (prefetchStreams): the same set as
       // one lookup of every stream, so the same limit and the same check on each event.
-      const wanted = new Set(this.streamHits);
+      const wanted = new Set(all.flatMap((s) => this.streamHits.get(s) ?? []));
       if (rest.length > 0) {
         const parts = this.probeParts({ tag: 's', kind: 'stream', values: rest });
         const sql = [...parts.index, ...parts.scan].join('\nUNION ALL\n');
