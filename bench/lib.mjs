@@ -13,7 +13,7 @@ export const HAS_TIME = fs.existsSync('/usr/bin/time');
 
 /** Runs a command, returns wall seconds and peak RSS (MB) of the child. */
 export function measure(cmd, cmdArgs, opts = {}) {
-  const full = HAS_TIME ? ['/usr/bin/time', ['-f', '__RSS_KB=%M', cmd, ...cmdArgs]] : [cmd, cmdArgs];
+  const full = HAS_TIME ? ['/usr/bin/time', ['-f', '__RSS_KB=%M __CPU=%U %S', cmd, ...cmdArgs]] : [cmd, cmdArgs];
   const busy0 = machineBusy();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 256 << 20, ...opts });
@@ -21,8 +21,11 @@ export function measure(cmd, cmdArgs, opts = {}) {
   const busy1 = machineBusy();
   if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(' ')} failed (${r.status}): ${r.stderr}`);
   const rss = /__RSS_KB=(\d+)/.exec(r.stderr ?? '');
+  // CPU seconds of the child (user + system, every thread): on a loaded machine the wall time
+  // is mostly waiting for a core.
+  const cpu = /__CPU=([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   const machineCpu = busy0 !== null && busy1 !== null ? busy1 - busy0 : null;
-  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, machineCpu, stdout: r.stdout, stderr: r.stderr };
+  return { secs, rssMb: rss ? Number(rss[1]) / 1024 : null, cpuSecs: cpu ? Number(cpu[1]) + Number(cpu[2]) : null, machineCpu, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**

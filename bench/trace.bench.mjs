@@ -1,4 +1,5 @@
-// Trace budgets on the cached 10M-event store (issue 4): one order's trace ≤ 50 ms p50 over 100
+// Trace budgets on the cached 10M-event store (issue 4, tightened by issue 21 to ≤ 10 ms, with
+// the CPU per trace beside the wall time): one order's trace ≤ 50 ms p50 over 100
 // random orders inside one process, against the same traces without the trace index (a scan
 // per lookup) on a few of them; `trace --stats` ≤ 10 s, against the same statistics joined on
 // the event ids; the index's build cost against the ingest it follows; the CLI's start-up.
@@ -93,6 +94,9 @@ export async function run({ args }) {
   const settings = defaultSettings({ audit: false });
   const store = await Store.open(db, { readOnly: true });
   const times = [];
+  // CPU of the process (every DuckDB thread included) per trace: on a loaded machine the wall
+  // time is mostly waiting for a core, so the issue-21 budget is read on both.
+  const cpuTimes = [];
   const plainTimes = [];
   const auditTimes = [];
   let events = 0;
@@ -102,11 +106,14 @@ export async function run({ args }) {
     await traceReport(await EventSource.open(store), 'ord-00000001', settings);
     for (const id of orderIds) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       const source = await EventSource.open(store);
       const q0 = source.queries;
       const report = await traceReport(source, id, settings);
       JSON.stringify(traceJson(report));
       times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpuTimes.push((c.user + c.system) / 1000);
       events += report.graph.nodes.length;
       queries += source.queries - q0;
     }
@@ -132,6 +139,8 @@ export async function run({ args }) {
     store.close();
   }
   const p50 = percentile(times, 0.5);
+  const cpuP50 = percentile(cpuTimes, 0.5);
+  const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 
   // --- trace --stats: through the index, and the baseline join on event ids
   const statsStore = await Store.open(db, { readOnly: true });
@@ -165,7 +174,8 @@ the causation closure, stream revisions, build the graph and the saga view, seri
 
 | what | p50 ms | p90 ms | max ms | budget | verdict |
 |---|---|---|---|---|---|
-| trace of one order, with the trace index | ${fmt(p50, 1)} | ${fmt(percentile(times, 0.9), 1)} | ${fmt(Math.max(...times), 1)} | p50 ≤ 50 | ${p50 <= 50 ? 'met' : 'MISSED'} |
+| trace of one order, with the trace index | ${fmt(p50, 1)} | ${fmt(percentile(times, 0.9), 1)} | ${fmt(Math.max(...times), 1)} | p50 ≤ 10 (issue 21; ≤ 50 in issue 4) | ${p50 <= 10 ? 'met' : p50 <= 50 ? 'issue 4 met, issue 21 MISSED' : 'MISSED'} |
+| the same, CPU of the process per trace (all threads), load average ${load} | ${fmt(cpuP50, 1)} | ${fmt(percentile(cpuTimes, 0.9), 1)} | ${fmt(Math.max(...cpuTimes), 1)} | — | ${cpuP50 <= 10 ? 'within 10 ms of CPU' : 'over 10 ms of CPU'} |
 | the same with the audit's findings (the default; \`--no-audit\` leaves them out; 20 orders) | ${fmt(percentile(auditTimes, 0.5), 1)} | ${fmt(percentile(auditTimes, 0.9), 1)} | ${fmt(Math.max(...auditTimes), 1)} | — | — |
 | the same without the index (a scan per lookup; 3 orders) | ${fmt(median(plainTimes), 0)} | — | ${fmt(Math.max(...plainTimes), 0)} | — | ${fmt(median(plainTimes) / p50, 0)} × slower |
 | \`evtrail trace <order> --json\` as a command (start-up + open + trace), median of 7 | ${fmt(cliTrace, 0)} | — | — | — | — |

@@ -17,6 +17,7 @@
  *
  * docs/json/README.md documents the rule for users.
  */
+import type { DuckDBType, DuckDBValue, DuckDBValueConverter } from '@duckdb/node-api';
 import {
   DuckDBTypeId,
   JsonDuckDBValueConverter,
@@ -26,10 +27,7 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-  type DuckDBType,
-  type DuckDBValue,
-  type DuckDBValueConverter,
-} from '@duckdb/node-api';
+} from '../store/duckdb.js';
 import { formatIsoNs } from '../core/time.js';
 import { RawJson } from './json.js';
 

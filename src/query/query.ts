@@ -1,5 +1,5 @@
 import { UserError, firstLine } from '../core/errors.js';
-import { MACROS_SQL } from '../store/macros.js';
+import { macrosSqlFor } from '../store/macros.js';
 import type { Store } from '../store/store.js';
 import { exactRows } from '../output/json-rows.js';
 
@@ -22,7 +22,7 @@ export async function streamQuery(store: Store, sql: string, options: { exact?: 
   if (sql.trim().replace(/;+$/, '').trim() === '') {
     throw new UserError('no SQL given', 'e.g. evtrail query "select type, count(*) from events group by all"');
   }
-  await store.run(MACROS_SQL);
+  await store.run(macrosSqlFor(sql));
   try {
     const result = await store.stream(sql);
     const types = result.columnTypes();

@@ -26,7 +26,9 @@ export const BUILTIN_MACROS: readonly [string, (where: string) => string][] = [
   ['book', (where) => bookSql(where)],
 ];
 
-export const REPLAY_MACROS_SQL = `
+/** The replay cut macros and the table macros of these built-ins (all of them by default). */
+export function replayMacrosSql(names: readonly string[] = BUILTIN_MACROS.map(([name]) => name)): string {
+  return `
 -- A replay cut's time: a TIMESTAMP, or text in any form ingest reads. When t is no time the
 -- query stops with an error rather than an empty result: evt_at_ok(t) folds to true for a good t
 -- and raises otherwise, and evt_at_or_end(t) lets rows reach it. Kept apart so that
@@ -36,10 +38,23 @@ CREATE OR REPLACE TEMP MACRO evt_at(t) AS evt_ts(CAST(t AS VARCHAR));
 CREATE OR REPLACE TEMP MACRO evt_at_or_end(t) AS coalesce(evt_at(t), '2262-04-11 23:47:16'::TIMESTAMP_NS);
 CREATE OR REPLACE TEMP MACRO evt_at_ok(t) AS
   CASE WHEN evt_at(t) IS NULL THEN error('not a time: ' || coalesce(CAST(t AS VARCHAR), 'NULL') || ' (give ISO 8601, e.g. ''2025-08-26 10:00'')') ELSE true END;
-${BUILTIN_MACROS.map(([name, sql]) => `
+${BUILTIN_MACROS.filter(([name]) => names.includes(name)).map(([name, sql]) => `
 CREATE OR REPLACE TEMP MACRO ${name}_at(t) AS TABLE ${unordered(sql('ts <= evt_at_or_end(t) AND evt_at_ok(t)'))};
 CREATE OR REPLACE TEMP MACRO ${name}_at_seq(n) AS TABLE ${unordered(sql('seq <= n'))};`).join('\n')}
 `;
+}
+
+export const REPLAY_MACROS_SQL = replayMacrosSql();
+
+/**
+ * The built-ins whose table macros a query's text names (`orders_at(…)`, `ORDERS_AT_SEQ(…)`):
+ * DuckDB binds each table macro against events when it is created, 2–10 ms of CPU apiece, so
+ * `evtrail query` creates only the ones it may call (a name inside a string literal only costs
+ * its creation).
+ */
+export function builtinMacrosNamed(sql: string): string[] {
+  return BUILTIN_MACROS.map(([name]) => name).filter((name) => new RegExp(`\\b${name}_at(_seq)?\\b`, 'i').test(sql));
+}
 
 /**
  * A projection's rows without their final ORDER BY. A table macro's rows come in no particular

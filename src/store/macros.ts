@@ -1,4 +1,4 @@
-import { REPLAY_MACROS_SQL } from '../replay/macros.js';
+import { builtinMacrosNamed, replayMacrosSql } from '../replay/macros.js';
 
 /**
  * SQL macros evtrail defines on every connection (TEMP: they are code, not data, so a store
@@ -10,7 +10,7 @@ import { REPLAY_MACROS_SQL } from '../replay/macros.js';
  * integer digits (≤ 11 s, ≤ 14 ms, ≤ 17 µs, else ns); a fraction is kept to the nanosecond and
  * one finer than that is refused (NULL) rather than rounded, and so is an offset beyond ±23:59.
  */
-export const MACROS_SQL = `
+const BASE_MACROS_SQL = `
 CREATE OR REPLACE TEMP MACRO evt_epoch_digits(s) AS
   CASE WHEN length(split_part(s, '.', 1)) <= 11 THEN 9 WHEN length(split_part(s, '.', 1)) <= 14 THEN 6
        WHEN length(split_part(s, '.', 1)) <= 17 THEN 3 ELSE 0 END;
@@ -32,4 +32,14 @@ END;
 -- ISO 8601 UTC text of a TIMESTAMP_NS with all nine fractional digits.
 CREATE OR REPLACE TEMP MACRO evt_iso(t) AS
   strftime(t::TIMESTAMP, '%Y-%m-%dT%H:%M:%S') || '.' || lpad(((epoch_ns(t) % 1000000000 + 1000000000) % 1000000000)::VARCHAR, 9, '0') || 'Z';
-${REPLAY_MACROS_SQL}`;
+`;
+
+export const MACROS_SQL = BASE_MACROS_SQL + replayMacrosSql();
+
+/**
+ * The macros a user's query needs: evtrail's own and the table macros of the built-ins it names
+ * (see builtinMacrosNamed), for `evtrail query`, which runs one statement per process.
+ */
+export function macrosSqlFor(sql: string): string {
+  return BASE_MACROS_SQL + replayMacrosSql(builtinMacrosNamed(sql));
+}

@@ -5,7 +5,8 @@
  * map) keeping their values. Spliced text (sqlString, sqlIdent) is for what DuckDB cannot
  * bind: names, file paths in table functions and COPY, statements that define views or macros.
  */
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { listValue } from './duckdb.js';
 
 /**
  * A string as a DuckDB literal: quotes doubled (DuckDB's literals know no backslash escapes, so a

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from './duckdb.js';
 import { UserError, firstLine } from '../core/errors.js';
 import { MACROS_SQL } from './macros.js';
 import { StoreConnection } from './connection.js';

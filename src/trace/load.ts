@@ -50,6 +50,10 @@ export async function loadTrace(source: EventSource, resolution: Resolution, opt
   };
 
   add(resolution.seeds);
+  // The revisions of the seeds' streams are read at the end (streamRevisions); their index
+  // lookup rides along with the next statement (the correlation's, or the first step's).
+  const streamsOf = (list: readonly TraceEvent[]) => list.map((e) => e.stream).filter((s): s is string => s !== null);
+  source.prefetchStreams(streamsOf(resolution.seeds));
   let correlations: string[] = [];
   if (resolution.kind !== 'event') {
     correlations = [...new Set(resolution.seeds.map((e) => e.correlationId).filter((c): c is string => c !== null))].sort();
@@ -70,6 +74,7 @@ export async function loadTrace(source: EventSource, resolution: Resolution, opt
   let down = base.filter((e) => e.correlationId === null || !whole.has(e.correlationId)).map((e) => e.id);
   let crossDown = base.filter((e) => e.correlationId !== null && whole.has(e.correlationId)).map((e) => e.id);
   while ((up.length > 0 || down.length > 0 || crossDown.length > 0) && !truncated) {
+    source.prefetchStreams(streamsOf([...bySeq.values()]));
     up.forEach((id) => askedUp.add(id));
     down.forEach((id) => askedDown.add(id));
     crossDown.forEach((id) => askedDown.add(id));

@@ -6,8 +6,13 @@
  *  2. the events, by seq ranges (`seq BETWEEN lo AND hi AND seq IN (…)` per cluster of nearby
  *     seqs), skipping the ones already read; every value is checked on the event itself, so a
  *     hash collision costs a row, never a wrong answer.
- * (A join `seq IN (SELECT seq FROM trace_… )` in one query looks simpler but scans all of
- * events when the index finds nothing: DuckDB's join filter only prunes a non-empty build side.)
+ * (A join `seq IN (SELECT seq FROM trace_… )` in one query looks simpler, but on the 10M-event
+ * store it cost twice the two statements: 8.6 against 1.2 + 3.1 ms of CPU, BENCHMARKS.md.)
+ *
+ * Fewer round trips per trace (issue 21): on a read-only store the small trace_xcauses table is
+ * read once and matched in memory against the hash(id) read with each event, and the stream
+ * revisions' index lookup rides along with the next lookup's statement (prefetchStreams). An
+ * order's trace is three statements: its seqs, its events, its correlation with its stream.
  */
 import { sqlString } from '../store/sql.js';
 import type { Row, Store } from '../store/store.js';
@@ -90,9 +95,23 @@ export function toTraceEvent(row: Row): TraceEvent {
   };
 }
 
+/** The tag of a queued stream's index hits (prefetchStreams), followed by the stream. */
+const PREFETCH = 'prefetch:stream:';
+
+/** trace_xcauses is read whole into memory (once per read-only store) when it has at most this many rows. */
+const XCAUSES_IN_MEMORY = 100_000;
+
 export class EventSource {
   /** Every event read so far, by seq: a trace reads most of its events more than once. */
   private readonly cache = new Map<number, TraceEvent>();
+  /** hash(id) of each cached event's id, as DuckDB's hash() gives it: finds it in trace_xcauses without SQL. */
+  private readonly idHashes = new Map<string, string>();
+  /**
+   * Streams whose index hits were asked alongside an earlier lookup (prefetchStreams), and
+   * those hits (candidate seqs): streamRevisions then needs no round trip of its own for them.
+   */
+  private readonly streamsQueued = new Set<string>();
+  private readonly streamHits = new Map<string, number[]>();
   /** Business-key values of cached events (key path → seq → value), read in SQL. */
   private readonly keyValues = new Map<string, Map<number, string | null>>();
   queries = 0;
@@ -120,44 +139,115 @@ export class EventSource {
     return this.store.all(sql);
   }
 
+  /**
+   * Streams whose revisions will be asked for (streamRevisions): their index hits ride along
+   * with the next lookup's statement instead of a round trip of their own.
+   */
+  prefetchStreams(streams: Iterable<string>): void {
+    for (const s of streams) if (!this.streamHits.has(s)) this.streamsQueued.add(s);
+  }
+
+  /** The SQL parts (index lookups, scans past the watermark) that find a probe's candidate seqs, tagged. */
+  private probeParts(probe: Probe): { index: string[]; scan: string[] } {
+    const index: string[] = [];
+    const scan: string[] = [];
+    const isKey = typeof probe.kind !== 'string';
+    for (let i = 0; i < probe.values.length; i += BATCH) {
+      const batch = probe.values.slice(i, i + BATCH);
+      const list = batch.map(sqlString).join(', ');
+      const tag = sqlString(probe.tag);
+      const indexed = isKey ? this.keyIndexed(probe.kind as KeyPath) : this.indexed;
+      const valueSql = isKey ? keyValueSql(probe.kind as KeyPath) : LOOKUPS[probe.kind as LookupKind].column;
+      if (indexed && this.status.watermark > 0) {
+        const table = isKey ? 'trace_keys' : LOOKUPS[probe.kind as LookupKind].table;
+        const hashes = batch.map((v) => (isKey ? `hash(${sqlString((probe.kind as KeyPath).path)}, ${sqlString(v)})` : `hash(${sqlString(v)})`));
+        // DuckDB prunes row groups for each value of a short IN list only by its min and max,
+        // which for random hashes is the whole table; one equality per value prunes each.
+        const small = !isKey && LOOKUPS[probe.kind as LookupKind].small === true;
+        if (hashes.length <= EQUALITY_LOOKUPS && !small) for (const h of hashes) index.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h = ${h}`);
+        else index.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h IN (${hashes.join(', ')})`);
+      }
+      const from = indexed ? this.status.watermark : 0;
+      if (!indexed || this.status.tail > 0) scan.push(`SELECT ${tag} AS tag, seq FROM events WHERE seq > ${from} AND ${valueSql} IN (${list})`);
+    }
+    return { index, scan };
+  }
+
+  /**
+   * trace_xcauses in memory (hash → seqs), read once per read-only store, when it is small
+   * enough; null: ask DuckDB each time.
+   */
+  private async xcauses(): Promise<Map<string, number[]> | null> {
+    if (!this.indexed || this.status.watermark === 0 || !this.store.readOnly) return null;
+    return this.store.remember('trace-xcauses', async () => {
+      this.queries++;
+      const rows = await this.store.all(`SELECT h::VARCHAR AS h, seq FROM trace_xcauses LIMIT ${XCAUSES_IN_MEMORY + 1}`);
+      if (rows.length > XCAUSES_IN_MEMORY) return null;
+      const byHash = new Map<string, number[]>();
+      for (const r of rows) {
+        const h = String(r.h);
+        const list = byHash.get(h);
+        if (list) list.push(Number(r.seq));
+        else byHash.set(h, [Number(r.seq)]);
+      }
+      return byHash;
+    });
+  }
+
   /** Runs probes; returns the matching events per tag (every delivery, by seq). */
   async lookup(probes: readonly Probe[], keys?: readonly KeyPath[]): Promise<TaggedEvents>;
   async lookup(probes: readonly Probe[], keys: readonly KeyPath[], maxRows: number): Promise<TaggedEvents | null>;
   async lookup(probes: readonly Probe[], keys: readonly KeyPath[] = [], maxRows = Infinity): Promise<TaggedEvents | null> {
     const out: TaggedEvents = new Map(probes.map((p) => [p.tag, []]));
     const wanted = new Map<number, Set<string>>(); // seq → tags that may match it
+    const want = (seq: number, tag: string) => {
+      const tags = wanted.get(seq);
+      if (tags) tags.add(tag);
+      else wanted.set(seq, new Set([tag]));
+    };
     const indexParts: string[] = [];
     const scanParts: string[] = [];
     const keyList = [...keys];
+    const memory = probes.some((p) => p.kind === 'xcause' && p.values.length > 0) ? await this.xcauses() : null;
     for (const probe of probes) {
       const isKey = typeof probe.kind !== 'string';
       if (isKey && !keyList.some((k) => k.path === (probe.kind as KeyPath).path)) keyList.push(probe.kind as KeyPath);
-      for (let i = 0; i < probe.values.length; i += BATCH) {
-        const batch = probe.values.slice(i, i + BATCH);
-        const list = batch.map(sqlString).join(', ');
-        const tag = sqlString(probe.tag);
-        const indexed = isKey ? this.keyIndexed(probe.kind as KeyPath) : this.indexed;
-        const valueSql = isKey ? keyValueSql(probe.kind as KeyPath) : LOOKUPS[probe.kind as LookupKind].column;
-        if (indexed && this.status.watermark > 0) {
-          const table = isKey ? 'trace_keys' : LOOKUPS[probe.kind as LookupKind].table;
-          const hashes = batch.map((v) => (isKey ? `hash(${sqlString((probe.kind as KeyPath).path)}, ${sqlString(v)})` : `hash(${sqlString(v)})`));
-          // DuckDB prunes row groups for each value of a short IN list only by its min and max,
-          // which for random hashes is the whole table; one equality per value prunes each.
-          const small = !isKey && LOOKUPS[probe.kind as LookupKind].small === true;
-          if (hashes.length <= EQUALITY_LOOKUPS && !small) for (const h of hashes) indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h = ${h}`);
-          else indexParts.push(`SELECT ${tag} AS tag, seq FROM ${table} WHERE h IN (${hashes.join(', ')})`);
+      // Effects outside their cause's correlation, from memory, for causes whose id hash came
+      // with their event; other ids, and the events past the index, go to DuckDB as before.
+      if (memory && probe.kind === 'xcause') {
+        const known = probe.values.filter((v) => this.idHashes.has(v));
+        const unknown = probe.values.filter((v) => !this.idHashes.has(v));
+        for (const v of known) for (const seq of memory.get(this.idHashes.get(v)!) ?? []) want(seq, probe.tag);
+        if (unknown.length > 0) {
+          const parts = this.probeParts({ ...probe, values: unknown });
+          indexParts.push(...parts.index);
+          scanParts.push(...parts.scan);
         }
-        const from = indexed ? this.status.watermark : 0;
-        if (!indexed || this.status.tail > 0) scanParts.push(`SELECT ${tag} AS tag, seq FROM events WHERE seq > ${from} AND ${valueSql} IN (${list})`);
+        if (known.length > 0) scanParts.push(...this.probeParts({ ...probe, values: known }).scan);
+        continue;
+      }
+      const parts = this.probeParts(probe);
+      indexParts.push(...parts.index);
+      scanParts.push(...parts.scan);
+    }
+    // Streams queued for their revisions: their candidate seqs, kept apart per stream (not read
+    // now). Up to EQUALITY_LOOKUPS of them (one lookup each); more are left to streamRevisions.
+    const queued = [...this.streamsQueued];
+    this.streamsQueued.clear();
+    if (queued.length <= EQUALITY_LOOKUPS) {
+      for (const stream of queued) {
+        const parts = this.probeParts({ tag: `${PREFETCH}${stream}`, kind: 'stream', values: [stream] });
+        indexParts.push(...parts.index);
+        scanParts.push(...parts.scan);
+        this.streamHits.set(stream, []);
       }
     }
     const parts = [...indexParts, ...scanParts];
     if (parts.length > 0) {
       for (const row of await this.all(parts.join('\nUNION ALL\n'))) {
-        const seq = Number(row.seq);
-        const tags = wanted.get(seq);
-        if (tags) tags.add(String(row.tag));
-        else wanted.set(seq, new Set([String(row.tag)]));
+        const tag = String(row.tag);
+        if (tag.startsWith(PREFETCH)) this.streamHits.get(tag.slice(PREFETCH.length))?.push(Number(row.seq));
+        else want(Number(row.seq), tag);
       }
     }
     if (wanted.size > maxRows) return null;
@@ -189,12 +279,13 @@ export class EventSource {
       const lo = cluster[0]!;
       const hi = cluster[cluster.length - 1]!;
       const where = lo === hi ? `seq = ${lo}` : `seq BETWEEN ${lo} AND ${hi} AND seq IN (${cluster.join(', ')})`;
-      parts.push(`SELECT ${EVENT_COLUMNS}${keyColumns} FROM events WHERE ${where}`);
+      parts.push(`SELECT ${EVENT_COLUMNS}, hash(id)::VARCHAR AS hid${keyColumns} FROM events WHERE ${where}`);
     }
     for (let i = 0; i < parts.length; i += 64) {
       for (const row of await this.all(parts.slice(i, i + 64).join('\nUNION ALL\n'))) {
         const e = this.cache.get(Number(row.seq)) ?? toTraceEvent(row);
         this.cache.set(e.seq, e);
+        this.idHashes.set(e.id, String(row.hid));
         keys.forEach((k, j) => {
           let m = this.keyValues.get(k.path);
           if (!m) this.keyValues.set(k.path, (m = new Map()));
@@ -228,7 +319,26 @@ export class EventSource {
    * the streams hold more than `max` events (then only the trace's own events are checked).
    */
   async streamRevisions(streams: Iterable<string>, max: number): Promise<StreamRevision[] | null> {
-    const events = await this.lookup([{ tag: 's', kind: 'stream', values: [...new Set(streams)] }], [], max);
+    const all = [...new Set(streams)];
+    for (const s of all) this.streamsQueued.delete(s);
+    const rest = all.filter((s) => !this.streamHits.has(s));
+    let events: TaggedEvents | null;
+    if (rest.length === all.length) {
+      events = await this.lookup([{ tag: 's', kind: 'stream', values: all }], [], max);
+    } else {
+      // Part of the candidates came with an earlier lookup (prefetchStreams): the same set as
+      // one lookup of every stream, so the same limit and the same check on each event.
+      const wanted = new Set(all.flatMap((s) => this.streamHits.get(s) ?? []));
+      if (rest.length > 0) {
+        const parts = this.probeParts({ tag: 's', kind: 'stream', values: rest });
+        const sql = [...parts.index, ...parts.scan].join('\nUNION ALL\n');
+        if (sql) for (const row of await this.all(sql)) wanted.add(Number(row.seq));
+      }
+      if (wanted.size > max) return null;
+      await this.read([...wanted], []);
+      const names = new Set(all);
+      events = new Map([['s', [...wanted].sort((a, b) => a - b).map((seq) => this.cache.get(seq)).filter((e): e is TraceEvent => e !== undefined && e.stream !== null && names.has(e.stream))]]);
+    }
     if (events === null) return null;
     return events
       .get('s')!

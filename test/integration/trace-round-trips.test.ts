@@ -21,7 +21,11 @@ let db: string;
 beforeAll(async () => {
   dir = tmpDir('evtrail-trace-trips-');
   const file = path.join(dir, 'log.ndjson');
-  fs.writeFileSync(file, [...generateTradingLog({ orders: 60, seed: 9, anomalyRate: 0.1 })].map(serializeTradingEvent).join('\n') + '\n');
+  const events = [...generateTradingLog({ orders: 60, seed: 9, anomalyRate: 0.1 })];
+  // An effect in another correlation (a hedge caused by order 30's fill): trace_xcauses lists it.
+  const cause = events.find((e) => e.stream === 'order-ord-00000030' && e.type === 'OrderFilled') ?? events.find((e) => e.stream === 'order-ord-00000030')!;
+  const hedge = JSON.stringify({ id: 'evt-cross-1', stream: 'hedge-1', rev: 1, type: 'HedgePlaced', schema_version: 1, ts: cause.ts, correlation_id: 'corr-hedge-1', causation_id: cause.id, source: 'hedger', data: { hedgeId: 'h-1' } });
+  fs.writeFileSync(file, events.map(serializeTradingEvent).join('\n') + '\n' + hedge + '\n');
   db = path.join(dir, 'store.duckdb');
   const store = await Store.open(db, { create: true });
   try {
@@ -59,6 +63,41 @@ describe('trace round trips', () => {
     expect(second).toEqual(first);
     expect(statements.filter((s) => /evtrail_meta|FROM sources|max\(ts\)|seq > \d+$/.test(s.trim()))).toEqual([]);
     expect(statements.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('read-only: an order\'s trace is three statements (its seqs, its events, its correlation with its stream\'s revisions)', async () => {
+    // Before: five (the correlation, the effects outside it and the stream's revisions each
+    // asked apart); trace_xcauses is now read once per store and the stream rides along.
+    const { statements } = await secondTraceStatements(true);
+    expect(statements).toHaveLength(3);
+    expect(statements[2]).toMatch(/trace_corrs[\s\S]*prefetch:stream:[\s\S]*trace_streams/);
+  }, 120_000);
+
+  it('read-only (trace_xcauses in memory) and writable (asked in SQL) give the same traces, effects across correlations included', async () => {
+    const traces = async (readOnly: boolean) => {
+      const store = await Store.open(db, { readOnly });
+      try {
+        const out: ReturnType<typeof traceJson>[] = [];
+        for (const id of ['ord-00000001', 'ord-00000007', 'ord-00000030', 'corr-00000030', 'evt-cross-1', 'hedge-1']) out.push(traceJson(await traceReport(await EventSource.open(store), id, defaultSettings({ audit: false }))));
+        return out;
+      } finally {
+        store.close();
+      }
+    };
+    const ro = await traces(true);
+    const rw = await traces(false);
+    expect(ro).toEqual(rw);
+    expect(JSON.stringify(ro[2])).toContain('evt-cross-1');
+    // One EventSource for every trace (as the explorer keeps one): the same answers again.
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      const source = await EventSource.open(store);
+      const again: ReturnType<typeof traceJson>[] = [];
+      for (const id of ['ord-00000001', 'ord-00000007', 'ord-00000030', 'corr-00000030', 'evt-cross-1', 'hedge-1']) again.push(traceJson(await traceReport(source, id, defaultSettings({ audit: false }))));
+      expect(again).toEqual(ro);
+    } finally {
+      store.close();
+    }
   }, 120_000);
 
   it('writable: the store-wide answers are read again each time', async () => {
