@@ -7,6 +7,7 @@
  * alerts table raises each finding once.
  */
 import type { AuditScope } from '../audit/result.js';
+import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 
 export interface BatchScope extends AuditScope {
@@ -14,6 +15,14 @@ export interface BatchScope extends AuditScope {
   fresh: number;
   /** Streams the batch touched. */
   streams: number;
+  /** The streams whose events were judged (their findings are decided anew: a pending one not found again is withdrawn). */
+  judgedStreams: Set<string>;
+}
+
+/** Pending findings whose settle time has passed: their streams (or events) are audited again before they are raised. */
+export interface DueFindings {
+  streams: readonly string[];
+  eventIds: readonly string[];
 }
 
 /**
@@ -32,7 +41,7 @@ export interface TimeCrossings {
   thresholdsNs: readonly bigint[];
 }
 
-export async function batchScope(store: Store, from: number, to: number, crossings: TimeCrossings): Promise<BatchScope> {
+export async function batchScope(store: Store, from: number, to: number, crossings: TimeCrossings, due: DueFindings = { streams: [], eventIds: [] }): Promise<BatchScope> {
   const { previousEnd, end } = crossings;
   // A stream's last event is in (a, b] when it has an event there and none after b: read by
   // time, constants against ts (the tail of a live log, pruned by the ts zone maps), not a
@@ -43,13 +52,19 @@ export async function batchScope(store: Store, from: number, to: number, crossin
         AND ts > ${at(previousEnd - t)} AND ts <= ${at(end - t)}
         AND stream NOT IN (SELECT stream FROM events WHERE stream IS NOT NULL AND ts > ${at(end - t)}))`).join(' UNION ')
     : null;
+  // The due findings are few (a batch's worth of pending ones): their keys as literals.
+  const list = (xs: readonly string[]) => (xs.length === 0 ? null : [...new Set(xs)].map(sqlString).join(', '));
+  const dueStreams = list(due.streams);
+  const dueIds = list(due.eventIds);
   const rows = await store.all(`
     WITH fresh AS (SELECT seq, stream, dup_of, causation_id FROM events WHERE seq > $from AND seq <= $to),
     crossed AS (${crossed ?? 'SELECT NULL::VARCHAR AS stream WHERE false'}),
-    touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed),
+    touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed
+      ${dueStreams ? `UNION SELECT unnest([${dueStreams}]) AS stream` : ''}),
     base AS (
       SELECT seq FROM events WHERE stream IN (SELECT stream FROM touched)
       UNION SELECT seq FROM fresh
+      ${dueIds ? `UNION SELECT seq FROM events WHERE id IN (${dueIds})` : ''}
     ),
     firsts AS (SELECT e.dup_of AS seq FROM events e JOIN base USING (seq) WHERE e.dup_of IS NOT NULL),
     causes AS (
@@ -57,7 +72,7 @@ export async function batchScope(store: Store, from: number, to: number, crossin
       WHERE c.id IN (SELECT e.causation_id FROM events e JOIN base USING (seq) WHERE e.causation_id IS NOT NULL)
     ),
     scope AS (SELECT seq FROM base UNION SELECT seq FROM firsts UNION SELECT seq FROM causes)
-    SELECT s.seq, e.id, s.seq IN (SELECT seq FROM base) AS judged,
+    SELECT s.seq, e.id, e.stream, s.seq IN (SELECT seq FROM base) AS judged,
       (SELECT count(*) FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS streams
     FROM scope s JOIN events e USING (seq) ORDER BY s.seq`, { from, to });
   return {
@@ -68,5 +83,6 @@ export async function batchScope(store: Store, from: number, to: number, crossin
     eventIds: rows.filter((r) => r.judged === true).map((r) => String(r.id)),
     fresh: rows.length > 0 ? Number(rows[0]!.fresh) : 0,
     streams: rows.length > 0 ? Number(rows[0]!.streams) : 0,
+    judgedStreams: new Set(rows.filter((r) => r.judged === true && r.stream !== null).map((r) => String(r.stream))),
   };
 }

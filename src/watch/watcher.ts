@@ -11,6 +11,13 @@
  *    catalog's rules (a scoped audit, src/audit/run.ts), the findings raised once
  *    (watch_alerts), the mark moved in the same transaction. A batch interrupted between 2
  *    and 3 is audited by the next run: nothing is missed, nothing raised twice.
+ *
+ * Settling: a rule whose finding a later event can withdraw (a rule file's `settle`, e.g.
+ * compensation-missing: "no RiskReservationReleased follows") has its findings wait in
+ * watch_pending until they have held for the settle time on the watch's clock. A pending
+ * finding whose stream a later batch touches is judged again with the rest (withdrawn silently
+ * when no longer found); one whose time has come has its stream audited again, then is raised.
+ * A quiet watch whose clock runs looks at its pending findings as they fall due.
  */
 import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
@@ -19,7 +26,7 @@ import { ScopedAuditor } from '../audit/run.js';
 import type { IngestJob } from '../ingest/run-ingest.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';
-import { ALERTS_DDL, auditedEnd, auditedTo, raiseOnce, type Alert } from './alerts.js';
+import { ALERTS_DDL, auditedEnd, auditedTo, duePending, nextDue, pendingFindings, raiseSettled, type Alert, type Pending, type SettleTimes } from './alerts.js';
 import { WatchClock, type ClockKind } from './clock.js';
 import { batchScope } from './scope.js';
 
@@ -39,6 +46,8 @@ export interface WatchSettings {
   stopAfterIdleMs?: number;
   /** What silence is measured against (clock.ts); default live. */
   clock?: ClockKind;
+  /** `--settle`: each settled rule's wait (ns) instead of its file's; the key '*' for every settled rule. */
+  settle?: ReadonlyMap<string, bigint>;
 }
 
 export interface BatchReport {
@@ -61,6 +70,8 @@ export interface WatchResult {
   events: number;
   alerts: number;
   stoppedBy: 'idle' | 'signal';
+  /** Findings still settling when the watch stopped (kept in the store: the next watch goes on with them). */
+  pending: number;
 }
 
 const TIMINGS = process.env.EVTRAIL_TIMINGS === '1';
@@ -106,7 +117,10 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
   const packsSeen: { active?: string } = {};
   const marks = new Map<string, FileMark>();
   const dropped = new Set<string>();
-  const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal' };
+  // Pending findings of rules this run does not audit (--only) stay in the store, untouched.
+  const planned = new Set(plan.rules.map((p) => p.rule.id));
+  const settling: Settling = { settleNs: settleTimes(plan, settings.settle), planned, pending: (await pendingFindings(store)).filter((p) => planned.has(p.rule)) };
+  const result: WatchResult = { batches: 0, events: 0, alerts: 0, stoppedBy: 'signal', pending: 0 };
   let idleSince = Date.now();
   try {
     while (!stop.stopped) {
@@ -121,7 +135,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       // A quiet watch whose clock runs still audits now and then: a timeout may have passed.
       const quiet = summary === null || summary.ingested === 0;
       const lookAtClock = quiet && clock.runs && thresholds.length > 0 && Date.now() - lastAudit >= quietCheckMs;
-      const report = await auditNew(store, auditor, plan, thresholds, clock, on, lookAtClock, packsSeen);
+      const report = await auditNew(store, auditor, plan, thresholds, clock, on, lookAtClock, packsSeen, settling);
       if (!quiet || lookAtClock) lastAudit = Date.now();
       // EVTRAIL_TIMINGS=1: each batch's two steps on stderr, for profiling a watch.
       if (TIMINGS && (summary?.ingested || report.alerts)) {
@@ -131,14 +145,18 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       }
       const events = summary?.ingested ?? 0;
       if (events > 0 || report.alerts > 0 || (summary?.rejected ?? 0) > 0) {
-        result.batches++;
+        // A pass that only raised what fell due (a timeout, a settled finding) read no batch.
+        if (events > 0 || (summary?.rejected ?? 0) > 0) result.batches++;
         result.events += events;
         result.alerts += report.alerts;
         idleSince = Date.now();
         on.batch({ ...report, at: Date.now(), events, rejected: summary?.rejected ?? 0, ms: Math.round(performance.now() - t0), summary });
         continue; // more may be waiting: read again at once
       }
-      if (settings.stopAfterIdleMs !== undefined && Date.now() - idleSince >= settings.stopAfterIdleMs) {
+      // A bounded follow does not stop while findings are settling on a clock that runs: each
+      // falls due within its settle time, so the wait is bounded too.
+      const settlingHere = settling.pending.filter((p) => settling.settleNs.has(p.rule)).length;
+      if (settings.stopAfterIdleMs !== undefined && Date.now() - idleSince >= settings.stopAfterIdleMs && !(clock.runs && settlingHere > 0)) {
         result.stoppedBy = 'idle';
         break;
       }
@@ -147,6 +165,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
   } finally {
     auditor.close();
   }
+  result.pending = settling.pending.length;
   return result;
 }
 
@@ -193,6 +212,37 @@ export function timeThresholds(plan: AuditPlan, catalog: Catalog): bigint[] {
   return [...out];
 }
 
+/** The rules whose findings settle before they are raised, and for how long (ns): the rule file's `settle`, or `--settle`. */
+export function settleTimes(plan: AuditPlan, overrides: ReadonlyMap<string, bigint> = new Map()): SettleTimes {
+  const out = new Map<string, bigint>();
+  for (const { rule } of plan.rules) {
+    if (!rule.settle) continue;
+    const ns = overrides.get(rule.id) ?? overrides.get('*') ?? rule.settle.ns;
+    if (ns > 0n) out.set(rule.id, ns);
+  }
+  return out;
+}
+
+/** The settled rules' waits, and the findings pending now (watch_pending, as of the last audit). */
+interface Settling {
+  settleNs: SettleTimes;
+  /** The rules this run audits. */
+  planned: ReadonlySet<string>;
+  pending: Pending[];
+}
+
+/**
+ * The end kept never goes back (a restarted live clock starts again from the log's end): the
+ * settle times are measured on it, so the time a finding had held before a restart counts.
+ */
+function keepEnd(end: bigint | null, previousEnd: bigint | null): bigint | null {
+  return end !== null && previousEnd !== null && previousEnd > end ? previousEnd : end;
+}
+
+async function keptEnd(store: Store, clock: WatchClock, logEnd: bigint | null): Promise<bigint | null> {
+  return keepEnd(clock.end(logEnd), await auditedEnd(store));
+}
+
 /** Audits the events after the audited mark and raises what is new. */
 async function auditNew(
   store: Store, auditor: ScopedAuditor, plan: AuditPlan, thresholds: readonly bigint[], clock: WatchClock, on: WatchCallbacks,
@@ -200,11 +250,17 @@ async function auditNew(
   lookAtClock: boolean,
   /** The packs in force at the last audit of this run. */
   packsSeen: { active?: string },
+  settling: Settling,
 ): Promise<Pick<BatchReport, 'types' | 'lagMs' | 'alerts'>> {
   const from = await auditedTo(store);
   const head = (await store.all(`SELECT coalesce(max(seq), 0) AS last, epoch_ns(max(ts)) AS end_ns FROM events`))[0]!;
   const to = Number(head.last);
-  if (to <= from && !lookAtClock) return { types: {}, lagMs: null, alerts: 0 };
+  const logEnd = head.end_ns === null || head.end_ns === undefined ? null : BigInt(head.end_ns as bigint);
+  // A pending finding falls due on the watch's clock, which may run while nothing comes.
+  const dueBy = settling.pending.length > 0 ? nextDue(settling.pending, settling.settleNs) : null;
+  if (to <= from && !lookAtClock && !(dueBy !== null && clock.runs && (await keptEnd(store, clock, logEnd) ?? dueBy - 1n) >= dueBy)) {
+    return { types: {}, lagMs: null, alerts: 0 };
+  }
   const stats = await store.all(`SELECT type, count(*) AS n, epoch_ns(max(ts)) AS newest FROM events WHERE seq > $from AND seq <= $to GROUP BY type`, { from, to });
   const types: Record<string, number> = {};
   let newest: bigint | null = null;
@@ -215,23 +271,25 @@ async function auditNew(
       if (newest === null || ns > newest) newest = ns;
     }
   }
-  const logEnd = head.end_ns === null || head.end_ns === undefined ? null : BigInt(head.end_ns as bigint);
   const previousEnd = await auditedEnd(store);
   const end = clock.end(logEnd);
-  let scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds });
+  const kept = keepEnd(end, previousEnd);
+  const due = duePending(settling.pending, settling.settleNs, kept);
+  const dueKeys = { streams: due.flatMap((p) => (p.stream !== null ? [p.stream] : [])), eventIds: due.flatMap((p) => (p.stream === null && p.eventId !== null ? [p.eventId] : [])) };
+  let scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds }, dueKeys);
   if (to <= from && scope.seqs.length === 0) return { types: {}, lagMs: null, alerts: 0 };
   let audit = await auditor.run(plan, scope);
   // The packs in force changed with this batch (the store grew into a pack's vocabulary): what
   // the rules say of every stream may have changed, so the whole store is audited this once.
   const active = audit.packs.filter((p) => p.active).map((p) => p.id).join(',');
   if (packsSeen.active !== undefined && packsSeen.active !== active) {
-    scope = await batchScope(store, 0, to, { previousEnd, end, thresholdsNs: thresholds });
+    scope = await batchScope(store, 0, to, { previousEnd, end, thresholdsNs: thresholds }, dueKeys);
     audit = await auditor.run(plan, scope);
   }
   packsSeen.active = active;
-  // The end kept never goes back (a restarted live clock starts again from the log's end).
-  const kept = end !== null && previousEnd !== null && previousEnd > end ? previousEnd : end;
-  const alerts = await raiseOnce(store, audit.violations, to, kept);
+  const judged = { eventIds: new Set(scope.eventIds), streams: scope.judgedStreams };
+  const { alerts, pending } = await raiseSettled(store, audit.violations, to, kept, { settleNs: settling.settleNs, pending: settling.pending, judged });
+  settling.pending = pending.filter((p) => settling.planned.has(p.rule));
   for (const a of alerts) on.alert(a);
   const lagMs = newest === null ? null : Number((BigInt(Date.now()) * 1_000_000n - newest) / 1_000_000n);
   return { types, lagMs, alerts: alerts.length };
