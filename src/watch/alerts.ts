@@ -84,18 +84,14 @@ export function nextDue(pending: readonly Pending[], settle: SettleTimes): bigin
   return next;
 }
 
-/** What an audit judged: the events whose findings it kept, and their streams (a pending finding there is decided anew). */
-export interface Judged {
-  eventIds: ReadonlySet<string>;
-  streams: ReadonlySet<string>;
-}
+/** The pending findings an audit judged (their event or stream was in its scope: decided anew), as `rule\u0000about` keys. */
+export type Judged = ReadonlySet<string>;
+
+export const pendingKey = (p: Pick<Pending, 'rule' | 'about'>): string => `${p.rule}\u0000${p.about}`;
 
 /** The pending findings that an audit judged and did not find again: a later event withdrew them. */
 export function withdrawn(pending: readonly Pending[], judged: Judged, found: ReadonlySet<string>): Pending[] {
-  return pending.filter((p) => {
-    const looked = (p.eventId !== null && judged.eventIds.has(p.eventId)) || (p.stream !== null && judged.streams.has(p.stream));
-    return looked && !found.has(`${p.rule}\u0000${p.about}`);
-  });
+  return pending.filter((p) => judged.has(pendingKey(p)) && !found.has(pendingKey(p)));
 }
 
 export interface Alert {
@@ -127,8 +123,7 @@ export async function auditedEnd(store: Store): Promise<bigint | null> {
 
 /** raiseSettled with no rule settled: every violation not raised before is raised now. */
 export async function raiseOnce(store: Store, violations: readonly Violation[], audited: number, end: bigint | null): Promise<Alert[]> {
-  const none = { eventIds: new Set<string>(), streams: new Set<string>() };
-  return (await raiseSettled(store, violations, audited, end, { settleNs: new Map(), pending: [], judged: none })).alerts;
+  return (await raiseSettled(store, violations, audited, end, { settleNs: new Map(), pending: [], judged: new Set() })).alerts;
 }
 
 /**

@@ -26,7 +26,7 @@ import { ScopedAuditor } from '../audit/run.js';
 import type { IngestJob } from '../ingest/run-ingest.js';
 import type { IngestSummary } from '../ingest/ingest.js';
 import type { Store } from '../store/store.js';
-import { ALERTS_DDL, auditedEnd, auditedTo, duePending, nextDue, pendingFindings, raiseSettled, type Alert, type Pending, type SettleTimes } from './alerts.js';
+import { ALERTS_DDL, auditedEnd, auditedTo, duePending, nextDue, pendingFindings, pendingKey, raiseSettled, type Alert, type Pending, type SettleTimes } from './alerts.js';
 import { WatchClock, type ClockKind } from './clock.js';
 import { batchScope } from './scope.js';
 
@@ -128,7 +128,8 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       const cpu0 = TIMINGS ? process.cpuUsage() : undefined;
       const changed = job.storeSource ? undefined : changedFiles(settings.files, marks, dropped, on);
       let summary: IngestSummary | null = null;
-      if (job.storeSource || changed!.length > 0) summary = await job.run(store, undefined, changed);
+      const steps: string[] = [];
+      if (job.storeSource || changed!.length > 0) summary = await job.run(store, TIMINGS ? stepTimings(cpu0!, steps) : undefined, changed);
       if (summary) for (const s of summary.sources) noticeGaps(s, on);
       const t1 = performance.now();
       const cpu1 = TIMINGS ? process.cpuUsage(cpu0) : undefined;
@@ -141,6 +142,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
       if (TIMINGS && (summary?.ingested || report.alerts)) {
         const cpu2 = process.cpuUsage(cpu0);
         const ms = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+        process.stderr.write(steps.join(''));
         process.stderr.write(`[watch] batch: ${summary?.ingested ?? 0} event(s), ingest ${Math.round(t1 - t0)} ms (cpu ${ms(cpu1!)}), audit ${Math.round(performance.now() - t1)} ms (cpu ${ms(cpu2) - ms(cpu1!)})\n`);
       }
       const events = summary?.ingested ?? 0;
@@ -167,6 +169,14 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
   }
   result.pending = settling.pending.length;
   return result;
+}
+
+/** EVTRAIL_TIMINGS=1: the ingest's steps inside a batch (CPU ms since the batch began, all threads), said with the batch's line. */
+function stepTimings(cpu0: NodeJS.CpuUsage, lines: string[]): (message: string) => void {
+  return (message) => {
+    const u = process.cpuUsage(cpu0);
+    lines.push(`[watch]   cpu ${Math.round((u.user + u.system) / 1000)} ms: ${message}\n`);
+  };
 }
 
 /** The files to read this time: new, grown or touched since the last look; a shrunk or replaced one is said once and left. */
@@ -276,9 +286,12 @@ async function auditNew(
   const kept = keepEnd(end, previousEnd);
   const due = duePending(settling.pending, settling.settleNs, kept);
   const dueKeys = { streams: due.flatMap((p) => (p.stream !== null ? [p.stream] : [])), eventIds: due.flatMap((p) => (p.stream === null && p.eventId !== null ? [p.eventId] : [])) };
+  const c0 = TIMINGS ? process.cpuUsage() : undefined;
   let scope = await batchScope(store, from, to, { previousEnd, end, thresholdsNs: thresholds }, dueKeys);
-  if (to <= from && scope.seqs.length === 0) return { types: {}, lagMs: null, alerts: 0 };
+  if (to <= from && scope.empty) return { types: {}, lagMs: null, alerts: 0 };
+  const c1 = TIMINGS ? process.cpuUsage(c0) : undefined;
   let audit = await auditor.run(plan, scope);
+  const c2 = TIMINGS ? process.cpuUsage(c0) : undefined;
   // The packs in force changed with this batch (the store grew into a pack's vocabulary): what
   // the rules say of every stream may have changed, so the whole store is audited this once.
   const active = audit.packs.filter((p) => p.active).map((p) => p.id).join(',');
@@ -287,9 +300,15 @@ async function auditNew(
     audit = await auditor.run(plan, scope);
   }
   packsSeen.active = active;
-  const judged = { eventIds: new Set(scope.eventIds), streams: scope.judgedStreams };
+  // Which pending findings the audit looked at again (few: asked of the auditor's scope tables).
+  const looked = await auditor.judged(settling.pending);
+  const judged = new Set(settling.pending.filter((_p, i) => looked[i]).map(pendingKey));
   const { alerts, pending } = await raiseSettled(store, audit.violations, to, kept, { settleNs: settling.settleNs, pending: settling.pending, judged });
   settling.pending = pending.filter((p) => settling.planned.has(p.rule));
+  if (TIMINGS) {
+    const ms = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
+    process.stderr.write(`[watch]   audit cpu: scope ${ms(c1!)} ms (${audit.events} events), rules ${ms(c2!) - ms(c1!)} ms, raise ${ms(process.cpuUsage(c0)) - ms(c2!)} ms\n`);
+  }
   for (const a of alerts) on.alert(a);
   const lagMs = newest === null ? null : Number((BigInt(Date.now()) * 1_000_000n - newest) / 1_000_000n);
   return { types, lagMs, alerts: alerts.length };
