@@ -21,6 +21,7 @@
  */
 import fs from 'node:fs';
 import type { Catalog } from '../audit/catalog.js';
+import { keepRunningBlocks } from '../integrity/chain-store.js';
 import { withPackDefaults, type AuditPlan } from '../audit/plan.js';
 import { ScopedAuditor } from '../audit/run.js';
 import type { IngestJob } from '../ingest/run-ingest.js';
@@ -107,6 +108,9 @@ export class StopSignal {
 
 export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan: AuditPlan, settings: WatchSettings, on: WatchCallbacks, stop: StopSignal): Promise<WatchResult> {
   await store.run(ALERTS_DDL);
+  // Batch after batch into one store: the hash chain's last partial block goes on from its
+  // SHA-256 state instead of being read and hashed again (src/integrity/chain-store.ts).
+  keepRunningBlocks();
   // Its tables and prepared statements kept from batch to batch (src/audit/run.ts, Kept).
   const auditor = new ScopedAuditor(store, catalog, { keep: true });
   const thresholds = timeThresholds(plan, catalog);
@@ -166,6 +170,7 @@ export async function watch(store: Store, job: IngestJob, catalog: Catalog, plan
     }
   } finally {
     auditor.close();
+    keepRunningBlocks(false);
   }
   result.pending = settling.pending.length;
   return result;
