@@ -100,11 +100,11 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
     else health.flush();
     await Promise.all(execs);
     const pending = result.pending > 0 ? `; ${result.pending} finding(s) still settling, kept in the store for the next watch` : '';
-    const line = `watch stopped${result.stoppedBy === 'idle' ? ` after ${flags.stopAfter} without new events` : ''}: ${result.batches} batch(es), ${result.events} event(s), ${result.alerts} alert(s) this run; every batch was committed${pending}`;
+    const line = `watch stopped${result.stoppedBy === 'idle' ? ` after ${flags.stopAfter} without new events` : ''}: ${result.batches} batch(es), ${result.events} event(s), ${result.alerts} alert(s) this run; every batch was committed`;
     if (signal) {
-      throw new UserError(`${line} (${signal})`, 'run the same command again to go on from here: nothing is read or raised twice', INTERRUPT_EXIT[signal]);
+      throw new UserError(`${line} (${signal})${pending}`, 'run the same command again to go on from here: nothing is read or raised twice', INTERRUPT_EXIT[signal]);
     }
-    process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}\n`);
+    process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}${pending}\n`);
   } finally {
     release();
     await job.close();
