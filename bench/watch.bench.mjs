@@ -63,6 +63,12 @@ export async function run({ args }) {
   const child = spawn(process.execPath, [BIN, 'watch', NATS_URL, '--stream', stream, '--db', db, '--json', '--interval', '20ms', '--health-every', '1s', '--stop-after', '5s'], { cwd: ROOT });
   const published = new Map(); // event id → ms published
   const latencies = [];
+  // Alerts of rules whose findings settle (a rule file's `settle`: compensation-missing waits
+  // 2 s for a compensation that may still come) are late by design: their latency is also
+  // given apart, so that the budget's figure for the others is not hidden behind the wait.
+  const { loadCatalog } = await import(path.join(ROOT, 'dist/audit/catalog.js'));
+  const settled = new Set(loadCatalog({}).rules.filter((r) => r.settle && r.settle.ns > 0n).map((r) => r.id));
+  const promptLatencies = [];
   let alerts = 0;
   let stored = 0;
   const storedAt = []; // [ms since start, events stored so far]
@@ -75,7 +81,10 @@ export async function run({ args }) {
     const a = JSON.parse(line);
     alerts++;
     const sent = a.eventId ? published.get(a.eventId) : undefined;
-    if (sent !== undefined) latencies.push(Date.now() - sent);
+    if (sent !== undefined) {
+      latencies.push(Date.now() - sent);
+      if (!settled.has(a.rule)) promptLatencies.push(Date.now() - sent);
+    }
   });
   eachLine(child.stderr, (line) => {
     if (line.startsWith('[watch]')) console.error(line); // EVTRAIL_TIMINGS=1: each batch's steps
@@ -142,6 +151,7 @@ ${lines.length.toLocaleString('en-US')} events published at ${rate.toLocaleStrin
 | events stored by watch when the publisher stopped | ${storedWhenStopped.toLocaleString('en-US')} of ${lines.length.toLocaleString('en-US')} (${fmt(kept * 100, 0)}%) | keeps up: ~100% |
 | all stored after | ${drainedAt !== null ? `${fmt((drainedAt - (pubStart - t0)) / 1000, 1)} s from the first publish` : 'n/a'} | ≈ the publishing time |
 | alert latency p50 / p99 (publish → alert line) | ${fmt(p50, 0)} ms / ${fmt(p99, 0)} ms (${latencies.length} alerts timed) | ≤ 200 ms / ≤ 1000 ms |
+| the same, rules that do not settle (not ${[...settled].join(', ') || '—'}) | ${fmt(pct(promptLatencies, 50), 0)} ms / ${fmt(pct(promptLatencies, 99), 0)} ms (${promptLatencies.length} alerts) | ≤ 200 ms / ≤ 1000 ms |
 | peak RSS after 10 s / at the end | ${fmt(rss10, 0)} MB / ${fmt(rssPeak, 0)} MB | end within 10% (${flat === null ? 'n/a' : flat ? 'met' : 'MISSED'}) |
 | backlog (published, not stored) at ¼, ½, ¾ and the end of publishing | ${lagTrend} | does not grow |
 | load average (1 min) at the start / end of publishing | ${fmt(load0, 1)} / ${fmt(load1, 1)} | — |

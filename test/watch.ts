@@ -33,18 +33,10 @@ export function alertKeys(ndjson: string): string[] {
 }
 
 /**
- * Rules whose finding a later event withdraws ("… and no RiskReservationReleased follows"). A
- * watch that is handed the failing event in one batch and its cure in a later one raises the
- * alert: it cannot know what comes next, and an alert raised is never taken back. Where a test's
- * writer can split a saga across batches (a live PostgreSQL or JetStream writer, batches cut by
- * time), such a finding may be raised beyond what the calm audit finds; issue 22 keeps this
- * open (these rules want a settle window before they raise).
- */
-export const WITHDRAWN_BY_LATER_EVENTS: readonly string[] = ['compensation-missing'];
-
-/**
- * Watch's alerts against a calm audit of the same events, where batches may split sagas: every
- * finding of the audit raised exactly once, and nothing else but findings of the rules above.
+ * Watch's alerts against a calm audit of the same events, where batches may split sagas
+ * anywhere: every finding of the audit raised exactly once, and nothing else (a finding that a
+ * later event withdraws, such as compensation-missing's, waits for its settle time: the rule
+ * file's `settle`, src/watch/alerts.ts).
  */
 export function coversAudit(raised: readonly string[], audited: readonly string[]): { missing: string[]; twice: string[]; unexplained: string[] } {
   const counts = new Map<string, number>();
@@ -53,6 +45,6 @@ export function coversAudit(raised: readonly string[], audited: readonly string[
   return {
     missing: audited.filter((k) => !counts.has(k)),
     twice: [...counts].filter(([, n]) => n > 1).map(([k]) => k),
-    unexplained: [...counts.keys()].filter((k) => !want.has(k) && !WITHDRAWN_BY_LATER_EVENTS.includes(k.split(' ')[0]!)),
+    unexplained: [...counts.keys()].filter((k) => !want.has(k)),
   };
 }

@@ -91,4 +91,11 @@ export interface AuditScope {
    * epoch); default the latest time in the store. A watch's clock moves on while no event comes.
    */
   logEndNs?: bigint;
+  /**
+   * The scope as a query instead of lists (a watch's batch: whole streams, thousands of events
+   * that would otherwise go to JavaScript and back as SQL literals): SQL over `{events}` (the
+   * store's own table, put in by the auditor) returning `seq` and `judged` (the event's findings
+   * are kept). When given, `seqs` and `eventIds` are not read.
+   */
+  sql?: string;
 }

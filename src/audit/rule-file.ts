@@ -34,11 +34,25 @@ export interface Rule {
   uses: string[];
   requires: Prerequisite[];
   params: RuleParam[];
+  /**
+   * Set when a LATER event can withdraw the rule's finding (its SQL says "no X follows"): how
+   * long `watch` waits, on its clock, before it raises such a finding (`-- settle: 2s | why`).
+   * `audit` ignores it: it judges a log that is complete.
+   */
+  settle?: RuleSettle;
   /** The query (without the header), with `$param` references. */
   sql: string;
   file: string;
   /** Line of the file where the SQL starts (1-based), for SQL error messages. */
   sqlLine: number;
+}
+
+export interface RuleSettle {
+  /** The default wait, ns (`watch --settle` overrides it). */
+  ns: bigint;
+  text: string;
+  /** Which later event withdraws the finding. */
+  why: string;
 }
 
 export interface View {
@@ -149,7 +163,7 @@ const viewSchema = z.object({
   sql: z.string().min(1, 'the file has a header but no SQL after it'),
 });
 
-const RULE_KEYS = new Set(['id', 'title', 'severity', 'pack', 'description', 'rationale', 'uses', 'requires']);
+const RULE_KEYS = new Set(['id', 'title', 'severity', 'pack', 'description', 'rationale', 'uses', 'requires', 'settle']);
 const VIEW_KEYS = new Set(['view', 'description', 'uses', 'materialize']);
 
 function lineOf(entries: HeaderEntry[], key: string): number | undefined {
@@ -206,6 +220,7 @@ export function parseRule(file: string, text: string): Rule {
     return { name, type: p.type, default: value, description: p.description };
   });
   checkParamRefs(file, parsed.sql, ruleParams.map((p) => p.name), parsed.sqlLine, parsed.entries);
+  const settle = fields.settle === undefined ? undefined : parseSettle(file, fields.settle, lineOf(parsed.entries, 'settle'));
   return {
     id: r.id,
     title: r.title,
@@ -216,10 +231,20 @@ export function parseRule(file: string, text: string): Rule {
     uses: r.uses,
     requires: r.requires,
     params: ruleParams,
+    ...(settle ? { settle } : {}),
     sql: r.sql,
     file,
     sqlLine: parsed.sqlLine,
   };
+}
+
+/** `-- settle: 2s | which later event withdraws the finding`. */
+function parseSettle(file: string, text: string, line: number | undefined): RuleSettle {
+  const m = /^([^|]*?)\s*\|\s*([\s\S]+)$/.exec(text);
+  if (!m) throw new RuleFileError(file, 'settle', 'expected "DURATION | which later event withdraws the finding", e.g. "2s | a RiskReservationReleased that follows"', line);
+  const value = parseParamValue('duration', m[1]!);
+  if ('error' in value) throw new RuleFileError(file, 'settle', value.error, line);
+  return { ns: BigInt(value.sql), text: value.text, why: m[2]!.trim() };
 }
 
 /** Parses and validates a shared view file. Throws RuleFileError. */

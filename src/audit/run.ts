@@ -157,18 +157,30 @@ class Runner {
       for (const r of await this.all(`SELECT type, count(*) AS n FROM events WHERE dup_kind IS NULL GROUP BY type`)) storeTypes.set(String(r.type), Number(r.n));
       if (this.session) this.session.storeTypes = storeTypes;
     }
-    const ranges = seqRangesSql(scope.seqs);
-    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
-      ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
-    await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
-    const ids = [...new Set(scope.eventIds)];
-    for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
-      await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+    if (scope.sql !== undefined) {
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_rows AS ${scopeSql(scope.sql, await this.rawEvents())}`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS SELECT * FROM events WHERE seq IN (SELECT seq FROM audit_scope_rows)`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids AS SELECT id FROM audit_scope_events WHERE seq IN (SELECT seq FROM audit_scope_rows WHERE judged)`);
+    } else {
+      const ranges = seqRangesSql(scope.seqs);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS
+        ${ranges.length ? ranges.map((w) => `SELECT * FROM events WHERE ${w}`).join('\nUNION ALL\n') : 'SELECT * FROM events LIMIT 0'}`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+      const ids = [...new Set(scope.eventIds)];
+      for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
+        await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+      }
     }
     await this.exec(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
     await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
     await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
     return this.runRules(await this.profile(), t0, c0, storeTypes);
+  }
+
+  /** The store's own events table, by its full name (a temp view named `events` shadows it during a scoped audit). */
+  private async rawEvents(): Promise<string> {
+    const db = String((await this.all('SELECT current_database() AS d'))[0]!.d);
+    return `${sqlIdent(db)}.main.events`;
   }
 
   /** A kept session's work (Kept), when the store has no lens (its view would have to be kept too). */
@@ -195,8 +207,7 @@ class Runner {
   private async runKept(scope: AuditScope, t0: number, c0: number): Promise<AuditResult> {
     const kept = this.kept!;
     if (!kept.ready) {
-      const db = String((await this.all('SELECT current_database() AS d'))[0]!.d);
-      kept.raw = `${sqlIdent(db)}.main.events`;
+      kept.raw = await this.rawEvents();
       // A prepared plan is run again over other rows: the optimizers that plan from the rows'
       // statistics (a filter folded away because no value could pass it, columns narrowed to
       // the range they held, row groups pruned) would make it wrong for the next batch's rows:
@@ -205,6 +216,7 @@ class Runner {
       await this.exec(`CREATE OR REPLACE TEMP TABLE audit_window (since TIMESTAMP_NS, until TIMESTAMP_NS, log_end TIMESTAMP_NS)`);
       await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_events AS SELECT * FROM ${kept.raw} LIMIT 0`);
       await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_ids (id VARCHAR)`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE audit_scope_rows (seq BIGINT, judged BOOLEAN)`);
       await this.exec(`CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM audit_scope_events`);
       await this.exec(`CREATE OR REPLACE TEMP VIEW audit_all_events AS SELECT * FROM events WHERE dup_kind IS NULL`);
       await this.exec(`CREATE OR REPLACE TEMP VIEW audit_events AS SELECT * FROM audit_all_events`);
@@ -223,12 +235,20 @@ class Runner {
       kept.typesTo = Math.max(kept.typesTo, Number(r.hi));
     }
     await this.keptRun(`DELETE FROM audit_scope_events`, false);
-    const ranges = seqRangesSql(scope.seqs);
-    if (ranges.length) await this.exec(`INSERT INTO audit_scope_events ${ranges.map((w) => `SELECT * FROM ${kept.raw} WHERE ${w}`).join('\nUNION ALL\n')}`);
     await this.keptRun(`DELETE FROM audit_scope_ids`, false);
-    const ids = [...new Set(scope.eventIds)];
-    for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
-      await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+    if (scope.sql !== undefined) {
+      // The scope stays in DuckDB: its rows, then their events and the judged ids from them.
+      await this.keptRun(`DELETE FROM audit_scope_rows`, false);
+      await this.exec(`INSERT INTO audit_scope_rows ${scopeSql(scope.sql, kept.raw)}`);
+      await this.keptRun(`INSERT INTO audit_scope_events SELECT * FROM ${kept.raw} WHERE seq IN (SELECT seq FROM audit_scope_rows)`, false);
+      await this.keptRun(`INSERT INTO audit_scope_ids SELECT id FROM audit_scope_events WHERE seq IN (SELECT seq FROM audit_scope_rows WHERE judged)`, false);
+    } else {
+      const ranges = seqRangesSql(scope.seqs);
+      if (ranges.length) await this.exec(`INSERT INTO audit_scope_events ${ranges.map((w) => `SELECT * FROM ${kept.raw} WHERE ${w}`).join('\nUNION ALL\n')}`);
+      const ids = [...new Set(scope.eventIds)];
+      for (let i = 0; i < ids.length; i += SCOPE_BATCH) {
+        await this.exec(`INSERT INTO audit_scope_ids VALUES ${ids.slice(i, i + SCOPE_BATCH).map((id) => `(${sqlString(id)})`).join(', ')}`);
+      }
     }
     await this.keptRun(`DELETE FROM audit_profile`, false);
     await this.keptRun(`INSERT INTO audit_profile ${PROFILE_SQL}`, false);
@@ -642,6 +662,11 @@ export async function runScopedAudit(store: Store, catalog: Catalog, plan: Audit
  * Scoped audits one after another on one connection of their own (the trace screen, a report's
  * traces): the macros and the store's type counts are made once.
  */
+/** A scope's query (AuditScope.sql) over the store's own table. */
+function scopeSql(sql: string, raw: string): string {
+  return sql.replaceAll('{events}', raw);
+}
+
 export class ScopedAuditor {
   private conn: StoreConnection | undefined;
   private readonly session: Session = { macros: false };
@@ -658,6 +683,20 @@ export class ScopedAuditor {
   async run(plan: AuditPlan, scope: AuditScope): Promise<AuditResult> {
     this.conn ??= await this.store.openConnection();
     return new Runner(this.store, this.catalog, plan, scope, this.conn, this.session).run();
+  }
+
+  /**
+   * Which of these events or streams the last audit judged (an event among its judged ids, or
+   * a stream of one): a watch decides its pending findings there anew. Asked after run().
+   */
+  async judged(keys: readonly { eventId: string | null; stream: string | null }[]): Promise<boolean[]> {
+    if (keys.length === 0 || !this.conn) return keys.map(() => false);
+    const values = keys.map((k, i) => `(${i}, ${k.eventId === null ? 'NULL' : sqlString(k.eventId)}, ${k.stream === null ? 'NULL' : sqlString(k.stream)})`);
+    const rows = await this.conn.all(`SELECT k.i FROM (VALUES ${values.join(', ')}) k(i, event_id, stream)
+      WHERE k.event_id IN (SELECT id FROM audit_scope_ids)
+        OR k.stream IN (SELECT stream FROM audit_scope_events WHERE id IN (SELECT id FROM audit_scope_ids))`);
+    const hit = new Set(rows.map((r) => Number(r.i)));
+    return keys.map((_k, i) => hit.has(i));
   }
 
   close(): void {

@@ -64,8 +64,12 @@ export function readBlockRecords(file: string, hashes?: EventHashesTo, chunkByte
 
 /** The SHA-256 of a whole file, as it is: a block's digest when its records came in seq order. */
 export function hashFile(file: string): string {
-  const hash = crypto.createHash('sha256');
-  if (!fs.existsSync(file)) return hash.digest('hex');
+  return hashFileInto(file, crypto.createHash('sha256')).digest('hex');
+}
+
+/** Feeds a file's bytes to a hash (a block's running SHA-256, going on from the records before them). */
+export function hashFileInto(file: string, hash: crypto.Hash): crypto.Hash {
+  if (!fs.existsSync(file)) return hash;
   const buffer = chunkBuffer(CHUNK_BYTES);
   const fd = fs.openSync(file, 'r');
   try {
@@ -73,7 +77,7 @@ export function hashFile(file: string): string {
   } finally {
     fs.closeSync(fd);
   }
-  return hash.digest('hex');
+  return hash;
 }
 
 /**

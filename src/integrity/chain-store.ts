@@ -1,10 +1,11 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, firstLine } from '../core/errors.js';
 import type { Store, StoreConnection } from '../store/store.js';
 import { makeTempDir } from '../store/temp-dir.js';
 import { chainRecordSql } from './canonical.js';
-import { BlockReader, hashFile } from './block-records.js';
+import { BlockReader, hashFile, hashFileInto } from './block-records.js';
 import { BLOCK_SIZE, GENESIS, linkBlocks, type BlockDigest, type ChainBlock } from './chain.js';
 import { sqlString } from '../store/sql.js';
 
@@ -49,6 +50,21 @@ export interface DigestRange {
    * record) into event_hashes (the ingest: extendChain). Without it no event hash is computed.
    */
   eventHashesAbove?: number;
+  /**
+   * The store's last partial block as hashed by the previous batch (RunningBlock): its records up
+   * to lastSeq are not read again, the new ones go on from its SHA-256 state. Used only when
+   * the block still has one source.
+   */
+  resume?: RunningBlock;
+  /** Set to the store's last block's SHA-256 state (its records in seq order), for the next batch. */
+  keepLast?: { block?: RunningBlock };
+}
+
+/** A block's SHA-256 state after its records up to lastSeq, in seq order (not finalized). */
+export interface RunningBlock {
+  block: number;
+  lastSeq: number;
+  hash: crypto.Hash;
 }
 
 /**
@@ -63,12 +79,20 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
   const rows = await store.all(`SELECT (seq - 1) // ${size} AS block, min(seq) AS first_seq, max(seq) AS last_seq, count(*) AS events,
       min(source_id) AS min_source, max(source_id) AS max_source
     FROM events WHERE ${inRange} GROUP BY block ORDER BY block`);
-  const units: { digest: ScopedDigest; where: string; sameFor?: number }[] = [];
+  const units: { digest: ScopedDigest; where: string; sameFor?: number; seed?: crypto.Hash; keep?: boolean }[] = [];
   const mixed: number[] = [];
+  const lastBlock = rows.length > 0 ? Number(rows[rows.length - 1]!.block) : -1;
   for (const r of rows) {
     const d = toBlockDigest({ ...r, scope: STORE_SCOPE, digest: '' });
     const single = Number(r.min_source) === Number(r.max_source);
-    units.push({ digest: d, where: inBlock(d.block), ...(single ? { sameFor: Number(r.min_source) } : {}) });
+    // A block whose earlier records were hashed by the last batch: only the records after them.
+    const resume = range.resume && single && range.resume.block === d.block && range.resume.lastSeq >= d.firstSeq ? range.resume : undefined;
+    units.push({
+      digest: d, where: resume ? `${inBlock(d.block)} AND seq > ${resume.lastSeq}` : inBlock(d.block),
+      ...(single ? { sameFor: Number(r.min_source) } : {}),
+      ...(resume ? { seed: resume.hash } : {}),
+      ...(range.keepLast && d.block === lastBlock ? { keep: true } : {}),
+    });
     if (!single) mixed.push(d.block);
   }
   if (mixed.length > 0) {
@@ -85,14 +109,18 @@ export async function scopedDigests(store: Store, size: number, range: DigestRan
     where: u.where,
     hashAbove: hashAbove !== undefined && u.digest.scope === STORE_SCOPE ? hashAbove : undefined,
     expect: range.expected?.get(`${u.digest.scope}:${u.digest.block}`),
+    ...(u.seed || u.keep ? { running: { seed: u.seed } } : {}),
   }));
-  const events = units.reduce((n, u) => n + u.digest.events, 0);
+  // The records read (a resumed block's new ones only): whether a worker thread walks them.
+  const events = units.reduce((n, u) => n + (u.seed && range.resume ? u.digest.lastSeq - range.resume.lastSeq : u.digest.events), 0);
   const digests = await digestRecords(store, jobs, range.workers ?? 1, events);
   const out: ScopedDigest[] = [];
   units.forEach((u, i) => {
     const d = { ...u.digest, digest: digests[i]! };
     out.push(d);
     if (u.sameFor !== undefined) out.push({ ...d, scope: u.sameFor });
+    const state = jobs[i]!.running?.state;
+    if (u.keep && state && range.keepLast) range.keepLast.block = { block: d.block, lastSeq: d.lastSeq, hash: state };
   });
   return out;
 }
@@ -108,6 +136,12 @@ interface DigestJob {
   where: string;
   hashAbove?: number;
   expect?: string;
+  /**
+   * A block hashed with a running SHA-256 (RunningBlock): its records written in seq order (ORDER
+   * BY: the digest is of that order, and the state goes on from it), from `seed` when given; the
+   * state after them is left in `state`.
+   */
+  running?: { seed?: crypto.Hash; state?: crypto.Hash };
 }
 
 /**
@@ -153,12 +187,15 @@ async function digestRecords(store: Store, jobs: readonly DigestJob[], workers: 
         const i = next < jobs.length ? next++ : -1;
         const file = path.join(dir, `${w}-${i}.txt`);
         const copy = i < 0 ? undefined
-          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}) TO ${sqlString(file)} (${RECORDS_CSV})`);
+          : run(`COPY (SELECT ${chainRecordSql()} FROM events WHERE ${jobs[i]!.where}${jobs[i]!.running ? ' ORDER BY seq' : ''}) TO ${sqlString(file)} (${RECORDS_CSV})`);
         if (done) {
           // The file as it is; a block that matches what verify expects is done, the others
           // are walked (their order, their event hashes).
-          const { expect, hashAbove } = jobs[done.i]!;
-          out[done.i] = hashFile(done.file);
+          const { expect, hashAbove, running } = jobs[done.i]!;
+          if (running) {
+            running.state = hashFileInto(done.file, running.seed ? running.seed.copy() : crypto.createHash('sha256'));
+            out[done.i] = running.state.copy().digest('hex');
+          } else out[done.i] = hashFile(done.file);
           if (out[done.i] === expect) fs.rmSync(done.file, { force: true });
           else await reader.add({ job: done.i, file: done.file, above: hashAbove });
         }
@@ -243,14 +280,37 @@ export async function extendChain(store: Store, seqStart: number): Promise<void>
   if (process.env.EVTRAIL_BENCH_NO_CHAIN === '1') return;
   const size = await blockSize(store);
   const first = Math.floor(seqStart / size);
+  // A process that extends the chain batch after batch (watch: keepRunningBlocks) keeps the
+  // last partial block's SHA-256 state, so its earlier records are not read and hashed again.
+  // The state is used only when it is the block's stored digest as of seqStart (a batch rolled
+  // back, or another writer, and it is not: the block is hashed whole, as without it).
+  let resume: RunningBlock | undefined;
+  const kept = running.get(store.path);
+  if (kept && kept.lastSeq === seqStart && kept.block === first) {
+    const stored = (await store.all(`SELECT digest, last_seq FROM chain_blocks WHERE source_id = ${STORE_SCOPE} AND block = ${first}`))[0];
+    if (stored && Number(stored.last_seq) === seqStart && String(stored.digest) === kept.hash.copy().digest('hex')) resume = kept;
+  }
+  running.delete(store.path);
   await store.run(`DELETE FROM chain_blocks WHERE block >= ${first}`);
+  const keepLast: { block?: RunningBlock } | undefined = keepRunning ? {} : undefined;
   // One connection: the new events are this transaction's own.
-  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart });
+  const digests = await scopedDigests(store, size, { above: first * size, eventHashesAbove: seqStart, ...(resume ? { resume } : {}), ...(keepLast ? { keepLast } : {}) });
+  if (keepLast?.block) running.set(store.path, keepLast.block);
   const prev = new Map<number, string>();
   for (const row of await store.all(`SELECT source_id, arg_max(link, block) AS link FROM chain_blocks WHERE block < ${first} GROUP BY source_id`)) {
     prev.set(Number(row.source_id), String(row.link));
   }
   await insertBlocks(store, linkScopes(digests, prev));
+}
+
+/** The last partial block's running state per store (extendChain), when keepRunningBlocks() asked for it. */
+const running = new Map<string, RunningBlock>();
+let keepRunning = false;
+
+/** For a process that appends to a store batch after batch (watch): keep the last block's hash state between batches. */
+export function keepRunningBlocks(on = true): void {
+  keepRunning = on;
+  if (!on) running.clear();
 }
 
 /** Writes chain blocks (few rows: one per block and scope, 154 blocks per 10M events). */

@@ -7,13 +7,19 @@
  * alerts table raises each finding once.
  */
 import type { AuditScope } from '../audit/result.js';
+import { sqlString } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 
 export interface BatchScope extends AuditScope {
-  /** Events in the batch (seq in (from, to]). */
-  fresh: number;
-  /** Streams the batch touched. */
-  streams: number;
+  sql: string;
+  /** Nothing to audit: no new event, no stream crossed a timeout, no finding fell due. */
+  empty: boolean;
+}
+
+/** Pending findings whose settle time has passed: their streams (or events) are audited again before they are raised. */
+export interface DueFindings {
+  streams: readonly string[];
+  eventIds: readonly string[];
 }
 
 /**
@@ -32,41 +38,50 @@ export interface TimeCrossings {
   thresholdsNs: readonly bigint[];
 }
 
-export async function batchScope(store: Store, from: number, to: number, crossings: TimeCrossings): Promise<BatchScope> {
+export async function batchScope(store: Store, from: number, to: number, crossings: TimeCrossings, due: DueFindings = { streams: [], eventIds: [] }): Promise<BatchScope> {
   const { previousEnd, end } = crossings;
   // A stream's last event is in (a, b] when it has an event there and none after b: read by
   // time, constants against ts (the tail of a live log, pruned by the ts zone maps), not a
   // max(ts) per stream over the whole store on every batch.
   const at = (ns: bigint) => `make_timestamp_ns(${ns})`;
   const crossed = previousEnd !== null && end !== null && end > previousEnd && crossings.thresholdsNs.length > 0
-    ? crossings.thresholdsNs.map((t) => `(SELECT DISTINCT stream FROM events WHERE stream IS NOT NULL
+    ? crossings.thresholdsNs.map((t) => `(SELECT DISTINCT stream FROM {events} WHERE stream IS NOT NULL
         AND ts > ${at(previousEnd - t)} AND ts <= ${at(end - t)}
-        AND stream NOT IN (SELECT stream FROM events WHERE stream IS NOT NULL AND ts > ${at(end - t)}))`).join(' UNION ')
+        AND stream NOT IN (SELECT stream FROM {events} WHERE stream IS NOT NULL AND ts > ${at(end - t)}))`).join(' UNION ')
     : null;
-  const rows = await store.all(`
-    WITH fresh AS (SELECT seq, stream, dup_of, causation_id FROM events WHERE seq > $from AND seq <= $to),
+  // The due findings are few (a batch's worth of pending ones): their keys as literals.
+  const list = (xs: readonly string[]) => (xs.length === 0 ? null : [...new Set(xs)].map(sqlString).join(', '));
+  const dueStreams = list(due.streams);
+  const dueIds = list(due.eventIds);
+  const lo = Math.trunc(from);
+  const hi = Math.trunc(to);
+  const parts = `
+    WITH fresh AS (SELECT seq, stream, dup_of, causation_id FROM {events} WHERE seq > ${lo} AND seq <= ${hi}),
     crossed AS (${crossed ?? 'SELECT NULL::VARCHAR AS stream WHERE false'}),
-    touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed),
+    touched AS (SELECT DISTINCT stream FROM fresh WHERE stream IS NOT NULL UNION SELECT stream FROM crossed
+      ${dueStreams ? `UNION SELECT unnest([${dueStreams}]) AS stream` : ''}),
     base AS (
-      SELECT seq FROM events WHERE stream IN (SELECT stream FROM touched)
+      SELECT seq FROM {events} WHERE stream IN (SELECT stream FROM touched)
       UNION SELECT seq FROM fresh
-    ),
-    firsts AS (SELECT e.dup_of AS seq FROM events e JOIN base USING (seq) WHERE e.dup_of IS NOT NULL),
+      ${dueIds ? `UNION SELECT seq FROM {events} WHERE id IN (${dueIds})` : ''}
+    )`;
+  // The scope stays a query (AuditScope.sql): the auditor runs it on its own connection and
+  // fills its tables from it, with no event going through JavaScript.
+  const sql = `${parts},
+    firsts AS (SELECT e.dup_of AS seq FROM {events} e JOIN base USING (seq) WHERE e.dup_of IS NOT NULL),
     causes AS (
-      SELECT c.seq FROM events c
-      WHERE c.id IN (SELECT e.causation_id FROM events e JOIN base USING (seq) WHERE e.causation_id IS NOT NULL)
+      SELECT c.seq FROM {events} c
+      WHERE c.id IN (SELECT e.causation_id FROM {events} e JOIN base USING (seq) WHERE e.causation_id IS NOT NULL)
     ),
     scope AS (SELECT seq FROM base UNION SELECT seq FROM firsts UNION SELECT seq FROM causes)
-    SELECT s.seq, e.id, s.seq IN (SELECT seq FROM base) AS judged,
-      (SELECT count(*) FROM fresh) AS fresh, (SELECT count(*) FROM touched) AS streams
-    FROM scope s JOIN events e USING (seq) ORDER BY s.seq`, { from, to });
+    SELECT seq, seq IN (SELECT seq FROM base) AS judged FROM scope`;
+  // A batch with events is never empty; a quiet look (a clock crossing, a due finding) may be.
+  const empty = hi > lo ? false : !(await store.all(`${parts.replaceAll('{events}', 'events')} SELECT EXISTS (SELECT 1 FROM base) AS any`))[0]!.any;
   return {
     ...(end !== null ? { logEndNs: end } : {}),
-    seqs: rows.map((r) => Number(r.seq)),
-    // Findings are kept for the touched streams' events only: a cause from another stream is
-    // read for context, but its own stream is not read whole, so it is not judged here.
-    eventIds: rows.filter((r) => r.judged === true).map((r) => String(r.id)),
-    fresh: rows.length > 0 ? Number(rows[0]!.fresh) : 0,
-    streams: rows.length > 0 ? Number(rows[0]!.streams) : 0,
+    seqs: [],
+    eventIds: [],
+    sql,
+    empty,
   };
 }

@@ -19,6 +19,7 @@ import { isStoreUrl } from '../ingest/sources.js';
 import { stringifyJson } from '../output/json.js';
 import { terminalSafe } from '../output/terminal.js';
 import { Store } from '../store/store.js';
+import type { Rule } from '../audit/rule-file.js';
 import type { Alert } from './alerts.js';
 import { CLOCKS } from './clock.js';
 import { StopSignal, watch, type BatchReport } from './watcher.js';
@@ -30,6 +31,7 @@ export interface WatchFlags extends IngestFlags {
   stopAfter?: string;
   healthEvery: string;
   clock: string;
+  settle?: string[];
   only?: string[];
   param?: string[];
   pack?: string[];
@@ -65,6 +67,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const catalog = loadCatalog(flags.rules === undefined ? {} : { rulesDir: flags.rules });
   // Every finding is kept (limit 0): an alert is raised once, and none may be cut.
   const plan = planAudit(catalog, auditRequest({ only: flags.only, param: flags.param, pack: flags.pack }, 'none', 0));
+  const settle = settleFlags(flags.settle ?? [], plan.rules.map((p) => p.rule));
   // follow: a JetStream source keeps one consumer for the whole watch (deleted when it ends).
   const job = await prepareIngest(sources, { ...flags, json: true, quiet: true }, { follow: true });
 
@@ -84,7 +87,7 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
   const health = healthReporter(flags.json ?? false, healthMs);
   const say = (line: string) => process.stdout.write(line);
   try {
-    const result = await watch(store, job, catalog, plan, { files, intervalMs, stopAfterIdleMs, clock }, {
+    const result = await watch(store, job, catalog, plan, { files, intervalMs, stopAfterIdleMs, clock, settle }, {
       alert: (a) => {
         if (live) live.alert(a);
         else say(flags.json ? jsonLine(plain(a)) : terminalSafe(alertText(a)) + '\n');
@@ -96,17 +99,40 @@ export async function runWatchCommand(sources: string[], flags: WatchFlags): Pro
     if (live) await live.end();
     else health.flush();
     await Promise.all(execs);
+    const pending = result.pending > 0 ? `; ${result.pending} finding(s) still settling, kept in the store for the next watch` : '';
     const line = `watch stopped${result.stoppedBy === 'idle' ? ` after ${flags.stopAfter} without new events` : ''}: ${result.batches} batch(es), ${result.events} event(s), ${result.alerts} alert(s) this run; every batch was committed`;
     if (signal) {
-      throw new UserError(`${line} (${signal})`, 'run the same command again to go on from here: nothing is read or raised twice', INTERRUPT_EXIT[signal]);
+      throw new UserError(`${line} (${signal})${pending}`, 'run the same command again to go on from here: nothing is read or raised twice', INTERRUPT_EXIT[signal]);
     }
-    process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}\n`);
+    process.stderr.write(flags.json ? jsonLine({ stopped: result.stoppedBy, ...result }) : `${line}${pending}\n`);
   } finally {
     release();
     await job.close();
     store.close();
     await live?.end().catch(() => undefined);
   }
+}
+
+/**
+ * `--settle DURATION` (every rule whose findings settle) or `--settle RULE=DURATION`
+ * (repeatable): how long a finding that a later event can withdraw waits before it is raised.
+ */
+export function settleFlags(values: readonly string[], rules: readonly Rule[]): Map<string, bigint> {
+  const out = new Map<string, bigint>();
+  const settled = rules.filter((r) => r.settle).map((r) => `${r.id} (${r.settle!.text})`);
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const id = eq < 0 ? '*' : value.slice(0, eq).trim();
+    const text = eq < 0 ? value : value.slice(eq + 1);
+    if (id !== '*') {
+      const rule = rules.find((r) => r.id === id);
+      if (!rule?.settle) {
+        throw new UserError(`--settle ${value}: ${rule ? `${id}'s findings are not withdrawn by later events, so they do not settle` : `no rule ${id} in this watch`}`, `rules that settle: ${settled.join(', ') || 'none'}`);
+      }
+    }
+    out.set(id, duration('--settle', text, 'e.g. --settle 5s or --settle compensation-missing=30s'));
+  }
+  return out;
 }
 
 function alertText(a: Alert): string {

@@ -135,5 +135,11 @@ describe.skipIf(skip)('watch nats:// keeps one consumer', () => {
     expect(coversAudit([...alertKeys(first.out()), ...alertKeys(second.out())], auditKeys(calm))).toEqual({ missing: [], twice: [], unexplained: [] });
     const dump = (file: string) => cli(['query', '--db', file, '--csv', 'SELECT seq, id, stream, type, ts, data, position FROM events ORDER BY seq']).stdout;
     expect(dump(db)).toEqual(dump(calm));
+    // The chain, built batch by batch from the last partial block's running hash (and whole
+    // again after the restart): the blocks and event hashes one ingest makes.
+    const chain = (file: string) => cli(['query', '--db', file, '--csv', 'SELECT source_id, block, first_seq, last_seq, events, digest, link FROM chain_blocks ORDER BY ALL']).stdout
+      + cli(['query', '--db', file, '--csv', 'SELECT seq, hash FROM event_hashes ORDER BY seq']).stdout;
+    expect(chain(db)).toEqual(chain(calm));
+    expect(cli(['verify', '--db', db]).code).toBe(0);
   }, 240_000);
 });

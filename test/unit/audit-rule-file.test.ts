@@ -75,6 +75,16 @@ describe('rule files', () => {
     }
   });
 
+  it('reads settle (how long watch waits before raising a finding that a later event can withdraw), and refuses a bad one', () => {
+    expect(parseRule('rules/x.sql', GOOD).settle).toBeUndefined();
+    const settled = parseRule('rules/x.sql', GOOD.replace('-- requires: ts, rev', '-- requires: ts, rev\n-- settle: 1.5s | a later\n--   release withdraws it'));
+    expect(settled.settle).toEqual({ ns: 1_500_000_000n, text: '1.5s', why: 'a later release withdraws it' });
+    const noWhy = fails(GOOD.replace('-- requires: ts, rev', '-- requires: ts, rev\n-- settle: 2s'));
+    expect([noWhy.field, noWhy.line]).toEqual(['settle', 12]);
+    expect(noWhy.reason).toMatch(/which later event withdraws the finding/);
+    expect(fails(GOOD.replace('-- requires: ts, rev', '-- requires: ts, rev\n-- settle: soon | x')).reason).toMatch(/expected a duration/);
+  });
+
   it('reads view files', () => {
     const view = parseView('views/v.sql', '-- view: audit_thing\n-- description: things\n-- materialize: false\nSELECT 1 AS x');
     expect(view).toMatchObject({ id: 'audit_thing', materialize: false, uses: [], sql: 'SELECT 1 AS x' });

@@ -24,7 +24,8 @@ export function registerWatch(program: Command): void {
     .option('--interval <duration>', 'how often to look for new events when there were none', '250ms')
     .option('--health-every <duration>', 'a health line on stderr at most this often', '5s')
     .option('--stop-after <duration>', 'stop once nothing new has come for this long (default: run until Ctrl-C)')
-    .option('--clock <clock>', 'what a timeout (a stuck saga) is measured against: live (the log\'s end, running on with the wall clock while nothing comes), log (the log\'s end only, as audit), wall', 'live')
+    .option('--clock <clock>', 'what a timeout (a stuck saga) and --settle are measured against: live (the log\'s end, running on with the wall clock while nothing comes), log (the log\'s end only, as audit), wall', 'live')
+    .option('--settle <[rule=]duration>', 'how long a finding that a later event can withdraw (compensation-missing: 2s) must hold, on --clock, before it is raised (repeatable)', collect)
     .addHelpText('after', `
 Examples:
   evtrail watch my-logs/orders.ndjson --db live.duckdb

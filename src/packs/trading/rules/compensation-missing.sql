@@ -11,6 +11,10 @@
 --   compensation. A reservation that is never released keeps blocking the account's buying
 --   power (and other orders are rejected for exposure that does not exist).
 -- uses: trading_orders, trading_suspects
+-- settle: 2s | a RiskReservationReleased that comes later withdraws the finding ("no release
+--   follows"): the compensating step normally follows the failure within milliseconds, but a
+--   live log can bring it in the next batch, so watch raises the finding only once it has held
+--   for 2 s on its clock (watch --settle compensation-missing=DURATION)
 
 SELECT f.id AS event_id, f.stream, f.type, evt_iso(f.ts) AS ts,
   'RoutingFailed after RiskCheckPassed, and no RiskReservationReleased' AS message,

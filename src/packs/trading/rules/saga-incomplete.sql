@@ -15,6 +15,9 @@
 --   to resolve.
 -- requires: ts
 -- uses: trading_orders, trading_suspects, audit_window
+-- settle: 0s | a later event of the order withdraws the finding (a terminal one for good, any
+--   other one until the timeout passes again); the timeout is already the wait, so watch
+--   raises it as soon as it holds
 -- param timeout: duration = 60s | how long an order may go without news before it counts as stuck
 
 SELECT e.id AS event_id, e.stream, e.type, evt_iso(e.ts) AS ts,
