@@ -11,22 +11,26 @@ import { z } from 'zod';
 import { UserError } from '../core/errors.js';
 import { duration, wholeNumber, type WholeNumberRule } from '../core/flags.js';
 
-/** `read(text)`, its UserError made the schema's issue (the hint kept). */
-function readWith<I, T>(read: (text: I) => T) {
-  return (text: I, ctx: z.RefinementCtx): T => {
+/**
+ * A flag's value (as `base` takes it) read by `read`; its UserError becomes the schema's issue,
+ * its hint kept. For a flag a feature reads with its own pure function (`export --format`'s
+ * `parseExportFormat`, which also says when it is missing).
+ */
+export function flagOf<S extends z.ZodType, T>(base: S, read: (value: z.output<S>) => T) {
+  return base.transform((value, ctx): T => {
     try {
-      return read(text);
+      return read(value);
     } catch (error) {
       if (!(error instanceof UserError)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message, params: { hint: error.hint } });
       return z.NEVER;
     }
-  };
+  });
 }
 
-/** A flag's text read by `read`. */
-function textFlag<T>(read: (text: string) => T) {
-  return z.string().transform(readWith(read));
+/** A flag's text read by `read` (`schema compat --mode`'s `parseMode`). */
+export function textFlag<T>(read: (text: string) => T) {
+  return flagOf(z.string(), read);
 }
 
 /**
@@ -34,7 +38,7 @@ function textFlag<T>(read: (text: string) => T) {
  * names the format, the folder must exist); `read` gets undefined when the flag is absent.
  */
 export function featureFlag<T>(read: (text: string | undefined) => T) {
-  return z.string().optional().transform(readWith(read));
+  return flagOf(z.string().optional(), read);
 }
 
 /** `--flag N`: digits only, a safe integer, within the rule's range. */

@@ -17,6 +17,12 @@ export function parseExportFormat(value: string | undefined): ExportFileFormat {
   return format as ExportFileFormat;
 }
 
+/** --out: the folder to write, which must be named. */
+export function parseOut(value: string | undefined): string {
+  if (value === undefined || value.trim() === '') throw new UserError('--out is required', 'name the folder to write, e.g. --out archive/');
+  return value;
+}
+
 /** `--partition-by date,type` (or the option repeated) as an ordered list of known columns. */
 export function parsePartitionBy(values: readonly string[] | undefined): PartitionColumn[] {
   const allowed = Object.keys(PARTITION_COLUMNS) as PartitionColumn[];

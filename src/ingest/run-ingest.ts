@@ -1,19 +1,15 @@
 import { INTERRUPT_EXIT, interruptStatements } from '../core/interrupt.js';
-import { printJson } from '../output/json.js';
-import { printTables, type TableData } from '../output/table.js';
-import { dbArg, printNextSteps } from '../output/next-steps.js';
-import { outputMode } from '../output/mode.js';
 import { UserError } from '../core/errors.js';
 import { Store, removeStoreFiles, storeExists } from '../store/store.js';
 import { CONFIG_FILE, checkPath, checkSql, configMap, eachList, loadConfig, parseMapArgs, type IngestConfig } from './config.js';
 import { checkTimeZone } from '../core/time-zone.js';
 import { parseFormat } from './formats.js';
-import { ingestFiles, type IngestSummary, type SourceSummary } from './ingest.js';
+import { ingestFiles, type IngestSummary } from './ingest.js';
 import { getPreset, type Preset } from './presets/index.js';
 import { isStoreUrl, type HashState } from './sources.js';
 import { startProgress } from '../store/progress.js';
 import type { StoreSource } from './stores/ingest-store.js';
-import { describeVocabulary, resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
+import { resolveVocabulary, type Vocabulary } from '../packs/vocabulary-map.js';
 
 /** The ingest command's options, as commander parses them (src/cli/commands/ingest.ts). */
 export interface IngestFlags {
@@ -44,20 +40,6 @@ async function isEmptyStore(store: Store): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** What an event-store read says of its gaps (ingest.ts SourceSummary.gaps). */
-export function gapNotes(s: SourceSummary): string[] {
-  const notes: string[] = [];
-  if (s.held) notes.push(`${s.source}: ${s.held} row(s) held back: written by transactions not older than the oldest one still running on the server (the store's own read rule: an earlier position may still commit); the next ingest reads them`);
-  if (s.skipped) notes.push(`${s.source}: ${s.skipped.count} row(s) skipped: ${s.skipped.what}`);
-  if (s.archived) notes.push(`${s.source}: ${s.archived} event(s) of archived streams (kept; meta.marten.is_archived)`);
-  const g = s.gaps;
-  if (!g) return notes;
-  if (g.filled) notes.push(`${s.source}: ${g.filled} event(s) read from gaps an earlier ingest left open (committed late; they follow in seq)`);
-  if (g.count > 0) notes.push(`${s.source}: ${g.missing} position(s) missing in ${g.count} gap(s), first at ${g.first} (a rolled-back write or a deleted message leaves one)`);
-  if (g.open) notes.push(`${s.source}: ${g.open} gap(s) kept open: transactions were still running; the next ingest reads them again`);
-  return notes;
 }
 
 /**
@@ -197,13 +179,26 @@ export async function prepareIngest(sources: string[], flags: IngestFlags, mode:
   };
 }
 
+/** `evtrail ingest`'s settings: the flags (less the output's) and whether to show progress. */
+export type IngestOptions = Omit<IngestFlags, 'json' | 'quiet'> & {
+  /** The step and how far its statement is, on stderr on a terminal (not with --quiet or --json). */
+  progress: boolean;
+};
+
+/** What an ingest did, for ./render.ts; `lateSignal`: a signal that came after the commit. */
+export interface IngestAnswer {
+  db: string;
+  summary: IngestedSummary;
+  lateSignal?: 'SIGINT' | 'SIGTERM';
+}
+
 /**
- * The ingest command's action: settings from config and flags, one store, one summary.
+ * The ingest command's body: settings from config and flags, one store, one summary.
  * Everything that can be checked without the store is checked before it is opened; a store
  * this run created is removed again when the ingest fails, so a failed ingest never leaves a
  * store behind (an existing one is rolled back by ingestFiles' transaction).
  */
-export async function runIngest(sources: string[], flags: IngestFlags): Promise<void> {
+export async function runIngest(sources: string[], flags: IngestOptions): Promise<IngestAnswer> {
   const job = await prepareIngest(sources, flags);
   // Ctrl-C: stop the running DuckDB statement, or the ingest at its next step; the
   // transaction is rolled back and the store is as it was.
@@ -221,7 +216,7 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     store = await Store.open(flags.db, { create: true, memoryLimit: '800MB' });
     created = !existed;
     before = await storeMark(store);
-    const progress = flags.quiet || flags.json ? undefined : await startProgress(store);
+    const progress = flags.progress ? await startProgress(store) : undefined;
     try {
       if (interrupt.signal) throw new Interrupted();
       // EVTRAIL_TIMINGS=1: each step's start on stderr (ms since open, and this process's CPU
@@ -256,42 +251,13 @@ export async function runIngest(sources: string[], flags: IngestFlags): Promise<
     if (remove) removeStoreFiles(flags.db);
   }
 
-  const mode = outputMode(flags);
-  // A signal that came once the ingest was done (its COMMIT had gone through): the summary, then
-  // the interrupt's exit code, with the truth.
-  const lateSignal = interrupt.signal;
-  const late = () => {
-    if (lateSignal) throw new UserError(`interrupted, but the ingest had been committed: ${summary.ingested} event(s) are in the store`, 'nothing to run again', INTERRUPT_EXIT[lateSignal]);
-  };
-  if (mode === 'json') {
-    printJson(summary);
-    late();
-    return;
-  }
-  const table: TableData = {
-    title: `ingested ${summary.ingested} event${summary.ingested === 1 ? '' : 's'} into ${flags.db}` +
-      (summary.rejected ? `, rejected ${summary.rejected} (evtrail rejects lists them)` : '') +
-      (summary.skipped ? `, skipped ${summary.skipped} (--skip)` : '') +
-      (summary.redelivered ? `, ${summary.redelivered} redelivered` : '') +
-      (summary.conflicts ? `, ${summary.conflicts} conflicting ids` : ''),
-    columns: ['source', 'format', 'preset', 'status', 'ingested', 'rejected', 'redelivered', 'conflicts'],
-    rows: summary.sources.map((s) => [s.source, s.format, s.preset, s.status, s.ingested, s.rejected, s.redelivered, s.conflicts]),
-    note: [
-      ...summary.sources.flatMap((s) => gapNotes(s)),
-      ...(summary.vocabulary && (Object.keys(summary.vocabulary.types).length || Object.keys(summary.vocabulary.fields).length)
-        ? [`vocabulary (kept in the store; replay, trace, audit and report read through it): ${describeVocabulary(summary.vocabulary).join(', ')}`]
-        : []),
-    ].join('\n') || undefined,
-  };
-  await printTables(mode, [table]);
-  if (!flags.quiet && summary.ingested + summary.rejected > 0) {
-    const db = dbArg(flags.db);
-    printNextSteps([
-      [`evtrail info${db}`, 'what the store holds now'],
-      ...(summary.rejected ? [[`evtrail rejects${db}`, 'the records that could not be read, and why'] as [string, string]] : []),
-      [`evtrail audit${db}`, 'what broke the rules'],
-      [`evtrail ui${db}`, 'explore it in the terminal'],
-    ]);
-  }
-  late();
+  // A signal that came once the ingest was done (its COMMIT had gone through): the summary is
+  // shown, then the interrupt's exit code, with the truth (lateInterrupt).
+  return { db: flags.db, summary, ...(interrupt.signal ? { lateSignal: interrupt.signal } : {}) };
+}
+
+/** The error to exit with after the summary when a signal came once the ingest was committed. */
+export function lateInterrupt(answer: IngestAnswer): UserError | undefined {
+  if (!answer.lateSignal) return undefined;
+  return new UserError(`interrupted, but the ingest had been committed: ${answer.summary.ingested} event(s) are in the store`, 'nothing to run again', INTERRUPT_EXIT[answer.lateSignal]);
 }

@@ -10,7 +10,7 @@ import { plainTable, printTables, type TableData } from '../output/table.js';
 import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
 import { formatIsoNs } from '../core/time.js';
-import { resolveRegistry, versionCounts } from './check-command.js';
+import { resolveRegistry, versionCounts } from './run-check.js';
 
 export interface TimelineFlags {
   db: string;

@@ -23,7 +23,7 @@ import { plainTable, printTables, type TableData } from '../output/table.js';
 import type { OutputMode } from '../output/mode.js';
 import { loadUpcasters, targetVersion, upcastData } from '../replay/upcasters.js';
 import { Store } from '../store/store.js';
-import { parseLimit, resolveRegistry, versionCounts } from './check-command.js';
+import { parseLimit, resolveRegistry, versionCounts } from './run-check.js';
 import { compileSchema } from './registry.js';
 import { judge } from './validate.js';
 

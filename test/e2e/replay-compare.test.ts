@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTradingLog, serializeTradingEvent } from '../../src/fixtures/trading-generator.js';
-import { cli, cliJson, tmpDir } from '../helpers.js';
+import { ROOT, cli, cliJson, tmpDir } from '../helpers.js';
 
 /**
  * `evtrail replay --projection ./v2.mjs --compare ./v1.mjs`: both versions over the same events,
@@ -104,5 +104,33 @@ describe('evtrail replay --compare (built CLI)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     }
+  });
+});
+
+describe("src/replay/README.md's example modules (examples/projections) on the bundled sample", () => {
+  const example = (name: string) => path.join(ROOT, 'examples', 'projections', name);
+  let sampleDb: string;
+  beforeAll(() => {
+    sampleDb = path.join(tmpDir(), 'sample.duckdb');
+    expect(cli(['ingest', path.join(ROOT, 'fixtures', 'trading-sample.ndjson'), '--db', sampleDb, '--quiet']).code).toBe(0);
+  });
+
+  it('fills.mjs with upcasters.mjs: a v1 OrderPlaced reads as a day order; without the upcasters it has no time in force', () => {
+    const row = (extra: string[]) => cliJson(['replay', '--db', sampleDb, '--projection', example('fills.mjs'), '--key', 'ord-00000001', ...extra, '--json']).rows[0];
+    // ord-00000001: OrderPlaced v1 (no timeInForce), a partial fill of 616 at 241.89, a fill of 684 at 241.83.
+    expect(row(['--upcasters', example('upcasters.mjs')])).toEqual({ key: 'ord-00000001', symbol: 'IBM', timeInForce: 'DAY', fills: 2, filledQty: 1300, lastPrice: 241.83 });
+    expect(row([]).timeInForce).toBeNull();
+    const diff = cliJson(['replay', '--db', sampleDb, '--projection', example('fills.mjs'), '--upcasters', example('upcasters.mjs'), '--at', '09:31', '--diff', '09:32', '--json']);
+    expect(diff.rows.length).toBeGreaterThan(0);
+  });
+
+  it('fills-v2.mjs --compare fills.mjs: the average price instead of the last; schema upcast accepts upcasters.mjs', () => {
+    const cmp = cliJson(['replay', '--db', sampleDb, '--projection', example('fills-v2.mjs'), '--compare', example('fills.mjs'), '--key', 'ord-00000001', '--json']);
+    expect(cmp.rows).toHaveLength(1);
+    expect(cmp.rows[0].fields).toEqual(['lastPrice', 'avgPrice']);
+    expect(cmp.rows[0].after.avgPrice).toBe(241.8584); // (616 × 241.89 + 684 × 241.83) / 1300
+    const upcast = cli(['schema', 'upcast', '--db', sampleDb, '--upcasters', example('upcasters.mjs'), '--dry-run', '--json']);
+    expect(upcast.code, upcast.stderr).toBe(0);
+    expect(JSON.parse(upcast.stdout).ok).toBe(true);
   });
 });

@@ -1,10 +1,18 @@
 import type { Command } from 'commander';
-import type { ExportCommandFlags } from '../../export/export-command.js';
 import { collect, dbOption } from '../options.js';
-import { outputMode } from '../../output/mode.js';
+import { outputMode, type OutputFlags } from '../../output/mode.js';
 
-// The flags' type lives with the command's service (less the output mode); a type-only import loads nothing.
-export type ExportFlags = Omit<ExportCommandFlags, 'mode'> & { json?: boolean };
+/** The flags as commander gives them. */
+export interface ExportFlags extends OutputFlags {
+  db: string;
+  format?: string;
+  out?: string;
+  partitionBy?: string[];
+  since?: string;
+  until?: string;
+  force?: boolean;
+  verify?: boolean;
+}
 
 export function registerExport(program: Command): void {
   const command = program
@@ -19,7 +27,18 @@ export function registerExport(program: Command): void {
     .option('--verify', 'recompute the hash chain from the events (as evtrail verify) and refuse a store that does not match it; by default the manifest records the head the store kept')
     .option('--json', 'print one JSON document on stdout');
   dbOption(command).action(async (flags: ExportFlags) => {
-    const { runExportCommand } = await import('../../export/export-command.js');
-    await runExportCommand({ ...flags, mode: outputMode(flags) });
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, flagOf }, { parseExportFormat, parseOut, parsePartitionBy }, { runExport }, { renderExport }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../export/plan.js'), import('../../export/run-export.js'), import('../../export/render.js'),
+    ]);
+    const mode = outputMode(flags);
+    // Checked before the store is opened, in this order; --since / --until need the store's bounds, so the export reads them.
+    const { format, partitionBy, out } = parseFlags(z.object({
+      format: flagOf(z.string().optional(), parseExportFormat),
+      partitionBy: flagOf(z.array(z.string()).optional(), parsePartitionBy),
+      out: flagOf(z.string().optional(), parseOut),
+    }), flags);
+    const result = await runExport({ db: flags.db, format, out, partitionBy, since: flags.since, until: flags.until, force: flags.force, verify: flags.verify, progress: mode !== 'json' });
+    await renderExport(mode, result);
   });
 }

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { IngestFlags } from '../../ingest/run-ingest.js';
 import { collect, dbOption } from '../options.js';
+import { outputMode } from '../../output/mode.js';
 
 export function registerIngest(program: Command): void {
   const command = program
@@ -25,8 +26,15 @@ export function registerIngest(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .option('-q, --quiet', 'no progress on stderr');
   dbOption(command).action(async (sources: string[], flags: IngestFlags) => {
-    const { runIngest } = await import('../../ingest/run-ingest.js');
-    await runIngest(sources, flags);
+    // Loaded when the command runs, so --help loads no DuckDB. No zod: every ingest flag has a
+    // twin in evtrail.config.json, so prepareIngest (run-ingest.ts) checks a flag and its
+    // config value in one place, before the store is opened.
+    const [{ runIngest, lateInterrupt }, { renderIngest }] = await Promise.all([import('../../ingest/run-ingest.js'), import('../../ingest/render.js')]);
+    const mode = outputMode(flags);
+    const answer = await runIngest(sources, { ...flags, progress: !flags.quiet && mode !== 'json' });
+    await renderIngest(mode, answer, !flags.quiet);
+    const late = lateInterrupt(answer);
+    if (late) throw late;
   });
 }
 

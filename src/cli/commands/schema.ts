@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { dbOption, outputOptions } from '../options.js';
 import { outputMode } from '../../output/mode.js';
+import { CheckFailed, UserError } from '../../core/errors.js';
 
 /** The schema commands print tables or JSON; --csv is not offered, a pipe gets plain text. */
 const output = (flags: { json?: boolean }) => outputMode(flags);
@@ -27,13 +28,29 @@ export function registerSchema(program: Command): void {
       .option('--schema-version <n>', 'with --against-log: only the events of this schema_version (default: all versions)')
       .option('--limit <n>', 'with --against-log: rejected events listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { old?: string; new?: string; registry?: string; protoPath?: string[]; lenient?: boolean; mode: string; againstLog?: boolean; type?: string; schemaVersion?: string; limit: string; db: string; json?: boolean }) => {
+    // Loaded when the command runs, so --help loads neither zod nor DuckDB.
+    const [{ z }, { parseFlags, textFlag, wholeNumberFlag }, { renderAgainstLog, renderCompat }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../schema/render.js'),
+    ]);
     if (flags.againstLog) {
-      const { runAgainstLogCommand } = await import('../../schema/against-log.js');
-      await runAgainstLogCommand({ ...flags, version: flags.schemaVersion, output: output(flags) });
+      // What is missing or does not go together first, then the values (--mode is not read: no pair to compare).
+      if (flags.new === undefined) throw new UserError('--against-log needs --new FILE', 'evtrail schema compat --new my-schemas/OrderPlaced.v3.json --against-log');
+      if (flags.old !== undefined || flags.registry !== undefined) throw new UserError('--against-log checks --new against the stored events; it cannot be combined with --old or --registry', 'drop --old/--registry');
+      const [{ runAgainstLog }, { LIMIT_HINT }] = await Promise.all([import('../../schema/against-log.js'), import('../../schema/run-check.js')]);
+      const { schemaVersion, limit } = parseFlags(z.object({
+        schemaVersion: wholeNumberFlag('--schema-version', { hint: 'e.g. --schema-version 2' }).optional(),
+        limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }),
+      }), flags);
+      const result = await runAgainstLog({ db: flags.db, new: flags.new, type: flags.type, version: schemaVersion ?? null, limit });
+      await renderAgainstLog(output(flags), result);
+      if (result.failure !== undefined) throw new CheckFailed(result.failure);
       return;
     }
-    const { runCompatCommand } = await import('../../schema/compat-command.js');
-    await runCompatCommand({ old: flags.old, new: flags.new, registry: flags.registry, protoPath: flags.protoPath, lenient: flags.lenient, mode: flags.mode, output: output(flags) });
+    const { runCompat, parseMode } = await import('../../schema/run-compat.js');
+    const { mode } = parseFlags(z.object({ mode: textFlag(parseMode) }), flags);
+    const answer = runCompat({ old: flags.old, new: flags.new, registry: flags.registry, protoPath: flags.protoPath, lenient: flags.lenient, mode });
+    await renderCompat(output(flags), answer);
+    if (answer.failure !== undefined) throw new CheckFailed(answer.failure);
   });
   withOutput(
     schema
@@ -42,8 +59,13 @@ export function registerSchema(program: Command): void {
       .option('--registry <dir>', PACK_REGISTRY)
       .option('--limit <n>', 'events whose violations are listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { registry?: string; limit: string; db: string; json?: boolean }) => {
-    const { runCheckCommand } = await import('../../schema/check-command.js');
-    await runCheckCommand({ ...flags, output: output(flags) });
+    const [{ z }, { parseFlags, wholeNumberFlag }, { runCheck, LIMIT_HINT }, { renderCheck }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../schema/run-check.js'), import('../../schema/render.js'),
+    ]);
+    const { limit } = parseFlags(z.object({ limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }) }), flags);
+    const result = await runCheck({ db: flags.db, registry: flags.registry, limit });
+    await renderCheck(output(flags), result);
+    if (result.failure !== undefined) throw new CheckFailed(result.failure);
   });
   withOutput(
     schema
@@ -52,8 +74,8 @@ export function registerSchema(program: Command): void {
       .option('--out <dir>', 'write <Type>.v<N>.json files there (a registry for check and compat)')
       .option('--force', 'overwrite files that exist in --out'),
   ).action(async (flags: { out?: string; force?: boolean; db: string; json?: boolean }) => {
-    const { runInferCommand } = await import('../../schema/infer-command.js');
-    await runInferCommand({ ...flags, output: output(flags) });
+    const [{ runInfer }, { renderInfer }] = await Promise.all([import('../../schema/run-infer.js'), import('../../schema/render.js')]);
+    await renderInfer(output(flags), await runInfer({ db: flags.db, out: flags.out, force: flags.force }));
   });
   withOutput(
     schema

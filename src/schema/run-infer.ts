@@ -2,24 +2,15 @@
  * `evtrail schema infer [--out DIR] [--force]`: a JSON Schema per (type, schema_version) from
  * the stored events (src/schema/infer.ts), written as a registry (<Type>.v<N>.json, read back
  * by `schema check --registry` and `schema compat --registry`). Existing files are not
- * overwritten unless --force; nothing is written when any would be refused.
+ * overwritten unless --force; nothing is written when any would be refused. `runInfer` returns
+ * the schemas; ./render.ts prints them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { printJson } from '../output/json.js';
-import { plainTable, printTables, type TableData } from '../output/table.js';
-import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
-import { ENUM_MAX_VALUES, ENUM_MIN_EVENTS_PER_VALUE, buildSchema, firstKeysSql, groupSql, inferSql, type FieldStats, type GroupStats } from './infer.js';
+import { buildSchema, firstKeysSql, groupSql, inferSql, type FieldStats, type GroupStats } from './infer.js';
 import { registryFileName } from './registry.js';
-
-export interface InferFlags {
-  db: string;
-  out?: string;
-  force?: boolean;
-  output: OutputMode;
-}
 
 export interface InferredSchema {
   type: string;
@@ -52,43 +43,32 @@ export async function inferSchemas(store: Store): Promise<InferredSchema[]> {
   return groups.map((g) => ({ type: g.type, version: g.version, events: g.events, schema: buildSchema(g, fields.get(`${g.type}\u0000${g.version}`) ?? []) }));
 }
 
-export async function runInferCommand(flags: InferFlags): Promise<void> {
-  const store = await Store.open(flags.db, { readOnly: true });
+export interface InferOptions {
+  db: string;
+  /** Write the schemas there as a registry. */
+  out?: string;
+  /** Overwrite files that exist in `out`. */
+  force?: boolean;
+}
+
+export interface InferResult {
+  out?: string;
+  /** Each schema with the file it was written to (null without `out`). */
+  schemas: (InferredSchema & { file: string | null })[];
+}
+
+/** Infers every (type, version)'s schema and writes them to `out` when given. */
+export async function runInfer(options: InferOptions): Promise<InferResult> {
+  const store = await Store.open(options.db, { readOnly: true });
   let inferred: InferredSchema[];
   try {
     inferred = await inferSchemas(store);
   } finally {
     store.close();
   }
-  if (inferred.length === 0) throw new UserError(`the store ${flags.db} has no events`, 'ingest something first (evtrail ingest <file>)');
-  const files = flags.out === undefined ? [] : writeRegistry(flags.out, inferred, flags.force ?? false);
-  const threshold = { maxValues: ENUM_MAX_VALUES, minEventsPerValue: ENUM_MIN_EVENTS_PER_VALUE };
-  if (flags.output === 'json') {
-    printJson({ out: flags.out ?? null, enumThreshold: threshold, schemas: inferred.map((s, i) => ({ type: s.type, version: s.version, events: s.events, file: files[i] ?? null, schema: s.schema })) });
-    return;
-  }
-  const table: TableData = {
-    title: flags.out === undefined ? 'inferred schemas (--out DIR writes them as a registry; --json prints them)' : `wrote ${files.length} schema(s) to ${flags.out}`,
-    columns: ['type', 'version', 'events', 'required', 'optional', 'enums', 'date-times', ...(flags.out === undefined ? [] : ['file'])],
-    rows: inferred.map((s, i) => {
-      const props = s.schema.properties as Record<string, Record<string, unknown>>;
-      const required = s.schema.required as string[];
-      const names = Object.keys(props);
-      return [
-        s.type,
-        `v${s.version}`,
-        s.events,
-        required.join(' '),
-        names.filter((n) => !required.includes(n)).join(' '),
-        names.filter((n) => props[n]!.enum !== undefined).join(' '),
-        names.filter((n) => props[n]!.format === 'date-time').join(' '),
-        ...(flags.out === undefined ? [] : [files[i]]),
-      ];
-    }),
-    note: `enum: a string field with at most ${ENUM_MAX_VALUES} distinct values, each seen in ${ENUM_MIN_EVENTS_PER_VALUE}+ events on average; required: present in every event`,
-  };
-  if (flags.output === 'tty') await printTables(flags.output, [table]);
-  else process.stdout.write(plainTable(table));
+  if (inferred.length === 0) throw new UserError(`the store ${options.db} has no events`, 'ingest something first (evtrail ingest <file>)');
+  const files = options.out === undefined ? [] : writeRegistry(options.out, inferred, options.force ?? false);
+  return { ...(options.out === undefined ? {} : { out: options.out }), schemas: inferred.map((s, i) => ({ ...s, file: files[i] ?? null })) };
 }
 
 /** Writes one file per schema; refuses (before writing any) when one exists and not --force. */
