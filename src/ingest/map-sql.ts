@@ -1,5 +1,5 @@
 import { ENVELOPE_FIELDS, FIELD_KIND, type EnvelopeField } from '../core/envelope.js';
-import { sqlString } from '../store/sql.js';
+import { sqlIdent, sqlString } from '../store/sql.js';
 import { allKeysOkSql, depthOkSql, mayRespellSql, MAX_DEPTH, nestedDupKeySql, nestedKeysOkSql, protectNumbersSql, suspectSql, unprotectNumbersSql, unprotectTextSql } from './exact-json.js';
 import { compileUserSql, NONE, parseRecordPath, RecordAccess, rawFieldExprs, rowJsonSql, SQL_PREFIX, takenKeys, WHOLE_RECORD, type RecordColumn } from './mapping.js';
 import type { Preset, PresetContext } from './presets/preset.js';
@@ -130,6 +130,14 @@ export function buildMapSql(
       reason: `'holds the text \\u0001N:, the mark evtrail keeps long numbers exact with (a string holding it would read back as a number)'`,
     });
     checks.push({ ok: `NOT coalesce(unmapped_clash, false)`, reason: `'meta already has a key evtrail_unmapped, where evtrail keeps the fields it does not map'` });
+  }
+  // Table rows: a json column (PostgreSQL's json keeps its text as written) with a key twice.
+  for (const c of columns?.filter((c) => c.kind === 'json' && c.asWritten) ?? []) {
+    const x = `src.${sqlIdent(c.stage)}`;
+    checks.push({
+      ok: `CASE WHEN ${x} IS NULL THEN true WHEN ${depthOkSql(x)} THEN ${allKeysOkSql(x, true)} ELSE true END`,
+      reason: `${sqlString(`column ${c.name}: key "`)} || ${nestedDupKeySql(x, true)} || '" occurs more than once (JSON readers disagree on which value counts)'`,
+    });
   }
   const allOk = ['preset_reason IS NULL', ...checks.map((c) => c.ok)].join('\n        AND ');
   const reasons = `nullif(concat_ws('; ', preset_reason, ${checks.map((c) => `CASE WHEN NOT (${c.ok}) THEN ${c.reason} END`).join(',\n        ')}), '')`;
