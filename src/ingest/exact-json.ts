@@ -134,8 +134,9 @@ export function nestedKeysOkSql(text: string, memberLists?: string): string {
 /** SQL (BOOLEAN): the quick test alone (true: settled, no key twice; false: take the exact test). */
 export function nestedKeysQuickSql(text: string, memberLists?: string): string {
   const lists = memberLists ?? `json_keys(${text}, '$.*')`;
-  // A list with a key twice counts 2^40, more than any record's braces.
-  const counted = `coalesce(list_sum(list_transform(${lists}, l -> CASE WHEN ${HAS_DUP} THEN 1099511627776 WHEN len(l) > 0 THEN 1 ELSE 0 END)), 0)`;
+  // A list with a key twice counts 2^40, more than any record's braces (one of fewer than two
+  // keys is not looked into: a scalar's list is empty).
+  const counted = `coalesce(list_sum(list_transform(${lists}, l -> CASE WHEN coalesce(len(l), 0) < 2 THEN coalesce(len(l), 0) WHEN ${HAS_DUP} THEN 1099511627776 ELSE 1 END)), 0)`;
   const own = memberLists ? '1' : `starts_with(${text}, '{')::INTEGER`;
   return `(${counted} + ${own} = len(string_split(${text}, '{')) - 1)`;
 }
