@@ -99,3 +99,59 @@ export function depthOkSql(text: string): string {
   for (let i = 0; i < MAX_DEPTH; i++) skeleton = `regexp_replace(${skeleton}, '${String.raw`\[\]|\{\}`}', '', 'g')`;
   return `CASE WHEN strlen(${text}) - strlen(replace(replace(${text}, '{', ''), '[', '')) <= ${MAX_DEPTH} THEN true ELSE ${skeleton} = '' END`;
 }
+
+/**
+ * Duplicate keys below the top level (the top level's are found from its key list, map-sql.ts).
+ *
+ * DuckDB's JSON functions read the first of two equal keys, JavaScript's JSON.parse (custom
+ * projections, upcasters) the last: a record with a key twice in any object is a reject. "The
+ * same key" is the same text once escapes are read (`"a"` and `"\u0061"` are one key, as both
+ * readers see them); the same key in two sibling objects, in two array elements, or equal to a
+ * string value is not a duplicate.
+ *
+ * The exact test lists the keys of every object of the record (`json_keys(text, '$.**')`, one
+ * list per value at every depth; yyjson keeps both of two equal keys) and looks in each for a
+ * key at a position after its first: 0.8 CPU-s per 200k records of the bench log, too dear for
+ * every record. The quick test looks one level down only: one key list per top-level member
+ * (`'$.*'`, or the usual record's data and meta), each checked the same way, each object counted; when the objects counted are all
+ * the record's opening braces (besides its own), there is no object deeper (nor an empty one,
+ * nor a brace inside a string) and the record is settled. The rest (records with objects two
+ * levels down, in arrays, or braces in strings) take the exact test.
+ */
+const HAS_DUP = `NOT coalesce(list_bool_and(list_transform(l, (k, i) -> list_position(l, k) = i)), true)`;
+
+/**
+ * SQL (BOOLEAN): the JSON text `text` (valid, nested at most MAX_DEPTH) has no key twice in an
+ * object below its top level. `memberLists`: the record is an object whose top-level keys are
+ * all among a few (map-sql.ts's usual record), and this is the list of their values' key lists,
+ * each object once (map-sql.ts reads them from the parsed record's JSON members: cheaper than
+ * the wildcard over the whole text, 11 of the bench log's 13 members being scalars).
+ */
+export function nestedKeysOkSql(text: string, memberLists?: string): string {
+  return `CASE WHEN ${nestedKeysQuickSql(text, memberLists)} THEN true ELSE ${allKeysOkSql(text, false)} END`;
+}
+
+/** SQL (BOOLEAN): the quick test alone (true: settled, no key twice; false: take the exact test). */
+export function nestedKeysQuickSql(text: string, memberLists?: string): string {
+  const lists = memberLists ?? `json_keys(${text}, '$.*')`;
+  // A list with a key twice counts 2^40, more than any record's braces (one of fewer than two
+  // keys is not looked into: a scalar's list is empty).
+  const counted = `coalesce(list_sum(list_transform(${lists}, l -> CASE WHEN coalesce(len(l), 0) < 2 THEN coalesce(len(l), 0) WHEN ${HAS_DUP} THEN 1099511627776 ELSE 1 END)), 0)`;
+  const own = memberLists ? '1' : `starts_with(${text}, '{')::INTEGER`;
+  return `(${counted} + ${own} = len(string_split(${text}, '{')) - 1)`;
+}
+
+/**
+ * SQL (BOOLEAN): no object of the JSON text holds a key twice; `top`: its own keys too
+ * (a frame exploded with --each, whose top level is not the event's record).
+ */
+export function allKeysOkSql(text: string, top: boolean): string {
+  const t = top ? `'[' || ${text} || ']'` : text;
+  return `coalesce(NOT list_bool_or(list_transform(json_keys(${t}, '$.**'), l -> ${HAS_DUP})), true)`;
+}
+
+/** SQL (VARCHAR): the first key found twice in an object of the JSON text (below its top level unless `top`). */
+export function nestedDupKeySql(text: string, top: boolean): string {
+  const t = top ? `'[' || ${text} || ']'` : text;
+  return `flatten(list_transform(json_keys(${t}, '$.**'), l -> list_filter(l, (k, i) -> list_position(l, k) < i)))[1]`;
+}

@@ -196,6 +196,8 @@ export interface RecordColumn {
   name: string;
   stage: string;
   kind: 'string' | 'number' | 'json';
+  /** JSON text kept as written (PostgreSQL's json, not jsonb, which keeps one of two equal keys): a key may be in it twice. */
+  asWritten?: boolean;
 }
 
 /** A staged column's value as JSON; `asMember`: JSON null becomes SQL NULL, as json_transform reads it. */

@@ -18,6 +18,8 @@ const LINES = [
   '{"id":"c2","type":"OrderAcknowledged","stream":"order-1","ts":"2024-12-01T00:00:01Z","correlation_id":"k","causation_id":"c1","data":{"orderId":9007199254740993,"g":[1.50,-0,1E-7]}}',
   '{"id":"flat","type":"x","ts":1733011200691,"a":1,"b":{"c":2}}',
   '{"id":"e-2","id":"e-2b","type":"x","ts":1733011200691}',
+  '{"id":"e-3","type":"x","ts":1733011200691,"data":{"a":1,"a":2}}',
+  '{"id":"e-4","type":"x","ts":1733011200691,"data":{"l":[{"k":1,"k":2}]}}',
   `{"id":"deep","type":"x","stream":"order-1","ts":"2024-12-01T00:00:02Z","data":{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}}`,
 ];
 
@@ -67,13 +69,15 @@ describe('every field kept, bad shapes rejected', () => {
     expect(r.stdout).toContain('"data":{"a":1,"b":{"c":2}},"meta":{"evtrail_unmapped":"data"}');
   });
 
-  it('a duplicate key and 10,000 levels of nesting are rejects with reasons', () => {
+  it('a duplicate key (at the top, in data, deeper) and 10,000 levels of nesting are rejects with reasons', () => {
     const r = cli(['rejects', '--db', db, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const reasons = (JSON.parse(r.stdout) as { reason: string }[] | { rejects: { reason: string }[] });
     const list = Array.isArray(reasons) ? reasons : reasons.rejects;
     expect(list.map((x) => x.reason)).toEqual([
       'key "id" occurs more than once (JSON readers disagree on which value counts)',
+      'key "a" occurs more than once in $.data (JSON readers disagree on which value counts)',
+      'key "k" occurs more than once in a nested object (JSON readers disagree on which value counts)',
       'nested deeper than 64 levels',
     ]);
   });

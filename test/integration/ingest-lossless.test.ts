@@ -426,6 +426,65 @@ describe('what failed before (issue 15)', () => {
     expect(rejects.map((x) => [Number(x.source_pos), x.reason])).toEqual([[1, 'key "id" occurs more than once (JSON readers disagree on which value counts)']]);
   });
 
+  // Issue 15: DuckDB read the first of two equal keys in data, JSON.parse the last.
+  const READERS = ' (JSON readers disagree on which value counts)';
+  const NESTED_DUPS: [string, string][] = [
+    ['{"id":"n1","type":"x","ts":1733011200691,"data":{"a":1,"a":2}}', 'key "a" occurs more than once in $.data'],
+    ['{"id":"n2","type":"x","ts":1733011200691,"data":{"a":1,"\\u0061":2}}', 'key "a" occurs more than once in $.data'],
+    ['{"id":"n3","type":"x","ts":1733011200691,"meta":{"u":1,"u":1}}', 'key "u" occurs more than once in $.meta'],
+    ['{"id":"n4","type":"x","ts":1733011200691,"extra":{"k":1,"k":2}}', 'key "k" occurs more than once in $.extra'],
+    ['{"id":"n5","type":"x","ts":1733011200691,"data":{"x":[{"a":1,"a":2}]}}', 'key "a" occurs more than once in a nested object'],
+    ['{"id":"n6","type":"x","ts":1733011200691,"data":{"q":{"r":{"a":1,"a":2}}}}', 'key "a" occurs more than once in a nested object'],
+    ['{"id":"n7","type":"x","ts":1733011200691,"data":{"f":1.10,"q":{"a":null,"a":null}}}', 'key "a" occurs more than once in a nested object'],
+    ['[{"b":1,"b":2}]', 'not a JSON object'],
+  ];
+  const NESTED_FINE = [
+    // The same key in sibling objects, in array elements, a key equal to a value, at two depths, a key quoted in a string.
+    '{"id":"f1","type":"x","ts":1733011200691,"data":{"a":{"k":1},"b":{"k":2},"l":[{"k":1},{"k":2}],"s":"a","k":"k"},"meta":{"k":1}}',
+    '{"id":"f2","type":"x","ts":1733011200691,"data":{"a":1,"b":{"a":2,"c":{"a":3}}},"meta":{"s":"{\\"a\\":1,\\"a\\":2}"}}',
+    '{"id":"f3","type":"x","ts":1733011200691,"data":{"a":1,"A":2,"a ":3},"meta":{}}',
+  ];
+
+  it('a key twice in any object below the top level is a reject (SQL read the first, JavaScript the last)', async () => {
+    const { rows, rejects } = await one('dup-nested.ndjson', [...NESTED_DUPS.map(([l]) => l), ...NESTED_FINE].join('\n') + '\n');
+    expect(rows.map((x) => x.id)).toEqual(['f1', 'f2', 'f3']);
+    expect(rows[0]!.data).toBe('{"a":{"k":1},"b":{"k":2},"l":[{"k":1},{"k":2}],"s":"a","k":"k"}');
+    expect(rejects.map((x) => [Number(x.source_pos), x.reason])).toEqual(
+      NESTED_DUPS.map(([, reason], i) => [i + 1, reason === 'not a JSON object' ? reason : reason + READERS]));
+  });
+
+  it('a nested key twice is a reject from a JSON array file, CloudEvents and a frame exploded with --each', async () => {
+    const arr = await one('dup-nested.json', `[${NESTED_DUPS[0]![0]},\n ${NESTED_FINE[0]}, {"id":"n8","type":"x","ts":1733011200691,"data":{"l":[{"z":1,"z":2}]}}]`);
+    expect(arr.rows.map((x) => x.id)).toEqual(['f1']);
+    expect(arr.rejects.map((x) => x.reason)).toEqual([
+      'key "a" occurs more than once in $.data' + READERS, 'key "z" occurs more than once in a nested object' + READERS]);
+
+    const ceFile = path.join(dir, 'dup-ce.ndjson');
+    fs.writeFileSync(ceFile, ['{"specversion":"1.0","id":"c1","source":"/o","type":"t","data":{"p":1,"p":2}}',
+      '{"specversion":"1.0","id":"c2","source":"/o","type":"t","data":{"p":{"q":1},"r":{"q":2}}}'].join('\n') + '\n');
+    const ce = await ingestAndRebuild(ceFile, { preset: 'cloudevents', format: 'ndjson' });
+    expect(ce.rows.map((x) => x.id)).toEqual(['c2']);
+    expect(ce.rejects.map((x) => x.reason)).toEqual(['key "p" occurs more than once in $.data' + READERS]);
+
+    const frames = path.join(dir, 'dup-frames.ndjson');
+    fs.writeFileSync(frames, ['{"t":1,"orders":[{"id":"a1"},{"id":"a2"}],"x":{"k":1,"k":2}}', '{"t":1,"orders":[{"id":"b1","id":"b2"}]}',
+      '{"t":1,"orders":[{"id":"c1","d":{"k":1,"k":2}},{"id":"c2"}]}', '{"t":1,"orders":[{"id":"d1","d":{"k":1}},{"id":"d2","d":{"k":2}}]}'].join('\n') + '\n');
+    const store = await Store.open(path.join(dir, 'dup-frames.duckdb'), { create: true });
+    try {
+      await ingestFiles(store, { sources: [frames], map: { ts: 'none', type: 'sql:\'order\'' } as never, each: ['$.orders'] });
+      expect((await store.all(`SELECT id FROM events ORDER BY seq`)).map((x) => x.id)).toEqual(['d1', 'd2']);
+      expect((await store.all(`SELECT source_pos::INT AS p, reason FROM rejects ORDER BY source_pos, reason`)).map((x) => [x.p, x.reason])).toEqual([
+        [1, 'at $.orders[0]: key "k" occurs more than once in an object of the record' + READERS],
+        [1, 'at $.orders[1]: key "k" occurs more than once in an object of the record' + READERS],
+        [2, 'at $.orders[0]: key "id" occurs more than once' + READERS],
+        [3, 'at $.orders[0]: key "k" occurs more than once in an object of the record' + READERS],
+        [3, 'at $.orders[1]: key "k" occurs more than once in an object of the record' + READERS],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('nesting beyond 64 levels is a reject (10,000 broke --json output, 100,000 crashed replay)', async () => {
     const nested = (depth: number) => `{"id":"d${depth}","type":"x","ts":1733011200691,"stream":"s","data":{"a":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`;
     const { rows, rejects } = await one('deep.ndjson', [64, 65, 10_000, 100_000].map(nested).join('\n') + '\n');

@@ -334,6 +334,24 @@ describe.skipIf(skip)('NATS JetStream', () => {
     return rows.map((r) => ({ ...r, meta: JSON.parse(String(r.meta)) }));
   };
 
+  it('a payload with a key twice in a nested object is a reject with its sequence (issue 15)', async () => {
+    await withStream('DUP15', {}, async (name, subjects) => {
+      const bad = await js.publish(`${subjects}.a`, '{"id":"d1","type":"T","ts":"2025-08-26T09:30:00Z","data":{"a":1,"a":2}}');
+      await js.publish(`${subjects}.a`, '{"id":"d2","type":"T","ts":"2025-08-26T09:30:01Z","data":{"a":{"k":1},"b":{"k":2}}}');
+      const db = path.join(dir, 'dup15.duckdb');
+      const store = await Store.open(db, { create: true });
+      try {
+        const summary = await ingestStore(store, await openStoreSource(NATS_URL, { stream: name, map: {} }));
+        expect([summary.ingested, summary.rejected]).toEqual([1, 1]);
+      } finally {
+        store.close();
+      }
+      expect((await readStore(db, `SELECT id FROM events`)).map((r) => r.id)).toEqual(['d2']);
+      expect((await readStore(db, `SELECT source_pos, reason FROM rejects`)).map((r) => [r.source_pos, r.reason])).toEqual([
+        [String(bad.seq), 'key "a" occurs more than once in $.data (JSON readers disagree on which value counts)']]);
+    });
+  });
+
   it("a payload's own $nats members are its fields: kept, never read as the message's headers, id or time", async () => {
     await withStream('OWN', {}, async (name, subjects) => {
       const h = headers();

@@ -242,6 +242,32 @@ describe.skipIf(skip)('PostgreSQL layouts', () => {
     }
   });
 
+  it('table: a json column with a key twice is a reject (jsonb keeps one of them: its row is fine)', async () => {
+    const schema = `evt_dup15_${crypto.randomBytes(4).toString('hex')}`;
+    schemas.push(schema);
+    await client.query(`CREATE SCHEMA ${schema};
+      CREATE TABLE ${schema}.log (seq bigserial PRIMARY KEY, event_id text, kind text, at timestamptz, body json, extra jsonb);
+      INSERT INTO ${schema}.log (event_id, kind, at, body, extra) VALUES
+        ('j1', 'T', '2025-08-26T09:30:00Z', '{"a":1,"a":2}', '{"b":1,"b":2}'),
+        ('j2', 'T', '2025-08-26T09:30:01Z', '{"x":{"k":1},"y":[{"k":1},{"k":2}]}', NULL),
+        ('j3', 'T', '2025-08-26T09:30:02Z', '{"x":[{"k":1,"k":2}]}', NULL),
+        ('j4', 'T', '2025-08-26T09:30:03Z', NULL, '{"b":1,"b":2}')`);
+    const store = await Store.open(path.join(dir, 'dup15.duckdb'), { create: true });
+    try {
+      const summary = await ingestStore(store, await openStoreSource(PG_URL, {
+        preset: 'table', table: `${schema}.log`, map: { id: 'event_id', type: 'kind', ts: 'at', data: 'body', position: 'seq' },
+      }));
+      expect([summary.ingested, summary.rejected]).toEqual([2, 2]);
+      expect((await store.all(`SELECT id FROM events ORDER BY seq`)).map((r) => r.id)).toEqual(['j2', 'j4']);
+      expect((await store.all(`SELECT source_pos::INT AS p, reason FROM rejects ORDER BY source_pos`)).map((r) => [r.p, r.reason])).toEqual([
+        [1, 'column body: key "a" occurs more than once (JSON readers disagree on which value counts)'],
+        [3, 'column body: key "k" occurs more than once (JSON readers disagree on which value counts)'],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+
   it('table: awkward values (separators, quotes, line breaks, NULL and empty, booleans, arrays, NaN) arrive as row_to_json gives them', async () => {
     const schema = `evt_awk_${crypto.randomBytes(4).toString('hex')}`;
     schemas.push(schema);

@@ -100,7 +100,8 @@ const STRING_TYPES = new Set(['text', 'character varying', 'character', 'uuid', 
  */
 export function pgColumn(name: string, dataType: string, udtName = ''): { sql: string; column: Omit<RecordColumn, 'stage'> } {
   const col = `t.${sqlIdent(name)}`;
-  if (dataType === 'json' || dataType === 'jsonb') return { sql: `${col}::text`, column: { name, kind: 'json' } };
+  // jsonb keeps the last of two equal keys; json keeps its text as written (map-sql.ts looks in it for a key twice).
+  if (dataType === 'json' || dataType === 'jsonb') return { sql: `${col}::text`, column: { name, kind: 'json', ...(dataType === 'json' ? { asWritten: true } : {}) } };
   if (NUMBER_TYPES.has(dataType)) return { sql: `${col}::text`, column: { name, kind: 'number' } };
   if (STRING_TYPES.has(dataType) || (dataType === 'USER-DEFINED' && udtName === 'citext')) return { sql: `${col}::text`, column: { name, kind: 'string' } };
   if (/^(timestamp|date|time)/.test(dataType)) return { sql: `to_json(${col}) #>> '{}'`, column: { name, kind: 'string' } };
