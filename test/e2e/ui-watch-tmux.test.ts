@@ -124,6 +124,16 @@ describe.skipIf(!HAS_TMUX)('evtrail ui --watch in a terminal', () => {
     expect(end).toMatch(/EXIT=2/);
     expect(end).not.toMatch(/Overview/);
     expect(fs.existsSync(path.join(dir, 'x.duckdb'))).toBe(false);
+    // --settle is watch's too (one setup, src/watch/session.ts): checked against the watch's rules.
+    const s = cli(['ui', '--settle', '5s', '--db', path.join(dir, 'none.duckdb')]);
+    expect(s.stderr).toMatch(/^evtrail: --settle is for --watch\n/);
+    spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', session!]);
+    start(['ui', '--watch', path.join(dir, 'x.ndjson'), '--db', path.join(dir, 'x.duckdb'), '--settle', 'nosuch=5s']);
+    await sees(/EXIT=\d+/);
+    const settle = screen(true);
+    expect(settle).toMatch(/^evtrail: --settle nosuch=5s: no rule nosuch in this watch\nhint: rules that settle: compensation-missing/m);
+    expect(settle).toMatch(/EXIT=2/);
+    expect(fs.existsSync(path.join(dir, 'x.duckdb'))).toBe(false);
   }, 60_000);
 
   it.skipIf(NO_NATS)('follows a JetStream stream as a publisher writes, and leaves no consumer behind on q', async () => {
