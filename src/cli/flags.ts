@@ -51,6 +51,25 @@ export function durationFlag(flag: string, hint: string) {
   return textFlag((text) => duration(flag, text, hint));
 }
 
+/** `--flag 250ms`: a duration in whole milliseconds (a timer's unit). */
+export function durationMsFlag(flag: string, hint: string) {
+  return textFlag((text) => Number(duration(flag, text, hint) / 1_000_000n));
+}
+
+/** `--flag NAME`, one of `choices` (`--clock soon: not a clock`, the hint naming them). */
+export function choiceFlag<const C extends string>(flag: string, choices: readonly C[], what: string, hint: string) {
+  return textFlag((text): C => {
+    const choice = choices.find((c) => c === text);
+    if (choice === undefined) throw new UserError(`${flag} ${text}: not ${what}`, hint);
+    return choice;
+  });
+}
+
+/** A repeatable `--flag TEXT` (commander's `collect`), each value read by `read`; absent stays absent. */
+export function repeatedFlag<T>(read: (text: string) => T) {
+  return z.array(z.string().transform(readWith(read))).optional();
+}
+
 /** `--flag TEXT` that must say something (not empty, not blanks). */
 export function valueFlag(flag: string, hint: string) {
   return textFlag((text) => {

@@ -17,6 +17,7 @@
  */
 import type { Violation } from '../audit/result.js';
 import { nowIso } from '../core/time.js';
+import { stringifyJson } from '../output/json.js';
 import type { Store } from '../store/store.js';
 
 export const ALERTS_DDL = `
@@ -103,6 +104,15 @@ export interface Alert {
   evidence: Record<string, unknown>;
   /** When evtrail raised it (RFC 3339 UTC, nine digits: nowIso). */
   raisedAt: string;
+}
+
+/**
+ * An alert as one JSON line, as `watch --json` prints it and `--exec` gets it on stdin: numbers
+ * that fit stay numbers, larger ones are text; a newline in a value is escaped.
+ */
+export function alertJsonLine(alert: Alert): string {
+  const plain = JSON.parse(JSON.stringify(alert, (_k, v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v))) as unknown;
+  return stringifyJson(plain, undefined).replace(/\n/g, '\\n') + '\n';
 }
 
 /** The identity of a finding: one alert per rule and event (or stream), whatever its message says later. */

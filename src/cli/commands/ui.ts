@@ -1,10 +1,15 @@
 import { Option, type Command } from 'commander';
 import { UserError } from '../../core/errors.js';
-import type { WatchSessionFlags } from '../../watch/session.js';
-import { collect, dbOption } from '../options.js';
+import type { WatchSetup } from '../../watch/session.js';
+import { dbOption } from '../options.js';
+import { WATCH_ONLY_OPTIONS, watchOptions } from '../watch-flags.js';
 
-type UiFlags = Partial<Omit<WatchSessionFlags, 'db'>> & {
+/** The flags as commander gives them (a type-only import loads nothing); the watch's are watch's (../watch-flags.ts). */
+type UiFlags = Partial<Omit<WatchSetup, 'db' | 'intervalMs' | 'clock' | 'settle' | 'command'>> & {
   db: string;
+  interval: string;
+  clock: string;
+  settle?: string[];
   screen?: 'overview' | 'timeline' | 'replay' | 'trace' | 'audit' | 'sql' | 'schemas';
   tenant?: string;
   watch?: string[];
@@ -18,24 +23,11 @@ export function registerUi(program: Command): void {
     .option('--tenant <id>', "show only this tenant's events (Marten's tenant_id, or tenant / tenantId in meta)")
     // --watch: `evtrail watch` run inside the explorer (src/watch/session.ts); the flags after it
     // are watch's, for the sources it follows.
-    .option('--watch <source...>', 'follow these log files or this event store URL into --db while exploring it (as evtrail watch does): the screens move with the log, alerts fill the audit screen')
-    .option('--preset <name>', '--watch: as for ingest')
-    .option('--format <format>', '--watch: as for ingest (ndjson or csv)')
-    .option('--map <field=path>', '--watch: as for ingest (repeatable)', collect, [])
-    .option('--config <file>', '--watch: ingest settings (default: ./evtrail.config.json when present)')
-    .option('--schema <name>', '--watch postgres://: the schema of the store\'s table')
-    .option('--table <[schema.]name>', '--watch postgres://: the table or view to read (--preset table)')
-    .option('--stream <name>', '--watch nats://: the JetStream stream')
-    .option('--subject <filter>', '--watch nats://: only messages on these subjects')
-    .option('--only <ids>', '--watch: raise only these rules', collect)
-    .option('--rules <dir>', '--watch: also run the rules in this folder')
-    .option('--pack <ids>', '--watch: run these packs\' rules even when the log does not speak their vocabulary', collect)
-    .option('--param <rule.key=value>', '--watch: set a rule parameter (repeatable)', collect)
-    .option('--interval <duration>', '--watch: how often to look for new events when there were none', '250ms')
-    .option('--clock <clock>', '--watch: what a timeout is measured against (live, log, wall; see evtrail watch --help)', 'live');
+    .option('--watch <source...>', 'follow these log files or this event store URL into --db while exploring it (as evtrail watch does): the screens move with the log, alerts fill the audit screen');
+  watchOptions(command, true);
   dbOption(command).action(async (flags: UiFlags) => {
     if (!flags.watch) {
-      const watchOnly = (['preset', 'format', 'config', 'schema', 'table', 'stream', 'subject', 'only', 'rules', 'pack', 'param'] as const).find((k) => flags[k] !== undefined);
+      const watchOnly = WATCH_ONLY_OPTIONS.find((k) => flags[k] !== undefined);
       if (watchOnly || flags.map?.length) throw new UserError(`--${watchOnly ?? 'map'} is for --watch`, 'evtrail ui --watch SOURCE --db FILE (the explorer over a store another command wrote takes only --db, --screen, --tenant)');
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -54,8 +46,9 @@ export function registerUi(program: Command): void {
     if (flags.watch) {
       // The watcher first (its flags checked, the store opened or created read-write), then the
       // explorer reading beside it in this process.
-      const { startLiveSession } = await import('../../ui/app/boot.js');
-      const session = await startLiveSession(flags.watch, { ...flags, map: flags.map ?? [], interval: flags.interval ?? '250ms', clock: flags.clock ?? 'live' }, lens);
+      const [{ parseFlags }, { watchSetupSchema }, { startLiveSession }] = await Promise.all([import('../flags.js'), import('../watch-schema.js'), import('../../ui/app/boot.js')]);
+      const { interval, clock, settle } = parseFlags(watchSetupSchema, flags);
+      const session = await startLiveSession(flags.watch, { ...flags, map: flags.map ?? [], intervalMs: interval, clock, settle, command: 'ui' }, lens);
       const { runUi } = await import('../../ui/app/run.js');
       await runUi(session, flags.db, flags.screen);
       return;

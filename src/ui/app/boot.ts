@@ -4,7 +4,7 @@
  * imports ink or a screen.
  */
 import { Store } from '../../store/store.js';
-import type { WatchEnd, WatchSession, WatchSessionFlags } from '../../watch/session.js';
+import type { WatchEnd, WatchSession, WatchSetup } from '../../watch/session.js';
 import { AppData } from './data/app-data.js';
 import { LiveFeed } from './data/live.js';
 import { mark, sinceStart } from './timings.js';
@@ -27,10 +27,10 @@ export function startSession(db: string, options: { tenant?: string } = {}): Ses
  * any command's, before anything is drawn), its loop started, and the screens reading through a
  * second connection to the same DuckDB instance (Store.reader).
  */
-export async function startLiveSession(sources: string[], flags: WatchSessionFlags, options: { tenant?: string } = {}): Promise<Session> {
+export async function startLiveSession(sources: string[], setup: WatchSetup, options: { tenant?: string } = {}): Promise<Session> {
   // The watcher's modules (ingest, the audit catalog) load only for --watch.
   const { openWatch } = await import('../../watch/session.js');
-  const watch = await openWatch(sources, flags);
+  const watch = await openWatch(sources, setup);
   const feed = new LiveFeed(watch.rules);
   let reader: Store;
   try {
