@@ -67,7 +67,7 @@ export function choiceFlag<const C extends string>(flag: string, choices: readon
 
 /** A repeatable `--flag TEXT` (commander's `collect`), each value read by `read`; absent stays absent. */
 export function repeatedFlag<T>(read: (text: string) => T) {
-  return z.array(z.string().transform(readWith(read))).optional();
+  return z.array(textFlag(read)).optional();
 }
 
 /** `--flag TEXT` that must say something (not empty, not blanks). */
