@@ -1,6 +1,6 @@
 /**
  * How the schema commands' answers are shown, and only that, from the data ./run-check.ts,
- * ./run-infer.ts, ./run-compat.ts and ./against-log.ts return: --json one document, a terminal
+ * ./run-infer.ts, ./run-compat.ts, ./against-log.ts, ./timeline.ts and ./upcast.ts return: --json one document, a terminal
  * ink tables, a pipe plain text tables (no --csv: the answers are several tables). In a pipe the
  * tables are printed whole, not fitted: the reasons and messages are the point.
  */
@@ -12,6 +12,7 @@ import type { CheckResult } from './run-check.js';
 import type { InferResult } from './run-infer.js';
 import { FORMAT_NAMES, type ChangeRow, type CompatAnswer, type PairCompat, type RegistryCompat } from './run-compat.js';
 import type { AgainstLogResult } from './against-log.js';
+import type { TimelineResult } from './timeline.js';
 
 /** Tables in a terminal (fitted), or whole as plain text in a pipe. */
 async function show(mode: Exclude<OutputMode, 'json'>, tables: TableData[]): Promise<void> {
@@ -168,5 +169,28 @@ export async function renderAgainstLog(mode: OutputMode, r: AgainstLogResult): P
       note: listed < v.violatingEvents ? `… ${v.violatingEvents - listed} more (--limit 0 lists all)` : undefined,
     });
   }
+  await show(mode, tables);
+}
+
+export async function renderTimeline(mode: OutputMode, t: TimelineResult): Promise<void> {
+  const { registry, hasRegistry, versions, lagging, noSchema } = t;
+  if (mode === 'json') {
+    printJson({ registry, types: t.types, lagging, noSchema });
+    return;
+  }
+  const tables: TableData[] = [
+    {
+      title: `schema versions per type (registry: ${registry ?? 'none: --registry DIR names one'})`,
+      columns: ['type', 'version', 'events', 'first', 'last', 'producers', 'schema'],
+      rows: versions.map((v) => [v.type, `v${v.version}`, v.events, v.first, v.last, v.producers, v.schema ?? (hasRegistry ? 'NONE' : '')]),
+    },
+    {
+      title: 'producers still emitting an old version after a newer one appeared',
+      columns: ['type', 'old', 'producer', 'newer', 'newer first seen', 'events after', 'last old event'],
+      rows: lagging.map((l) => [l.type, `v${l.version}`, `${l.producer}${l.producerFrom === 'source' ? '' : ' (stream category)'}`, `v${l.newerVersion}`, l.newerFirstSeen, l.eventsAfter, l.lastOld]),
+      note: lagging.length === 0 ? 'none' : undefined,
+    },
+  ];
+  if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
   await show(mode, tables);
 }

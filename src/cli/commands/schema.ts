@@ -83,8 +83,8 @@ export function registerSchema(program: Command): void {
       .description('per type, the versions seen with first and last time and counts; producers still on an old version; versions with no schema')
       .option('--registry <dir>', PACK_REGISTRY),
   ).action(async (flags: { registry?: string; db: string; json?: boolean }) => {
-    const { runTimelineCommand } = await import('../../schema/timeline.js');
-    await runTimelineCommand({ ...flags, output: output(flags) });
+    const [{ runTimeline }, { renderTimeline }] = await Promise.all([import('../../schema/timeline.js'), import('../../schema/render.js')]);
+    await renderTimeline(output(flags), await runTimeline({ db: flags.db, registry: flags.registry }));
   });
   withOutput(
     schema
