@@ -13,6 +13,7 @@ import type { InferResult } from './run-infer.js';
 import { FORMAT_NAMES, type ChangeRow, type CompatAnswer, type PairCompat, type RegistryCompat } from './run-compat.js';
 import type { AgainstLogResult } from './against-log.js';
 import type { TimelineResult } from './timeline.js';
+import type { UpcastResult } from './upcast.js';
 
 /** Tables in a terminal (fitted), or whole as plain text in a pipe. */
 async function show(mode: Exclude<OutputMode, 'json'>, tables: TableData[]): Promise<void> {
@@ -192,5 +193,25 @@ export async function renderTimeline(mode: OutputMode, t: TimelineResult): Promi
     },
   ];
   if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
+  await show(mode, tables);
+}
+
+export async function renderUpcast(mode: OutputMode, u: UpcastResult): Promise<void> {
+  const { ok, types: rows, problemEvents, problems } = u;
+  if (mode === 'json') {
+    printJson({ ok, upcasters: u.upcasters, registry: u.registry, types: rows, problemEvents, problems });
+    return;
+  }
+  const tables: TableData[] = [
+    {
+      title: `upcast dry run (${u.upcasters}): ${ok ? 'every event upcasts and passes the newest schema' : `${problemEvents} event(s) throw or still fail`}`,
+      columns: ['type', 'from', 'to', 'events', 'upcast ok', 'threw', 'still invalid', 'newest schema'],
+      rows: rows.map((r) => [r.type, `v${r.from}`, `v${r.to}`, r.events, r.upcast, r.threw, r.invalid, r.schema ?? 'none (results not validated)']),
+      note: rows.length === 0 ? 'no stored event is older than the newest version of its type' : undefined,
+    },
+  ];
+  if (!ok) {
+    tables.push({ title: 'problems', columns: ['seq', 'event id', 'type', 'version', 'kind', 'at', 'message'], rows: problems.map((p) => [p.seq, p.eventId, p.type, `v${p.version}`, p.kind, p.at || '(data)', p.message]) });
+  }
   await show(mode, tables);
 }
