@@ -50,7 +50,7 @@ export const ALLOWED_UPWARD = [
   { from: 'src/integrity/store-source-check.ts', to: 'src/ingest/sources.ts', why: '`verify --source postgres://…|nats://…` reads an event store again into a temporary store (its temp folder)' },
   { from: 'src/integrity/store-source-check.ts', to: 'src/ingest/stores/open.ts', why: '… opening the store source as ingest does (loaded lazily)' },
   { from: 'src/integrity/store-source-check.ts', to: 'src/ingest/stores/ingest-store.ts', why: '… and reading it as ingest does (loaded lazily)' },
-  { from: 'src/integrity/verify-command.ts', to: 'src/report/verify-report.ts', why: '`verify --report` checks a report file (loaded lazily, only for that flag)' },
+  { from: 'src/integrity/run-verify.ts', to: 'src/report/verify-report.ts', why: '`verify --report` checks a report file (loaded lazily, only for that flag)' },
   { from: 'src/store/macros.ts', to: 'src/replay/macros.ts', why: 'the projections\' SQL macros (orders_at …), kept beside the projections they mirror, are defined on every connection so `evtrail query` can call them' },
   { from: 'src/store/migrations.ts', to: 'src/integrity/chain-migrate.ts', why: 'a one-time migration of an older store\'s chain, loaded only when a store needs it' },
   { from: 'src/store/migrations.ts', to: 'src/integrity/records-check.ts', why: 'a one-time migration (the rejects\' chain), loaded only when a store needs it' },

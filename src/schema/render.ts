@@ -1,6 +1,6 @@
 /**
  * How the schema commands' answers are shown, and only that, from the data ./run-check.ts,
- * ./run-infer.ts, ./run-compat.ts and ./against-log.ts return: --json one document, a terminal
+ * ./run-infer.ts, ./run-compat.ts, ./against-log.ts, ./timeline.ts and ./upcast.ts return: --json one document, a terminal
  * ink tables, a pipe plain text tables (no --csv: the answers are several tables). In a pipe the
  * tables are printed whole, not fitted: the reasons and messages are the point.
  */
@@ -12,6 +12,8 @@ import type { CheckResult } from './run-check.js';
 import type { InferResult } from './run-infer.js';
 import { FORMAT_NAMES, type ChangeRow, type CompatAnswer, type PairCompat, type RegistryCompat } from './run-compat.js';
 import type { AgainstLogResult } from './against-log.js';
+import type { TimelineResult } from './timeline.js';
+import type { UpcastResult } from './upcast.js';
 
 /** Tables in a terminal (fitted), or whole as plain text in a pipe. */
 async function show(mode: Exclude<OutputMode, 'json'>, tables: TableData[]): Promise<void> {
@@ -167,6 +169,49 @@ export async function renderAgainstLog(mode: OutputMode, r: AgainstLogResult): P
       rows: v.violations.map((x) => [x.seq, x.eventId, `v${x.version}`, x.path || '(data)', x.message]),
       note: listed < v.violatingEvents ? `… ${v.violatingEvents - listed} more (--limit 0 lists all)` : undefined,
     });
+  }
+  await show(mode, tables);
+}
+
+export async function renderTimeline(mode: OutputMode, t: TimelineResult): Promise<void> {
+  const { registry, hasRegistry, versions, lagging, noSchema } = t;
+  if (mode === 'json') {
+    printJson({ registry, types: t.types, lagging, noSchema });
+    return;
+  }
+  const tables: TableData[] = [
+    {
+      title: `schema versions per type (registry: ${registry ?? 'none: --registry DIR names one'})`,
+      columns: ['type', 'version', 'events', 'first', 'last', 'producers', 'schema'],
+      rows: versions.map((v) => [v.type, `v${v.version}`, v.events, v.first, v.last, v.producers, v.schema ?? (hasRegistry ? 'NONE' : '')]),
+    },
+    {
+      title: 'producers still emitting an old version after a newer one appeared',
+      columns: ['type', 'old', 'producer', 'newer', 'newer first seen', 'events after', 'last old event'],
+      rows: lagging.map((l) => [l.type, `v${l.version}`, `${l.producer}${l.producerFrom === 'source' ? '' : ' (stream category)'}`, `v${l.newerVersion}`, l.newerFirstSeen, l.eventsAfter, l.lastOld]),
+      note: lagging.length === 0 ? 'none' : undefined,
+    },
+  ];
+  if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
+  await show(mode, tables);
+}
+
+export async function renderUpcast(mode: OutputMode, u: UpcastResult): Promise<void> {
+  const { ok, types: rows, problemEvents, problems } = u;
+  if (mode === 'json') {
+    printJson({ ok, upcasters: u.upcasters, registry: u.registry, types: rows, problemEvents, problems });
+    return;
+  }
+  const tables: TableData[] = [
+    {
+      title: `upcast dry run (${u.upcasters}): ${ok ? 'every event upcasts and passes the newest schema' : `${problemEvents} event(s) throw or still fail`}`,
+      columns: ['type', 'from', 'to', 'events', 'upcast ok', 'threw', 'still invalid', 'newest schema'],
+      rows: rows.map((r) => [r.type, `v${r.from}`, `v${r.to}`, r.events, r.upcast, r.threw, r.invalid, r.schema ?? 'none (results not validated)']),
+      note: rows.length === 0 ? 'no stored event is older than the newest version of its type' : undefined,
+    },
+  ];
+  if (!ok) {
+    tables.push({ title: 'problems', columns: ['seq', 'event id', 'type', 'version', 'kind', 'at', 'message'], rows: problems.map((p) => [p.seq, p.eventId, p.type, `v${p.version}`, p.kind, p.at || '(data)', p.message]) });
   }
   await show(mode, tables);
 }

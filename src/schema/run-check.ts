@@ -7,7 +7,6 @@
  * when any event breaks its schema (`failure`).
  */
 import { UserError } from '../core/errors.js';
-import { wholeNumber } from '../core/flags.js';
 import { Store } from '../store/store.js';
 import { loadRegistry, packRegistry, type RegistryEntry } from './registry.js';
 import { validateEvents, type Target, type ValidationResult } from './validate.js';
@@ -47,11 +46,8 @@ export async function resolveRegistry(dir: string | undefined, counts: VersionCo
   return { dir: null, packs, registry };
 }
 
-/** The --limit of the schema commands that list events (the cli's zod schema and `schema upcast` read it so). */
+/** The --limit hint of the schema commands that list events (their zod schemas read --limit with it). */
 export const LIMIT_HINT = 'e.g. --limit 100 (0 lists every violation)';
-export function parseLimit(text: string): number {
-  return wholeNumber('--limit', text, { hint: LIMIT_HINT });
-}
 
 export interface CheckResult {
   ok: boolean;

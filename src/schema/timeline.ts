@@ -3,19 +3,48 @@
  * counts; the producers still emitting an old version after a newer one appeared (the
  * `source` field, or the stream's category, the part of its name before the first '-', when
  * an event has no source); the versions with no schema in the registry. A report: exit 0.
- * All of it is two aggregate queries in DuckDB (no data is read).
+ * All of it is two aggregate queries in DuckDB (no data is read). `runTimeline` returns it,
+ * ./render.ts `renderTimeline` prints it.
  */
-import { printJson } from '../output/json.js';
-import { plainTable, printTables, type TableData } from '../output/table.js';
-import type { OutputMode } from '../output/mode.js';
 import { Store } from '../store/store.js';
 import { formatIsoNs } from '../core/time.js';
 import { resolveRegistry, versionCounts } from './run-check.js';
 
-export interface TimelineFlags {
+export interface TimelineOptions {
   db: string;
   registry?: string;
-  output: OutputMode;
+}
+
+export interface TimelineVersion {
+  type: string;
+  version: number;
+  events: number;
+  first: string | null;
+  last: string | null;
+  producers: number;
+  schema: string | null;
+}
+
+export interface TimelineLag {
+  type: string;
+  version: number;
+  producer: string;
+  producerFrom: string;
+  newerVersion: number;
+  newerFirstSeen: string | null;
+  eventsAfter: number;
+  lastOld: string | null;
+}
+
+export interface TimelineResult {
+  /** The folder given, `packs: <ids>`, or null. */
+  registry: string | null;
+  /** Whether any schema was found (then a version without one is listed). */
+  hasRegistry: boolean;
+  versions: TimelineVersion[];
+  types: { type: string; versions: Omit<TimelineVersion, 'type'>[] }[];
+  lagging: TimelineLag[];
+  noSchema: { type: string; version: number; events: number }[];
 }
 
 /** ISO 8601 UTC with nine fractional digits, from epoch nanoseconds as text (replay's formatter). */
@@ -46,7 +75,7 @@ export const LAGGING_SQL = `WITH v AS (SELECT type, schema_version, min(ts) AS f
   WHERE e.ts > n.newer_first
   GROUP BY ALL ORDER BY e.type, e.schema_version, events_after DESC, producer`;
 
-export async function runTimelineCommand(flags: TimelineFlags): Promise<void> {
+export async function runTimeline(flags: TimelineOptions): Promise<TimelineResult> {
   const store = await Store.open(flags.db, { readOnly: true });
   let versionRows, lagRows, counts;
   try {
@@ -59,7 +88,7 @@ export async function runTimelineCommand(flags: TimelineFlags): Promise<void> {
   const reg = await resolveRegistry(flags.registry, counts);
   const hasRegistry = reg.registry.size > 0;
   const schemaOf = (type: string, version: number) => reg.registry.get(type)?.find((e) => e.version === version)?.file ?? null;
-  const versions = versionRows.map((r) => ({
+  const versions: TimelineVersion[] = versionRows.map((r) => ({
     type: String(r.type),
     version: Number(r.schema_version),
     events: Number(r.events),
@@ -81,24 +110,5 @@ export async function runTimelineCommand(flags: TimelineFlags): Promise<void> {
   }));
   const noSchema = hasRegistry ? versions.filter((v) => v.schema === null).map((v) => ({ type: v.type, version: v.version, events: v.events })) : [];
   const registry = reg.dir ?? (reg.packs.length ? `packs: ${reg.packs.join(', ')}` : null);
-  if (flags.output === 'json') {
-    printJson({ registry, types, lagging, noSchema });
-    return;
-  }
-  const tables: TableData[] = [
-    {
-      title: `schema versions per type (registry: ${registry ?? 'none: --registry DIR names one'})`,
-      columns: ['type', 'version', 'events', 'first', 'last', 'producers', 'schema'],
-      rows: versions.map((v) => [v.type, `v${v.version}`, v.events, v.first, v.last, v.producers, v.schema ?? (hasRegistry ? 'NONE' : '')]),
-    },
-    {
-      title: 'producers still emitting an old version after a newer one appeared',
-      columns: ['type', 'old', 'producer', 'newer', 'newer first seen', 'events after', 'last old event'],
-      rows: lagging.map((l) => [l.type, `v${l.version}`, `${l.producer}${l.producerFrom === 'source' ? '' : ' (stream category)'}`, `v${l.newerVersion}`, l.newerFirstSeen, l.eventsAfter, l.lastOld]),
-      note: lagging.length === 0 ? 'none' : undefined,
-    },
-  ];
-  if (hasRegistry) tables.push({ title: 'versions with no schema', columns: ['type', 'version', 'events'], rows: noSchema.map((n) => [n.type, `v${n.version}`, n.events]), note: noSchema.length === 0 ? 'none' : undefined });
-  if (flags.output === 'tty') await printTables(flags.output, tables);
-  else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
+  return { registry, hasRegistry, versions, types, lagging, noSchema };
 }

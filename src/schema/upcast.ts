@@ -15,15 +15,14 @@
  * written. Exit 1 when any event throws or fails.
  *
  * The user asked for JavaScript, so JavaScript touches each event of the types upcast
- * (docs/architecture.md §1); the events are streamed from DuckDB in seq order.
+ * (docs/architecture.md §1); the events are streamed from DuckDB in seq order. `runUpcast`
+ * returns what it found, the failure (exit 1) as data; src/cli/commands/schema.ts reads the
+ * flags (`upcastersFlag`, `dryRunFlag`, run-check.ts's LIMIT_HINT), ./render.ts prints it.
  */
-import { CheckFailed, UserError } from '../core/errors.js';
-import { printJson } from '../output/json.js';
-import { plainTable, printTables, type TableData } from '../output/table.js';
-import type { OutputMode } from '../output/mode.js';
+import { UserError } from '../core/errors.js';
 import { loadUpcasters, targetVersion, upcastData } from '../replay/upcasters.js';
 import { Store } from '../store/store.js';
-import { parseLimit, resolveRegistry, versionCounts } from './run-check.js';
+import { resolveRegistry, versionCounts } from './run-check.js';
 import { compileSchema } from './registry.js';
 import { judge } from './validate.js';
 
@@ -42,25 +41,57 @@ export interface UpcastProblem {
   message: string;
 }
 
-export interface UpcastFlags {
-  db: string;
-  upcasters?: string;
-  registry?: string;
-  dryRun?: boolean;
-  limit: string;
-  output: OutputMode;
+/** --upcasters FILE: the module, without which there is nothing to run. */
+export function upcastersFlag(file: string | undefined): string {
+  if (file === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./my-upcasters.mjs --dry-run');
+  return file;
 }
 
-export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
-  if (flags.upcasters === undefined) throw new UserError('schema upcast needs --upcasters FILE', 'evtrail schema upcast --upcasters ./my-upcasters.mjs --dry-run');
-  if (!flags.dryRun) throw new UserError('schema upcast only runs as --dry-run (the store keeps every event as it was written)', 'add --dry-run');
-  const limit = parseLimit(flags.limit);
-  const { steps: upcasters } = await loadUpcasters(flags.upcasters);
-  const store = await Store.open(flags.db, { readOnly: true });
+/** --dry-run, asked for by name: the only mode. */
+export function dryRunFlag(dryRun: boolean | undefined): true {
+  if (!dryRun) throw new UserError('schema upcast only runs as --dry-run (the store keeps every event as it was written)', 'add --dry-run');
+  return true;
+}
+
+export interface UpcastOptions {
+  db: string;
+  upcasters: string;
+  registry?: string;
+  /** Events whose problems are listed; 0 lists all. */
+  limit: number;
+}
+
+export interface UpcastRow {
+  type: string;
+  from: number;
+  to: number;
+  events: number;
+  upcast: number;
+  threw: number;
+  invalid: number;
+  schema: string | null;
+}
+
+export interface UpcastResult {
+  ok: boolean;
+  upcasters: string;
+  /** The folder given, `packs: <ids>`, or null. */
+  registry: string | null;
+  types: UpcastRow[];
+  problemEvents: number;
+  problems: UpcastProblem[];
+  /** The failure's line (exit 1), when not ok. */
+  failure?: string;
+}
+
+export async function runUpcast(options: UpcastOptions): Promise<UpcastResult> {
+  const { limit } = options;
+  const { steps: upcasters } = await loadUpcasters(options.upcasters);
+  const store = await Store.open(options.db, { readOnly: true });
   try {
     const counts = await versionCounts(store);
-    const reg = await resolveRegistry(flags.registry, counts);
-    const rows: { type: string; from: number; to: number; events: number; upcast: number; threw: number; invalid: number; schema: string | null }[] = [];
+    const reg = await resolveRegistry(options.registry, counts);
+    const rows: UpcastRow[] = [];
     const problems: UpcastProblem[] = [];
     let problemEvents = 0;
     for (const [type, steps] of upcasters) {
@@ -102,24 +133,10 @@ export async function runUpcastCommand(flags: UpcastFlags): Promise<void> {
       rows.push(...[...stats.values()].sort((a, b) => a.from - b.from));
     }
     const ok = problemEvents === 0;
-    if (flags.output === 'json') {
-      printJson({ ok, upcasters: flags.upcasters, registry: reg.dir ?? (reg.packs.length ? `packs: ${reg.packs.join(', ')}` : null), types: rows, problemEvents, problems });
-    } else {
-      const tables: TableData[] = [
-        {
-          title: `upcast dry run (${flags.upcasters}): ${ok ? 'every event upcasts and passes the newest schema' : `${problemEvents} event(s) throw or still fail`}`,
-          columns: ['type', 'from', 'to', 'events', 'upcast ok', 'threw', 'still invalid', 'newest schema'],
-          rows: rows.map((r) => [r.type, `v${r.from}`, `v${r.to}`, r.events, r.upcast, r.threw, r.invalid, r.schema ?? 'none (results not validated)']),
-          note: rows.length === 0 ? 'no stored event is older than the newest version of its type' : undefined,
-        },
-      ];
-      if (!ok) {
-        tables.push({ title: 'problems', columns: ['seq', 'event id', 'type', 'version', 'kind', 'at', 'message'], rows: problems.map((p) => [p.seq, p.eventId, p.type, `v${p.version}`, p.kind, p.at || '(data)', p.message]) });
-      }
-      if (flags.output === 'tty') await printTables(flags.output, tables);
-      else process.stdout.write(tables.map((t) => plainTable(t)).join('\n'));
-    }
-    if (!ok) throw new CheckFailed(`${problemEvents} event(s) throw in an upcaster or still fail the newest schema`);
+    return {
+      ok, upcasters: options.upcasters, registry: reg.dir ?? (reg.packs.length ? `packs: ${reg.packs.join(', ')}` : null), types: rows, problemEvents, problems,
+      failure: ok ? undefined : `${problemEvents} event(s) throw in an upcaster or still fail the newest schema`,
+    };
   } finally {
     store.close();
   }

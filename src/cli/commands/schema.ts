@@ -83,8 +83,8 @@ export function registerSchema(program: Command): void {
       .description('per type, the versions seen with first and last time and counts; producers still on an old version; versions with no schema')
       .option('--registry <dir>', PACK_REGISTRY),
   ).action(async (flags: { registry?: string; db: string; json?: boolean }) => {
-    const { runTimelineCommand } = await import('../../schema/timeline.js');
-    await runTimelineCommand({ ...flags, output: output(flags) });
+    const [{ runTimeline }, { renderTimeline }] = await Promise.all([import('../../schema/timeline.js'), import('../../schema/render.js')]);
+    await renderTimeline(output(flags), await runTimeline({ db: flags.db, registry: flags.registry }));
   });
   withOutput(
     schema
@@ -95,8 +95,18 @@ export function registerSchema(program: Command): void {
       .option('--registry <dir>', 'the schemas the results must pass (the newest version of each type); default: the packs\' schemas')
       .option('--limit <n>', 'events whose problems are listed (the counts are always exact); 0 lists all', '1000'),
   ).action(async (flags: { upcasters?: string; dryRun?: boolean; registry?: string; limit: string; db: string; json?: boolean }) => {
-    const { runUpcastCommand } = await import('../../schema/upcast.js');
-    await runUpcastCommand({ ...flags, output: output(flags) });
+    const [{ z }, { parseFlags, featureFlag, flagOf, wholeNumberFlag }, { runUpcast, upcastersFlag, dryRunFlag }, { LIMIT_HINT }, { renderUpcast }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../schema/upcast.js'), import('../../schema/run-check.js'), import('../../schema/render.js'),
+    ]);
+    // In this order, all before the module is loaded or the store opened.
+    const { upcasters, limit } = parseFlags(z.object({
+      upcasters: featureFlag(upcastersFlag),
+      dryRun: flagOf(z.boolean().optional(), dryRunFlag),
+      limit: wholeNumberFlag('--limit', { hint: LIMIT_HINT }),
+    }), flags);
+    const result = await runUpcast({ db: flags.db, upcasters, registry: flags.registry, limit });
+    await renderUpcast(output(flags), result);
+    if (result.failure !== undefined) throw new CheckFailed(result.failure);
   });
   schema.exitOverride();
   schema.commands.forEach((c) => c.exitOverride());
