@@ -139,7 +139,7 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       }
     }
 
-    const summaries = await onOneThread(store, () => store.transaction(async () => {
+    const summaries = await store.transaction(async () => {
       const ingestId = Number((await store.all(`SELECT coalesce(max(ingest_id), 0) + 1 AS n FROM ingests`))[0]?.n);
       const seqStart = Number((await store.all(`SELECT coalesce(max(seq), 0) AS n FROM events`))[0]?.n);
       let seqBase = seqStart;
@@ -162,38 +162,13 @@ export async function ingestFiles(store: Store, options: IngestOptions): Promise
       }
       await chainRejects(store, ingestId);
       return staged.map((s) => s.summary);
-    }));
+    });
     for (const s of staged) if (s.hashState) options.hashStates?.set(s.input.uri, { ...s.hashState, sha256: s.sha256 });
     return summarize(summaries);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
     await store.run(`DROP VIEW IF EXISTS stage_raw_v; DROP TABLE IF EXISTS stage_raw;`).catch(() => undefined);
   }
-}
-
-/**
- * Runs `work` (the storing transaction) on one DuckDB thread, then gives the connection its
- * threads back. The reading and mapping before it keep them all (the mapping statement is most
- * of an ingest's wall time and spreads well); the INSERT of the mapped rows, the duplicate
- * marks, the hash chain's statements and the COMMIT cost less CPU on one (per 200k lines, load
- * 5: INSERT + COMMIT 0.57 CPU-s against 0.94, the event hashes' INSERT < 0.05 against 0.19, the
- * whole ingest 3.7 against 4.4: BENCHMARKS.md, "issue 15, ingest CPU"). `SET threads` is
- * outside the transaction, so it runs after a failed one too (the ROLLBACK is done by then).
- */
-export async function onOneThread<T>(store: Store, work: () => Promise<T>): Promise<T> {
-  const threads = Number((await store.all(`SELECT current_setting('threads') AS n`))[0]?.n ?? 1);
-  if (threads <= 1) return work();
-  await store.run('SET threads = 1');
-  let result: T;
-  try {
-    result = await work();
-  } catch (error) {
-    // The work's error is the news, not a failure to set the threads back after it.
-    await store.run(`SET threads = ${threads}`).catch(() => undefined);
-    throw error;
-  }
-  await store.run(`SET threads = ${threads}`);
-  return result;
 }
 
 /**
