@@ -98,6 +98,8 @@ describe('evtrail report', () => {
       [['report', '--out', 'x.html', '--only', 'no-such-rule'], /--only: no rule no-such-rule/],
       [['report', '--out', 'x.html', '--samples', '0'], /--samples 0/],
       [['report', '--out', 'x.html', '--key', 'missing.pem'], /cannot read private key/],
+      // The flag named, not a file with no name ("cannot read private key : no such file" before).
+      [['report', '--out', 'x.html', '--key', ''], /^evtrail: --key needs a value\nhint: pass an Ed25519 private key/],
       [['report', '--out', 'x.html', '--trace', 'no-such-id'], /no-such-id/],
       // The flag named, not the trace command ("trace needs an id" before).
       [['report', '--out', 'x.html', '--trace', 'ord-00000042', '--trace', ' '], /^evtrail: --trace needs a value\nhint: e\.g\. --trace ord-00000042/],

@@ -26,12 +26,13 @@ export function registerReport(program: Command): void {
       import('zod'), import('../flags.js'), import('../../report/report.js'), import('../../report/summary-render.js'),
     ]);
     const mode = outputMode(flags);
-    const { out: target, samples, trace } = parseFlags(z.object({
+    const { out: target, samples, trace, key } = parseFlags(z.object({
       out: featureFlag(reportTarget),
+      key: valueFlag('--key', 'pass an Ed25519 private key: --key audit-key.pem (evtrail keygen --out audit-key makes one)').optional(),
       samples: wholeNumberFlag('--samples', { min: 1, max: 1000, hint: 'violations shown per rule as evidence, e.g. --samples 5' }),
       trace: z.array(valueFlag('--trace', 'e.g. --trace ord-00000042 (an event id, stream, order id or correlation id)')).optional(),
     }), flags);
-    const written = await runReport({ ...flags, target, samples, ...(trace === undefined ? {} : { trace }) });
+    const written = await runReport({ ...flags, target, samples, ...(trace === undefined ? {} : { trace }), ...(key === undefined ? {} : { key }) });
     renderReportSummary(mode, written);
     const failure = reportFailure(mode, written);
     if (failure) throw failure;
