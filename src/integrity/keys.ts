@@ -8,6 +8,9 @@ import { UserError } from '../core/errors.js';
  * form `openssl genpkey -algorithm ed25519` and `evtrail keygen` write.
  */
 
+/** The hint when --key is missing or empty (seal, report). */
+export const PRIVATE_KEY_HINT = 'pass an Ed25519 private key: --key audit-key.pem (evtrail keygen --out audit-key makes one)';
+
 const KEYGEN_HINT = 'create a pair with: openssl genpkey -algorithm ed25519 -out audit-key.pem && openssl pkey -in audit-key.pem -pubout -out audit-key.pub';
 
 export function loadPrivateKey(file: string): crypto.KeyObject {

@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import { CheckFailed, UserError } from '../core/errors.js';
 import { Store } from '../store/store.js';
-import { loadPrivateKey } from './keys.js';
+import { loadPrivateKey, PRIVATE_KEY_HINT } from './keys.js';
 import { buildManifest, type SealManifest } from './manifest.js';
 import { verifyStore } from './verify.js';
 
 /** --key: the private key's file, which seal cannot do without. */
 export function sealKey(key: string | undefined): string {
-  if (!key) throw new UserError('seal needs --key', 'pass an Ed25519 private key: --key audit-key.pem (evtrail keygen --out audit-key makes one)');
+  if (!key) throw new UserError('seal needs --key', PRIVATE_KEY_HINT);
   return key;
 }
 

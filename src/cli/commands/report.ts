@@ -22,13 +22,13 @@ export function registerReport(program: Command): void {
     .option('--json', 'print what was written as one JSON document');
   dbOption(command).action(async (flags: ReportFlags) => {
     // Loaded when the command runs, so --help loads neither zod nor DuckDB.
-    const [{ z }, { parseFlags, featureFlag, valueFlag, wholeNumberFlag }, { runReport, reportTarget }, { renderReportSummary, reportFailure }] = await Promise.all([
-      import('zod'), import('../flags.js'), import('../../report/report.js'), import('../../report/summary-render.js'),
+    const [{ z }, { parseFlags, featureFlag, valueFlag, wholeNumberFlag }, { runReport, reportTarget }, { renderReportSummary, reportFailure }, { PRIVATE_KEY_HINT }] = await Promise.all([
+      import('zod'), import('../flags.js'), import('../../report/report.js'), import('../../report/summary-render.js'), import('../../integrity/keys.js'),
     ]);
     const mode = outputMode(flags);
     const { out: target, samples, trace, key } = parseFlags(z.object({
       out: featureFlag(reportTarget),
-      key: valueFlag('--key', 'pass an Ed25519 private key: --key audit-key.pem (evtrail keygen --out audit-key makes one)').optional(),
+      key: valueFlag('--key', PRIVATE_KEY_HINT).optional(),
       samples: wholeNumberFlag('--samples', { min: 1, max: 1000, hint: 'violations shown per rule as evidence, e.g. --samples 5' }),
       trace: z.array(valueFlag('--trace', 'e.g. --trace ord-00000042 (an event id, stream, order id or correlation id)')).optional(),
     }), flags);
